@@ -1,0 +1,50 @@
+# Two commands do all the set-up on a fresh Debian 12 machine (as root):
+#   make demo   install dependencies, build, run the default experiment
+#   make test   install dependencies, build, run every test tier
+# Where the user is not root, make re-runs itself through sudo.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+
+ifneq ($(shell id -u),0)
+.DEFAULT_GOAL := rerun
+%:
+	sudo -E $(MAKE) $@
+rerun:
+	sudo -E $(MAKE)
+else
+
+.PHONY: all deps configure build test test-unit test-integration demo bench clean
+
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Every tier: unit (no root), integration (root, namespaces), scenario.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300 $(CTEST_ARGS)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-integration: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L integration
+
+demo: build
+	bash scripts/demo.sh $(BUILD)
+
+bench: build
+	bash bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+endif

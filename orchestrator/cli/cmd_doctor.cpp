@@ -1,0 +1,28 @@
+#include <cstdio>
+
+#include "orchestrator/cli/commands.hpp"
+#include "orchestrator/runtime/probe.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::cli {
+
+int cmd_doctor() {
+  const auto p = runtime::probe_kernel();
+  std::fputs(p.render().c_str(), stdout);
+  // What `up` cannot do without: root, veth, cpu and memory cgroups.
+  std::vector<std::string> missing;
+  if (!p.root) missing.push_back("root");
+  if (p.root && !p.has("veth")) missing.push_back("veth");
+  if (!p.has("cgroup:cpu")) missing.push_back("cpu cgroup controller");
+  if (!p.has("cgroup:memory")) missing.push_back("memory cgroup controller");
+  if (!missing.empty()) {
+    std::string m;
+    for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;
+    std::printf("verdict: cannot bring topologies up: missing %s\n", m.c_str());
+    return kExitEnvironment;
+  }
+  std::printf("verdict: ready\n");
+  return 0;
+}
+
+}  // namespace faultline::cli

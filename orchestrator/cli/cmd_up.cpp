@@ -1,0 +1,168 @@
+// `faultline up`: the process that builds a run owns it until it is taken
+// down. Without --foreground that owner is a daemon forked from the CLI, which
+// reports "ready" (or the error) through a pipe and then waits for SIGTERM from
+// `faultline down`. Holders and node processes die with their owner, so a
+// killed owner leaves only cgroups and a state folder, which `cleanup` removes.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "orchestrator/cli/commands.hpp"
+#include "orchestrator/plan/plan.hpp"
+#include "orchestrator/runtime/run.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::cli {
+
+namespace {
+
+// Control signals are blocked before anything is created, so a Ctrl-C during
+// bring-up is handled after it (by an orderly teardown), never half-way.
+sigset_t control_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGTERM);
+  sigaddset(&s, SIGHUP);
+  return s;
+}
+
+void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
+  const auto& p = run.plan();
+  std::fprintf(out, "run %s is up: %zu nodes, %zu veth pairs, %zu bridges, %zu routes\n", p.run.c_str(),
+               p.cgroups.size(), p.veths.size(), p.bridges.size(), p.routes.size());
+  for (const auto& h : p.hosts) {
+    std::string addrs;
+    for (const auto& a : p.addresses)
+      if (a.node == h.node) addrs += " " + a.ifname + "=" + a.prefix.str();
+    std::fprintf(out, "  %-15s%s\n", h.node.c_str(), addrs.c_str());
+  }
+  std::fprintf(out, "logs: %s\n", run.log_dir().c_str());
+  if (verbose) {
+    const auto& t = run.timings();
+    std::fprintf(out, "timings: cgroups %.1f ms, namespaces %.1f ms, links %.1f ms, addresses+routes %.1f ms, "
+                      "processes %.1f ms\n",
+                 t.cgroups_ms, t.holders_ms, t.links_ms, t.addresses_ms, t.processes_ms);
+  }
+}
+
+// Waits for a control signal, noting node processes that exit meanwhile.
+int serve_until_stopped(runtime::Run& run) {
+  const sigset_t sigs = control_signals();
+  for (;;) {
+    timespec tick{1, 0};
+    siginfo_t info;
+    const int sig = sigtimedwait(&sigs, &info, &tick);
+    if (sig > 0) {
+      std::fprintf(stderr, "faultline: %s received, taking run %s down\n", strsignal(sig), run.name().c_str());
+      break;
+    }
+    for (auto& p : run.processes()) {
+      int st = 0;
+      if (p.id().pid > 0 && p.exited(&st)) {
+        (void)run.journal().process_exited(p.id(), st);
+        std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", p.id().pid, p.node().c_str(),
+                     st);
+        p = runtime::NodeProcess();
+      }
+    }
+  }
+  const Status st = run.down();
+  if (!st.ok()) {
+    std::fprintf(stderr, "faultline: teardown: %s\n", st.error().message().c_str());
+    return kExitRuntime;
+  }
+  return 0;
+}
+
+int exit_code_for(const Error& e) {
+  return (e.err == EEXIST) ? kExitBadInput : (e.err == EPERM || e.err == EACCES) ? kExitEnvironment : kExitRuntime;
+}
+
+}  // namespace
+
+int cmd_up(const UpArgs& a) {
+  const auto topo = load_or_die(a.file, a.set);
+  require_root("up");
+  const std::string name = choose_run_name(topo, a.name);
+  const auto plan = plan::make_plan(topo, name);
+  runtime::RunOptions opts;
+  opts.file = std::filesystem::absolute(a.file).string();
+  opts.log_dir = a.log_dir.empty() ? runtime::default_log_dir(name) : std::filesystem::absolute(a.log_dir).string();
+
+  const sigset_t sigs = control_signals();
+  sigprocmask(SIG_BLOCK, &sigs, nullptr);
+
+  if (a.foreground) {
+    opts.persistent = false;
+    auto run = runtime::Run::up(plan, opts);
+    if (!run.ok()) throw FatalError(exit_code_for(run.error()), "up: " + run.error().message());
+    print_summary(stdout, *run.value(), a.verbose);
+    std::printf("Ctrl-C takes it down.\n");
+    std::fflush(stdout);
+    return serve_until_stopped(*run.value());
+  }
+
+  opts.persistent = true;
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw FatalError(kExitRuntime, "pipe: " + std::string(strerror(errno)));
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw FatalError(kExitRuntime, "fork: " + std::string(strerror(errno)));
+  if (pid == 0) {
+    // The owner: detached from the terminal, its output to the run's log folder.
+    ::close(pipefd[0]);
+    ::setsid();
+    std::error_code ec;
+    std::filesystem::create_directories(opts.log_dir, ec);
+    const int devnull = ::open("/dev/null", O_RDONLY);
+    const int log = ::open((opts.log_dir + "/owner.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    if (log >= 0) {
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+    }
+    FILE* report = ::fdopen(pipefd[1], "w");
+    auto run = runtime::Run::up(plan, opts);
+    if (!run.ok()) {
+      std::fprintf(report, "E%d %s", exit_code_for(run.error()), run.error().message().c_str());
+      std::fclose(report);
+      ::_exit(1);
+    }
+    std::fputs("OK", report);
+    print_summary(report, *run.value(), a.verbose);
+    std::fclose(report);
+    std::fprintf(stderr, "faultline: run %s up, owner pid %d\n", name.c_str(), ::getpid());
+    ::_exit(serve_until_stopped(*run.value()));
+  }
+  ::close(pipefd[1]);
+  std::string msg;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) msg.append(buf, static_cast<size_t>(n));
+  ::close(pipefd[0]);
+  if (msg.rfind("OK", 0) == 0) {
+    std::fputs(msg.c_str() + 2, stdout);
+    std::printf("take it down with: faultline down %s\n", name.c_str());
+    return 0;
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (msg.size() > 1 && msg[0] == 'E') {
+    const int code = std::atoi(msg.c_str() + 1);
+    const auto sp = msg.find(' ');
+    throw FatalError(code, "up: " + (sp == std::string::npos ? msg : msg.substr(sp + 1)));
+  }
+  throw FatalError(kExitRuntime, "up: the run's owner process died during bring-up (see " + opts.log_dir +
+                                     "/owner.log); `faultline cleanup` removes what it left");
+}
+
+}  // namespace faultline::cli

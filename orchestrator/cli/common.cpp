@@ -1,0 +1,48 @@
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "orchestrator/cli/commands.hpp"
+#include "orchestrator/model/loader.hpp"
+#include "orchestrator/runtime/state.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::cli {
+
+model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set) {
+  auto r = set.empty() ? model::load_file(file) : model::load_file_with_overrides(file, set);
+  if (!r.errors.empty()) {
+    for (const auto& d : r.errors) std::fprintf(stderr, "%s\n", d.str().c_str());
+    throw FatalError(kExitBadInput, std::to_string(r.errors.size()) + " error(s) in " + file + "; nothing was created");
+  }
+  return std::move(*r.topology);
+}
+
+void require_root(const std::string& what) {
+  if (::geteuid() != 0)
+    throw FatalError(kExitEnvironment, what + " needs root (namespaces, netlink and cgroups); run it with sudo");
+}
+
+std::string choose_run_name(const model::Topology& t, const std::string& wanted) {
+  if (!wanted.empty()) {
+    if (!runtime::valid_run_name(wanted))
+      throw FatalError(kExitBadInput, "run name '" + wanted +
+                                          "' is not allowed: use 1 to 40 of a-z, 0-9 and '-', starting with a "
+                                          "letter or digit");
+    return wanted;
+  }
+  std::string base;
+  for (char c : t.experiment.name) {
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    base += (std::isalnum(static_cast<unsigned char>(l)) ? l : '-');
+  }
+  while (!base.empty() && base.front() == '-') base.erase(base.begin());
+  if (base.size() > 32) base.resize(32);
+  if (base.empty()) base = "run";
+  std::string name = base;
+  for (int i = 2; ::access(runtime::run_dir(name).c_str(), F_OK) == 0; ++i) name = base + "-" + std::to_string(i);
+  return name;
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,74 @@
+// faultline: build a topology of namespaced nodes, impair it, measure how
+// failure spreads. main() parses the command line and is the only place the
+// one fatal exception type is caught.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "orchestrator/cli/commands.hpp"
+#include "orchestrator/util/result.hpp"
+
+using namespace faultline;
+
+int main(int argc, char** argv) {
+  CLI::App app{"faultline: a network-level failure-propagation testbed on one Linux box"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("faultline ") + FAULTLINE_VERSION);
+
+  std::string file, name, run, node, log_dir;
+  std::vector<std::string> set, cmd;
+  bool foreground = false, verbose = false;
+
+  auto* validate = app.add_subcommand("validate", "check a topology file (no root needed)");
+  validate->add_option("file", file, "topology TOML file")->required();
+  validate->add_option("--set", set, "override a key: section.key=value (repeatable)");
+
+  auto* plan = app.add_subcommand("plan", "print every kernel object and process `up` would create (no root)");
+  plan->add_option("file", file, "topology TOML file")->required();
+  plan->add_option("--name", name, "run name (default: from the experiment name)");
+  plan->add_option("--set", set, "override a key: section.key=value (repeatable)");
+
+  auto* up = app.add_subcommand("up", "bring a topology up; it stays up until `faultline down RUN`");
+  up->add_option("file", file, "topology TOML file")->required();
+  up->add_option("--name", name, "run name (default: from the experiment name)");
+  up->add_option("--set", set, "override a key: section.key=value (repeatable)");
+  up->add_flag("--foreground", foreground, "stay in the foreground; Ctrl-C takes the run down");
+  up->add_option("--logs", log_dir, "folder for node logs (default /var/log/faultline/RUN)");
+  up->add_flag("-v,--verbose", verbose, "print phase timings");
+
+  auto* status = app.add_subcommand("status", "list runs, or show one run's nodes");
+  status->add_option("run", run, "run name");
+
+  auto* exec = app.add_subcommand("exec", "run a command (default: a shell) inside a node");
+  exec->add_option("run", run, "run name")->required();
+  exec->add_option("node", node, "node name")->required();
+  exec->add_option("cmd", cmd, "command and arguments (after --)");
+
+  auto* down = app.add_subcommand("down", "take a run down and remove everything it created");
+  down->add_option("run", run, "run name")->required();
+
+  app.add_subcommand("cleanup", "remove what runs whose owner died left behind (from their state files only)");
+  app.add_subcommand("doctor", "probe the kernel and say which backend each feature uses");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitBadInput;
+  }
+
+  try {
+    const std::string sub = app.get_subcommands().front()->get_name();
+    if (sub == "validate") return cli::cmd_validate(file, set);
+    if (sub == "plan") return cli::cmd_plan(file, name, set);
+    if (sub == "up") return cli::cmd_up({file, name, set, foreground, log_dir, verbose});
+    if (sub == "status") return cli::cmd_status(run);
+    if (sub == "exec") return cli::cmd_exec(run, node, cmd);
+    if (sub == "down") return cli::cmd_down(run);
+    if (sub == "cleanup") return cli::cmd_cleanup();
+    if (sub == "doctor") return cli::cmd_doctor();
+    return kExitBadInput;
+  } catch (const FatalError& e) {
+    std::fprintf(stderr, "faultline: %s\n", e.what());
+    return e.exit_code();
+  }
+}

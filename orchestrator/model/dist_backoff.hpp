@@ -1,0 +1,30 @@
+// The two small languages of service and call keys: duration distributions
+// (work = "exp(2ms)") and retry backoff (backoff = "10ms exp jitter cap 1s").
+#pragma once
+
+#include <string_view>
+
+#include "orchestrator/model/topology.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::model::detail {
+
+// "0", "2ms", "exp(2ms)", "lognormal(2ms, 1ms)", "pareto(2ms, 1.5)",
+// "uniform(1ms, 3ms)", "normal(2ms, 0.5ms)".
+Result<DurationDist> parse_duration_dist(std::string_view s);
+
+// "none", "10ms", "10ms exp", "10ms exp jitter", "10ms exp equal-jitter",
+// "10ms exp decorrelated", each optionally followed by "cap 1s".
+Result<Backoff> parse_backoff(std::string_view s);
+
+// The cap a backoff gets when none is written: Envoy's 10x the base.
+inline constexpr int64_t kDefaultCapFactor = 10;
+
+inline constexpr const char* kDistForms =
+    "a duration (\"2ms\"), exp(mean), lognormal(mean, stddev), pareto(mean, alpha), uniform(min, max), "
+    "normal(mean, stddev)";
+inline constexpr const char* kBackoffForms =
+    "\"none\", \"<base>\" (constant), \"<base> exp\", optionally followed by jitter, equal-jitter or decorrelated, "
+    "then optionally \"cap <duration>\", e.g. \"10ms exp jitter cap 1s\"";
+
+}  // namespace faultline::model::detail

@@ -1,0 +1,37 @@
+// TOML -> Topology. Validates everything that can be checked without root and
+// without touching the kernel; every error names file:line:col, what is wrong
+// and what is allowed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "orchestrator/model/topology.hpp"
+
+namespace faultline::model {
+
+struct Diagnostic {
+  SourceLoc loc;
+  std::string message;  // what is wrong and what is allowed
+  // "file:line:col: error: message"
+  std::string str() const { return loc.str() + ": error: " + message; }
+};
+
+struct LoadResult {
+  std::optional<Topology> topology;  // set only when errors is empty
+  std::vector<Diagnostic> errors;
+};
+
+LoadResult load_file(const std::string& path);
+LoadResult load_string(std::string_view toml_text, const std::string& file_name);
+
+// Applies `key=value` overrides (dotted TOML paths such as experiment.seed or
+// node.api.cpu) before validation. Used by --set; errors name "--set:1:col".
+LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides);
+
+// Names that become kernel interface names are limited to this many characters.
+inline constexpr size_t kMaxIfNameLen = 15;
+
+}  // namespace faultline::model

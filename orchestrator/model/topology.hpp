@@ -1,0 +1,226 @@
+// The topology model: one experiment file as plain data. No behaviour, no
+// kernel; every quantity already parsed into integers (ns, bytes, bit/s,
+// milli-cores, ppm). The loader fills it and validates it; the plan consumes it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netem/impairment.hpp"
+
+namespace faultline::model {
+
+// Where a value came from, for error messages: file:line:col.
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+  std::string str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(col); }
+};
+
+// A random distribution of a duration, e.g. work = "exp(2ms)".
+struct DurationDist {
+  enum class Kind { kConstant, kExponential, kLognormal, kPareto, kUniform, kNormal };
+  Kind kind = Kind::kConstant;
+  int64_t mean_ns = 0;      // constant value, or the mean
+  int64_t param_ns = 0;     // lognormal/normal: stddev; uniform: half-width; pareto: scale (xm)
+  double shape = 0.0;       // pareto: alpha
+  bool operator==(const DurationDist&) const = default;
+};
+
+// Retry backoff, e.g. backoff = "10ms exp jitter" or a table.
+struct Backoff {
+  enum class Kind { kNone, kConstant, kExponential };
+  enum class Jitter { kNone, kFull, kEqual, kDecorrelated };
+  Kind kind = Kind::kExponential;
+  Jitter jitter = Jitter::kFull;
+  int64_t base_ns = 25'000'000;      // Envoy: 25 ms base interval
+  int64_t cap_ns = 250'000'000;      // Envoy: 10x base
+  double multiplier = 2.0;
+  bool operator==(const Backoff&) const = default;
+};
+
+struct CircuitBreaker {
+  bool enabled = false;
+  uint32_t consecutive_failures = 0;   // 0: use the failure-rate mode
+  uint32_t failure_rate_ppm = 500'000; // resilience4j: 50%
+  uint32_t window_calls = 100;         // resilience4j: sliding window of 100 calls
+  uint32_t min_calls = 100;            // resilience4j: minimumNumberOfCalls 100
+  int64_t open_ns = 60'000'000'000;    // resilience4j: waitDurationInOpenState 60 s
+  uint32_t half_open_probes = 10;      // resilience4j: permittedNumberOfCallsInHalfOpenState 10
+  bool operator==(const CircuitBreaker&) const = default;
+};
+
+// A downstream call of a service endpoint.
+struct Call {
+  SourceLoc loc;
+  std::string to_node;          // "db" of "db:5432"
+  uint16_t to_port = 0;
+  std::string path = "/";
+  uint32_t probability_ppm = 1'000'000;
+  int64_t timeout_ns = 1'000'000'000;
+  uint32_t retries = 0;         // retries after the first attempt
+  Backoff backoff;
+  uint32_t budget_ppm = 0;      // retry budget ratio; 0: no budget
+  uint32_t budget_min_per_s = 3;  // Envoy: min_retry_concurrency 3
+  int64_t hedge_ns = 0;         // 0: no hedging
+  bool fallback = false;        // answer with a fallback when the call fails
+  CircuitBreaker breaker;
+  bool operator==(const Call&) const = default;
+};
+
+struct Service {
+  SourceLoc loc;
+  std::string name;             // default: "<node>" for the first service, "<node>-<port>" after
+  uint16_t port = 0;
+  std::string path = "/";
+  uint32_t workers = 16;
+  uint32_t queue = 128;
+  bool lifo = false;
+  DurationDist work;            // CPU burned per request
+  DurationDist wait;            // wall-clock waiting per request, no CPU
+  uint64_t request_memory_bytes = 0;
+  uint64_t response_bytes = 64;
+  uint32_t error_ppm = 0;
+  int64_t max_queue_delay_ns = 0;  // 0: shed only when the queue is full
+  bool parallel_calls = false;
+  std::vector<Call> calls;
+  bool operator==(const Service&) const = default;
+};
+
+struct Load {
+  SourceLoc loc;
+  std::string target_node;
+  uint16_t target_port = 0;
+  std::string path = "/";
+  double rate = 0;              // requests per second
+  enum class Arrival { kPoisson, kConstant } arrival = Arrival::kPoisson;
+  int64_t timeout_ns = 1'000'000'000;
+  uint32_t retries = 0;
+  Backoff backoff;
+  uint32_t connections = 64;
+  bool operator==(const Load&) const = default;
+};
+
+struct Node {
+  SourceLoc loc;
+  std::string name;
+  uint32_t cpu_millicores = 0;  // 0: unlimited
+  uint64_t memory_bytes = 0;    // 0: unlimited
+  uint32_t pids = 1024;         // 0: unlimited
+  std::string command;          // any program run in the node instead of / beside services
+  uint16_t metrics_port = 0;    // the port /metrics is scraped on; 0: none / the service's
+  std::vector<Service> services;
+  std::optional<Load> load;
+  bool operator==(const Node&) const = default;
+};
+
+enum class Backend { kAuto, kKernel, kUserspace };
+
+struct Link {
+  SourceLoc loc;
+  std::string a, b;                      // node names, as written in `between`
+  netem::Impairment a_to_b, b_to_a;      // the same unless a direction is overridden
+  Backend backend = Backend::kAuto;
+  bool operator==(const Link&) const = default;
+};
+
+struct Segment {
+  SourceLoc loc;
+  std::string name;
+  std::vector<std::string> members;
+  netem::Impairment impairment;          // shared by everyone on the segment
+  Backend backend = Backend::kAuto;
+  bool operator==(const Segment&) const = default;
+};
+
+// What a fault acts on: "node:db", "link:api-db", "segment:storage-net", "load:client".
+struct FaultTarget {
+  enum class Kind { kNode, kLink, kSegment, kLoad };
+  Kind kind = Kind::kNode;
+  std::string name;      // node / segment / load node name; for links "a-b" as written
+  std::string a, b;      // for links: the two nodes
+  bool operator==(const FaultTarget&) const = default;
+};
+
+struct Fault {
+  SourceLoc loc;
+  int64_t at_ns = 0;
+  int64_t for_ns = 0;     // 0: stays until the end of the run
+  int64_t ramp_ns = 0;
+  FaultTarget target;
+  // Node faults.
+  std::optional<uint32_t> cpu_millicores;
+  std::optional<uint64_t> memory_bytes;
+  enum class Action { kNone, kPause, kKill, kRestart, kCpuHog, kMemoryHog, kPartition };
+  Action action = Action::kNone;
+  uint64_t hog_bytes = 0;      // memory hog size
+  uint32_t hog_millicores = 0; // cpu hog size
+  // Link / segment faults.
+  std::optional<netem::Impairment> impairment;
+  std::string direction = "both";  // "both", "a->b", "b->a" for links
+  // Load faults.
+  std::optional<double> rate;
+  bool operator==(const Fault&) const = default;
+};
+
+// A named hypothesis evaluated after the run.
+struct Check {
+  SourceLoc loc;
+  std::string name;
+  std::string metric;       // e.g. "goodput", "p99", "amplification"
+  std::string service;      // empty: whole system
+  std::string aggregate = "mean";  // mean, max, min, p50, p99, last
+  std::string phase = "fault";     // baseline, fault, recovery, all
+  std::string op = "<=";           // <, <=, >, >=, ==
+  double threshold = 0;
+  bool operator==(const Check&) const = default;
+};
+
+struct Expect {
+  SourceLoc loc;
+  std::optional<int64_t> recovers_within_ns;
+  std::optional<bool> collapse;            // true: must collapse; false: must not
+  std::optional<double> max_amplification;
+  std::optional<uint32_t> max_blast_radius_ppm;
+  std::vector<Check> checks;
+  bool operator==(const Expect&) const = default;
+};
+
+struct Experiment {
+  SourceLoc loc;
+  std::string name = "experiment";
+  int64_t duration_ns = 60'000'000'000;
+  uint64_t seed = 1;
+  int64_t warmup_ns = 5'000'000'000;
+  int64_t baseline_ns = 10'000'000'000;
+  int64_t horizon_ns = 30'000'000'000;
+  int64_t tick_ns = 1'000'000'000;
+  // The private IPv4 pool node addresses come from.
+  uint32_t pool_addr = (10u << 24) | (77u << 16);  // 10.77.0.0
+  uint8_t pool_prefix = 16;
+  Backend backend = Backend::kAuto;
+  uint16_t metrics_port = 9464;
+  bool operator==(const Experiment&) const = default;
+};
+
+struct Topology {
+  std::string file;
+  Experiment experiment;
+  std::vector<Node> nodes;
+  std::vector<Link> links;
+  std::vector<Segment> segments;
+  std::vector<Fault> faults;
+  Expect expect;
+
+  const Node* find_node(const std::string& name) const {
+    for (const auto& n : nodes)
+      if (n.name == name) return &n;
+    return nullptr;
+  }
+};
+
+}  // namespace faultline::model

@@ -1,0 +1,109 @@
+// The plan: the complete list of kernel objects and processes a run creates,
+// derived from a validated topology alone (pure, no root). `faultline plan`
+// prints it; the runtime instantiates it in order and records each object in
+// the run's state file before creating it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "orchestrator/model/topology.hpp"
+#include "orchestrator/util/ipv4.hpp"
+
+namespace faultline::plan {
+
+// Namespaces are named by node; the fabric holds bridges of segments.
+inline constexpr const char* kFabric = "fabric";
+
+struct NamespacePlan {
+  std::string name;      // node name, or kFabric
+  std::string hostname;  // empty for the fabric
+  bool is_fabric = false;
+};
+
+struct CgroupPlan {
+  std::string node;
+  std::string rel_path;  // "faultline/<run>/<node>"
+  uint32_t cpu_millicores = 0;
+  uint64_t memory_bytes = 0;
+  uint32_t pids = 0;
+};
+
+struct BridgePlan {
+  std::string name;      // in the fabric namespace
+  std::string segment;
+};
+
+// A veth pair. `a_ns`/`b_ns` are namespace names; when a_master / b_master is
+// set, that end is enslaved to the bridge of that name in its own namespace.
+struct VethPlan {
+  std::string a_ns, a_if;
+  std::string b_ns, b_if;
+  std::string a_master;
+  std::string what;      // "link api-db", "segment storage-net", "bridge uplink"
+  std::string b_master;
+};
+
+struct AddressPlan {
+  std::string node;
+  std::string ifname;
+  Ipv4Prefix prefix;     // the address with the subnet's prefix length
+};
+
+// A subnet: one link or one segment, and who sits on it.
+struct SubnetPlan {
+  std::string what;      // "link api-db" / "segment storage-net"
+  Ipv4Prefix prefix;     // the network
+  std::vector<std::string> nodes;
+};
+
+struct RoutePlan {
+  std::string node;
+  Ipv4Prefix dst;
+  uint32_t gateway = 0;
+};
+
+struct ProcessPlan {
+  std::string node;
+  std::string name;      // "command", later "service <name>", "load"
+  std::vector<std::string> argv;
+};
+
+struct HostsPlan {
+  std::string node;
+  std::vector<std::pair<std::string, uint32_t>> entries;  // name -> address seen from this node
+  std::string render() const;  // /etc/hosts content
+};
+
+struct Plan {
+  std::string run;
+  std::string experiment;
+  uint64_t seed = 0;
+  std::vector<NamespacePlan> namespaces;
+  std::vector<CgroupPlan> cgroups;
+  std::vector<BridgePlan> bridges;
+  std::vector<VethPlan> veths;
+  std::vector<SubnetPlan> subnets;
+  std::vector<AddressPlan> addresses;
+  std::vector<RoutePlan> routes;
+  std::vector<std::string> forwarding_nodes;
+  std::vector<HostsPlan> hosts;
+  std::vector<ProcessPlan> processes;
+
+  bool needs_fabric() const { return !bridges.empty(); }
+  // Human-readable, one object per line, in creation order.
+  std::string render() const;
+};
+
+// Linux bridges number ports 1..1023; a bigger segment chains bridges.
+inline constexpr size_t kPortsPerBridge = 1000;
+
+// The run-scoped cgroup parent: "faultline/<run>".
+std::string run_cgroup_path(const std::string& run);
+
+// Pure: the topology must have passed the loader's validation (which also
+// checks that the address pool is large enough for this allocation).
+Plan make_plan(const model::Topology& topo, const std::string& run);
+
+}  // namespace faultline::plan

@@ -1,0 +1,109 @@
+#include "orchestrator/plan/routing.hpp"
+
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace faultline::plan {
+
+namespace {
+
+struct Graph {
+  std::vector<std::string> names;
+  std::unordered_map<std::string, size_t> index;
+  // subnet index -> member node indices; node -> subnets it sits on (declaration order).
+  std::vector<std::vector<size_t>> subnet_members;
+  std::vector<std::vector<size_t>> node_subnets;
+  // address of (node, subnet)
+  std::map<std::pair<size_t, size_t>, uint32_t> addr;
+};
+
+Graph build(const model::Topology& topo, const Plan& p) {
+  Graph g;
+  for (const auto& n : topo.nodes) {
+    g.index[n.name] = g.names.size();
+    g.names.push_back(n.name);
+  }
+  g.node_subnets.resize(g.names.size());
+  for (size_t s = 0; s < p.subnets.size(); ++s) {
+    std::vector<size_t> members;
+    for (const auto& m : p.subnets[s].nodes) {
+      const size_t ni = g.index.at(m);
+      members.push_back(ni);
+      g.node_subnets[ni].push_back(s);
+    }
+    g.subnet_members.push_back(std::move(members));
+  }
+  // Addresses are recorded per (node, interface); map them onto subnets.
+  for (const auto& a : p.addresses) {
+    const size_t ni = g.index.at(a.node);
+    for (size_t s : g.node_subnets[ni]) {
+      if (p.subnets[s].prefix == a.prefix.network()) g.addr[{ni, s}] = a.prefix.addr;
+    }
+  }
+  return g;
+}
+
+}  // namespace
+
+void compute_routes(const model::Topology& topo, Plan& p) {
+  const Graph g = build(topo, p);
+  const size_t n = g.names.size();
+  std::set<size_t> forwarders;
+
+  for (size_t src = 0; src < n; ++src) {
+    // BFS over nodes; for each reached node remember the first hop (node and
+    // the subnet it is reached through from src) and the subnet it was
+    // reached on (so hosts resolve to the address facing src).
+    constexpr size_t kNone = static_cast<size_t>(-1);
+    std::vector<size_t> first_hop(n, kNone), first_subnet(n, kNone), via_subnet(n, kNone), parent(n, kNone);
+    std::vector<bool> seen(n, false);
+    std::vector<bool> subnet_routed(p.subnets.size(), false);
+    seen[src] = true;
+    for (size_t s : g.node_subnets[src]) subnet_routed[s] = true;  // directly connected
+    std::deque<size_t> q{src};
+    while (!q.empty()) {
+      const size_t u = q.front();
+      q.pop_front();
+      for (size_t s : g.node_subnets[u]) {
+        // A subnet first reached through u: route it via u's first hop.
+        if (!subnet_routed[s]) {
+          subnet_routed[s] = true;
+          p.routes.push_back({g.names[src], p.subnets[s].prefix, g.addr.at({first_hop[u], first_subnet[u]})});
+        }
+        for (size_t v : g.subnet_members[s]) {
+          if (seen[v]) continue;
+          seen[v] = true;
+          parent[v] = u;
+          via_subnet[v] = s;
+          first_hop[v] = (u == src) ? v : first_hop[u];
+          first_subnet[v] = (u == src) ? s : first_subnet[u];
+          if (u != src) forwarders.insert(u);
+          q.push_back(v);
+        }
+      }
+    }
+    HostsPlan h{g.names[src], {}};
+    for (size_t v = 0; v < n; ++v) {
+      if (v == src) {
+        // A node on no link still resolves its own name (as Debian does with 127.0.1.1).
+        const uint32_t self = g.node_subnets[src].empty() ? 0x7f000101u : g.addr.at({src, g.node_subnets[src][0]});
+        h.entries.push_back({g.names[v], self});
+        continue;
+      }
+      if (!seen[v]) continue;  // unreachable: no name, so connects fail fast
+      h.entries.push_back({g.names[v], g.addr.at({v, via_subnet[v]})});
+    }
+    p.hosts.push_back(std::move(h));
+  }
+  for (size_t f : forwarders) p.forwarding_nodes.push_back(g.names[f]);
+}
+
+std::string HostsPlan::render() const {
+  std::string out = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  for (const auto& [name, addr] : entries) out += ipv4_str(addr) + "\t" + name + "\n";
+  return out;
+}
+
+}  // namespace faultline::plan

@@ -1,0 +1,74 @@
+#include "orchestrator/runtime/cleanup.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "orchestrator/runtime/cgroup.hpp"
+
+namespace faultline::runtime {
+
+CleanupReport cleanup_run(const RunState& st) {
+  CleanupReport rep;
+  rep.run = st.run;
+  // Node processes first (recorded ones, verified), then holders: with the
+  // last process gone from a namespace, the kernel removes its interfaces.
+  for (const auto& p : st.processes) {
+    if (!is_alive(p.id)) continue;
+    const Status s = kill_verified(p.id);
+    if (s.ok()) ++rep.processes_killed;
+    else rep.errors.push_back(s.error().message());
+  }
+  auto layout = CgroupLayout::probe();
+  // Anything started inside a node later (exec, a service's children) is in the node's cgroup.
+  if (layout.ok()) {
+    for (auto it = st.cgroups.rbegin(); it != st.cgroups.rend(); ++it) {
+      Cgroup cg = Cgroup::adopt(layout.value(), *it);
+      const Status s = cg.kill_all();
+      if (!s.ok()) rep.errors.push_back(s.error().message());
+      cg.release();
+    }
+  }
+  for (const auto& h : st.holders) {
+    if (!is_alive(h.id)) continue;
+    const Status s = kill_verified(h.id);
+    if (s.ok()) ++rep.holders_killed;
+    else rep.errors.push_back(s.error().message());
+  }
+  if (layout.ok()) {
+    for (auto it = st.cgroups.rbegin(); it != st.cgroups.rend(); ++it) {
+      Cgroup cg = Cgroup::adopt(layout.value(), *it);
+      const Status s = cg.destroy();
+      if (s.ok()) ++rep.cgroups_removed;
+      else rep.errors.push_back(s.error().message());
+    }
+    remove_cgroup_root_if_unused();
+  } else {
+    rep.errors.push_back(layout.error().message());
+  }
+  if (rep.errors.empty()) {
+    const Status s = remove_run_dir(st.run);
+    if (!s.ok()) rep.errors.push_back(s.error().message());
+  }
+  return rep;
+}
+
+std::vector<CleanupReport> cleanup_dead_runs() {
+  std::vector<CleanupReport> out;
+  for (const auto& st : list_runs()) {
+    if (st.owner_alive()) continue;
+    out.push_back(cleanup_run(st));
+  }
+  return out;
+}
+
+void remove_cgroup_root_if_unused() {
+  auto layout = CgroupLayout::probe();
+  if (!layout.ok()) return;
+  for (const auto& h : layout->hierarchies()) {
+    // rmdir only succeeds on an empty cgroup: another run's folder keeps it.
+    (void)::rmdir((h.mount + "/faultline").c_str());
+  }
+}
+
+}  // namespace faultline::runtime

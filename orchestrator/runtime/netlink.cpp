@@ -1,0 +1,379 @@
+#include "orchestrator/runtime/netlink.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/inet.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "orchestrator/runtime/netns.hpp"
+
+namespace faultline::runtime {
+
+std::string ipv4_str(uint32_t a) {
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." + std::to_string((a >> 8) & 0xff) +
+         "." + std::to_string(a & 0xff);
+}
+
+std::string Ipv4Prefix::str() const { return ipv4_str(addr) + "/" + std::to_string(len); }
+
+namespace {
+
+// The kernel's own answer to the last request on this thread. libnl folds
+// kernel errnos into its coarser NLE_* codes and drops the extended ack text
+// ("Master device not found", ...); the error callback below keeps both.
+// Callbacks run synchronously inside the libnl call on the calling thread, so
+// a thread_local needs no locking and no per-socket state.
+struct KernelError {
+  int err = 0;
+  char msg[256] = {};
+};
+thread_local KernelError t_kerr;
+
+int on_nlmsgerr(struct sockaddr_nl*, struct nlmsgerr* e, void*) {
+  t_kerr.err = -e->error;
+  t_kerr.msg[0] = '\0';
+  // The nlmsgerr sits right after its own netlink header.
+  auto* hdr = reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(e) - NLMSG_HDRLEN);
+  if ((hdr->nlmsg_flags & NLM_F_ACK_TLVS) != 0) {
+    // TLVs follow the echoed request, which is only its header when capped.
+    size_t off = sizeof(nlmsgerr);
+    if ((hdr->nlmsg_flags & NLM_F_CAPPED) == 0) off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
+    const size_t total = hdr->nlmsg_len - NLMSG_HDRLEN;
+    if (off < total) {
+      auto* attrs = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(e) + off);
+      if (nlattr* m = nla_find(attrs, static_cast<int>(total - off), NLMSGERR_ATTR_MSG)) {
+        nla_strlcpy(t_kerr.msg, m, sizeof t_kerr.msg);
+      }
+    }
+  }
+  return NL_STOP;  // libnl then returns the (mapped) error as it would by default
+}
+
+int nle_to_errno(int nlerr) {
+  switch (nlerr < 0 ? -nlerr : nlerr) {
+    case NLE_EXIST: return EEXIST;
+    case NLE_NOACCESS:
+    case NLE_PERM: return EPERM;
+    case NLE_NODEV: return ENODEV;
+    case NLE_OBJ_NOTFOUND: return ENOENT;
+    case NLE_INVAL: return EINVAL;
+    case NLE_BUSY: return EBUSY;
+    case NLE_RANGE: return ERANGE;
+    case NLE_NOMEM: return ENOMEM;
+    case NLE_AGAIN: return EAGAIN;
+    case NLE_INTR: return EINTR;
+    case NLE_BAD_SOCK: return EBADF;
+    case NLE_OPNOTSUPP: return EOPNOTSUPP;
+    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+    case NLE_MSGSIZE: return EMSGSIZE;
+    case NLE_NOADDR: return EADDRNOTAVAIL;
+    case NLE_ADDRINUSE: return EADDRINUSE;
+    default: return EIO;
+  }
+}
+
+// Turns a failed libnl call into an Error, preferring the kernel's exact errno
+// and extended-ack message when the kernel answered.
+Error nl_error(int nlerr, const std::string& what) {
+  if (t_kerr.err != 0) {
+    std::string ctx = what;
+    if (t_kerr.msg[0] != '\0') ctx += std::string(" (kernel: ") + t_kerr.msg + ")";
+    return Error{t_kerr.err, ctx};
+  }
+  return Error{nle_to_errno(nlerr), what + ": " + nl_geterror(nlerr)};
+}
+
+// Runs one libnl request; 0 or positive is success.
+template <class F>
+Status nl_call(const std::string& what, F&& f) {
+  t_kerr = KernelError{};
+  int r = f();
+  if (r < 0) return nl_error(r, what);
+  return {};
+}
+
+struct LinkDeleter {
+  void operator()(rtnl_link* l) const { rtnl_link_put(l); }
+};
+struct AddrDeleter {
+  void operator()(rtnl_addr* a) const { rtnl_addr_put(a); }
+};
+struct RouteDeleter {
+  void operator()(rtnl_route* r) const { rtnl_route_put(r); }
+};
+struct NlAddrDeleter {
+  void operator()(nl_addr* a) const { nl_addr_put(a); }
+};
+struct CacheDeleter {
+  void operator()(nl_cache* c) const { nl_cache_free(c); }
+};
+struct MsgDeleter {
+  void operator()(nl_msg* m) const { nlmsg_free(m); }
+};
+using LinkPtr = std::unique_ptr<rtnl_link, LinkDeleter>;
+using AddrPtr = std::unique_ptr<rtnl_addr, AddrDeleter>;
+using RoutePtr = std::unique_ptr<rtnl_route, RouteDeleter>;
+using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrDeleter>;
+using CachePtr = std::unique_ptr<nl_cache, CacheDeleter>;
+using MsgPtr = std::unique_ptr<nl_msg, MsgDeleter>;
+
+Error no_mem(const std::string& what) { return Error{ENOMEM, what + ": libnl allocation failed"}; }
+
+NlAddrPtr inet_addr(uint32_t host_order, int prefixlen) {
+  uint32_t be = htonl(host_order);
+  NlAddrPtr a(nl_addr_build(AF_INET, &be, sizeof be));
+  if (a) nl_addr_set_prefixlen(a.get(), prefixlen);
+  return a;
+}
+
+Status check_ifname(const std::string& name, const std::string& what) {
+  if (name.empty() || name.size() >= IFNAMSIZ) {
+    return Error{EINVAL, what + ": interface name must be 1.." + std::to_string(IFNAMSIZ - 1) + " bytes"};
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<NlSocket> NlSocket::open() {
+  nl_sock* sk = nl_socket_alloc();
+  if (sk == nullptr) return no_mem("open rtnetlink socket");
+  NlSocket s(sk);
+  int r = nl_connect(sk, NETLINK_ROUTE);
+  if (r < 0) return Error{nle_to_errno(r), std::string("connect rtnetlink socket: ") + nl_geterror(r)};
+  const int one = 1;
+  // Extended acks carry the kernel's reason for a refusal; capped acks keep
+  // the echoed request out of error replies. Both are best effort.
+  (void)::setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+  (void)::setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  // Dumps of a namespace with many links exceed one page per message batch;
+  // peeking lets libnl size its buffer instead of truncating.
+  nl_socket_enable_msg_peek(sk);
+  nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_nlmsgerr, nullptr);
+  return s;
+}
+
+Result<NlSocket> NlSocket::open_in(int netns_fd) {
+  NlSocket out;
+  // A netlink socket belongs to the namespace of the thread that created it,
+  // for its whole life, so only the creation needs the helper thread.
+  Status st = in_netns(netns_fd, [&out]() -> Status {
+    auto s = NlSocket::open();
+    if (!s) return s.error();
+    out = std::move(*s);
+    return {};
+  });
+  if (!st) return wrap(st.error(), "open rtnetlink socket in netns");
+  return out;
+}
+
+NlSocket::NlSocket(NlSocket&& o) noexcept : sk_(std::exchange(o.sk_, nullptr)) {}
+
+NlSocket& NlSocket::operator=(NlSocket&& o) noexcept {
+  if (this != &o) {
+    if (sk_ != nullptr) nl_socket_free(sk_);
+    sk_ = std::exchange(o.sk_, nullptr);
+  }
+  return *this;
+}
+
+NlSocket::~NlSocket() {
+  if (sk_ != nullptr) nl_socket_free(sk_);
+}
+
+Status NlSocket::create_veth(const std::string& name, int ns_fd, const std::string& peer_name, int peer_ns_fd,
+                             int master_ifindex) {
+  const std::string what = "create veth " + name + " (peer " + peer_name + ")";
+  FL_TRY(check_ifname(name, what));
+  FL_TRY(check_ifname(peer_name, what));
+  LinkPtr link(rtnl_link_veth_alloc());
+  if (!link) return no_mem(what);
+  rtnl_link_set_name(link.get(), name.c_str());
+  if (ns_fd >= 0) rtnl_link_set_ns_fd(link.get(), ns_fd);
+  rtnl_link_set_flags(link.get(), IFF_UP);
+  // rtnl_newlink applies IFLA_MASTER after registering the device in its
+  // target namespace, so the bridge ifindex is looked up there.
+  if (master_ifindex != 0) rtnl_link_set_master(link.get(), master_ifindex);
+  {
+    // get_peer takes a reference; the peer itself is owned (and freed) by link.
+    rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
+    if (peer == nullptr) return no_mem(what);
+    rtnl_link_set_name(peer, peer_name.c_str());
+    // Without IFLA_NET_NS_FD in the peer's info the kernel puts the peer in
+    // the socket's namespace, which is what -1 means.
+    if (peer_ns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_ns_fd);
+    rtnl_link_set_flags(peer, IFF_UP);
+    rtnl_link_put(peer);
+  }
+  return nl_call(what, [&] { return rtnl_link_add(sk_, link.get(), NLM_F_CREATE | NLM_F_EXCL); });
+}
+
+Status NlSocket::create_bridge(const std::string& name) {
+  const std::string what = "create bridge " + name;
+  FL_TRY(check_ifname(name, what));
+  // libnl 3.7 has no setters for the bridge's own IFLA_BR_* options, so the
+  // request is built by hand: RTM_NEWLINK { ifinfomsg(up), IFNAME,
+  // LINKINFO { KIND "bridge", DATA { STP_STATE 0, FORWARD_DELAY 0 } } }.
+  // STP is off by default, and with STP off a new port goes straight to
+  // forwarding; forward delay 0 states the intent and also covers a later
+  // STP toggle.
+  MsgPtr msg(nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL));
+  if (!msg) return no_mem(what);
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_flags = IFF_UP;
+  ifi.ifi_change = IFF_UP;
+  if (nlmsg_append(msg.get(), &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0) return no_mem(what);
+  if (nla_put_string(msg.get(), IFLA_IFNAME, name.c_str()) < 0) return no_mem(what);
+  nlattr* info = nla_nest_start(msg.get(), IFLA_LINKINFO);
+  if (info == nullptr || nla_put_string(msg.get(), IFLA_INFO_KIND, "bridge") < 0) return no_mem(what);
+  nlattr* data = nla_nest_start(msg.get(), IFLA_INFO_DATA);
+  if (data == nullptr) return no_mem(what);
+  // br_changelink applies FORWARD_DELAY before STP_STATE; 0 is only accepted
+  // while STP is off, which it is on a new bridge.
+  if (nla_put_u32(msg.get(), IFLA_BR_FORWARD_DELAY, 0) < 0 || nla_put_u32(msg.get(), IFLA_BR_STP_STATE, 0) < 0) {
+    return no_mem(what);
+  }
+  nla_nest_end(msg.get(), data);
+  nla_nest_end(msg.get(), info);
+  // nl_send_sync frees the message whatever happens.
+  return nl_call(what, [&] { return nl_send_sync(sk_, msg.release()); });
+}
+
+Result<int> NlSocket::ifindex(const std::string& name) {
+  const std::string what = "look up interface " + name;
+  FL_TRY(check_ifname(name, what));
+  rtnl_link* raw = nullptr;
+  Status st = nl_call(what, [&] { return rtnl_link_get_kernel(sk_, 0, name.c_str(), &raw); });
+  LinkPtr link(raw);
+  if (!st) return st.error();
+  return rtnl_link_get_ifindex(link.get());
+}
+
+namespace {
+
+// One RTM_NEWLINK addressed by name (ifindex 0): the kernel resolves
+// IFLA_IFNAME itself, so no lookup round trip is needed first.
+Status change_link_by_name(nl_sock* sk, const std::string& name, const std::string& what,
+                           void (*fill)(rtnl_link*, int), int arg) {
+  FL_TRY(check_ifname(name, what));
+  LinkPtr orig(rtnl_link_alloc());
+  LinkPtr change(rtnl_link_alloc());
+  if (!orig || !change) return no_mem(what);
+  rtnl_link_set_name(orig.get(), name.c_str());
+  rtnl_link_set_name(change.get(), name.c_str());
+  fill(change.get(), arg);
+  return nl_call(what, [&] { return rtnl_link_change(sk, orig.get(), change.get(), 0); });
+}
+
+}  // namespace
+
+Status NlSocket::set_up(const std::string& name) {
+  return change_link_by_name(
+      sk_, name, "bring " + name + " up", [](rtnl_link* l, int) { rtnl_link_set_flags(l, IFF_UP); }, 0);
+}
+
+Status NlSocket::set_master(const std::string& name, int master_ifindex) {
+  return change_link_by_name(
+      sk_, name, "enslave " + name + " to ifindex " + std::to_string(master_ifindex),
+      [](rtnl_link* l, int m) { rtnl_link_set_master(l, m); }, master_ifindex);
+}
+
+Status NlSocket::set_forwarding(const std::string& name, bool on) {
+  // IFLA_AF_SPEC { AF_INET { IFLA_INET_CONF { FORWARDING } } }: the same
+  // per-device flag as net.ipv4.conf.<if>.forwarding, which is what the IPv4
+  // input path checks on the receiving interface.
+  return change_link_by_name(
+      sk_, name, std::string(on ? "enable" : "disable") + " forwarding on " + name,
+      [](rtnl_link* l, int v) { rtnl_link_inet_set_conf(l, IPV4_DEVCONF_FORWARDING, static_cast<uint32_t>(v)); },
+      on ? 1 : 0);
+}
+
+Status NlSocket::delete_link(const std::string& name) {
+  const std::string what = "delete link " + name;
+  FL_TRY(check_ifname(name, what));
+  LinkPtr link(rtnl_link_alloc());
+  if (!link) return no_mem(what);
+  rtnl_link_set_name(link.get(), name.c_str());
+  return nl_call(what, [&] { return rtnl_link_delete(sk_, link.get()); });
+}
+
+Status NlSocket::add_address(const std::string& ifname, const Ipv4Prefix& p) {
+  const std::string what = "add address " + p.str() + " to " + ifname;
+  if (p.len > 32) return Error{EINVAL, what + ": prefix length > 32"};
+  auto idx = ifindex(ifname);
+  if (!idx) return wrap(idx.error(), what);
+  AddrPtr a(rtnl_addr_alloc());
+  NlAddrPtr local = inet_addr(p.addr, p.len);
+  if (!a || !local) return no_mem(what);
+  rtnl_addr_set_ifindex(a.get(), *idx);
+  rtnl_addr_set_family(a.get(), AF_INET);
+  if (int r = rtnl_addr_set_local(a.get(), local.get()); r < 0) return nl_error(r, what);
+  rtnl_addr_set_prefixlen(a.get(), p.len);
+  // /31 and /32 have no broadcast address (RFC 3021).
+  if (p.len < 31) {
+    const uint32_t mask = p.len == 0 ? 0 : ~uint32_t{0} << (32 - p.len);
+    NlAddrPtr brd = inet_addr(p.addr | ~mask, 32);
+    if (!brd) return no_mem(what);
+    if (int r = rtnl_addr_set_broadcast(a.get(), brd.get()); r < 0) return nl_error(r, what);
+  }
+  return nl_call(what, [&] { return rtnl_addr_add(sk_, a.get(), NLM_F_EXCL); });
+}
+
+Status NlSocket::add_route(const Ipv4Prefix& dst, uint32_t gateway) {
+  const std::string what = "add route " + dst.str() + " via " + ipv4_str(gateway);
+  if (dst.len > 32) return Error{EINVAL, what + ": prefix length > 32"};
+  RoutePtr r(rtnl_route_alloc());
+  NlAddrPtr d = inet_addr(dst.addr, dst.len);
+  NlAddrPtr gw = inet_addr(gateway, 32);
+  if (!r || !d || !gw) return no_mem(what);
+  rtnl_route_set_family(r.get(), AF_INET);
+  if (int e = rtnl_route_set_dst(r.get(), d.get()); e < 0) return nl_error(e, what);
+  rtnl_route_set_table(r.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(r.get(), RTPROT_STATIC);
+  rtnl_route_set_scope(r.get(), RT_SCOPE_UNIVERSE);
+  rtnl_route_set_type(r.get(), RTN_UNICAST);
+  rtnl_nexthop* nh = rtnl_route_nh_alloc();
+  if (nh == nullptr) return no_mem(what);
+  // No output interface: the kernel picks the one whose connected prefix
+  // holds the gateway, so the planner need not know ifindexes.
+  rtnl_route_nh_set_gateway(nh, gw.get());
+  rtnl_route_add_nexthop(r.get(), nh);  // the route owns nh from here
+  return nl_call(what, [&] { return rtnl_route_add(sk_, r.get(), NLM_F_EXCL); });
+}
+
+Result<std::vector<std::string>> NlSocket::link_names() {
+  const std::string what = "list links";
+  nl_cache* raw = nullptr;
+  Status st = nl_call(what, [&] { return rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); });
+  CachePtr cache(raw);
+  if (!st) return st.error();
+  std::vector<std::string> names;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
+    const char* n = rtnl_link_get_name(reinterpret_cast<rtnl_link*>(o));
+    if (n != nullptr) names.emplace_back(n);
+  }
+  return names;
+}
+
+}  // namespace faultline::runtime

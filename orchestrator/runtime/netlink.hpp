@@ -1,0 +1,64 @@
+// Kernel network objects over rtnetlink with libnl-route: veth pairs created
+// directly inside their target namespaces, bridges, addresses, routes, per
+// interface forwarding. No `ip` or `tc` commands, no text parsing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "orchestrator/util/ipv4.hpp"
+#include "orchestrator/util/result.hpp"
+
+struct nl_sock;
+
+namespace faultline::runtime {
+
+// Ipv4Prefix and ipv4_str live in util/ipv4.hpp (the plan uses them too).
+using faultline::Ipv4Prefix;
+using faultline::ipv4_str;
+
+// A NETLINK_ROUTE socket bound to one network namespace (the one the opening
+// thread was in). Move-only; the destructor frees it.
+class NlSocket {
+ public:
+  // Socket in the calling thread's namespace.
+  static Result<NlSocket> open();
+  // Socket bound to the namespace behind netns_fd (opened on a helper thread).
+  static Result<NlSocket> open_in(int netns_fd);
+
+  NlSocket() = default;
+  NlSocket(NlSocket&&) noexcept;
+  NlSocket& operator=(NlSocket&&) noexcept;
+  NlSocket(const NlSocket&) = delete;
+  NlSocket& operator=(const NlSocket&) = delete;
+  ~NlSocket();
+
+  // Creates a veth pair in one request: `name` lands in namespace ns_fd (-1:
+  // this socket's namespace), `peer_name` in peer_ns_fd; when master_ifindex is
+  // not 0, `name` is enslaved to that bridge (an ifindex in ns_fd's namespace).
+  // Both ends are created administratively up.
+  Status create_veth(const std::string& name, int ns_fd, const std::string& peer_name, int peer_ns_fd,
+                     int master_ifindex = 0);
+  // A bridge in this socket's namespace, up, STP off, forward delay 0.
+  Status create_bridge(const std::string& name);
+  Result<int> ifindex(const std::string& name);
+  Status set_up(const std::string& name);
+  Status set_master(const std::string& name, int master_ifindex);
+  Status add_address(const std::string& ifname, const Ipv4Prefix& p);
+  // Route to dst via gateway (host order) out of any interface that reaches it.
+  Status add_route(const Ipv4Prefix& dst, uint32_t gateway);
+  // net.ipv4.conf.<ifname>.forwarding over netlink (IFLA_AF_SPEC devconf).
+  Status set_forwarding(const std::string& ifname, bool on);
+  Status delete_link(const std::string& name);
+  // Names of every link in this namespace (for baseline checks).
+  Result<std::vector<std::string>> link_names();
+
+  struct nl_sock* raw() const { return sk_; }
+
+ private:
+  explicit NlSocket(struct nl_sock* sk) : sk_(sk) {}
+  struct nl_sock* sk_ = nullptr;
+};
+
+}  // namespace faultline::runtime

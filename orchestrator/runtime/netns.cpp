@@ -1,0 +1,397 @@
+#include "orchestrator/runtime/netns.hpp"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "orchestrator/runtime/netlink.hpp"
+
+namespace faultline::runtime {
+
+namespace {
+
+int sys_pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
+int sys_pidfd_send_signal(int pidfd, int sig) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0U));
+}
+
+int64_t now_ms() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// How long spawn waits for the holder's report, and kill_and_wait for its exit.
+// Both normally take well under a millisecond; the bounds only stop a wedged
+// kernel (or a frozen cgroup holding the holder) from hanging the orchestrator.
+constexpr int kReadyTimeoutMs = 10000;
+constexpr int kExitTimeoutMs = 5000;
+
+// The holder's setup steps, reported with errno when one fails.
+enum Step : int32_t {
+  kReady = 0,
+  kPdeathsig,
+  kParentGone,
+  kCloseFds,
+  kSetsid,
+  kUnshare,
+  kSethostname,
+  kMountPrivate,
+  kMountTmp,
+  kMountRun,
+  kBindHosts,
+  kRemountHosts,
+  kDevNull,
+  kSetName,
+};
+
+const char* step_name(int32_t s) {
+  switch (s) {
+    case kReady: return "ready";
+    case kPdeathsig: return "prctl(PR_SET_PDEATHSIG)";
+    case kParentGone: return "parent exited during fork";
+    case kCloseFds: return "close inherited fds";
+    case kSetsid: return "setsid";
+    case kUnshare: return "unshare namespaces";
+    case kSethostname: return "sethostname";
+    case kMountPrivate: return "make mounts private";
+    case kMountTmp: return "mount tmpfs on /tmp";
+    case kMountRun: return "mount tmpfs on /run";
+    case kBindHosts: return "bind-mount hosts file over /etc/hosts";
+    case kRemountHosts: return "remount /etc/hosts read-only";
+    case kDevNull: return "stdio to /dev/null";
+    case kSetName: return "prctl(PR_SET_NAME)";
+    default: return "unknown step";
+  }
+}
+
+// Fixed-size so one write() is atomic on the pipe and the parent reads it whole.
+struct ReadyMsg {
+  int32_t step;
+  int32_t err;
+};
+
+// Everything the child needs, prepared before fork: the child must not
+// allocate (the parent may be multithreaded and a malloc lock may be held).
+struct ChildArgs {
+  const char* hostname = nullptr;  // nullptr: no new uts ns
+  size_t hostname_len = 0;
+  const char* hosts_file = nullptr;  // nullptr: keep /etc/hosts
+  bool new_mount_ns = false;
+  bool die_with_parent = true;
+  pid_t parent = 0;
+  int report_fd = -1;
+};
+
+void report(int fd, int32_t step, int32_t err) {
+  ReadyMsg m{step, err};
+  // A short write cannot happen for 8 bytes on a pipe; EINTR cannot either
+  // (no handlers are installed any more), but retry for form.
+  while (::write(fd, &m, sizeof m) < 0 && errno == EINTR) {
+  }
+}
+
+[[noreturn]] void child_fail(const ChildArgs& a, Step step) {
+  report(a.report_fd, step, errno);
+  ::_exit(127);
+}
+
+// Runs in the forked child: only system calls, no allocation, no locks.
+[[noreturn]] void holder_main(const ChildArgs& a) {
+  if (a.die_with_parent) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) child_fail(a, kPdeathsig);
+    // The parent may have died between fork and prctl, in which case the
+    // death signal was never armed: we would be an orphan holding a netns.
+    if (::getppid() != a.parent) {
+      errno = ESRCH;
+      child_fail(a, kParentGone);
+    }
+  }
+
+  // Handlers inherited from the orchestrator would run its code here; reset
+  // them all. SIGINT and SIGQUIT are ignored so a Ctrl-C (or Ctrl-\) sent to
+  // the terminal's process group does not remove the namespaces before the
+  // orchestrator, which handles Ctrl-C, has reverted what it did. The owner
+  // ends holders with SIGKILL.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    struct sigaction sa {};
+    sa.sa_handler = (sig == SIGINT || sig == SIGQUIT) ? SIG_IGN : SIG_DFL;
+    ::sigemptyset(&sa.sa_mask);
+    ::sigaction(sig, &sa, nullptr);  // fails harmlessly for glibc's reserved signals
+  }
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // Inherited fds (sockets, the state file, other holders' pipes) must not be
+  // pinned by a process that lives as long as the run; keep only the report pipe.
+  if (a.report_fd > 3 && ::syscall(SYS_close_range, 3U, static_cast<unsigned>(a.report_fd - 1), 0U) != 0) {
+    child_fail(a, kCloseFds);
+  }
+  if (::syscall(SYS_close_range, static_cast<unsigned>(a.report_fd + 1), ~0U, 0U) != 0) child_fail(a, kCloseFds);
+
+  // Not tied to the parent: leave its session so a terminal hangup does not reach us.
+  if (!a.die_with_parent && ::setsid() < 0) child_fail(a, kSetsid);
+
+  int flags = CLONE_NEWNET;
+  if (a.hostname != nullptr) flags |= CLONE_NEWUTS;
+  if (a.new_mount_ns) flags |= CLONE_NEWNS;
+  if (::unshare(flags) != 0) child_fail(a, kUnshare);
+
+  if (a.hostname != nullptr && ::sethostname(a.hostname, a.hostname_len) != 0) child_fail(a, kSethostname);
+
+  if (a.new_mount_ns) {
+    // Without this, the tmpfs mounts below would propagate back to the host
+    // wherever / is a shared mount (systemd makes it shared).
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) child_fail(a, kMountPrivate);
+    if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail(a, kMountTmp);
+    if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) child_fail(a, kMountRun);
+    if (a.hosts_file != nullptr) {
+      if (::mount(a.hosts_file, "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) child_fail(a, kBindHosts);
+      // MS_RDONLY is ignored on the initial bind; it takes a remount.
+      if (::mount(nullptr, "/etc/hosts", nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+        child_fail(a, kRemountHosts);
+      }
+    }
+  }
+
+  int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd < 0) child_fail(a, kDevNull);
+  for (int i = 0; i < 3; ++i) {
+    if (null_fd != i && ::dup2(null_fd, i) < 0) child_fail(a, kDevNull);
+  }
+  if (null_fd > 2) ::close(null_fd);
+
+  // Recognisable in ps/top; the orchestrator never finds holders by name.
+  if (::prctl(PR_SET_NAME, "fl-holder", 0, 0, 0) != 0) child_fail(a, kSetName);
+
+  report(a.report_fd, kReady, 0);
+  ::close(a.report_fd);
+  for (;;) ::pause();
+}
+
+// Waits for the holder's report. The pidfd is polled too: if the holder dies
+// without reporting, another process forked meanwhile may still hold the
+// pipe's write end, so EOF alone is not a reliable signal.
+Status wait_ready(int pipe_fd, int pidfd) {
+  const int64_t deadline = now_ms() + kReadyTimeoutMs;
+  for (;;) {
+    pollfd p[2] = {{pipe_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    int64_t left = deadline - now_ms();
+    if (left < 0) left = 0;
+    int n = ::poll(p, 2, static_cast<int>(left));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return sys_error("spawn holder: poll for readiness");
+    }
+    if (n == 0) return sys_error(ETIMEDOUT, "spawn holder: no readiness report");
+    if (p[0].revents != 0) {
+      ReadyMsg m{};
+      ssize_t r;
+      do {
+        r = ::read(pipe_fd, &m, sizeof m);
+      } while (r < 0 && errno == EINTR);
+      if (r == static_cast<ssize_t>(sizeof m)) {
+        if (m.step == kReady) return {};
+        return sys_error(m.err, std::string("spawn holder: ") + step_name(m.step));
+      }
+      if (r < 0) return sys_error("spawn holder: read readiness pipe");
+      return sys_error(EIO, "spawn holder: it exited before reporting");
+    }
+    if (p[1].revents != 0) return sys_error(EIO, "spawn holder: it exited before reporting");
+  }
+}
+
+}  // namespace
+
+Result<NodeHolder> NodeHolder::spawn(const HolderSpec& spec) {
+  if (spec.hostname.size() > HOST_NAME_MAX) {
+    return sys_error(EINVAL, "spawn holder: hostname longer than " + std::to_string(HOST_NAME_MAX));
+  }
+  if (!spec.hosts_file.empty() && !spec.new_mount_ns) {
+    return sys_error(EINVAL, "spawn holder: hosts_file needs new_mount_ns");
+  }
+  ChildArgs a;
+  if (!spec.hostname.empty()) {
+    a.hostname = spec.hostname.c_str();
+    a.hostname_len = spec.hostname.size();
+  }
+  if (!spec.hosts_file.empty()) a.hosts_file = spec.hosts_file.c_str();
+  a.new_mount_ns = spec.new_mount_ns;
+  a.die_with_parent = spec.die_with_parent;
+  a.parent = ::getpid();
+
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return sys_error("spawn holder: pipe2");
+  UniqueFd rd(p[0]);
+  UniqueFd wr(p[1]);
+  a.report_fd = wr.get();
+
+  pid_t pid = ::fork();
+  if (pid < 0) return sys_error("spawn holder: fork");
+  if (pid == 0) {
+    ::close(rd.get());
+    holder_main(a);
+  }
+  wr.reset();  // only the child writes; our copy would hide its EOF
+
+  NodeHolder h;
+  h.id_.pid = pid;
+  // Our unreaped child cannot have its pid reused, so this pidfd is exact.
+  h.pidfd_.reset(sys_pidfd_open(pid));
+  if (!h.pidfd_.valid()) {
+    Error e = sys_error("spawn holder: pidfd_open");
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    h.id_ = {};
+    return e;
+  }
+  // From here on, h's destructor kills and reaps the holder on any error.
+  FL_TRY(wait_ready(rd.get(), h.pidfd_.get()));
+
+  auto st = proc_start_time(pid);
+  if (!st) return wrap(st.error(), "spawn holder");
+  h.id_.start_time = *st;
+
+  auto ns = open_ns(pid, "net");
+  if (!ns) return wrap(ns.error(), "spawn holder");
+  struct stat sb {};
+  if (::fstat(ns->get(), &sb) != 0) return sys_error("spawn holder: fstat netns");
+  h.netns_inode_ = static_cast<uint64_t>(sb.st_ino);
+  h.netns_ = std::move(*ns);
+
+  // A new netns has lo down; localhost traffic inside the node needs it up.
+  auto sk = NlSocket::open_in(h.netns_.get());
+  if (!sk) return wrap(sk.error(), "spawn holder: bring lo up");
+  auto up = sk->set_up("lo");
+  if (!up) return wrap(up.error(), "spawn holder: bring lo up");
+  return h;
+}
+
+NodeHolder::NodeHolder(NodeHolder&& o) noexcept
+    : id_(std::exchange(o.id_, ProcId{})),
+      netns_inode_(std::exchange(o.netns_inode_, 0)),
+      pidfd_(std::move(o.pidfd_)),
+      netns_(std::move(o.netns_)) {}
+
+NodeHolder& NodeHolder::operator=(NodeHolder&& o) noexcept {
+  if (this != &o) {
+    (void)kill_and_wait();
+    id_ = std::exchange(o.id_, ProcId{});
+    netns_inode_ = std::exchange(o.netns_inode_, 0);
+    pidfd_ = std::move(o.pidfd_);
+    netns_ = std::move(o.netns_);
+  }
+  return *this;
+}
+
+NodeHolder::~NodeHolder() { (void)kill_and_wait(); }
+
+Status NodeHolder::kill_and_wait() {
+  if (!valid()) return {};
+  // Our fd would keep the namespace (and its interfaces) alive after the holder.
+  netns_.reset();
+  // Error text is built only on failure: the destructor path must not allocate.
+  auto what = [this] { return "kill holder pid " + std::to_string(id_.pid); };
+  if (pidfd_.valid()) {
+    if (sys_pidfd_send_signal(pidfd_.get(), SIGKILL) != 0 && errno != ESRCH) {
+      int e = errno;
+      return sys_error(e, what());
+    }
+    const int64_t deadline = now_ms() + kExitTimeoutMs;
+    for (;;) {
+      pollfd p{pidfd_.get(), POLLIN, 0};
+      int64_t left = deadline - now_ms();
+      if (left < 0) left = 0;
+      int n = ::poll(&p, 1, static_cast<int>(left));
+      if (n > 0) break;
+      if (n == 0) return sys_error(ETIMEDOUT, what() + ": still alive (frozen cgroup?)");
+      if (errno != EINTR) {
+        int e = errno;
+        return sys_error(e, what() + ": poll pidfd");
+      }
+    }
+    // It exited; reap it. ECHILD: not ours to reap (SIGCHLD ignored, or
+    // someone else's waitpid got there first), which is fine.
+    siginfo_t si{};
+    while (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &si, WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+  }
+  id_ = {};
+  netns_inode_ = 0;
+  pidfd_.reset();
+  return {};
+}
+
+ProcId NodeHolder::release() {
+  ProcId id = std::exchange(id_, ProcId{});
+  netns_inode_ = 0;
+  pidfd_.reset();
+  netns_.reset();
+  return id;
+}
+
+namespace {
+
+struct NetnsJob {
+  int netns_fd;
+  const std::function<Status()>* fn;
+  Status result;
+};
+
+void* netns_thread(void* arg) {
+  auto* job = static_cast<NetnsJob*>(arg);
+  // Only this thread moves; it ends right after, so no thread ever returns
+  // to other code in a foreign namespace.
+  if (::setns(job->netns_fd, CLONE_NEWNET) != 0) {
+    job->result = sys_error("setns into netns fd " + std::to_string(job->netns_fd));
+    return nullptr;
+  }
+  job->result = (*job->fn)();
+  return nullptr;
+}
+
+}  // namespace
+
+Status in_netns(int netns_fd, const std::function<Status()>& fn) {
+  NetnsJob job{netns_fd, &fn, {}};
+  pthread_t t;
+  // pthread_create rather than std::thread: its failure is a return value, not an exception.
+  int rc = ::pthread_create(&t, nullptr, netns_thread, &job);
+  if (rc != 0) return sys_error(rc, "create thread to enter netns");
+  rc = ::pthread_join(t, nullptr);
+  if (rc != 0) return sys_error(rc, "join netns thread");
+  return job.result;
+}
+
+Result<UniqueFd> open_ns(pid_t pid, const char* kind) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/ns/%s", static_cast<int>(pid), kind);
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    int e = errno == ENOENT ? ESRCH : errno;
+    return sys_error(e, std::string("open ") + path);
+  }
+  return fd;
+}
+
+}  // namespace faultline::runtime

@@ -1,0 +1,77 @@
+// A live run: the owner of every kernel object and process the plan lists.
+// Instantiation records each object in the journal before creating it; the
+// destructor (or down()) releases everything in reverse order and never throws.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "orchestrator/plan/plan.hpp"
+#include "orchestrator/runtime/cgroup.hpp"
+#include "orchestrator/runtime/netlink.hpp"
+#include "orchestrator/runtime/netns.hpp"
+#include "orchestrator/runtime/spawn.hpp"
+#include "orchestrator/runtime/state.hpp"
+
+namespace faultline::runtime {
+
+struct RunOptions {
+  std::string file;           // the topology file, recorded for `status`
+  bool persistent = false;    // recorded: `up` runs outlive the CLI that started them
+  std::string log_dir;        // node logs; default /var/log/faultline/<run>
+  bool start_processes = true;
+};
+
+// Timings of the phases of up/down, for the benchmark and `up -v`.
+struct RunTimings {
+  double cgroups_ms = 0, holders_ms = 0, links_ms = 0, addresses_ms = 0, routes_ms = 0, processes_ms = 0;
+};
+
+class Run {
+ public:
+  static Result<std::unique_ptr<Run>> up(const plan::Plan& plan, const RunOptions& opts);
+  ~Run();
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  // Orderly teardown: processes, holders (and with them every interface),
+  // cgroups, the state folder. Idempotent; returns the first error.
+  Status down();
+
+  const std::string& name() const { return plan_.run; }
+  const plan::Plan& plan() const { return plan_; }
+  const std::string& log_dir() const { return log_dir_; }
+  const RunTimings& timings() const { return timings_; }
+  std::vector<NodeProcess>& processes() { return processes_; }
+  Journal& journal() { return journal_; }
+  Cgroup* cgroup(const std::string& node);
+  NodeHolder* holder(const std::string& ns);
+  Result<NodeEntry> entry(const std::string& node);
+
+ private:
+  Run() = default;
+  Status create_cgroups(const CgroupLayout& layout);
+  Status create_holders();
+  Status create_links();
+  Status configure_addresses();
+  Status start_processes();
+
+  plan::Plan plan_;
+  RunOptions opts_;
+  std::string log_dir_;
+  RunTimings timings_;
+  Journal journal_;
+  // Declaration order is the reverse of release order.
+  Cgroup run_cgroup_;
+  std::map<std::string, Cgroup> cgroups_;
+  std::map<std::string, NodeHolder> holders_;
+  std::map<std::string, NlSocket> sockets_;
+  std::vector<NodeProcess> processes_;
+  bool down_ = false;
+};
+
+std::string default_log_dir(const std::string& run);
+
+}  // namespace faultline::runtime

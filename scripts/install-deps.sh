@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages faultline needs; idempotent: only what is missing
+# is installed, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config
+  libnl-3-dev libnl-route-3-dev
+  libbpf-dev bpftool clang llvm
+  libboost1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev
+  libtomlplusplus-dev prometheus-cpp-dev
+  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
+  iproute2 iputils-ping procps
+)
+# Optional tiers: extra packages a test tier or benchmark uses.
+if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
+  PKGS+=(qemu-system-x86 busybox-static chromium prometheus wrk nginx-light)
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+if [[ $EUID -ne 0 ]]; then
+  echo "install-deps: need root to install: ${missing[*]}" >&2
+  exit 3
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
