@@ -58,10 +58,10 @@ int cmd_status(const std::string& run) {
   std::printf("run %s (%s), owner pid %d %s, %s\n", st.run.c_str(), st.file.c_str(), st.owner.pid,
               st.owner_alive() ? "alive" : "DEAD (run `faultline cleanup`)", st.persistent ? "persistent" : "foreground");
   auto layout = runtime::CgroupLayout::probe();
-  std::printf("%-15s %-8s %-6s %10s %12s %8s\n", "NODE", "HOLDER", "ALIVE", "CPU(s)", "MEMORY", "OOM");
+  std::printf("%-15s %-8s %-6s %10s %12s %6s  %s\n", "NODE", "HOLDER", "ALIVE", "CPU(s)", "MEMORY", "OOM", "NOTE");
   for (const auto& node : st.nodes) {
     const auto* h = st.holder(node);
-    std::string cpu = "-", mem = "-", oom = "-";
+    std::string cpu = "-", mem = "-", oom = "-", note;
     if (layout.ok()) {
       auto cg = runtime::Cgroup::adopt(layout.value(), plan::run_cgroup_path(st.run) + "/" + node);
       auto u = cg.usage();
@@ -71,11 +71,12 @@ int cmd_status(const std::string& run) {
         cpu = b;
         mem = std::to_string(u->memory_bytes);
         oom = std::to_string(u->oom_kills);
+        if (u->oom_kills > 0) note = "OOM-killed (memory limit reached)";
       }
       cg.release();
     }
-    std::printf("%-15s %-8d %-6s %10s %12s %8s\n", node.c_str(), h ? h->id.pid : 0,
-                (h && runtime::is_alive(h->id)) ? "yes" : "no", cpu.c_str(), mem.c_str(), oom.c_str());
+    std::printf("%-15s %-8d %-6s %10s %12s %6s  %s\n", node.c_str(), h ? h->id.pid : 0,
+                (h && runtime::is_alive(h->id)) ? "yes" : "no", cpu.c_str(), mem.c_str(), oom.c_str(), note.c_str());
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include "orchestrator/cli/commands.hpp"
@@ -56,6 +57,7 @@ void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
 // Waits for a control signal, noting node processes that exit meanwhile.
 int serve_until_stopped(runtime::Run& run) {
   const sigset_t sigs = control_signals();
+  std::map<std::string, uint64_t> ooms;
   for (;;) {
     timespec tick{1, 0};
     siginfo_t info;
@@ -71,6 +73,16 @@ int serve_until_stopped(runtime::Run& run) {
         std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", p.id().pid, p.node().c_str(),
                      st);
         p = runtime::NodeProcess();
+      }
+    }
+    for (const auto& c : run.plan().cgroups) {
+      auto* cg = run.cgroup(c.node);
+      if (!cg) continue;
+      auto u = cg->usage();
+      if (u.ok() && u->oom_kills > ooms[c.node]) {
+        std::fprintf(stderr, "faultline: node %s: OOM kill (memory limit reached; %llu so far)\n", c.node.c_str(),
+                     static_cast<unsigned long long>(u->oom_kills));
+        ooms[c.node] = u->oom_kills;
       }
     }
   }

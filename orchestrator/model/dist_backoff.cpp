@@ -141,10 +141,14 @@ Error backoff_error(std::string_view s, const std::string& what) {
 }
 
 bool set_jitter(std::string_view w, Backoff& b) {
-  if (w == "jitter" || w == "full-jitter") b.jitter = Backoff::Jitter::kFull;
-  else if (w == "equal-jitter") b.jitter = Backoff::Jitter::kEqual;
-  else if (w == "decorrelated" || w == "decorrelated-jitter") b.jitter = Backoff::Jitter::kDecorrelated;
-  else return false;
+  if (w == "jitter" || w == "full-jitter")
+    b.jitter = Backoff::Jitter::kFull;
+  else if (w == "equal-jitter")
+    b.jitter = Backoff::Jitter::kEqual;
+  else if (w == "decorrelated" || w == "decorrelated-jitter")
+    b.jitter = Backoff::Jitter::kDecorrelated;
+  else
+    return false;
   return true;
 }
 

@@ -12,19 +12,20 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     for (size_t j = 1; j <= b.size(); ++j) {
       const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.size()][b.size()];
 }
 
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates) {
+  // Two edits turn "ram" into "name": short words get one.
+  const size_t max_d = word.size() >= 6 ? 2 : 1;
   std::optional<std::string> best;
-  size_t best_d = 3;
+  size_t best_d = max_d + 1;
   for (const auto& c : candidates) {
     const size_t dist = edit_distance(word, c);
-    // A two-letter word is two edits from every other two-letter word.
-    if (dist >= std::max<size_t>(word.size(), 1) && dist > 0) continue;
     if (dist < best_d) {
       best_d = dist;
       best = c;

@@ -12,7 +12,7 @@ namespace faultline::model::detail {
 // "dealy" is one edit from "delay".
 size_t edit_distance(std::string_view a, std::string_view b);
 
-// The closest candidate within two edits, if any.
+// The closest candidate within two edits (one for words under 6 letters), if any.
 std::optional<std::string> closest(std::string_view word, const std::vector<std::string>& candidates);
 
 // "did you mean 'x'?" when a candidate is close, else "allowed: a, b, c"

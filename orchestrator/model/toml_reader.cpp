@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <tuple>
 
 #include "orchestrator/model/suggest.hpp"
@@ -19,7 +20,7 @@ SourceLoc Diagnostics::loc(const toml::source_region& r) const {
 
 void Diagnostics::error(const SourceLoc& at, std::string message) {
   for (const auto& e : errors_)
-    if (e.loc.file == at.file && e.loc.line == at.line && e.loc.col == at.col && e.message == message) return;
+    if (e.loc == at && e.message == message) return;
   errors_.push_back(Diagnostic{at, std::move(message)});
 }
 
@@ -35,22 +36,47 @@ std::vector<Diagnostic> Diagnostics::take() {
 
 std::string type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
 }
 
 std::string quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
 namespace {
+
+// "[[node.service]]" for key "service" of "[[node]]".
+std::string array_header(const std::string& what, std::string_view key) {
+  std::string parent = what;
+  parent.erase(0, parent.find_first_not_of('['));
+  parent.erase(parent.find_last_not_of(']') + 1);
+  const bool nested = !what.empty() && what.front() == '[';
+  return "[[" + (nested ? parent + "." : std::string()) + std::string(key) + "]]";
+}
 
 std::optional<std::string> wrong_type(Diagnostics& d, std::string_view key, const toml::node& n,
                                       const std::string& expected) {
@@ -66,13 +92,16 @@ std::optional<T> report(Diagnostics& d, std::string_view key, const toml::node& 
 }
 
 // Quantities with units are strings; a bare 0 is unambiguous in any unit.
+// `unit` completes a bare number into the example: 120 -> "120s".
 template <class T, class Parse>
 std::optional<T> read_quantity(Diagnostics& d, std::string_view key, const toml::node& n, Parse parse,
-                               const std::string& expected, const std::string& unit_hint) {
-  if (auto i = n.as_integer()) {
-    if (i->get() == 0) return T{0};
-    d.error(d.loc(n), std::string(key) + ": " + std::to_string(i->get()) + " has no unit; a unit is needed: write " +
-                          unit_hint);
+                               const std::string& expected, const std::string& unit, const std::string& units) {
+  if (n.is_number()) {
+    const double v = n.value_or(0.0);
+    if (v == 0) return T{0};
+    d.error(d.loc(n), std::string(key) + ": " + format_number(v) +
+                          " has no unit; a unit is needed, as a string, e.g. " +
+                          quote(format_number(std::fabs(v)) + unit) + " (units: " + units + ")");
     return std::nullopt;
   }
   const auto* s = n.as_string();
@@ -98,8 +127,8 @@ std::optional<int64_t> read_integer(Diagnostics& d, std::string_view key, const 
     return std::nullopt;
   }
   if (i->get() < min || i->get() > max) {
-    d.error(d.loc(n), std::string(key) + ": " + std::to_string(i->get()) + " is out of range; allowed: " +
-                          std::to_string(min) + ".." + std::to_string(max));
+    d.error(d.loc(n), std::string(key) + ": " + std::to_string(i->get()) +
+                          " is out of range; allowed: " + std::to_string(min) + ".." + std::to_string(max));
     return std::nullopt;
   }
   return i->get();
@@ -123,8 +152,8 @@ std::optional<bool> read_bool(Diagnostics& d, std::string_view key, const toml::
 }
 
 std::optional<int64_t> read_duration(Diagnostics& d, std::string_view key, const toml::node& n) {
-  return read_quantity<int64_t>(d, key, n, units::parse_duration_ns, "a duration string such as \"20ms\"",
-                                "e.g. \"20ms\" (units: ns, us, ms, s, m, h)");
+  return read_quantity<int64_t>(d, key, n, units::parse_duration_ns, "a duration string such as \"20ms\"", "s",
+                                "ns, us, ms, s, m, h");
 }
 
 std::optional<uint64_t> read_bytes(Diagnostics& d, std::string_view key, const toml::node& n) {
@@ -138,23 +167,22 @@ std::optional<uint64_t> read_bytes(Diagnostics& d, std::string_view key, const t
       return std::nullopt;
     }
   }
-  return read_quantity<uint64_t>(d, key, n, units::parse_bytes, "a size string such as \"256MiB\"",
-                                 "e.g. \"256MiB\" (units: B, KiB, MiB, GiB, TiB, KB, MB, GB, TB)");
+  return read_quantity<uint64_t>(d, key, n, units::parse_bytes, "a size string such as \"256MiB\"", "MiB",
+                                 "B, KiB, MiB, GiB, TiB, KB, MB, GB, TB");
 }
 
 std::optional<uint64_t> read_rate(Diagnostics& d, std::string_view key, const toml::node& n) {
-  return read_quantity<uint64_t>(d, key, n, units::parse_rate_bps, "a rate string such as \"100Mbit\"",
-                                 "e.g. \"100Mbit\" (units: bit, kbit, Mbit, Gbit, kbps, Mbps, Gbps, MB/s, ...)");
+  return read_quantity<uint64_t>(d, key, n, units::parse_rate_bps, "a rate string such as \"100Mbit\"", "Mbit",
+                                 "bit, kbit, Mbit, Gbit, kbps, Mbps, Gbps, MB/s, ...");
 }
 
 std::optional<uint32_t> read_percent(Diagnostics& d, std::string_view key, const toml::node& n) {
-  if (n.is_number()) {
+  if (n.is_number() && n.value_or(1.0) != 0) {
     // 0.02: two percent or a fiftieth of one? Only the % string is unambiguous.
     d.error(d.loc(n), std::string(key) + ": a bare number is ambiguous; write a percentage string such as \"2.5%\"");
     return std::nullopt;
   }
-  return read_quantity<uint32_t>(d, key, n, units::parse_percent_ppm, "a percentage string such as \"2.5%\"",
-                                 "\"2.5%\"");
+  return read_quantity<uint32_t>(d, key, n, units::parse_percent_ppm, "a percentage string such as \"2.5%\"", "%", "%");
 }
 
 std::optional<uint32_t> read_cores(Diagnostics& d, std::string_view key, const toml::node& n) {
@@ -213,11 +241,11 @@ std::optional<T> Table::track(std::string_view key, std::optional<T> v) {
   return v;
 }
 
-#define FL_TABLE_GETTER(type, name, reader)                       \
-  std::optional<type> Table::name(std::string_view key) {         \
-    const auto* n = get(key);                                     \
-    if (!n) return std::nullopt;                                  \
-    return track(key, reader(d_, key, *n));                       \
+#define FL_TABLE_GETTER(type, name, reader)               \
+  std::optional<type> Table::name(std::string_view key) { \
+    const auto* n = get(key);                             \
+    if (!n) return std::nullopt;                          \
+    return track(key, reader(d_, key, *n));               \
   }
 FL_TABLE_GETTER(std::string, string, read_string)
 FL_TABLE_GETTER(double, number, read_number)
@@ -265,11 +293,12 @@ std::vector<const toml::table*> Table::tables(std::string_view key) {
   if (!n) return out;
   const auto* a = n->as_array();
   if (!a) {
-    fail(key, "expected an array of tables ([[...]] or [{...}, ...]), got " + type_name(*n));
+    fail(key, "expected an array of tables (" + array_header(what_, key) + " or [{...}, ...]), got " + type_name(*n));
     return out;
   }
   for (const auto& e : *a) {
-    if (const auto* t = e.as_table()) out.push_back(t);
+    if (const auto* t = e.as_table())
+      out.push_back(t);
     else {
       bad_.insert(std::string(key));
       d_.error(d_.loc(e), std::string(key) + ": expected a table, got " + type_name(e));

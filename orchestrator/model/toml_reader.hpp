@@ -3,6 +3,8 @@
 // goes on, so one run reports every error.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -10,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "orchestrator/model/loader.hpp"
 
@@ -42,6 +42,8 @@ class Diagnostics {
 // "a string", "an integer", ...
 std::string type_name(const toml::node& n);
 std::string quote(std::string_view s);
+// 0.5, 400, 1e+07: as short as it reads.
+std::string format_number(double v);
 
 // Readers of one value. They report at the value and return nullopt when it is
 // invalid; `key` prefixes the message.

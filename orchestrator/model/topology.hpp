@@ -19,6 +19,8 @@ struct SourceLoc {
   int line = 0;
   int col = 0;
   std::string str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(col); }
+  // Without it every defaulted operator== below that holds a SourceLoc is deleted.
+  bool operator==(const SourceLoc&) const = default;
 };
 
 // A random distribution of a duration, e.g. work = "exp(2ms)".
@@ -142,7 +144,7 @@ struct FaultTarget {
   enum class Kind { kNode, kLink, kSegment, kLoad };
   Kind kind = Kind::kNode;
   std::string name;      // node / segment / load node name; for links "a-b" as written
-  std::string a, b;      // for links: the two nodes
+  std::string a, b;      // for links: the two nodes, in the link's `between` order
   bool operator==(const FaultTarget&) const = default;
 };
 
@@ -159,9 +161,20 @@ struct Fault {
   Action action = Action::kNone;
   uint64_t hog_bytes = 0;      // memory hog size
   uint32_t hog_millicores = 0; // cpu hog size
-  // Link / segment faults.
+  // Link / segment faults. `impairment` holds only the keys the fault sets
+  // (over a neutral impairment); set when the fault sets any.
   std::optional<netem::Impairment> impairment;
-  std::string direction = "both";  // "both", "a->b", "b->a" for links
+  // "both", "a->b", "b->a" for links, in the link's `between` order (Link::a,
+  // Link::b): the loader turns "a->b" of target "link:db-api" into "b->a"
+  // when the link is between = ["api", "db"].
+  std::string direction = "both";
+  // What the target does while an impairment fault is active: its own
+  // impairment with the fault's keys laid over it (keys the fault does not set
+  // keep the target's values). For links these follow Link::a_to_b / b_to_a;
+  // a direction the fault does not touch keeps the link's own impairment. For
+  // segments both equal the segment's impairment during the fault. Neutral
+  // unless `impairment` is set.
+  netem::Impairment during_a_to_b, during_b_to_a;
   // Load faults.
   std::optional<double> rate;
   bool operator==(const Fault&) const = default;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "orchestrator/model/decimal.hpp"
@@ -75,7 +76,10 @@ std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 Result<uint64_t> parse_with_units(std::string_view s, const Unit* units, size_t n_units, const char* unit_list,
                                   const char* base_name, const char* example, uint64_t max) {
   auto num = detail::split_decimal(s);
-  if (!num.ok()) return Error{0, quoted(s) + ": " + num.error().context + "; expected a number and a unit such as " + example};
+  if (!num.ok()) {
+    if (!s.empty() && s[0] == '-') return logic_error(quoted(s) + ": negative values are not allowed");
+    return logic_error(quoted(s) + ": " + num.error().context + "; expected a number and a unit such as " + example);
+  }
   const auto& [dec, unit] = num.value();
   if (unit.empty()) {
     if (dec.mantissa == 0) return uint64_t{0};
@@ -92,20 +96,55 @@ Result<uint64_t> parse_with_units(std::string_view s, const Unit* units, size_t 
 
 // "1G", "10M": SI or binary? A size or rate with a bare prefix is refused
 // rather than guessed.
-std::string bare_prefix_hint(std::string_view unit, bool rate) {
-  if (unit.size() != 1 || std::string_view("kKMGT").find(unit[0]) == std::string_view::npos) return "";
+std::optional<std::string> bare_prefix(std::string_view s, std::string_view unit, bool rate) {
+  if (unit.size() != 1 || std::string_view("kKMGT").find(unit[0]) == std::string_view::npos) return std::nullopt;
   const std::string p(1, unit[0] == 'k' ? 'K' : unit[0]);
-  if (rate) return "; '" + std::string(unit) + "' is ambiguous: write " + p + "bit (bits) or " + p + "B/s (bytes)";
-  return "; '" + std::string(unit) + "' is ambiguous: write " + p + "iB (2^n) or " + p + "B (10^n)";
+  const std::string head = quoted(s) + ": unit '" + std::string(unit) + "' is ambiguous; write ";
+  if (rate) return head + p + "bit (bits per second) or " + p + "B/s (bytes per second)";
+  return head + p + "iB (powers of 2) or " + p + "B (powers of 10)";
+}
+
+}  // namespace
+
+namespace {
+
+Result<uint64_t> parse_one_duration(std::string_view s) {
+  return parse_with_units(s, kDurationUnits.data(), kDurationUnits.size(), kDurationUnitList, "nanoseconds", "\"20ms\"",
+                          static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+}
+
+// "1h30m", "2m30s": where a unit ends and the next number starts.
+size_t next_part(std::string_view s, size_t from) {
+  for (size_t i = from + 1; i < s.size(); ++i) {
+    const bool digit = s[i] >= '0' && s[i] <= '9';
+    const bool prev_digit = (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '.';
+    if (digit && !prev_digit) return i;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace
 
 Result<int64_t> parse_duration_ns(std::string_view s) {
-  auto v = parse_with_units(s, kDurationUnits.data(), kDurationUnits.size(), kDurationUnitList, "nanoseconds",
-                            "\"20ms\"", static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
-  if (!v.ok()) return v.error();
-  return static_cast<int64_t>(v.value());
+  if (next_part(s, 0) == std::string_view::npos || (!s.empty() && s[0] == '-')) {
+    auto v = parse_one_duration(s);
+    if (!v.ok()) return v.error();
+    return static_cast<int64_t>(v.value());
+  }
+  uint64_t total = 0;
+  for (size_t start = 0; start != std::string_view::npos;) {
+    const size_t end = next_part(s, start);
+    const std::string_view part = s.substr(start, end == std::string_view::npos ? end : end - start);
+    if (part.back() >= '0' && part.back() <= '9')
+      return logic_error(quoted(s) + ": every part of a compound duration needs a unit, e.g. \"1m30s\"");
+    auto v = parse_one_duration(part);
+    if (!v.ok()) return logic_error(quoted(s) + ": in " + v.error().context);
+    total += v.value();
+    if (total > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return logic_error(quoted(s) + ": is too large");
+    start = end;
+  }
+  return static_cast<int64_t>(total);
 }
 
 Result<uint64_t> parse_bytes(std::string_view s) {
@@ -118,7 +157,8 @@ Result<uint64_t> parse_bytes(std::string_view s) {
   }
   auto v = parse_with_units(s, kByteUnits.data(), kByteUnits.size(), kByteUnitList, "bytes", "\"256MiB\"",
                             std::numeric_limits<uint64_t>::max());
-  if (!v.ok() && num.ok()) return logic_error(v.error().context + bare_prefix_hint(num.value().second, false));
+  if (!v.ok() && num.ok())
+    if (auto amb = bare_prefix(s, num.value().second, false)) return logic_error(*amb);
   return v;
 }
 
@@ -126,7 +166,8 @@ Result<uint64_t> parse_rate_bps(std::string_view s) {
   auto num = detail::split_decimal(s);
   auto v = parse_with_units(s, kRateUnits.data(), kRateUnits.size(), kRateUnitList, "bit/s", "\"100Mbit\"",
                             std::numeric_limits<uint64_t>::max());
-  if (!v.ok() && num.ok()) return logic_error(v.error().context + bare_prefix_hint(num.value().second, true));
+  if (!v.ok() && num.ok())
+    if (auto amb = bare_prefix(s, num.value().second, true)) return logic_error(*amb);
   // "0" alone is accepted like any other quantity; whether zero is allowed is
   // the caller's decision.
   return v;
@@ -134,8 +175,10 @@ Result<uint64_t> parse_rate_bps(std::string_view s) {
 
 Result<uint32_t> parse_percent_ppm(std::string_view s) {
   auto num = detail::split_decimal(s);
-  if (!num.ok()) return logic_error(quoted(s) + ": " + num.error().context + "; expected a percentage such as \"2.5%\"");
+  if (!num.ok())
+    return logic_error(quoted(s) + ": " + num.error().context + "; expected a percentage such as \"2.5%\"");
   const auto& [dec, unit] = num.value();
+  if (unit.empty() && dec.mantissa == 0) return uint32_t{0};
   if (unit != "%")
     return logic_error(quoted(s) + ": a percentage needs a % sign, e.g. \"2.5%\" (allowed: \"0%\" to \"100%\")");
   // 1% == 10'000 ppm; anything finer than 0.0001% cannot be represented.
@@ -166,10 +209,15 @@ Result<uint32_t> cores_to_millicores(double cores) {
 std::string format_duration(int64_t ns) {
   if (ns == 0) return "0s";
   if (ns < 0) return "-" + format_duration(-ns);
-  static constexpr std::array<Unit, 6> kUnits{{
-      {"h", 3'600'000'000'000}, {"m", 60'000'000'000}, {"s", 1'000'000'000}, {"ms", 1'000'000}, {"us", 1'000}, {"ns", 1}}};
+  static constexpr std::array<Unit, 6> kUnits{{{"h", 3'600'000'000'000},
+                                               {"m", 60'000'000'000},
+                                               {"s", 1'000'000'000},
+                                               {"ms", 1'000'000},
+                                               {"us", 1'000},
+                                               {"ns", 1}}};
   for (const auto& u : kUnits)
-    if (static_cast<uint64_t>(ns) % u.factor == 0) return std::to_string(static_cast<uint64_t>(ns) / u.factor) + std::string(u.name);
+    if (static_cast<uint64_t>(ns) % u.factor == 0)
+      return std::to_string(static_cast<uint64_t>(ns) / u.factor) + std::string(u.name);
   return std::to_string(ns) + "ns";
 }
 

@@ -28,7 +28,37 @@ struct SubnetDemand {
 
 }  // namespace
 
-Plan make_plan(const model::Topology& topo, const std::string& run) {
+bool link_faulted(const model::Topology& topo, const model::Link& l) {
+  for (const auto& f : topo.faults) {
+    if (f.target.kind != model::FaultTarget::Kind::kLink || !f.impairment) continue;
+    if ((f.target.a == l.a && f.target.b == l.b) || (f.target.a == l.b && f.target.b == l.a)) return true;
+  }
+  return false;
+}
+
+bool segment_faulted(const model::Topology& topo, const model::Segment& s) {
+  for (const auto& f : topo.faults)
+    if (f.target.kind == model::FaultTarget::Kind::kSegment && f.target.name == s.name && f.impairment) return true;
+  return false;
+}
+
+namespace {
+
+model::Backend effective(model::Backend own, model::Backend experiment) {
+  return own != model::Backend::kAuto ? own : experiment;
+}
+
+// Whether the userspace engine carries an impaired link or segment: where it
+// was asked for, or where the kernel has no netem to do the job.
+bool use_engine(model::Backend b, bool impaired, const PlanOptions& o) {
+  if (b == model::Backend::kUserspace) return true;
+  if (b == model::Backend::kKernel) return false;
+  return impaired && !o.kernel_netem;
+}
+
+}  // namespace
+
+Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOptions& opts) {
   Plan p;
   p.run = run;
   p.experiment = topo.experiment.name;
@@ -38,21 +68,50 @@ Plan make_plan(const model::Topology& topo, const std::string& run) {
     p.namespaces.push_back({n.name, n.name, false});
     p.cgroups.push_back({n.name, run_cgroup_path(run) + "/" + n.name, n.cpu_millicores, n.memory_bytes, n.pids});
   }
-  if (!topo.segments.empty()) p.namespaces.push_back({kFabric, "", true});
 
   // Subnets: a node's interface toward a linked peer is named after the peer;
   // its interface on a segment is named after the segment.
   std::vector<SubnetDemand> demand;
-  for (const auto& l : topo.links) {
-    demand.push_back({"link " + l.a + "-" + l.b, {l.a, l.b}, {l.b, l.a}, 30, demand.size()});
-    p.veths.push_back({l.a, l.b, l.b, l.a, "", "link " + l.a + "-" + l.b, ""});
+  for (size_t k = 0; k < topo.links.size(); ++k) {
+    const auto& l = topo.links[k];
+    const std::string what = "link " + l.a + "-" + l.b;
+    demand.push_back({what, {l.a, l.b}, {l.b, l.a}, 30, demand.size()});
+    const bool impaired = !l.a_to_b.is_neutral() || !l.b_to_a.is_neutral() || link_faulted(topo, l);
+    const auto backend = effective(l.backend, topo.experiment.backend);
+    if (use_engine(backend, impaired, opts)) {
+      const std::string pa = "l" + std::to_string(k) + "a", pb = "l" + std::to_string(k) + "b";
+      p.veths.push_back({kFabric, pa, l.a, l.b, "", what + " (engine port)", "", true});
+      p.veths.push_back({kFabric, pb, l.b, l.a, "", what + " (engine port)", "", true});
+      p.engine_links.push_back({l.a + "-" + l.b, l.a, l.b, pa, pb, l.a_to_b, l.b_to_a});
+      continue;
+    }
+    p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
+    if (impaired) {
+      p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b});
+      p.qdiscs.push_back({l.b, l.a, what + " " + l.b + "->" + l.a, l.b_to_a});
+    }
   }
   for (size_t s = 0; s < topo.segments.size(); ++s) {
     const auto& seg = topo.segments[s];
     SubnetDemand d{"segment " + seg.name, seg.members, {}, prefix_for_hosts(seg.members.size()), demand.size()};
     d.ifnames.assign(seg.members.size(), seg.name);
     demand.push_back(d);
+    auto port = [&](size_t m) { return "s" + std::to_string(s) + "m" + std::to_string(m); };
 
+    const bool impaired = !seg.impairment.is_neutral() || segment_faulted(topo, seg);
+    const auto backend = effective(seg.backend, topo.experiment.backend);
+    // A shared bottleneck is one queue for everyone: only the engine models
+    // that, so an impaired segment uses it unless the kernel was asked for.
+    if (backend == model::Backend::kUserspace || (impaired && backend != model::Backend::kKernel)) {
+      EngineSegmentPlan es{seg.name, {}, seg.members, seg.impairment};
+      for (size_t m = 0; m < seg.members.size(); ++m) {
+        es.ports.push_back(port(m));
+        p.veths.push_back({kFabric, port(m), seg.members[m], seg.name, "", "segment " + seg.name + " (engine port)",
+                           "", true});
+      }
+      p.engine_segments.push_back(std::move(es));
+      continue;
+    }
     const size_t nbridges = (seg.members.size() + kPortsPerBridge - 1) / kPortsPerBridge;
     auto bridge_name = [&](size_t k) {
       return k == 0 ? "seg" + std::to_string(s) : "seg" + std::to_string(s) + "-" + std::to_string(k);
@@ -61,14 +120,18 @@ Plan make_plan(const model::Topology& topo, const std::string& run) {
     // Extra bridges hang off the first one: one uplink veth each.
     for (size_t k = 1; k < nbridges; ++k) {
       const std::string base = "s" + std::to_string(s) + "u" + std::to_string(k);
-      p.veths.push_back(
-          {kFabric, base + "a", kFabric, base + "b", bridge_name(k), "bridge uplink " + seg.name, bridge_name(0)});
+      p.veths.push_back({kFabric, base + "a", kFabric, base + "b", bridge_name(k), "bridge uplink " + seg.name,
+                         bridge_name(0), false});
     }
     for (size_t m = 0; m < seg.members.size(); ++m) {
-      p.veths.push_back({kFabric, "s" + std::to_string(s) + "m" + std::to_string(m), seg.members[m], seg.name,
-                         bridge_name(m / kPortsPerBridge), "segment " + seg.name, ""});
+      p.veths.push_back({kFabric, port(m), seg.members[m], seg.name, bridge_name(m / kPortsPerBridge),
+                         "segment " + seg.name, "", false});
+      // Kernel backend on a bridge: the impairment on each port toward its member.
+      if (impaired) p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m],
+                                        seg.impairment});
     }
   }
+  if (p.needs_fabric()) p.namespaces.push_back({kFabric, "", true});
 
   // Largest blocks first keeps every block aligned, so the allocation fits
   // whenever the summed demand fits the pool (checked by the loader).

@@ -43,6 +43,40 @@ struct VethPlan {
   std::string a_master;
   std::string what;      // "link api-db", "segment storage-net", "bridge uplink"
   std::string b_master;
+  // Frames cross user space (the link engine): checksum and segmentation
+  // offloads must be off on both ends, or TCP frames arrive with bad checksums.
+  bool offloads_off = false;
+};
+
+// How links and segments get their impairments on this kernel.
+struct PlanOptions {
+  // sch_netem is present (probed by the caller): impairments can be kernel qdiscs.
+  bool kernel_netem = false;
+};
+
+// A link carried by the userspace link engine: each node's end is a veth whose
+// peer is an engine port in the fabric namespace.
+struct EngineLinkPlan {
+  std::string name;              // "a-b" as in the topology
+  std::string a, b;              // node names
+  std::string a_port, b_port;    // fabric-side interface names
+  netem::Impairment a_to_b, b_to_a;
+};
+
+// A segment carried by the engine: a switch with one shared bottleneck queue.
+struct EngineSegmentPlan {
+  std::string name;
+  std::vector<std::string> ports;   // fabric-side interface per member, in member order
+  std::vector<std::string> members;
+  netem::Impairment impairment;
+};
+
+// A kernel netem qdisc on one interface's egress (one direction of a link).
+struct QdiscPlan {
+  std::string node;
+  std::string ifname;
+  std::string what;                 // "link api-db a->b"
+  netem::Impairment impairment;
 };
 
 struct AddressPlan {
@@ -90,8 +124,12 @@ struct Plan {
   std::vector<std::string> forwarding_nodes;
   std::vector<HostsPlan> hosts;
   std::vector<ProcessPlan> processes;
+  std::vector<EngineLinkPlan> engine_links;
+  std::vector<EngineSegmentPlan> engine_segments;
+  std::vector<QdiscPlan> qdiscs;
 
-  bool needs_fabric() const { return !bridges.empty(); }
+  bool needs_engine() const { return !engine_links.empty() || !engine_segments.empty(); }
+  bool needs_fabric() const { return !bridges.empty() || needs_engine(); }
   // Human-readable, one object per line, in creation order.
   std::string render() const;
 };
@@ -104,6 +142,11 @@ std::string run_cgroup_path(const std::string& run);
 
 // Pure: the topology must have passed the loader's validation (which also
 // checks that the address pool is large enough for this allocation).
-Plan make_plan(const model::Topology& topo, const std::string& run);
+Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOptions& opts = {});
+
+// Whether the timeline impairs this link / segment at some point (then it must
+// be able to take impairments live from the start).
+bool link_faulted(const model::Topology& topo, const model::Link& l);
+bool segment_faulted(const model::Topology& topo, const model::Segment& s);
 
 }  // namespace faultline::plan

@@ -52,6 +52,7 @@ std::string Plan::render() const {
     std::string r = v.a_ns + ":" + v.a_if + " <-> " + v.b_ns + ":" + v.b_if + "  " + v.what;
     if (!v.a_master.empty()) r += "  (" + v.a_if + " on " + v.a_master + ")";
     if (!v.b_master.empty()) r += "  (" + v.b_if + " on " + v.b_master + ")";
+    if (v.offloads_off) r += "  offloads off";
     line("veth", r);
   }
   for (const auto& a : addresses) line("address", a.node + ":" + a.ifname + "  " + a.prefix.str());
@@ -66,6 +67,16 @@ std::string Plan::render() const {
     if (h.entries.size() > kShown) r += " ... (" + std::to_string(h.entries.size()) + " names)";
     line("hosts", r);
   }
+  for (const auto& q : qdiscs)
+    line("qdisc", q.node + ":" + q.ifname + "  netem " + netem::describe(q.impairment) + "  (" + q.what + ")");
+  for (const auto& l : engine_links)
+    line("engine", "link " + l.name + "  " + l.a + "->" + l.b + ": " + netem::describe(l.a_to_b) + "; " + l.b +
+                       "->" + l.a + ": " + netem::describe(l.b_to_a));
+  for (const auto& s : engine_segments)
+    line("engine", "segment " + s.name + "  " + std::to_string(s.ports.size()) + " ports, one shared queue: " +
+                       netem::describe(s.impairment));
+  if (needs_engine())
+    line("process", std::string(kFabric) + ":  link engine: faultline-linkd (seed " + std::to_string(seed) + ")");
   for (const auto& p : processes) line("process", p.node + ":  " + p.name + ": " + quote_argv(p.argv));
   return out;
 }

@@ -19,6 +19,7 @@
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -28,13 +29,6 @@
 #include "orchestrator/runtime/netns.hpp"
 
 namespace faultline::runtime {
-
-std::string ipv4_str(uint32_t a) {
-  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." + std::to_string((a >> 8) & 0xff) +
-         "." + std::to_string(a & 0xff);
-}
-
-std::string Ipv4Prefix::str() const { return ipv4_str(addr) + "/" + std::to_string(len); }
 
 namespace {
 
@@ -87,7 +81,6 @@ int nle_to_errno(int nlerr) {
     case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
     case NLE_MSGSIZE: return EMSGSIZE;
     case NLE_NOADDR: return EADDRNOTAVAIL;
-    case NLE_ADDRINUSE: return EADDRINUSE;
     default: return EIO;
   }
 }
@@ -170,6 +163,10 @@ Result<NlSocket> NlSocket::open() {
   // peeking lets libnl size its buffer instead of truncating.
   nl_socket_enable_msg_peek(sk);
   nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_nlmsgerr, nullptr);
+  // The socket is bound to the namespace of the thread creating it: this one.
+  struct stat st {};
+  if (::stat("/proc/thread-self/ns/net", &st) != 0) return sys_error("stat /proc/thread-self/ns/net");
+  s.netns_inode_ = static_cast<uint64_t>(st.st_ino);
   return s;
 }
 
@@ -187,45 +184,120 @@ Result<NlSocket> NlSocket::open_in(int netns_fd) {
   return out;
 }
 
-NlSocket::NlSocket(NlSocket&& o) noexcept : sk_(std::exchange(o.sk_, nullptr)) {}
+NlSocket::NlSocket(NlSocket&& o) noexcept
+    : sk_(std::exchange(o.sk_, nullptr)), netns_inode_(std::exchange(o.netns_inode_, 0)) {}
 
 NlSocket& NlSocket::operator=(NlSocket&& o) noexcept {
   if (this != &o) {
     if (sk_ != nullptr) nl_socket_free(sk_);
     sk_ = std::exchange(o.sk_, nullptr);
+    netns_inode_ = std::exchange(o.netns_inode_, 0);
   }
   return *this;
+}
+
+bool NlSocket::is_local(int ns_fd) const {
+  if (ns_fd < 0) return true;
+  struct stat st {};
+  return ::fstat(ns_fd, &st) == 0 && static_cast<uint64_t>(st.st_ino) == netns_inode_;
 }
 
 NlSocket::~NlSocket() {
   if (sk_ != nullptr) nl_socket_free(sk_);
 }
 
+namespace {
+
+// One RTM_NEWLINK addressed by name (ifindex 0): the kernel resolves
+// IFLA_IFNAME itself, so no lookup round trip is needed first.
+Status change_link_by_name(nl_sock* sk, const std::string& name, const std::string& what,
+                           void (*fill)(rtnl_link*, int), int arg) {
+  FL_TRY(check_ifname(name, what));
+  LinkPtr orig(rtnl_link_alloc());
+  LinkPtr change(rtnl_link_alloc());
+  if (!orig || !change) return no_mem(what);
+  rtnl_link_set_name(orig.get(), name.c_str());
+  rtnl_link_set_name(change.get(), name.c_str());
+  fill(change.get(), arg);
+  return nl_call(what, [&] { return rtnl_link_change(sk, orig.get(), change.get(), 0); });
+}
+
+}  // namespace
+
+namespace {
+
+// RTM_NEWLINK for a veth pair: `main` in main_ns (-1: the socket's), up and
+// optionally enslaved; `peer` in peer_ns (-1: the socket's), left down. The
+// kernel configures the peer before the two are linked, and veth_open refuses
+// (ENOTCONN) to open an unlinked veth: a peer can never be created up.
+Status add_veth(nl_sock* sk, const std::string& what, const std::string& main, int main_ns, int master,
+                const std::string& peer, int peer_ns) {
+  LinkPtr link(rtnl_link_veth_alloc());
+  if (!link) return no_mem(what);
+  rtnl_link_set_name(link.get(), main.c_str());
+  if (main_ns >= 0) rtnl_link_set_ns_fd(link.get(), main_ns);
+  rtnl_link_set_flags(link.get(), IFF_UP);
+  // rtnl_newlink applies IFLA_MASTER after registering the device in its
+  // target namespace, so the bridge ifindex is looked up there.
+  if (master != 0) rtnl_link_set_master(link.get(), master);
+  // get_peer takes a reference; the peer itself is owned (and freed) by link.
+  rtnl_link* p = rtnl_link_veth_get_peer(link.get());
+  if (p == nullptr) return no_mem(what);
+  rtnl_link_set_name(p, peer.c_str());
+  // Without IFLA_NET_NS_FD in the peer's info the kernel puts the peer in
+  // the socket's namespace.
+  if (peer_ns >= 0) rtnl_link_set_ns_fd(p, peer_ns);
+  rtnl_link_put(p);
+  return nl_call(what, [&] { return rtnl_link_add(sk, link.get(), NLM_F_CREATE | NLM_F_EXCL); });
+}
+
+}  // namespace
+
 Status NlSocket::create_veth(const std::string& name, int ns_fd, const std::string& peer_name, int peer_ns_fd,
                              int master_ifindex) {
   const std::string what = "create veth " + name + " (peer " + peer_name + ")";
   FL_TRY(check_ifname(name, what));
   FL_TRY(check_ifname(peer_name, what));
-  LinkPtr link(rtnl_link_veth_alloc());
-  if (!link) return no_mem(what);
-  rtnl_link_set_name(link.get(), name.c_str());
-  if (ns_fd >= 0) rtnl_link_set_ns_fd(link.get(), ns_fd);
-  rtnl_link_set_flags(link.get(), IFF_UP);
-  // rtnl_newlink applies IFLA_MASTER after registering the device in its
-  // target namespace, so the bridge ifindex is looked up there.
-  if (master_ifindex != 0) rtnl_link_set_master(link.get(), master_ifindex);
-  {
-    // get_peer takes a reference; the peer itself is owned (and freed) by link.
-    rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
-    if (peer == nullptr) return no_mem(what);
-    rtnl_link_set_name(peer, peer_name.c_str());
-    // Without IFLA_NET_NS_FD in the peer's info the kernel puts the peer in
-    // the socket's namespace, which is what -1 means.
-    if (peer_ns_fd >= 0) rtnl_link_set_ns_fd(peer, peer_ns_fd);
-    rtnl_link_set_flags(peer, IFF_UP);
-    rtnl_link_put(peer);
+  const int main_ns = is_local(ns_fd) ? -1 : ns_fd;
+  const int peer_ns = is_local(peer_ns_fd) ? -1 : peer_ns_fd;
+
+  if (peer_ns < 0) {
+    // Peer here: create `name` up (and enslaved) wherever it goes, then bring
+    // the local peer up on this socket.
+    FL_TRY(add_veth(sk_, what, name, main_ns, master_ifindex, peer_name, -1));
+    if (auto st = set_up(peer_name); !st) {
+      (void)delete_link(peer_name);  // takes both ends with it
+      return wrap(st.error(), what);
+    }
+    return {};
   }
-  return nl_call(what, [&] { return rtnl_link_add(sk_, link.get(), NLM_F_CREATE | NLM_F_EXCL); });
+  if (main_ns < 0) {
+    // `name` here, peer away: swap the roles so the remote end is the one the
+    // kernel creates up, then enslave and raise the local end in one request.
+    FL_TRY(add_veth(sk_, what, peer_name, peer_ns, 0, name, -1));
+    Status st = change_link_by_name(
+        sk_, name, "enslave and bring up " + name,
+        [](rtnl_link* l, int m) {
+          rtnl_link_set_flags(l, IFF_UP);
+          if (m != 0) rtnl_link_set_master(l, m);
+        },
+        master_ifindex);
+    if (!st) {
+      (void)delete_link(name);
+      return wrap(st.error(), what);
+    }
+    return {};
+  }
+  // Both ends away: the peer can only be raised from inside its namespace.
+  // Open that socket first so a failure leaves nothing behind.
+  auto remote = NlSocket::open_in(peer_ns);
+  if (!remote) return wrap(remote.error(), what);
+  FL_TRY(add_veth(sk_, what, name, main_ns, master_ifindex, peer_name, peer_ns));
+  if (auto st = remote->set_up(peer_name); !st) {
+    (void)remote->delete_link(peer_name);
+    return wrap(st.error(), what);
+  }
+  return {};
 }
 
 Status NlSocket::create_bridge(const std::string& name) {
@@ -269,24 +341,6 @@ Result<int> NlSocket::ifindex(const std::string& name) {
   if (!st) return st.error();
   return rtnl_link_get_ifindex(link.get());
 }
-
-namespace {
-
-// One RTM_NEWLINK addressed by name (ifindex 0): the kernel resolves
-// IFLA_IFNAME itself, so no lookup round trip is needed first.
-Status change_link_by_name(nl_sock* sk, const std::string& name, const std::string& what,
-                           void (*fill)(rtnl_link*, int), int arg) {
-  FL_TRY(check_ifname(name, what));
-  LinkPtr orig(rtnl_link_alloc());
-  LinkPtr change(rtnl_link_alloc());
-  if (!orig || !change) return no_mem(what);
-  rtnl_link_set_name(orig.get(), name.c_str());
-  rtnl_link_set_name(change.get(), name.c_str());
-  fill(change.get(), arg);
-  return nl_call(what, [&] { return rtnl_link_change(sk, orig.get(), change.get(), 0); });
-}
-
-}  // namespace
 
 Status NlSocket::set_up(const std::string& name) {
   return change_link_by_name(
@@ -332,8 +386,7 @@ Status NlSocket::add_address(const std::string& ifname, const Ipv4Prefix& p) {
   rtnl_addr_set_prefixlen(a.get(), p.len);
   // /31 and /32 have no broadcast address (RFC 3021).
   if (p.len < 31) {
-    const uint32_t mask = p.len == 0 ? 0 : ~uint32_t{0} << (32 - p.len);
-    NlAddrPtr brd = inet_addr(p.addr | ~mask, 32);
+    NlAddrPtr brd = inet_addr(p.addr | ~p.mask(), 32);
     if (!brd) return no_mem(what);
     if (int r = rtnl_addr_set_broadcast(a.get(), brd.get()); r < 0) return nl_error(r, what);
   }

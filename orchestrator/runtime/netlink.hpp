@@ -38,6 +38,9 @@ class NlSocket {
   // this socket's namespace), `peer_name` in peer_ns_fd; when master_ifindex is
   // not 0, `name` is enslaved to that bridge (an ifindex in ns_fd's namespace).
   // Both ends are created administratively up.
+  // Cost: one request when either end is in this socket's namespace, plus a
+  // helper thread when neither is (a veth peer cannot be created up, so its
+  // end is brought up from a socket in its own namespace afterwards).
   Status create_veth(const std::string& name, int ns_fd, const std::string& peer_name, int peer_ns_fd,
                      int master_ifindex = 0);
   // A bridge in this socket's namespace, up, STP off, forward delay 0.
@@ -55,10 +58,15 @@ class NlSocket {
   Result<std::vector<std::string>> link_names();
 
   struct nl_sock* raw() const { return sk_; }
+  // Inode of the namespace the socket is bound to.
+  uint64_t netns_inode() const { return netns_inode_; }
 
  private:
   explicit NlSocket(struct nl_sock* sk) : sk_(sk) {}
+  // Whether ns_fd (-1: this socket's own) names this socket's namespace.
+  bool is_local(int ns_fd) const;
   struct nl_sock* sk_ = nullptr;
+  uint64_t netns_inode_ = 0;
 };
 
 }  // namespace faultline::runtime

@@ -2,12 +2,16 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -18,9 +22,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <optional>
 #include <utility>
 
-#include "orchestrator/runtime/netlink.hpp"
 
 namespace faultline::runtime {
 
@@ -57,7 +62,10 @@ enum Step : int32_t {
   kMountRun,
   kBindHosts,
   kRemountHosts,
+  kDisableIpv6,
+  kLoUp,
   kDevNull,
+  kChdir,
   kSetName,
 };
 
@@ -75,7 +83,10 @@ const char* step_name(int32_t s) {
     case kMountRun: return "mount tmpfs on /run";
     case kBindHosts: return "bind-mount hosts file over /etc/hosts";
     case kRemountHosts: return "remount /etc/hosts read-only";
+    case kDisableIpv6: return "disable IPv6";
+    case kLoUp: return "bring lo up";
     case kDevNull: return "stdio to /dev/null";
+    case kChdir: return "chdir /";
     case kSetName: return "prctl(PR_SET_NAME)";
     default: return "unknown step";
   }
@@ -95,6 +106,7 @@ struct ChildArgs {
   const char* hosts_file = nullptr;  // nullptr: keep /etc/hosts
   bool new_mount_ns = false;
   bool die_with_parent = true;
+  bool disable_ipv6 = true;
   pid_t parent = 0;
   int report_fd = -1;
 };
@@ -105,6 +117,56 @@ void report(int fd, int32_t step, int32_t err) {
   // (no handlers are installed any more), but retry for form.
   while (::write(fd, &m, sizeof m) < 0 && errno == EINTR) {
   }
+}
+
+// Brings lo up with one raw RTM_NEWLINK on a stack buffer: no allocation, so
+// it is safe in the forked child. Doing it here, already inside the new
+// namespace, saves the parent a helper thread per node. Returns 0 or sets errno.
+int child_lo_up() {
+  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return -1;
+  struct {
+    nlmsghdr h;
+    ifinfomsg i;
+    rtattr name_attr;
+    char name[4];  // "lo\0" padded to the 4-byte attribute alignment
+  } req{};
+  req.h.nlmsg_len = sizeof req;
+  req.h.nlmsg_type = RTM_NEWLINK;
+  req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.h.nlmsg_seq = 1;
+  req.i.ifi_family = AF_UNSPEC;
+  req.i.ifi_flags = IFF_UP;
+  req.i.ifi_change = IFF_UP;
+  req.name_attr.rta_type = IFLA_IFNAME;
+  req.name_attr.rta_len = RTA_LENGTH(3);
+  std::memcpy(req.name, "lo", 3);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  int rc = -1;
+  if (::sendto(fd, &req, sizeof req, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
+      static_cast<ssize_t>(sizeof req)) {
+    alignas(nlmsghdr) char buf[512];
+    ssize_t n;
+    do {
+      n = ::recv(fd, buf, sizeof buf, 0);
+    } while (n < 0 && errno == EINTR);
+    auto* h = reinterpret_cast<nlmsghdr*>(buf);
+    if (n >= static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr))) && h->nlmsg_type == NLMSG_ERROR) {
+      auto* e = static_cast<nlmsgerr*>(NLMSG_DATA(h));
+      if (e->error == 0) {
+        rc = 0;
+      } else {
+        errno = -e->error;
+      }
+    } else if (n >= 0) {
+      errno = EPROTO;
+    }
+  }
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return rc;
 }
 
 [[noreturn]] void child_fail(const ChildArgs& a, Step step) {
@@ -125,14 +187,14 @@ void report(int fd, int32_t step, int32_t err) {
   }
 
   // Handlers inherited from the orchestrator would run its code here; reset
-  // them all. SIGINT and SIGQUIT are ignored so a Ctrl-C (or Ctrl-\) sent to
-  // the terminal's process group does not remove the namespaces before the
-  // orchestrator, which handles Ctrl-C, has reverted what it did. The owner
-  // ends holders with SIGKILL.
+  // them all. The terminal's signals (SIGINT, SIGQUIT, SIGHUP) are ignored:
+  // they reach the whole foreground process group, and a holder dying on
+  // Ctrl-C would remove its namespace before the orchestrator, which handles
+  // Ctrl-C, has reverted what it did. The owner ends holders with SIGKILL.
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     struct sigaction sa {};
-    sa.sa_handler = (sig == SIGINT || sig == SIGQUIT) ? SIG_IGN : SIG_DFL;
+    sa.sa_handler = (sig == SIGINT || sig == SIGQUIT || sig == SIGHUP) ? SIG_IGN : SIG_DFL;
     ::sigemptyset(&sa.sa_mask);
     ::sigaction(sig, &sa, nullptr);  // fails harmlessly for glibc's reserved signals
   }
@@ -161,8 +223,8 @@ void report(int fd, int32_t step, int32_t err) {
     // Without this, the tmpfs mounts below would propagate back to the host
     // wherever / is a shared mount (systemd makes it shared).
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) child_fail(a, kMountPrivate);
-    if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail(a, kMountTmp);
-    if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) child_fail(a, kMountRun);
+    // The hosts file first: it usually lives under /tmp or /run, which the
+    // fresh tmpfs mounts below would hide.
     if (a.hosts_file != nullptr) {
       if (::mount(a.hosts_file, "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) child_fail(a, kBindHosts);
       // MS_RDONLY is ignored on the initial bind; it takes a remount.
@@ -170,7 +232,26 @@ void report(int fd, int32_t step, int32_t err) {
         child_fail(a, kRemountHosts);
       }
     }
+    if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail(a, kMountTmp);
+    if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) child_fail(a, kMountRun);
   }
+
+  // Before lo comes up and before any interface exists, so none ever gets
+  // an IPv6 address or sends IPv6 traffic. /proc/sys/net shows the netns of
+  // the reading task, which is the new one now.
+  if (a.disable_ipv6) {
+    for (const char* path : {"/proc/sys/net/ipv6/conf/all/disable_ipv6", "/proc/sys/net/ipv6/conf/default/disable_ipv6"}) {
+      int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+      if (fd < 0) {
+        if (errno == ENOENT) continue;  // kernel without IPv6: nothing to disable
+        child_fail(a, kDisableIpv6);
+      }
+      if (::write(fd, "1", 1) != 1) child_fail(a, kDisableIpv6);
+      ::close(fd);
+    }
+  }
+
+  if (child_lo_up() != 0) child_fail(a, kLoUp);
 
   int null_fd = ::open("/dev/null", O_RDWR);
   if (null_fd < 0) child_fail(a, kDevNull);
@@ -178,6 +259,10 @@ void report(int fd, int32_t step, int32_t err) {
     if (null_fd != i && ::dup2(null_fd, i) < 0) child_fail(a, kDevNull);
   }
   if (null_fd > 2) ::close(null_fd);
+
+  // The inherited working directory would pin whatever mount it is on for
+  // the life of the run.
+  if (::chdir("/") != 0) child_fail(a, kChdir);
 
   // Recognisable in ps/top; the orchestrator never finds holders by name.
   if (::prctl(PR_SET_NAME, "fl-holder", 0, 0, 0) != 0) child_fail(a, kSetName);
@@ -221,7 +306,7 @@ Status wait_ready(int pipe_fd, int pidfd) {
 
 }  // namespace
 
-Result<NodeHolder> NodeHolder::spawn(const HolderSpec& spec) {
+Result<NodeHolder> NodeHolder::start_spawn(const HolderSpec& spec, UniqueFd* report) {
   if (spec.hostname.size() > HOST_NAME_MAX) {
     return sys_error(EINVAL, "spawn holder: hostname longer than " + std::to_string(HOST_NAME_MAX));
   }
@@ -236,6 +321,7 @@ Result<NodeHolder> NodeHolder::spawn(const HolderSpec& spec) {
   if (!spec.hosts_file.empty()) a.hosts_file = spec.hosts_file.c_str();
   a.new_mount_ns = spec.new_mount_ns;
   a.die_with_parent = spec.die_with_parent;
+  a.disable_ipv6 = spec.disable_ipv6;
   a.parent = ::getpid();
 
   int p[2];
@@ -264,26 +350,67 @@ Result<NodeHolder> NodeHolder::spawn(const HolderSpec& spec) {
     h.id_ = {};
     return e;
   }
-  // From here on, h's destructor kills and reaps the holder on any error.
-  FL_TRY(wait_ready(rd.get(), h.pidfd_.get()));
+  *report = std::move(rd);
+  return h;
+}
 
-  auto st = proc_start_time(pid);
+Status NodeHolder::finish_spawn(int report_fd) {
+  FL_TRY(wait_ready(report_fd, pidfd_.get()));
+  auto st = proc_start_time(id_.pid);
   if (!st) return wrap(st.error(), "spawn holder");
-  h.id_.start_time = *st;
-
-  auto ns = open_ns(pid, "net");
+  id_.start_time = *st;
+  auto ns = open_ns(id_.pid, "net");
   if (!ns) return wrap(ns.error(), "spawn holder");
   struct stat sb {};
   if (::fstat(ns->get(), &sb) != 0) return sys_error("spawn holder: fstat netns");
-  h.netns_inode_ = static_cast<uint64_t>(sb.st_ino);
-  h.netns_ = std::move(*ns);
+  netns_inode_ = static_cast<uint64_t>(sb.st_ino);
+  netns_ = std::move(*ns);
+  return {};
+}
 
-  // A new netns has lo down; localhost traffic inside the node needs it up.
-  auto sk = NlSocket::open_in(h.netns_.get());
-  if (!sk) return wrap(sk.error(), "spawn holder: bring lo up");
-  auto up = sk->set_up("lo");
-  if (!up) return wrap(up.error(), "spawn holder: bring lo up");
-  return h;
+Result<NodeHolder> NodeHolder::spawn(const HolderSpec& spec) {
+  UniqueFd report;
+  auto h = start_spawn(spec, &report);
+  if (!h) return h.error();
+  // On error h's destructor kills and reaps the half-made holder.
+  FL_TRY(h->finish_spawn(report.get()));
+  return std::move(*h);
+}
+
+std::vector<Result<NodeHolder>> NodeHolder::spawn_many(const std::vector<HolderSpec>& specs, int parallel) {
+  if (parallel < 1) parallel = 1;
+  std::vector<std::optional<Result<NodeHolder>>> done(specs.size());
+  struct InFlight {
+    size_t index;
+    NodeHolder holder;
+    UniqueFd report;
+  };
+  std::deque<InFlight> flight;
+  auto finish_oldest = [&] {
+    InFlight& f = flight.front();
+    Status st = f.holder.finish_spawn(f.report.get());
+    if (st) {
+      done[f.index].emplace(std::move(f.holder));
+    } else {
+      done[f.index].emplace(st.error());  // f.holder's destructor reaps the child
+    }
+    flight.pop_front();
+  };
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (flight.size() >= static_cast<size_t>(parallel)) finish_oldest();
+    UniqueFd report;
+    auto h = start_spawn(specs[i], &report);
+    if (!h) {
+      done[i].emplace(h.error());
+      continue;
+    }
+    flight.push_back(InFlight{i, std::move(*h), std::move(report)});
+  }
+  while (!flight.empty()) finish_oldest();
+  std::vector<Result<NodeHolder>> out;
+  out.reserve(specs.size());
+  for (auto& d : done) out.push_back(std::move(*d));
+  return out;
 }
 
 NodeHolder::NodeHolder(NodeHolder&& o) noexcept
@@ -340,6 +467,20 @@ Status NodeHolder::kill_and_wait() {
   netns_inode_ = 0;
   pidfd_.reset();
   return {};
+}
+
+Status NodeHolder::kill_many(std::span<NodeHolder> holders) {
+  for (auto& h : holders) {
+    if (!h.valid()) continue;
+    h.netns_.reset();
+    if (h.pidfd_.valid()) (void)sys_pidfd_send_signal(h.pidfd_.get(), SIGKILL);
+  }
+  Status first;
+  for (auto& h : holders) {
+    Status st = h.kill_and_wait();  // signals again (harmless) and reaps
+    if (!st && first) first = st;
+  }
+  return first;
 }
 
 ProcId NodeHolder::release() {

@@ -116,7 +116,7 @@ Feature probe_cls_bpf(int netns_fd, int ifindex) {
   int attach_err = 0;
   (void)in_netns(netns_fd, [&]() -> Status {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = pfd);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = pfd, .handle = 1, .priority = 1);
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST) {
       attach_err = -err;

@@ -1,0 +1,44 @@
+/* Shared by partition.bpf.c and its C++ loader: the layout of the rule and
+ * counter maps. One header, so the two sides cannot drift; the loader
+ * static_asserts the sizes. */
+#ifndef FAULTLINE_EBPF_PARTITION_H
+#define FAULTLINE_EBPF_PARTITION_H
+
+#ifndef __BPF__
+#include <linux/types.h>
+#endif
+
+#define FL_PART_MAX_RULES 64
+/* Two rule sets: the loader writes the inactive one, then flips the active
+ * index with a single map update, so a change is atomic for every packet. */
+#define FL_PART_SLOTS 2
+
+/* A rule drops IPv4 packets arriving at this node that match it. Addresses are
+ * in network byte order; a mask of 0 matches anything. */
+struct fl_part_rule {
+  __u32 src_net;
+  __u32 src_mask;
+  __u32 dst_net;
+  __u32 dst_mask;
+  __u16 dport_lo;   /* host order; 0/0 = any port */
+  __u16 dport_hi;
+  __u8 proto;       /* IPPROTO_*; 0 = any */
+  __u8 pad[3];
+  __u32 id;         /* the orchestrator's rule id, for counters */
+  __u64 flap_on_ns; /* 0: always on; else on for flap_on_ns, off for flap_off_ns */
+  __u64 flap_off_ns;
+  __u64 flap_epoch_ns; /* bpf_ktime_get_ns() at which the first "on" began */
+};
+
+struct fl_part_slot {
+  __u32 nr_rules;
+  __u32 pad;
+  struct fl_part_rule rules[FL_PART_MAX_RULES];
+};
+
+struct fl_part_counters {
+  __u64 matched_dropped;
+  __u64 matched_passed; /* matched while a flapping rule was in its "off" phase */
+};
+
+#endif

@@ -1,0 +1,64 @@
+// Loader of partition.bpf.c: one instance per node, attached at clsact ingress
+// of each of the node's interfaces. Rules change atomically at run time (the
+// inactive rule set is written, then one map update flips to it).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "orchestrator/util/fd.hpp"
+#include "orchestrator/util/result.hpp"
+
+struct partition_bpf;
+
+namespace faultline::ebpf {
+
+// Addresses and masks in host byte order; zero masks match anything.
+struct PartitionRule {
+  uint32_t id = 0;           // the caller's id, reported with counters
+  uint32_t src_net = 0, src_mask = 0;
+  uint32_t dst_net = 0, dst_mask = 0;
+  uint8_t proto = 0;         // 0 any, 6 tcp, 17 udp, 1 icmp
+  uint16_t dport_lo = 0, dport_hi = 0;
+  int64_t flap_on_ns = 0;    // 0: always dropping while installed
+  int64_t flap_off_ns = 0;
+};
+
+struct RuleCounters {
+  uint32_t id = 0;
+  uint64_t dropped = 0;
+  uint64_t passed = 0;       // matched during a flapping rule's off phase
+};
+
+class PartitionFilter {
+ public:
+  // Loads the program and attaches it at ingress of every ifindex. The calling
+  // thread must be in the interfaces' network namespace; netns_fd (dup'ed and
+  // kept) is used to detach later from any thread.
+  static Result<PartitionFilter> attach(int netns_fd, const std::vector<int>& ifindexes);
+
+  PartitionFilter();
+  PartitionFilter(PartitionFilter&&) noexcept;
+  PartitionFilter& operator=(PartitionFilter&&) noexcept;
+  PartitionFilter(const PartitionFilter&) = delete;
+  PartitionFilter& operator=(const PartitionFilter&) = delete;
+  ~PartitionFilter();  // detaches and unloads; never throws
+
+  // Replaces the whole rule set at once.
+  Status set_rules(const std::vector<PartitionRule>& rules);
+  const std::vector<PartitionRule>& rules() const { return rules_; }
+  // Counters of the rules installed now (summed over CPUs).
+  Result<std::vector<RuleCounters>> counters() const;
+
+ private:
+  void detach() noexcept;
+  partition_bpf* skel_ = nullptr;
+  UniqueFd netns_;
+  std::vector<int> ifindexes_;
+  std::vector<PartitionRule> rules_;
+  uint32_t active_ = 0;
+};
+
+}  // namespace faultline::ebpf

@@ -1,0 +1,66 @@
+// The engine's configuration file (JSON):
+//   {"seed": 7, "control": "/run/faultline/RUN/engine.sock",
+//    "links": [{"name": "api-db", "a_port": "l0a", "b_port": "l0b",
+//               "a_to_b": IMP, "b_to_a": IMP}],
+//    "segments": [{"name": "lan", "ports": ["s0m0", "s0m1"], "impairment": IMP}],
+//    "tuning": {"spin_ns": 30000, "spin_max_ns": 500000, "rx_poll_ns": 50000,
+//               "ring_frames": 1024, "pool_packets": 65536, "rx_ring": "v2",
+//               "v3_block_timeout_ms": 1}}
+// IMP is the JSON form of netem::Impairment (impairment_json.hpp); missing
+// impairments and tuning keys take their defaults.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "netem/engine/port.hpp"
+#include "netem/impairment.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::netem::engine {
+
+struct LinkConfig {
+  std::string name;
+  std::string a_port, b_port;
+  Impairment a_to_b, b_to_a;
+};
+
+struct SegmentConfig {
+  std::string name;
+  std::vector<std::string> ports;
+  Impairment impairment;
+};
+
+struct Tuning {
+  // Wake this long before a release is due and spin the rest: a timer
+  // wake-up is late by tens of microseconds on bare metal and by hundreds, at
+  // times milliseconds, on a busy VM, while a spin is exact. The margin
+  // adapts between spin_ns and spin_max_ns to the lateness the engine sees
+  // (about the 99th percentile of its last 128 timer wake-ups); equal values
+  // fix it.
+  int64_t spin_ns = 30'000;
+  int64_t spin_max_ns = 500'000;
+  // After receiving, keep polling the rings this long before sleeping: under
+  // steady traffic the loop then never pays a sleep/wake-up per packet (and
+  // the sender's CPU never pays the wake-up IPI). 0: sleep at once.
+  int64_t rx_poll_ns = 50'000;
+  uint32_t ring_frames = 1024;     // per port
+  uint32_t pool_packets = 65536;   // every frame held by the engine at once
+  RingVersion rx_ring = RingVersion::kV2;
+  uint32_t v3_block_timeout_ms = 1;
+};
+
+struct EngineConfig {
+  uint64_t seed = 0;
+  std::string control;  // control socket path; empty: no control socket
+  std::vector<LinkConfig> links;
+  std::vector<SegmentConfig> segments;
+  Tuning tuning;
+};
+
+Result<EngineConfig> parse_config(const nlohmann::json& j);
+Result<EngineConfig> load_config(const std::string& path);
+
+}  // namespace faultline::netem::engine

@@ -1,0 +1,108 @@
+#include "orchestrator/model/loader.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "orchestrator/model/loader_internal.hpp"
+
+namespace faultline::model {
+namespace detail {
+
+bool LoadState::has_node(const std::string& n) const { return std::find(nodes.begin(), nodes.end(), n) != nodes.end(); }
+
+bool claim_name(LoadState& s, const std::string& name, const SourceLoc& at, const std::string& kind) {
+  auto [it, inserted] = s.names.emplace(name, at);
+  if (inserted) return true;
+  s.d.error(at, "name: '" + name + "' is already used by the node or segment defined at " + it->second.str() +
+                    "; nodes and segments share one namespace, so each " + kind + " needs a unique name");
+  return false;
+}
+
+Result<std::pair<std::string, uint16_t>> parse_endpoint(std::string_view s) {
+  const std::string q = quote(s);
+  const size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return logic_error(q + " is not \"node:port\", e.g. \"db:5432\"");
+  const std::string_view port = s.substr(colon + 1);
+  unsigned v = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || v < 1 || v > 65535)
+    return logic_error(q + ": the port must be a number from 1 to 65535, e.g. \"db:5432\"");
+  return std::pair{std::string(s.substr(0, colon)), static_cast<uint16_t>(v)};
+}
+
+namespace {
+
+const std::vector<std::string> kTopKeys = {"experiment", "node", "link", "segment", "fault", "expect"};
+
+void check_has_nodes(Table& top, LoadState& s) {
+  if (s.nodes.empty() && !top.bad("node"))
+    s.d.error(top.loc(), "the topology has no nodes; declare at least one [[node]] with a name");
+}
+
+std::optional<toml::table> parse(std::string_view text, const std::string& file, Diagnostics& d) {
+  try {
+    return toml::parse(text, std::string(file));
+  } catch (const toml::parse_error& e) {
+    d.error(d.loc(e.source()), "TOML syntax error: " + std::string(e.description()));
+    return std::nullopt;
+  }
+}
+
+std::optional<std::string> read_file(const std::string& path, Diagnostics& d) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    d.error(SourceLoc{path, 1, 1}, "cannot open the topology file: " + std::string(std::strerror(errno)));
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+LoadResult convert(const toml::table& root, Diagnostics& d) {
+  LoadState s(d);
+  s.topo.file = d.file();
+  Table top(d, root, "the top level", kTopKeys);
+  read_experiment(top, s);
+  read_nodes(top, s);
+  check_has_nodes(top, s);
+  read_links(top, s);
+  read_segments(top, s);
+  check_address_pool(s);
+  check_references(s);
+  read_faults(top, s);
+  read_expect(top, s);
+  LoadResult r;
+  r.errors = d.take();
+  if (r.errors.empty()) r.topology = std::move(s.topo);
+  return r;
+}
+
+}  // namespace detail
+
+LoadResult load_string(std::string_view toml_text, const std::string& file_name) {
+  detail::Diagnostics d(file_name);
+  auto root = detail::parse(toml_text, file_name, d);
+  if (!root) return LoadResult{std::nullopt, d.take()};
+  return detail::convert(*root, d);
+}
+
+LoadResult load_file(const std::string& path) { return load_file_with_overrides(path, {}); }
+
+LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides) {
+  detail::Diagnostics d(path);
+  auto text = detail::read_file(path, d);
+  if (!text) return LoadResult{std::nullopt, d.take()};
+  auto root = detail::parse(*text, path, d);
+  if (!root) return LoadResult{std::nullopt, d.take()};
+  detail::apply_overrides(*root, overrides, d);
+  return detail::convert(*root, d);
+}
+
+}  // namespace faultline::model

@@ -1,0 +1,23 @@
+// Names that end up in the kernel: a node's interface toward a peer node is
+// named after the peer, and its interface on a segment after the segment.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace faultline::model::detail {
+
+// Node and segment names. Returns what is wrong, or nullopt.
+std::optional<std::string> check_ifname(std::string_view name, std::string_view kind);
+
+// Service names become metric labels and check references, not interfaces:
+// same alphabet, longer limit.
+std::optional<std::string> check_service_name(std::string_view name);
+
+// Experiment names become directory and object prefixes.
+std::optional<std::string> check_experiment_name(std::string_view name);
+
+inline constexpr size_t kMaxServiceNameLen = 63;
+
+}  // namespace faultline::model::detail
