@@ -15,7 +15,7 @@ rerun:
 	sudo -E $(MAKE)
 else
 
-.PHONY: all deps configure build test test-unit test-integration demo bench clean
+.PHONY: all deps configure build test test-unit test-integration test-vm demo bench clean
 
 all: build
 
@@ -28,15 +28,23 @@ configure: deps
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every tier: unit (no root), integration (root, namespaces), scenario.
+# Every tier: unit (no root), integration (root, namespaces), scenario; then
+# the VM kernel tier (tests/vm) when qemu is installed.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300 $(CTEST_ARGS)
+	@if command -v qemu-system-x86_64 >/dev/null; then bash tests/vm/run.sh $(BUILD); \
+	else echo "test-vm: skipped: qemu-system-x86_64 not installed"; fi
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
 test-integration: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L integration
+
+# The privileged tests on Debian's stock kernel (sch_netem, pure cgroup v2) in
+# qemu: tests/vm/run.sh downloads the kernel once into $(BUILD)/vm.
+test-vm: build
+	bash tests/vm/run.sh $(BUILD)
 
 demo: build
 	bash scripts/demo.sh $(BUILD)

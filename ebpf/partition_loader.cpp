@@ -7,6 +7,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -102,6 +103,26 @@ Status PartitionFilter::set_rules(const std::vector<PartitionRule>& rules) {
   if (!skel_) return logic_error("partition filter not attached");
   if (rules.size() > FL_PART_MAX_RULES)
     return sys_error(E2BIG, "at most " + std::to_string(FL_PART_MAX_RULES) + " partition rules per node");
+  // Keep what the rules that stay have counted so far.
+  auto before = raw_counters();
+  std::map<uint32_t, RuleCounters> carried;
+  if (before.ok()) {
+    for (const auto& c : before.value()) {
+      const bool stays = std::any_of(rules.begin(), rules.end(), [&](const PartitionRule& r) { return r.id == c.id; });
+      if (!stays) continue;
+      auto& k = carried[c.id];
+      k.id = c.id;
+      k.dropped += c.dropped;
+      k.passed += c.passed;
+    }
+  }
+  for (auto& [id, k] : carried) {
+    auto it = carried_.find(id);
+    if (it != carried_.end()) {
+      k.dropped += it->second.dropped;
+      k.passed += it->second.passed;
+    }
+  }
   const uint32_t next = active_ ^ 1u;
   fl_part_slot slot{};
   slot.nr_rules = static_cast<uint32_t>(rules.size());
@@ -140,10 +161,33 @@ Status PartitionFilter::set_rules(const std::vector<PartitionRule>& rules) {
     return sys_error("activate partition rules");
   active_ = next;
   rules_ = rules;
+  carried_ = std::move(carried);
   return {};
 }
 
 Result<std::vector<RuleCounters>> PartitionFilter::counters() const {
+  auto raw = raw_counters();
+  if (!raw.ok()) return raw;
+  // Several rules may share an id (one per source address): sum them, once.
+  std::map<uint32_t, RuleCounters> by_id;
+  for (const auto& c : raw.value()) {
+    auto& k = by_id[c.id];
+    k.id = c.id;
+    k.dropped += c.dropped;
+    k.passed += c.passed;
+  }
+  for (const auto& [id, c] : carried_) {
+    auto& k = by_id[id];
+    k.id = id;
+    k.dropped += c.dropped;
+    k.passed += c.passed;
+  }
+  std::vector<RuleCounters> out;
+  for (const auto& [id, c] : by_id) out.push_back(c);
+  return out;
+}
+
+Result<std::vector<RuleCounters>> PartitionFilter::raw_counters() const {
   std::vector<RuleCounters> out;
   if (!skel_) return out;
   const int ncpu = libbpf_num_possible_cpus();

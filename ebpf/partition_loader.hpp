@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,11 +55,16 @@ class PartitionFilter {
 
  private:
   void detach() noexcept;
+  // Counters of the active slot alone.
+  Result<std::vector<RuleCounters>> raw_counters() const;
   partition_bpf* skel_ = nullptr;
   UniqueFd netns_;
   std::vector<int> ifindexes_;
   std::vector<PartitionRule> rules_;
   uint32_t active_ = 0;
+  // Counts of rules that survive a change, from the slots before it: each
+  // change zeroes the new slot's counters, so they are carried here.
+  std::map<uint32_t, RuleCounters> carried_;
 };
 
 }  // namespace faultline::ebpf

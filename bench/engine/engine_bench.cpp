@@ -275,18 +275,24 @@ Forwarding forward_rate(const TestNet& net, EngineProc* eng, uint32_t frame_len)
 
 struct DelayErr {
   Pct err_us;
+  Pct release_late_us;  // the engine's own view: send time - due time
   double base_p50_us = 0;
   size_t samples = 0;
   uint64_t sent = 0;
 };
 
 // |one-way through the 10 ms engine link - 10 ms - baseline median|.
-DelayErr delay_error(const TestNet& net, double pps, double base_p50_ns) {
+DelayErr delay_error(const TestNet& net, EngineProc& eng, double pps, double base_p50_ns) {
   constexpr double kSeconds = 2.0;
+  (void)eng.request({{"op", "stats"}, {"reset_lateness", true}});
   auto ow = one_way(net.node(0), net.node(1), TestNet::ip(1), pps, kSeconds);
+  DelayErr e;
+  if (auto st = eng.request({{"op", "stats"}}); st.ok()) {
+    const json& l = (*st)["release_late_ns"];
+    e.release_late_us = {l["p50"].get<double>() / 1000, l["p99"].get<double>() / 1000, l["max"].get<double>() / 1000};
+  }
   std::vector<double> err;
   for (int64_t d : ow.ns) err.push_back(std::abs(static_cast<double>(d) - 10.0 * kMs - base_p50_ns) / 1000.0);
-  DelayErr e;
   e.err_us = percentiles(err);
   e.samples = ow.ns.size();
   e.sent = ow.sent;
@@ -294,7 +300,7 @@ DelayErr delay_error(const TestNet& net, double pps, double base_p50_ns) {
 }
 
 void row(const char* what, const std::string& base, const std::string& eng, const std::string& note) {
-  std::printf("%-44s %18s %24s   %s\n", what, base.c_str(), eng.c_str(), note.c_str());
+  std::printf("%-48s %22s %26s   %s\n", what, base.c_str(), eng.c_str(), note.c_str());
 }
 std::string fmt(const char* f, double a) {
   char b[64];
@@ -331,11 +337,24 @@ int main() {
   Impairment ten_ms;
   ten_ms.delay_ns = 10 * kMs;
 
-  std::printf("%-44s %18s %24s   %s\n", "", "baseline (veth)", "engine", "");
+  std::printf("engine = faultline-linkd defaults (TPACKET_V2 ring, SCHED_FIFO 10); load average at start: %s\n",
+              sh_out("cut -d' ' -f1-3 /proc/loadavg").c_str());
+  std::printf("%-48s %22s %26s   %s\n", "", "baseline (veth)", "engine", "");
   std::printf("%s\n", std::string(120, '-').c_str());
 
-  // Added-delay error, both ring versions.
-  std::map<std::string, std::map<double, DelayErr>> derr;
+  // Variants: the default engine (TPACKET_V2 ring, SCHED_FIFO), the
+  // same with normal scheduling, and a TPACKET_V3 ring.
+  struct Variant {
+    std::string label, ring;
+    std::vector<std::string> args;
+  };
+  std::vector<std::string> cfs = pin;
+  cfs.insert(cfs.end(), {"--realtime", "0"});
+  const std::vector<Variant> variants = {{"engine", "v2", pin},
+                                         {"  same, --realtime 0 (normal scheduling)", "v2", cfs},
+                                         {"  same, TPACKET_V3 ring", "v3", pin}};
+
+  // Added-delay error of a 10 ms link.
   std::map<double, Pct> base_lat;
   for (double pps : {1000.0, 10000.0, 50000.0}) {
     auto b = one_way(direct.node(0), direct.node(1), TestNet::ip(1), pps, 2.0);
@@ -343,56 +362,71 @@ int main() {
     for (int64_t d : b.ns) v.push_back(static_cast<double>(d));
     base_lat[pps] = percentiles(v);
   }
-  for (std::string ring : {"v2", "v3"}) {
-    EngineProc eng(via, engine_config(ten_ms, ring), "", ring, pin);
+  std::vector<std::map<double, DelayErr>> derr(variants.size());
+  std::vector<Pct> zero_lat(variants.size());
+  for (size_t vi = 0; vi < variants.size(); ++vi) {
+    EngineProc eng(via, engine_config(Impairment{}, variants[vi].ring), "", "d" + std::to_string(vi), variants[vi].args);
     if (!eng.ready()) {
       std::fprintf(stderr, "engine did not start:\n%s\n", eng.log().c_str());
       return 4;
     }
-    for (double pps : {1000.0, 10000.0, 50000.0}) {
-      if (ring == "v3" && pps == 50000.0) continue;
-      derr[ring][pps] = delay_error(via, pps, base_lat[pps].p50);
-    }
+    // What the engine adds to a link without impairment.
+    auto z = one_way(via.node(0), via.node(1), TestNet::ip(1), 1000, 2.0);
+    std::vector<double> v;
+    for (int64_t d : z.ns) v.push_back(static_cast<double>(d));
+    zero_lat[vi] = percentiles(v);
+    if (!eng.request({{"op", "set"}, {"link", "ab"}, {"dir", "a->b"}, {"impairment", ten_ms}}).ok()) return 4;
+    for (double pps : {1000.0, 10000.0, 50000.0}) derr[vi][pps] = delay_error(via, eng, pps, base_lat[pps].p50);
+  }
+  for (size_t vi = 0; vi < variants.size(); ++vi) {
+    const Pct& b = base_lat[1000.0];
+    row(vi == 0 ? "one-way latency, no impairment, p50/p99/max us" : variants[vi].label.c_str(),
+        vi == 0 ? fmt3(b.p50 / 1000, b.p99 / 1000, b.max / 1000) : "",
+        fmt3(zero_lat[vi].p50 / 1000, zero_lat[vi].p99 / 1000, zero_lat[vi].max / 1000),
+        fmt("adds %.1f us at p50", (zero_lat[vi].p50 - b.p50) / 1000));
   }
   for (double pps : {1000.0, 10000.0, 50000.0}) {
-    const auto& e = derr["v2"][pps];
     const Pct& b = base_lat[pps];
-    std::string label = "10 ms link, error p50/p99/max us @" + fmt("%.0fk pps", pps / 1000);
-    row(label.c_str(), fmt3(b.p50 / 1000, b.p99 / 1000, b.max / 1000) + " lat",
-        fmt3(e.err_us.p50, e.err_us.p99, e.err_us.max),
-        (pps == 10000.0 ? std::string(e.err_us.p99 < 100 ? "target p99 < 100 us: met" : "target p99 < 100 us: MISSED")
-                        : std::string("")) +
-            fmt(" (%.0f", static_cast<double>(e.samples)) + fmt("/%.0f probes)", static_cast<double>(e.sent)));
-  }
-  for (double pps : {1000.0, 10000.0}) {
-    const auto& e = derr["v3"][pps];
-    std::string label = "  same with TPACKET_V3 ring @" + fmt("%.0fk pps", pps / 1000);
-    row(label.c_str(), "", fmt3(e.err_us.p50, e.err_us.p99, e.err_us.max), "");
+    for (size_t vi = 0; vi < variants.size(); ++vi) {
+      const auto& e = derr[vi][pps];
+      std::string label = vi == 0 ? "10 ms link: error p50/p99/max us @" + fmt("%.0fk pps", pps / 1000) : variants[vi].label;
+      std::string note = "engine-internal " + fmt3(e.release_late_us.p50, e.release_late_us.p99, e.release_late_us.max) +
+                         fmt("; %.0f", static_cast<double>(e.samples)) + fmt("/%.0f probes", static_cast<double>(e.sent));
+      if (pps == 10000.0) note += e.err_us.p99 < 100 ? "; target p99 < 100 us: met" : "; target p99 < 100 us: MISSED";
+      row(label.c_str(), vi == 0 ? fmt3(b.p50 / 1000, b.p99 / 1000, b.max / 1000) + " lat" : "",
+          fmt3(e.err_us.p50, e.err_us.p99, e.err_us.max), note);
+    }
   }
 
   // Forwarding rate per core, no impairment.
-  std::map<std::string, std::map<uint32_t, Forwarding>> fwd;
-  for (uint32_t len : {60u, 1514u}) fwd["base"][len] = forward_rate(direct, nullptr, len);
-  for (std::string ring : {"v2", "v3"}) {
-    EngineProc eng(via, engine_config(Impairment{}, ring), "", "f" + ring, pin);
+  std::map<uint32_t, Forwarding> base_fwd;
+  std::vector<std::map<uint32_t, Forwarding>> fwd(variants.size());
+  for (uint32_t len : {60u, 1514u}) base_fwd[len] = forward_rate(direct, nullptr, len);
+  for (size_t vi = 0; vi < variants.size(); ++vi) {
+    EngineProc eng(via, engine_config(Impairment{}, variants[vi].ring), "", "f" + std::to_string(vi), variants[vi].args);
     if (!eng.ready()) return 4;
-    for (uint32_t len : {60u, 1514u}) fwd[ring][len] = forward_rate(via, &eng, len);
+    for (uint32_t len : {60u, 1514u}) fwd[vi][len] = forward_rate(via, &eng, len);
   }
   for (uint32_t len : {60u, 1514u}) {
-    const auto& b = fwd["base"][len];
-    const auto& e = fwd["v2"][len];
-    const double per_core = e.cpu > 0.05 ? e.pps / std::min(1.0, e.cpu) : e.pps;
-    std::string label = (len == 60 ? std::string("forwarding, 64 B frames") : std::string("forwarding, 1500 B frames"));
-    row((label + " (kpps)").c_str(), fmt("%.0f", b.pps / 1000), fmt("%.0f", e.pps / 1000) + fmt(" (%.0f%% cpu)", e.cpu * 100),
-        fmt("ratio %.2f", e.pps / b.pps) + fmt("; %.0f kpps/core", per_core / 1000) +
-            (len == 60 ? (per_core >= 300'000 ? " (target 300k: met)" : " (target 300k: MISSED)") : ""));
-    row(("  " + label + " (Gbit/s)").c_str(), fmt("%.2f", b.gbit), fmt("%.2f", e.gbit),
-        fmt("%.2f Gbit/s/core", per_core * len * 8 / 1e9) +
-            (len == 1514 ? (per_core * len * 8 / 1e9 >= 1.0 ? " (target 1: met)" : " (target 1: MISSED)") : ""));
-    row("  generator offered (kpps); CPU0/CPU1 busy %", fmt("%.0f", b.offered_pps / 1000) + fmt(" %.0f", b.busy[0] * 100) + fmt("/%.0f", b.busy[1] * 100),
-        fmt("%.0f", e.offered_pps / 1000) + fmt(" %.0f", e.busy[0] * 100) + fmt("/%.0f", e.busy[1] * 100), "");
-    const auto& e3 = fwd["v3"][len];
-    row(("  same with TPACKET_V3 ring (kpps)"), "", fmt("%.0f", e3.pps / 1000) + fmt(" (%.0f%% cpu)", e3.cpu * 100), "");
+    const auto& b = base_fwd[len];
+    for (size_t vi = 0; vi < variants.size(); ++vi) {
+      const auto& e = fwd[vi][len];
+      const double per_core = e.cpu > 0.05 ? e.pps / std::min(1.0, e.cpu) : e.pps;
+      std::string label = vi == 0 ? (len == 60 ? std::string("forwarding 64 B frames: kpps, Gbit/s")
+                                               : std::string("forwarding 1500 B frames: kpps, Gbit/s"))
+                                  : variants[vi].label;
+      std::string target;
+      if (len == 60) target = per_core >= 300'000 ? " (target 300k: met)" : " (target 300k: MISSED)";
+      else target = per_core * len * 8 / 1e9 >= 1.0 ? " (target 1 Gbit/s: met)" : " (target 1 Gbit/s: MISSED)";
+      row(label.c_str(), vi == 0 ? fmt("%.0f", b.pps / 1000) + fmt(", %.2f", b.gbit) : "",
+          fmt("%.0f", e.pps / 1000) + fmt(", %.2f", e.gbit) + fmt(" (%.0f%% cpu)", e.cpu * 100),
+          fmt("ratio %.2f; ", e.pps / b.pps) + fmt("per core %.0f kpps", per_core / 1000) +
+              fmt(", %.2f Gbit/s", per_core * len * 8 / 1e9) + target);
+      if (vi == 0)
+        row("  generator kpps; CPU0/CPU1 busy %",
+            fmt("%.0f", b.offered_pps / 1000) + fmt("; %.0f", b.busy[0] * 100) + fmt("/%.0f", b.busy[1] * 100),
+            fmt("%.0f", e.offered_pps / 1000) + fmt("; %.0f", e.busy[0] * 100) + fmt("/%.0f", e.busy[1] * 100), "");
+    }
   }
 
   // TCP bulk: the ceiling (offloads on), and per-packet (offloads off).
@@ -442,7 +476,8 @@ int main() {
   }
 
   std::printf("\nerror = |one-way - 10 ms - baseline median one-way|; one-way stamped by the sender (CLOCK_REALTIME)\n"
-              "and by the receiving kernel (SO_TIMESTAMPNS). kpps/core = forwarded pps / engine CPU share.\n");
+              "and by the receiving kernel (SO_TIMESTAMPNS). engine-internal = release time - due time, from the\n"
+              "engine's own histogram (1 us buckets). per core = forwarded pps / engine CPU share.\n");
   if (host_links() != links_before) {
     std::fprintf(stderr, "engine_bench: host interfaces changed!\n");
     return 4;

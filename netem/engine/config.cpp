@@ -1,5 +1,6 @@
 #include "netem/engine/config.hpp"
 
+#include <cstdio>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -155,6 +156,38 @@ Result<EngineConfig> load_config(const std::string& path) {
   auto c = parse_config(j);
   if (!c.ok()) return wrap(c.error(), "config " + path);
   return c;
+}
+
+json config_to_json(const EngineConfig& c) {
+  json links = json::array(), segs = json::array();
+  for (const auto& l : c.links)
+    links.push_back({{"name", l.name}, {"a_port", l.a_port}, {"b_port", l.b_port}, {"a_to_b", l.a_to_b}, {"b_to_a", l.b_to_a}});
+  for (const auto& s : c.segments) segs.push_back({{"name", s.name}, {"ports", s.ports}, {"impairment", s.impairment}});
+  const Tuning& t = c.tuning;
+  return json{{"seed", c.seed},
+              {"control", c.control},
+              {"links", links},
+              {"segments", segs},
+              {"tuning",
+               {{"spin_ns", t.spin_ns},
+                {"spin_max_ns", t.spin_max_ns},
+                {"rx_poll_ns", t.rx_poll_ns},
+                {"ring_frames", t.ring_frames},
+                {"pool_packets", t.pool_packets},
+                {"rx_ring", t.rx_ring == RingVersion::kV2 ? "v2" : "v3"},
+                {"v3_block_timeout_ms", t.v3_block_timeout_ms}}}};
+}
+
+Status write_config(const EngineConfig& c, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return sys_error("create " + tmp);
+    out << config_to_json(c).dump(2) << "\n";
+    if (!out.flush()) return sys_error("write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) < 0) return sys_error("rename " + tmp + " to " + path);
+  return {};
 }
 
 }  // namespace faultline::netem::engine

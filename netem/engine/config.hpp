@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "netem/engine/port.hpp"
+#include "netem/engine/ring_version.hpp"
 #include "netem/impairment.hpp"
 #include "orchestrator/util/result.hpp"
 
@@ -62,5 +62,11 @@ struct EngineConfig {
 
 Result<EngineConfig> parse_config(const nlohmann::json& j);
 Result<EngineConfig> load_config(const std::string& path);
+
+// The file form of a config (what the orchestrator writes for the engine).
+nlohmann::json config_to_json(const EngineConfig& c);
+// Writes it to path (via a temporary file and rename, so the engine never
+// reads half a file).
+Status write_config(const EngineConfig& c, const std::string& path);
 
 }  // namespace faultline::netem::engine

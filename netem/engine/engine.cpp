@@ -1,6 +1,7 @@
 #include "netem/engine/engine.hpp"
 
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -39,6 +40,10 @@ constexpr int64_t kMaxRingAgeNs = 1'000'000'000;
 // Under continuous load the loop never sleeps; it still looks at the control
 // socket and signals this often.
 constexpr int64_t kEventPollNs = 1'000'000;
+// A real-time engine that has not slept for kBusyBudgetNs looks whether its
+// CPU's ksoftirqd waits for it, and if so sleeps kYieldNs (softirq_watch.hpp).
+constexpr int64_t kBusyBudgetNs = 5'000'000;
+constexpr int64_t kYieldNs = 100'000;
 
 void log(const std::string& msg) { std::fprintf(stderr, "faultline-linkd: %s\n", msg.c_str()); }
 
@@ -195,6 +200,9 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg, const En
     e->control_ = std::move(*c);
   }
   e->margin_ns_ = cfg.tuning.spin_ns;
+  const int policy = ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+  e->realtime_ = policy == SCHED_FIFO || policy == SCHED_RR;
+  if (e->realtime_) e->softirq_ = SoftirqWatch::open();
   e->started_ns_ = mono_ns();
   return e;
 }
@@ -202,8 +210,10 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg, const En
 Engine::~Engine() { trace_.flush(); }
 
 Status Engine::run() {
+  last_sleep_ns_ = mono_ns();
   while (!stop_) {
     int64_t now = mono_ns();
+    if (realtime_ && now - last_sleep_ns_ > kBusyBudgetNs) now = yield_to_softirq();
     real_minus_mono_ = real_ns() - now;
     release_due(now);
     if (poll_ports(now)) {
@@ -229,6 +239,15 @@ Status Engine::run() {
   return {};
 }
 
+int64_t Engine::yield_to_softirq() {
+  if (softirq_.pending_on_this_cpu()) {
+    const timespec ts{0, kYieldNs};
+    ::nanosleep(&ts, nullptr);
+    ++yields_;
+  }
+  return last_sleep_ns_ = mono_ns();
+}
+
 bool Engine::poll_ports(int64_t now) {
   bool any = false;
   RxFrame f;
@@ -250,14 +269,17 @@ void Engine::on_frame(int32_t port, const RxFrame& f, int64_t now) {
   // Delay counts from when the kernel put the frame in the ring, not from
   // when this loop got to it.
   int64_t arrival = f.ts_real_ns - real_minus_mono_;
-  if (arrival > now) arrival = now;
-  if (arrival < now - kMaxRingAgeNs) arrival = now;
+  if (arrival > now) arrival = now;  // the two clock reads straddle the stamp
+  if (arrival < now - kMaxRingAgeNs) {
+    arrival = now;
+    ++unstamped_;
+  }
 
   int32_t out = pipe.out_port, in = -1;
   if (role.segment >= 0) {
     Segment& seg = segments_[role.segment];
+    if (f.len < kVnetHdrLen + 14) return;  // not even an Ethernet header
     const uint8_t* eth = f.data + kVnetHdrLen;
-    if (f.len < kVnetHdrLen + 14) return;
     const uint64_t dst = mac_at(eth), src = mac_at(eth + 6);
     if (!mac_is_group(src)) seg.table.learn(src, port, now);
     out = -1;
@@ -359,6 +381,7 @@ void Engine::release_due(int64_t now) {
   for (Pipe& pipe : pipes_) {
     while (!pipe.queue.empty() && pipe.queue.head_due() <= now) {
       const QueuedPacket p = pipe.queue.pop();
+      lateness_hist_.record(now - p.due_ns);
       const uint8_t* data = pool_.data(p.slot);
       const uint32_t n = p.len + kVnetHdrLen;
       if (pipe.segment < 0) {
@@ -421,6 +444,7 @@ Status Engine::wait_events(int64_t next) {
   epoll_event evs[32];
   const int n = ::epoll_wait(epoll_.get(), evs, 32, timeout);
   last_event_poll_ = mono_ns();
+  if (timeout != 0) last_sleep_ns_ = last_event_poll_;
   if (n < 0) {
     if (errno == EINTR) return {};
     return sys_error("epoll_wait");
@@ -473,7 +497,7 @@ json Engine::handle(const json& req) {
   if (op_it == req.end() || !op_it->is_string()) return error_response("request needs a string 'op'");
   const std::string op = *op_it;
   if (op == "ping") return json{{"ok", true}, {"pong", true}};
-  if (op == "stats") return stats();
+  if (op == "stats") return stats(req.value("reset_lateness", false));
   if (op == "get") return impairments();
   if (op == "set") return set_impairment(req);
   if (op == "stop") {
@@ -483,7 +507,7 @@ json Engine::handle(const json& req) {
   return error_response("unknown op '" + op + "' (ping, stats, get, set, stop)");
 }
 
-json Engine::stats() {
+json Engine::stats(bool reset_lateness) {
   json links = json::object(), segs = json::object(), ports = json::object();
   for (size_t i = 0; i < cfg_.links.size(); ++i)
     links[cfg_.links[i].name] = {{"a->b", counters_json(pipes_[2 * i])}, {"b->a", counters_json(pipes_[2 * i + 1])}};
@@ -498,13 +522,23 @@ json Engine::stats() {
     const PortCounters& c = p.counters();
     ports[p.name()] = {{"ring_drops", c.ring_drops}, {"tx_errors", c.tx_errors}};
   }
-  return json{{"ok", true},
+  json out{{"ok", true},
               {"uptime_ns", mono_ns() - started_ns_},
               {"spin_margin_ns", margin_ns_},
+              {"release_late_ns",
+               {{"count", lateness_hist_.count()},
+                {"p50", lateness_hist_.quantile_ns(0.5)},
+                {"p99", lateness_hist_.quantile_ns(0.99)},
+                {"p999", lateness_hist_.quantile_ns(0.999)},
+                {"max", lateness_hist_.quantile_ns(1.0)}}},
+              {"rx_unstamped", unstamped_},
+              {"softirq_yields", yields_},
               {"links", links},
               {"segments", segs},
               {"ports", ports},
               {"pool", {{"capacity", pool_.capacity()}, {"in_use", pool_.in_use()}, {"exhausted", pool_exhausted_}}}};
+  if (reset_lateness) lateness_hist_.reset();
+  return out;
 }
 
 json Engine::impairments() const {

@@ -18,10 +18,12 @@
 
 #include "netem/engine/config.hpp"
 #include "netem/engine/control.hpp"
+#include "netem/engine/lateness.hpp"
 #include "netem/engine/mac_table.hpp"
 #include "netem/engine/packet_pool.hpp"
 #include "netem/engine/pipe.hpp"
 #include "netem/engine/port.hpp"
+#include "netem/engine/softirq_watch.hpp"
 #include "netem/engine/trace.hpp"
 #include "orchestrator/util/fd.hpp"
 #include "orchestrator/util/result.hpp"
@@ -74,9 +76,10 @@ class Engine {
   Status wait_events(int64_t next_due);
   void arm_timer(int64_t at);
   void note_timer_lateness(int64_t late_ns);
+  int64_t yield_to_softirq();  // returns the time after
   void trace(const Pipe& p, uint64_t seq, const std::string& verdict, int64_t delay);
 
-  nlohmann::json stats();
+  nlohmann::json stats(bool reset_lateness);
   nlohmann::json impairments() const;
   nlohmann::json set_impairment(const nlohmann::json& req);
 
@@ -91,15 +94,21 @@ class Engine {
   UniqueFd epoll_, timer_, signal_;
   ControlServer control_;
   std::vector<uint32_t> to_free_;
+  LatenessHistogram lateness_hist_;
   int64_t real_minus_mono_ = 0;
   int64_t armed_at_ = -1;
   int64_t margin_ns_ = 0;      // current spin margin
   int64_t last_rx_ns_ = 0;
+  int64_t last_sleep_ns_ = 0;  // last time the loop blocked, or checked ksoftirqd
+  bool realtime_ = false;
+  SoftirqWatch softirq_;
+  uint64_t yields_ = 0;
   std::vector<int64_t> lateness_;  // last timer wake-ups' lateness (ring)
   size_t lateness_next_ = 0;
   int64_t last_event_poll_ = 0;
   int64_t started_ns_ = 0;
   uint64_t pool_exhausted_ = 0;
+  uint64_t unstamped_ = 0;  // frames whose ring timestamp was not usable
   bool warned_oversize_ = false;
   bool stop_ = false;
 };

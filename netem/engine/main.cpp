@@ -16,15 +16,16 @@ using namespace faultline::netem::engine;
 int main(int argc, char** argv) {
   CLI::App app{"faultline-linkd: userspace link engine (delay, jitter, loss, rate) between fabric ports"};
   std::string config_path, trace_path;
-  int cpu = -1, rt_prio = 0;
+  int cpu = -1, rt_prio = 10;
   bool verbose = false, check = false;
   app.add_option("--config", config_path, "engine configuration (JSON)")->required();
   app.add_option("--trace", trace_path, "write one line per packet decision to this file");
   app.add_option("--cpu", cpu, "pin the engine to this CPU");
   app.add_option("--realtime", rt_prio,
-                 "run SCHED_FIFO at this priority (1-99): releases stay on time while other tasks load the "
-                 "CPU; the kernel's RT throttling still leaves them 5%")
-      ->check(CLI::Range(0, 99));
+                 "SCHED_FIFO priority (default 10; 0: normal scheduling). Releases stay on time while other "
+                 "tasks load the CPU; the engine still yields regularly when busy")
+      ->check(CLI::Range(0, 99))
+      ->capture_default_str();
   app.add_flag("--check", check, "validate the configuration and exit");
   app.add_flag("-v,--verbose", verbose, "log more");
   CLI11_PARSE(app, argc, argv);
@@ -56,12 +57,15 @@ int main(int argc, char** argv) {
   }
 
   if (rt_prio > 0) {
-    // A timer wake-up of a normal task waits for the running task's slice (up
-    // to a 4 ms tick on a non-preemptible kernel); a SCHED_FIFO task preempts.
+    // The engine is the network: a kernel qdisc runs in softirq context,
+    // ahead of every task. A normal task's timer wake-up waits for whatever
+    // runs on its CPU to finish its slice (up to a 4 ms tick on a
+    // non-preemptible kernel), which shows up as milliseconds of extra delay
+    // whenever the nodes keep the CPUs busy; a SCHED_FIFO task preempts them.
     sched_param sp{};
     sp.sched_priority = rt_prio;
     if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
-      std::perror("faultline-linkd: sched_setscheduler(SCHED_FIFO)");
+      std::perror("faultline-linkd: sched_setscheduler(SCHED_FIFO), running with normal priority");
   }
 
   EngineOptions opt;

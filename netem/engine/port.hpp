@@ -19,12 +19,11 @@
 #include <cstdint>
 #include <string>
 
+#include "netem/engine/ring_version.hpp"
 #include "orchestrator/util/fd.hpp"
 #include "orchestrator/util/result.hpp"
 
 namespace faultline::netem::engine {
-
-enum class RingVersion { kV2, kV3 };
 
 // What a pool slot holds ahead of the frame.
 inline constexpr uint32_t kVnetHdrLen = 10;  // struct virtio_net_hdr

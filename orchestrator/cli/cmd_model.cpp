@@ -3,6 +3,9 @@
 
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/plan/plan.hpp"
+#include "orchestrator/runtime/probe.hpp"
+
+#include <unistd.h>
 
 namespace faultline::cli {
 
@@ -17,7 +20,12 @@ int cmd_validate(const std::string& file, const std::vector<std::string>& set) {
 
 int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set) {
   const auto t = load_or_die(file, set);
-  const auto p = plan::make_plan(t, name.empty() ? choose_run_name(t, "") : choose_run_name(t, name));
+  // Backends depend on the kernel; probing it needs root. Without root the
+  // plan assumes a kernel without sch_netem and says so.
+  plan::PlanOptions po;
+  if (::geteuid() == 0) po.kernel_netem = runtime::probe_kernel().has("sch_netem");
+  else std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
+  const auto p = plan::make_plan(t, name.empty() ? choose_run_name(t, "") : choose_run_name(t, name), po);
   std::fputs(p.render().c_str(), stdout);
   return 0;
 }

@@ -16,7 +16,9 @@
 #include <string>
 
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/owner.hpp"
 #include "orchestrator/plan/plan.hpp"
+#include "orchestrator/runtime/probe.hpp"
 #include "orchestrator/runtime/run.hpp"
 #include "orchestrator/util/result.hpp"
 
@@ -24,21 +26,10 @@ namespace faultline::cli {
 
 namespace {
 
-// Control signals are blocked before anything is created, so a Ctrl-C during
-// bring-up is handled after it (by an orderly teardown), never half-way.
-sigset_t control_signals() {
-  sigset_t s;
-  sigemptyset(&s);
-  sigaddset(&s, SIGINT);
-  sigaddset(&s, SIGTERM);
-  sigaddset(&s, SIGHUP);
-  return s;
-}
-
 void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
   const auto& p = run.plan();
   std::fprintf(out, "run %s is up: %zu nodes, %zu veth pairs, %zu bridges, %zu routes\n", p.run.c_str(),
-               p.cgroups.size(), p.veths.size(), p.bridges.size(), p.routes.size());
+               p.hosts.size(), p.veths.size(), p.bridges.size(), p.routes.size());
   for (const auto& h : p.hosts) {
     std::string addrs;
     for (const auto& a : p.addresses)
@@ -54,46 +45,6 @@ void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
   }
 }
 
-// Waits for a control signal, noting node processes that exit meanwhile.
-int serve_until_stopped(runtime::Run& run) {
-  const sigset_t sigs = control_signals();
-  std::map<std::string, uint64_t> ooms;
-  for (;;) {
-    timespec tick{1, 0};
-    siginfo_t info;
-    const int sig = sigtimedwait(&sigs, &info, &tick);
-    if (sig > 0) {
-      std::fprintf(stderr, "faultline: %s received, taking run %s down\n", strsignal(sig), run.name().c_str());
-      break;
-    }
-    for (auto& p : run.processes()) {
-      int st = 0;
-      if (p.id().pid > 0 && p.exited(&st)) {
-        (void)run.journal().process_exited(p.id(), st);
-        std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", p.id().pid, p.node().c_str(),
-                     st);
-        p = runtime::NodeProcess();
-      }
-    }
-    for (const auto& c : run.plan().cgroups) {
-      auto* cg = run.cgroup(c.node);
-      if (!cg) continue;
-      auto u = cg->usage();
-      if (u.ok() && u->oom_kills > ooms[c.node]) {
-        std::fprintf(stderr, "faultline: node %s: OOM kill (memory limit reached; %llu so far)\n", c.node.c_str(),
-                     static_cast<unsigned long long>(u->oom_kills));
-        ooms[c.node] = u->oom_kills;
-      }
-    }
-  }
-  const Status st = run.down();
-  if (!st.ok()) {
-    std::fprintf(stderr, "faultline: teardown: %s\n", st.error().message().c_str());
-    return kExitRuntime;
-  }
-  return 0;
-}
-
 int exit_code_for(const Error& e) {
   return (e.err == EEXIST) ? kExitBadInput : (e.err == EPERM || e.err == EACCES) ? kExitEnvironment : kExitRuntime;
 }
@@ -104,8 +55,11 @@ int cmd_up(const UpArgs& a) {
   const auto topo = load_or_die(a.file, a.set);
   require_root("up");
   const std::string name = choose_run_name(topo, a.name);
-  const auto plan = plan::make_plan(topo, name);
+  // Backends follow what the kernel can do, probed now, never guessed.
+  const auto probe = runtime::probe_kernel();
+  const auto plan = plan::make_plan(topo, name, plan::PlanOptions{probe.has("sch_netem")});
   runtime::RunOptions opts;
+  opts.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
   opts.file = std::filesystem::absolute(a.file).string();
   opts.log_dir = a.log_dir.empty() ? runtime::default_log_dir(name) : std::filesystem::absolute(a.log_dir).string();
 

@@ -26,6 +26,7 @@ int cmd_exec(const std::string& run, const std::string& node, const std::vector<
 int cmd_down(const std::string& run);
 int cmd_cleanup();
 int cmd_doctor();
+int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
 
 // Shared helpers.
 // Loads and validates; prints every diagnostic to stderr; FatalError(2) on any.

@@ -46,6 +46,18 @@ int main(int argc, char** argv) {
   auto* down = app.add_subcommand("down", "take a run down and remove everything it created");
   down->add_option("run", run, "run name")->required();
 
+  bool clear = false;
+  std::vector<std::string> fault_args;
+  auto* fault = app.add_subcommand("fault", "impair, partition or heal a live run (see docs/faults.md)");
+  fault->add_option("run", run, "run name")->required();
+  fault->add_flag("--clear", clear, "put the target back as planned (TARGET or all)");
+  // Everything after RUN is the fault itself, passed through untouched, so
+  // that "-/->" is not taken for an option.
+  fault->prefix_command();
+  fault->footer("FAULT: link:A-B KEY=VALUE... | link:A->B KEY=VALUE... | segment:S KEY=VALUE... |\n"
+                "       partition A[,B] to C[,D] [tcp|udp|icmp[:PORTS]] [flap=ON/OFF] | partition A and B |\n"
+                "       heal [ID] | list        (see docs/faults.md)");
+
   app.add_subcommand("cleanup", "remove what runs whose owner died left behind (from their state files only)");
   app.add_subcommand("doctor", "probe the kernel and say which backend each feature uses");
 
@@ -65,6 +77,7 @@ int main(int argc, char** argv) {
     if (sub == "exec") return cli::cmd_exec(run, node, cmd);
     if (sub == "down") return cli::cmd_down(run);
     if (sub == "cleanup") return cli::cmd_cleanup();
+    if (sub == "fault") return cli::cmd_fault(run, fault->remaining(), clear);
     if (sub == "doctor") return cli::cmd_doctor();
     return kExitBadInput;
   } catch (const FatalError& e) {

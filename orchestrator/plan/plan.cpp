@@ -9,6 +9,15 @@ namespace faultline::plan {
 
 std::string run_cgroup_path(const std::string& run) { return "faultline/" + run; }
 
+const char* to_string(Carrier c) {
+  switch (c) {
+    case Carrier::kDirect: return "direct";
+    case Carrier::kEngine: return "userspace engine";
+    case Carrier::kKernel: return "kernel netem";
+  }
+  return "?";
+}
+
 namespace {
 
 // Smallest power-of-two block holding n hosts plus network and broadcast.
@@ -83,8 +92,10 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
       p.veths.push_back({kFabric, pa, l.a, l.b, "", what + " (engine port)", "", true});
       p.veths.push_back({kFabric, pb, l.b, l.a, "", what + " (engine port)", "", true});
       p.engine_links.push_back({l.a + "-" + l.b, l.a, l.b, pa, pb, l.a_to_b, l.b_to_a});
+      p.links.push_back({l.a + "-" + l.b, l.a, l.b, Carrier::kEngine, l.a_to_b, l.b_to_a});
       continue;
     }
+    p.links.push_back({l.a + "-" + l.b, l.a, l.b, impaired ? Carrier::kKernel : Carrier::kDirect, l.a_to_b, l.b_to_a});
     p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
     if (impaired) {
       p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b});
@@ -110,8 +121,10 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
                            "", true});
       }
       p.engine_segments.push_back(std::move(es));
+      p.segments.push_back({seg.name, seg.members, Carrier::kEngine, seg.impairment});
       continue;
     }
+    p.segments.push_back({seg.name, seg.members, impaired ? Carrier::kKernel : Carrier::kDirect, seg.impairment});
     const size_t nbridges = (seg.members.size() + kPortsPerBridge - 1) / kPortsPerBridge;
     auto bridge_name = [&](size_t k) {
       return k == 0 ? "seg" + std::to_string(s) : "seg" + std::to_string(s) + "-" + std::to_string(k);
@@ -132,6 +145,8 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
     }
   }
   if (p.needs_fabric()) p.namespaces.push_back({kFabric, "", true});
+  // The engine's own cgroup: its CPU use is measured like a node's.
+  if (p.needs_engine()) p.cgroups.push_back({kFabric, run_cgroup_path(run) + "/" + kFabric, 0, 0, 0});
 
   // Largest blocks first keeps every block aligned, so the allocation fits
   // whenever the summed demand fits the pool (checked by the loader).

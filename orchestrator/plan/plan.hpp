@@ -79,6 +79,25 @@ struct QdiscPlan {
   netem::Impairment impairment;
 };
 
+// What carries a link's or a segment's impairments.
+enum class Carrier { kDirect, kEngine, kKernel };
+const char* to_string(Carrier c);
+
+// One link of the topology as the run builds it.
+struct LinkPlan {
+  std::string name;       // "a-b", in `between` order
+  std::string a, b;
+  Carrier carrier = Carrier::kDirect;
+  netem::Impairment a_to_b, b_to_a;
+};
+
+struct SegmentPlan {
+  std::string name;
+  std::vector<std::string> members;
+  Carrier carrier = Carrier::kDirect;
+  netem::Impairment impairment;
+};
+
 struct AddressPlan {
   std::string node;
   std::string ifname;
@@ -124,6 +143,8 @@ struct Plan {
   std::vector<std::string> forwarding_nodes;
   std::vector<HostsPlan> hosts;
   std::vector<ProcessPlan> processes;
+  std::vector<LinkPlan> links;
+  std::vector<SegmentPlan> segments;
   std::vector<EngineLinkPlan> engine_links;
   std::vector<EngineSegmentPlan> engine_segments;
   std::vector<QdiscPlan> qdiscs;

@@ -15,8 +15,14 @@ struct Graph {
   // subnet index -> member node indices; node -> subnets it sits on (declaration order).
   std::vector<std::vector<size_t>> subnet_members;
   std::vector<std::vector<size_t>> node_subnets;
-  // address of (node, subnet)
-  std::map<std::pair<size_t, size_t>, uint32_t> addr;
+  // node -> (subnet, address) pairs: a node sits on few subnets, so a short
+  // linear scan beats a map on the O(nodes^2) hosts computation.
+  std::vector<std::vector<std::pair<size_t, uint32_t>>> addrs;
+  uint32_t addr(size_t node, size_t subnet) const {
+    for (const auto& [s, a] : addrs[node])
+      if (s == subnet) return a;
+    return 0;
+  }
 };
 
 Graph build(const model::Topology& topo, const Plan& p) {
@@ -26,6 +32,7 @@ Graph build(const model::Topology& topo, const Plan& p) {
     g.names.push_back(n.name);
   }
   g.node_subnets.resize(g.names.size());
+  g.addrs.resize(g.names.size());
   for (size_t s = 0; s < p.subnets.size(); ++s) {
     std::vector<size_t> members;
     for (const auto& m : p.subnets[s].nodes) {
@@ -39,7 +46,7 @@ Graph build(const model::Topology& topo, const Plan& p) {
   for (const auto& a : p.addresses) {
     const size_t ni = g.index.at(a.node);
     for (size_t s : g.node_subnets[ni]) {
-      if (p.subnets[s].prefix == a.prefix.network()) g.addr[{ni, s}] = a.prefix.addr;
+      if (p.subnets[s].prefix == a.prefix.network()) g.addrs[ni].push_back({s, a.prefix.addr});
     }
   }
   return g;
@@ -60,6 +67,9 @@ void compute_routes(const model::Topology& topo, Plan& p) {
     std::vector<size_t> first_hop(n, kNone), first_subnet(n, kNone), via_subnet(n, kNone), parent(n, kNone);
     std::vector<bool> seen(n, false);
     std::vector<bool> subnet_routed(p.subnets.size(), false);
+    // Each subnet's members are enqueued once per search: without this a big
+    // segment makes the search cubic.
+    std::vector<bool> subnet_expanded(p.subnets.size(), false);
     seen[src] = true;
     for (size_t s : g.node_subnets[src]) subnet_routed[s] = true;  // directly connected
     std::deque<size_t> q{src};
@@ -70,8 +80,10 @@ void compute_routes(const model::Topology& topo, Plan& p) {
         // A subnet first reached through u: route it via u's first hop.
         if (!subnet_routed[s]) {
           subnet_routed[s] = true;
-          p.routes.push_back({g.names[src], p.subnets[s].prefix, g.addr.at({first_hop[u], first_subnet[u]})});
+          p.routes.push_back({g.names[src], p.subnets[s].prefix, g.addr(first_hop[u], first_subnet[u])});
         }
+        if (subnet_expanded[s]) continue;
+        subnet_expanded[s] = true;
         for (size_t v : g.subnet_members[s]) {
           if (seen[v]) continue;
           seen[v] = true;
@@ -88,12 +100,12 @@ void compute_routes(const model::Topology& topo, Plan& p) {
     for (size_t v = 0; v < n; ++v) {
       if (v == src) {
         // A node on no link still resolves its own name (as Debian does with 127.0.1.1).
-        const uint32_t self = g.node_subnets[src].empty() ? 0x7f000101u : g.addr.at({src, g.node_subnets[src][0]});
+        const uint32_t self = g.node_subnets[src].empty() ? 0x7f000101u : g.addr(src, g.node_subnets[src][0]);
         h.entries.push_back({g.names[v], self});
         continue;
       }
       if (!seen[v]) continue;  // unreachable: no name, so connects fail fast
-      h.entries.push_back({g.names[v], g.addr.at({v, via_subnet[v]})});
+      h.entries.push_back({g.names[v], g.addr(v, via_subnet[v])});
     }
     p.hosts.push_back(std::move(h));
   }

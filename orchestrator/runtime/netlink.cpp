@@ -96,6 +96,12 @@ Error nl_error(int nlerr, const std::string& what) {
   return Error{nle_to_errno(nlerr), what + ": " + nl_geterror(nlerr)};
 }
 
+// A libnl failure that happened before any request was sent (building an
+// object): the kernel said nothing, whatever an earlier request left behind.
+Error lib_error(int nlerr, const std::string& what) {
+  return Error{nle_to_errno(nlerr), what + ": " + nl_geterror(nlerr)};
+}
+
 // Runs one libnl request; 0 or positive is success.
 template <class F>
 Status nl_call(const std::string& what, F&& f) {
@@ -153,7 +159,7 @@ Result<NlSocket> NlSocket::open() {
   if (sk == nullptr) return no_mem("open rtnetlink socket");
   NlSocket s(sk);
   int r = nl_connect(sk, NETLINK_ROUTE);
-  if (r < 0) return Error{nle_to_errno(r), std::string("connect rtnetlink socket: ") + nl_geterror(r)};
+  if (r < 0) return lib_error(r, "connect rtnetlink socket");
   const int one = 1;
   // Extended acks carry the kernel's reason for a refusal; capped acks keep
   // the echoed request out of error replies. Both are best effort.
@@ -221,10 +227,6 @@ Status change_link_by_name(nl_sock* sk, const std::string& name, const std::stri
   fill(change.get(), arg);
   return nl_call(what, [&] { return rtnl_link_change(sk, orig.get(), change.get(), 0); });
 }
-
-}  // namespace
-
-namespace {
 
 // RTM_NEWLINK for a veth pair: `main` in main_ns (-1: the socket's), up and
 // optionally enslaved; `peer` in peer_ns (-1: the socket's), left down. The
@@ -382,13 +384,13 @@ Status NlSocket::add_address(const std::string& ifname, const Ipv4Prefix& p) {
   if (!a || !local) return no_mem(what);
   rtnl_addr_set_ifindex(a.get(), *idx);
   rtnl_addr_set_family(a.get(), AF_INET);
-  if (int r = rtnl_addr_set_local(a.get(), local.get()); r < 0) return nl_error(r, what);
+  if (int r = rtnl_addr_set_local(a.get(), local.get()); r < 0) return lib_error(r, what);
   rtnl_addr_set_prefixlen(a.get(), p.len);
   // /31 and /32 have no broadcast address (RFC 3021).
   if (p.len < 31) {
     NlAddrPtr brd = inet_addr(p.addr | ~p.mask(), 32);
     if (!brd) return no_mem(what);
-    if (int r = rtnl_addr_set_broadcast(a.get(), brd.get()); r < 0) return nl_error(r, what);
+    if (int r = rtnl_addr_set_broadcast(a.get(), brd.get()); r < 0) return lib_error(r, what);
   }
   return nl_call(what, [&] { return rtnl_addr_add(sk_, a.get(), NLM_F_EXCL); });
 }
@@ -401,7 +403,7 @@ Status NlSocket::add_route(const Ipv4Prefix& dst, uint32_t gateway) {
   NlAddrPtr gw = inet_addr(gateway, 32);
   if (!r || !d || !gw) return no_mem(what);
   rtnl_route_set_family(r.get(), AF_INET);
-  if (int e = rtnl_route_set_dst(r.get(), d.get()); e < 0) return nl_error(e, what);
+  if (int e = rtnl_route_set_dst(r.get(), d.get()); e < 0) return lib_error(e, what);
   rtnl_route_set_table(r.get(), RT_TABLE_MAIN);
   rtnl_route_set_protocol(r.get(), RTPROT_STATIC);
   rtnl_route_set_scope(r.get(), RT_SCOPE_UNIVERSE);
@@ -413,6 +415,20 @@ Status NlSocket::add_route(const Ipv4Prefix& dst, uint32_t gateway) {
   rtnl_route_nh_set_gateway(nh, gw.get());
   rtnl_route_add_nexthop(r.get(), nh);  // the route owns nh from here
   return nl_call(what, [&] { return rtnl_route_add(sk_, r.get(), NLM_F_EXCL); });
+}
+
+Result<std::vector<std::string>> NlSocket::not_running() {
+  nl_cache* raw = nullptr;
+  Status st = nl_call("list links", [&] { return rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); });
+  CachePtr cache(raw);
+  if (!st) return st.error();
+  std::vector<std::string> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
+    auto* l = reinterpret_cast<rtnl_link*>(o);
+    const unsigned flags = rtnl_link_get_flags(l);
+    if ((flags & IFF_UP) && !(flags & IFF_RUNNING) && rtnl_link_get_name(l)) out.emplace_back(rtnl_link_get_name(l));
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> NlSocket::link_names() {

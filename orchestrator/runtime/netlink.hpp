@@ -54,6 +54,10 @@ class NlSocket {
   // net.ipv4.conf.<ifname>.forwarding over netlink (IFLA_AF_SPEC devconf).
   Status set_forwarding(const std::string& ifname, bool on);
   Status delete_link(const std::string& name);
+  // Names of links in this namespace that are not yet running (IFF_RUNNING):
+  // the kernel turns a new veth's carrier on a moment after creation, and a
+  // packet sent before that is dropped (a 1 s SYN retransmit for TCP).
+  Result<std::vector<std::string>> not_running();
   // Names of every link in this namespace (for baseline checks).
   Result<std::vector<std::string>> link_names();
 

@@ -23,9 +23,10 @@ struct HolderSpec {
   bool new_mount_ns = true;    // own mount ns: private /tmp and /run, own /etc/hosts
   std::string hosts_file;      // bind-mounted read-only over /etc/hosts when set
   bool die_with_parent = true; // PR_SET_PDEATHSIG(SIGKILL): dies with the creating thread
-  // net.ipv6.conf.{all,default}.disable_ipv6=1 in the new netns. Nodes are
-  // addressed over IPv4 only; left on, every new interface sends DAD, MLD and
-  // router solicitations that a shared bridge floods to every port, which made
+  // net.ipv6.conf.default.disable_ipv6=1 in the new netns: interfaces created
+  // in it later have no IPv6 (lo keeps ::1). Nodes are addressed over IPv4
+  // only; left on, every new interface sends DAD, MLD and router
+  // solicitations that a shared bridge floods to every port, which made
   // enslaving port N cost O(N) (4.6 ms per port on a 800-port bridge here
   // against 1.2 ms with IPv6 off) and adds traffic the measurements would see.
   bool disable_ipv6 = true;
@@ -64,10 +65,11 @@ class NodeHolder {
   ProcId release();
 
  private:
-  // spawn in two halves: fork (the child starts setting up) and wait for its
-  // report. Between them the holder owns the child and kills it on error.
-  static Result<NodeHolder> start_spawn(const HolderSpec& spec, UniqueFd* report);
-  Status finish_spawn(int report_fd);
+  // spawn in two halves: clone (the child starts setting up) and wait for its
+  // report, which arrives in a shared page that finish_spawn unmaps. Between
+  // them the holder owns the child and kills it on error.
+  static Result<NodeHolder> start_spawn(const HolderSpec& spec, void** report);
+  Status finish_spawn(void* report);
 
   ProcId id_;
   uint64_t netns_inode_ = 0;

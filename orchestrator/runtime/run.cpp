@@ -40,6 +40,11 @@ NodeHolder* Run::holder(const std::string& ns) {
   return it == holders_.end() ? nullptr : &it->second;
 }
 
+NlSocket* Run::socket(const std::string& ns) {
+  auto it = sockets_.find(ns);
+  return it == sockets_.end() ? nullptr : &it->second;
+}
+
 Result<NodeEntry> Run::entry(const std::string& node) {
   auto* h = holder(node);
   auto* cg = cgroup(node);
@@ -90,7 +95,13 @@ Result<std::unique_ptr<Run>> Run::up(const plan::Plan& plan, const RunOptions& o
   run->timings_.links_ms = ms_since(t0);
   t0 = std::chrono::steady_clock::now();
   FL_TRY(run->configure_addresses());
+  FL_TRY(run->wait_links_running());
   run->timings_.addresses_ms = ms_since(t0);
+  {
+    auto lc = LinkControl::start(*run, opts.clsact_bpf);
+    if (!lc.ok()) return lc.error();
+    run->links_ = std::move(lc.value());
+  }
   if (opts.start_processes) {
     t0 = std::chrono::steady_clock::now();
     FL_TRY(run->start_processes());
@@ -118,6 +129,7 @@ Status Run::create_cgroups(const CgroupLayout& layout) {
 
 Status Run::create_holders() {
   for (const auto& h : plan_.hosts) FL_TRY(write_file(journal_.dir() + "/hosts/" + h.node, h.render()));
+  std::vector<HolderSpec> specs;
   for (const auto& ns : plan_.namespaces) {
     HolderSpec spec;
     spec.hostname = ns.hostname;
@@ -126,13 +138,27 @@ Status Run::create_holders() {
     // Holders die with this process: a run always has a live owner, and
     // `faultline cleanup` handles what a dead owner leaves (cgroups, folder).
     spec.die_with_parent = true;
-    auto h = NodeHolder::spawn(spec);
-    if (!h.ok()) return wrap(h.error(), "create namespaces of " + ns.name);
-    FL_TRY(journal_.holder({ns.name, h->id(), h->netns_inode()}));
-    auto sock = NlSocket::open_in(h->netns_fd());
+    specs.push_back(std::move(spec));
+  }
+  // Namespace creation is CPU-bound kernel work: spawned in overlapping batches.
+  auto holders = NodeHolder::spawn_many(specs);
+  Status first;
+  for (size_t i = 0; i < holders.size(); ++i) {
+    const auto& ns = plan_.namespaces[i];
+    if (!holders[i].ok()) {
+      if (first.ok()) first = wrap(holders[i].error(), "create namespaces of " + ns.name);
+      continue;
+    }
+    // Recorded even after an error elsewhere, so teardown finds every holder.
+    if (Status st = journal_.holder({ns.name, holders[i]->id(), holders[i]->netns_inode()}); !st.ok() && first.ok())
+      first = st;
+    holders_.emplace(ns.name, std::move(holders[i].value()));
+  }
+  if (!first.ok()) return first;
+  for (const auto& ns : plan_.namespaces) {
+    auto sock = NlSocket::open_in(holders_.at(ns.name).netns_fd());
     if (!sock.ok()) return wrap(sock.error(), "netlink in " + ns.name);
     sockets_.emplace(ns.name, std::move(sock.value()));
-    holders_.emplace(ns.name, std::move(h.value()));
   }
   return {};
 }
@@ -179,6 +205,26 @@ Status Run::configure_addresses() {
   return {};
 }
 
+Status Run::wait_links_running() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  std::vector<std::string> pending;
+  for (const auto& [name, sock] : sockets_) pending.push_back(name);
+  while (!pending.empty()) {
+    std::vector<std::string> still;
+    for (const auto& ns : pending) {
+      auto nr = sockets_.at(ns).not_running();
+      if (!nr.ok()) return nr.error();
+      if (!nr->empty()) still.push_back(ns);
+    }
+    pending.swap(still);
+    if (pending.empty()) break;
+    if (std::chrono::steady_clock::now() > deadline)
+      return sys_error(ETIMEDOUT, "interfaces in " + pending.front() + " did not start running within 5 s");
+    ::usleep(1000);
+  }
+  return {};
+}
+
 Status Run::start_processes() {
   for (const auto& p : plan_.processes) {
     auto e = entry(p.node);
@@ -200,13 +246,20 @@ Status Run::down() {
   auto keep = [&](Status st) {
     if (!st.ok() && first.ok()) first = std::move(st);
   };
+  // The engine first: it is a process in the fabric, and the filters hold namespaces.
+  links_.reset();
   for (auto& p : processes_) keep(p.kill());
   processes_.clear();
   // Anything a node started on its own (or `faultline exec` started) is in its cgroup.
   for (auto& [name, cg] : cgroups_) keep(cg.kill_all());
   sockets_.clear();
-  for (auto& [name, h] : holders_) keep(h.kill_and_wait());
-  holders_.clear();
+  {
+    // Signalled together so the namespaces' teardowns overlap.
+    std::vector<NodeHolder> hs;
+    for (auto& [name, h] : holders_) hs.push_back(std::move(h));
+    holders_.clear();
+    keep(NodeHolder::kill_many(hs));
+  }
   for (auto& [name, cg] : cgroups_) keep(cg.destroy());
   cgroups_.clear();
   keep(run_cgroup_.destroy());

@@ -10,6 +10,7 @@
 
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
+#include "orchestrator/runtime/links.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/spawn.hpp"
@@ -22,6 +23,8 @@ struct RunOptions {
   bool persistent = false;    // recorded: `up` runs outlive the CLI that started them
   std::string log_dir;        // node logs; default /var/log/faultline/<run>
   bool start_processes = true;
+  // Probed by the caller (probe.hpp): partitions need tc clsact and cls_bpf.
+  bool clsact_bpf = false;
 };
 
 // Timings of the phases of up/down, for the benchmark and `up -v`.
@@ -49,6 +52,9 @@ class Run {
   Cgroup* cgroup(const std::string& node);
   NodeHolder* holder(const std::string& ns);
   Result<NodeEntry> entry(const std::string& node);
+  NlSocket* socket(const std::string& ns);
+  // Live impairments and partitions; null until the links are up.
+  LinkControl* links() { return links_.get(); }
 
  private:
   Run() = default;
@@ -56,6 +62,7 @@ class Run {
   Status create_holders();
   Status create_links();
   Status configure_addresses();
+  Status wait_links_running();
   Status start_processes();
 
   plan::Plan plan_;
@@ -69,6 +76,7 @@ class Run {
   std::map<std::string, NodeHolder> holders_;
   std::map<std::string, NlSocket> sockets_;
   std::vector<NodeProcess> processes_;
+  std::unique_ptr<LinkControl> links_;
   bool down_ = false;
 };
 

@@ -131,3 +131,26 @@ TEST(PacketPool, HandsOutEverySlotOnce) {
 
 }  // namespace
 }  // namespace faultline::netem::engine
+
+#include "netem/engine/lateness.hpp"
+
+namespace faultline::netem::engine {
+namespace {
+
+TEST(LatenessHistogram, Quantiles) {
+  LatenessHistogram h;
+  EXPECT_EQ(h.quantile_ns(0.99), 0);
+  for (int i = 0; i < 990; ++i) h.record(3'500);   // 3.5 us
+  for (int i = 0; i < 9; ++i) h.record(150'000);   // 150 us
+  h.record(9'000'000);                             // 9 ms
+  EXPECT_EQ(h.count(), 1000u);
+  EXPECT_EQ(h.quantile_ns(0.5), 4'000);   // upper bound of the 3 us bucket
+  EXPECT_EQ(h.quantile_ns(0.995), 151'000);
+  EXPECT_EQ(h.quantile_ns(1.0), 9'000'000);
+  h.record(-5);  // early never happens, but must not underflow
+  h.reset();
+  EXPECT_EQ(h.count(), 0u);
+}
+
+}  // namespace
+}  // namespace faultline::netem::engine

@@ -4,6 +4,8 @@
 #include "netem/engine/config.hpp"
 #include "netem/engine/impairment_json.hpp"
 
+#include <unistd.h>
+
 namespace faultline::netem {
 namespace {
 
@@ -91,6 +93,33 @@ TEST(EngineConfig, RejectsInconsistentConfigs) {
     EXPECT_FALSE(r.ok()) << bad;
   }
   EXPECT_FALSE(engine::load_config("/nonexistent/engine.json").ok());
+}
+
+}  // namespace
+}  // namespace faultline::netem
+
+namespace faultline::netem {
+namespace {
+
+TEST(EngineConfig, WrittenConfigReadsBackTheSame) {
+  engine::EngineConfig c;
+  c.seed = 99;
+  c.control = "/run/x/engine.sock";
+  c.links.push_back({"api-db", "l0a", "l0b", {}, {}});
+  c.links[0].a_to_b.delay_ns = 5'000'000;
+  c.links[0].b_to_a.loss_ppm = 1000;
+  c.segments.push_back({"lan", {"s0", "s1", "s2"}, {}});
+  c.segments[0].impairment.rate_bps = 1'000'000;
+  c.tuning.rx_ring = engine::RingVersion::kV3;
+  c.tuning.spin_max_ns = 123'456;
+  const std::string path = "/tmp/fl-engine-unit-" + std::to_string(::getpid()) + ".json";
+  ASSERT_TRUE(engine::write_config(c, path).ok());
+  auto back = engine::load_config(path);
+  ::unlink(path.c_str());
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(engine::config_to_json(*back), engine::config_to_json(c));
+  EXPECT_EQ(back->links[0].a_to_b, c.links[0].a_to_b);
+  EXPECT_EQ(back->segments[0].ports, c.segments[0].ports);
 }
 
 }  // namespace

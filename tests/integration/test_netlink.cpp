@@ -433,6 +433,31 @@ TEST(Netlink, ForwardingFlag) {
   base.check();
 }
 
+// Node interfaces have no IPv6 (no DAD/MLD/RS traffic on the wires), lo keeps
+// it; a holder spawned with IPv6 left on gets it on new interfaces.
+TEST(Netlink, NodeInterfacesHaveNoIpv6) {
+  REQUIRE_ROOT();
+  Baseline base;
+  {
+    NodeHolder a = must_spawn(), b = must_spawn();
+    HolderSpec v6;
+    v6.disable_ipv6 = false;
+    auto c = NodeHolder::spawn(v6);
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    base.watch(a);
+    base.watch(b);
+    base.watch(*c);
+    NlSocket sa = must_open_in(a);
+    ASSERT_TRUE(sa.create_veth("eth0", -1, "eth0", b.netns_fd()).ok());
+    ASSERT_TRUE(sa.create_veth("eth1", -1, "eth0", c->netns_fd()).ok());
+    EXPECT_EQ(read_in(a.netns_fd(), "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "1\n");
+    EXPECT_EQ(read_in(b.netns_fd(), "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "1\n");
+    EXPECT_EQ(read_in(a.netns_fd(), "/proc/sys/net/ipv6/conf/lo/disable_ipv6"), "0\n");
+    EXPECT_EQ(read_in(c->netns_fd(), "/proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "0\n");
+  }
+  base.check();
+}
+
 // a - b - c on two /30s; c is reachable from a only through b's forwarding
 // and the routes on both ends.
 TEST(Netlink, RouteThroughMiddleNode) {

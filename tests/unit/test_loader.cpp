@@ -553,6 +553,29 @@ at = "20s"
   EXPECT_TRUE(has_error(errors, 10, 10, "did you mean 'api-gw-db'?")) << dump(errors);
 }
 
+TEST(Rules, AmbiguousLinkTargetIsRefused) {
+  const auto errors = errors_of(R"(
+[[node]]
+name = "a"
+[[node]]
+name = "a-b"
+[[node]]
+name = "b-c"
+[[node]]
+name = "c"
+[[link]]
+between = ["a", "b-c"]
+[[link]]
+between = ["a-b", "c"]
+[[fault]]
+at = "20s"
+target = "link:a-b-c"
+delay = "5ms"
+)");
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 16, 10, "is ambiguous")) << dump(errors);
+}
+
 TEST(Rules, FaultKeysMustMatchTheTargetKind) {
   const std::string base =
       "[[node]]\nname = \"a\"\nload = { target = \"a:80\", rate = 1 }\n"
@@ -563,6 +586,11 @@ TEST(Rules, FaultKeysMustMatchTheTargetKind) {
   EXPECT_TRUE(has_error(errors, 9, 8, "not a node fault key")) << dump(errors);
   errors = errors_of(base + "target = \"node:a\"\naction = \"partition\"\ndirection = \"a->b\"\n");
   EXPECT_TRUE(has_error(errors, 10, 13, "not a node fault key")) << dump(errors);
+  errors = errors_of(
+      "[[node]]\nname = \"a\"\n[[node]]\nname = \"b\"\n[[segment]]\nname = \"s\"\n"
+      "members = [\"a\", \"b\"]\n[[fault]]\nat = \"20s\"\ntarget = \"segment:s\"\n"
+      "direction = \"a->b\"\nloss = \"1%\"\n");
+  EXPECT_TRUE(has_error(errors, 11, 13, "not a segment fault key")) << dump(errors);
   must_load(base + "target = \"load:a\"\nrate = 0\n");
   must_load(base + "target = \"node:a\"\naction = \"partition\"\n");
 }

@@ -63,41 +63,64 @@ inline int64_t median(std::vector<int64_t> v) {
   return v[v.size() / 2];
 }
 
-// One-way UDP probes: sender in ns_from sends n datagrams at interval_ns, each
-// carrying its sequence number and CLOCK_MONOTONIC send time; the receiver
-// (same host, same clock) records one-way delays. Returns the delays of the
-// probes that arrived (index: arrival order) and sets *received_seq.
+// One-way UDP probes: the sender in ns_from sends n datagrams at interval_ns,
+// each carrying its sequence number and CLOCK_MONOTONIC send time, taken
+// just before sendto; the receiver (same host, same clock) takes the
+// kernel's receive time (SO_TIMESTAMPNS, CLOCK_REALTIME, moved to the
+// monotonic clock), so its own wake-up latency is not measured.
 struct ProbeResult {
-  std::vector<int64_t> one_way_ns;
+  std::vector<int64_t> one_way_ns;  // in arrival order
   std::vector<uint32_t> seqs;
   uint32_t sent = 0;
 };
+
+inline int64_t real_minus_mono() {
+  timespec r, m;
+  ::clock_gettime(CLOCK_REALTIME, &r);
+  ::clock_gettime(CLOCK_MONOTONIC, &m);
+  return (static_cast<int64_t>(r.tv_sec) - m.tv_sec) * 1'000'000'000 + (r.tv_nsec - m.tv_nsec);
+}
 
 inline ProbeResult udp_probes(const std::string& ns_from, const std::string& ns_to, const std::string& to_ip,
                               uint32_t n, int64_t interval_ns, int64_t drain_ns = 300'000'000,
                               uint32_t payload = 64) {
   UniqueFd rx = socket_in(ns_to, SOCK_DGRAM, to_ip, 9000);
   UniqueFd tx = socket_in(ns_from, SOCK_DGRAM);
-  const int big = 8 << 20;
+  const int big = 8 << 20, on = 1;
   ::setsockopt(rx.get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  ::setsockopt(rx.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
   ProbeResult r;
   std::atomic<bool> done{false};
   std::thread receiver([&] {
     char buf[2048];
+    char ctrl[256];
     for (;;) {
       pollfd p{rx.get(), POLLIN, 0};
       if (::poll(&p, 1, 20) <= 0) {
         if (done) break;
         continue;
       }
-      const ssize_t len = ::recv(rx.get(), buf, sizeof buf, 0);
-      const int64_t now = mono_now();
+      iovec iov{buf, sizeof buf};
+      msghdr mh{};
+      mh.msg_iov = &iov;
+      mh.msg_iovlen = 1;
+      mh.msg_control = ctrl;
+      mh.msg_controllen = sizeof ctrl;
+      const ssize_t len = ::recvmsg(rx.get(), &mh, MSG_DONTWAIT);
       if (len < 12) continue;
+      int64_t rx_mono = mono_now();
+      for (cmsghdr* c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+          timespec ts;
+          std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          rx_mono = static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec - real_minus_mono();
+        }
+      }
       uint32_t seq;
       int64_t sent;
       std::memcpy(&seq, buf, 4);
       std::memcpy(&sent, buf + 4, 8);
-      r.one_way_ns.push_back(now - sent);
+      r.one_way_ns.push_back(rx_mono - sent);
       r.seqs.push_back(seq);
     }
   });
@@ -125,7 +148,8 @@ struct BulkResult {
   int send_errors = 0;         // send() failures other than would-block
   int last_errno = 0;
   uint32_t total_retrans = 0;  // sender's tcpi_total_retrans
-  uint32_t segs_out = 0;
+  uint32_t reordering = 0;     // sender's tcpi_reordering (3 unless reordering was seen)
+  uint32_t rtt_us = 0;
   bool connected = false;
   double mbit() const { return window_s > 0 ? static_cast<double>(window_bytes) * 8 / window_s / 1e6 : 0; }
 };
@@ -193,7 +217,8 @@ BulkResult tcp_bulk(const std::string& ns_from, const std::string& ns_to, const 
     socklen_t tl = sizeof ti;
     if (::getsockopt(s.get(), IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0) {
       r.total_retrans = ti.tcpi_total_retrans;
-      r.segs_out = 0;
+      r.reordering = ti.tcpi_reordering;
+      r.rtt_us = ti.tcpi_rtt;
     }
   }
   s.reset();

@@ -1,0 +1,113 @@
+// `faultline fault RUN ...`: impair links and segments, partition nodes and
+// undo it, live, through the run owner's control socket.
+//
+//   fault RUN link:api-db delay=150ms loss=2%     both directions
+//   fault RUN link:api->db delay=150ms            one direction
+//   fault RUN segment:lan rate=10Mbit
+//   fault RUN --clear link:api-db | segment:lan | all
+//   fault RUN partition api to db [tcp:5432] [flap=2s/1s]
+//   fault RUN partition api,cache and db          both ways, peer sets
+//   ('-/->' and '<-/->' mean the same as to / and; quote them: the shell
+//   reads a bare > as a redirection)
+//   fault RUN heal [ID]
+//   fault RUN list
+#include <cstdio>
+#include <sstream>
+
+#include "orchestrator/cli/commands.hpp"
+#include "orchestrator/runtime/control.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, sep))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+json partition_request(const std::vector<std::string>& a) {
+  // a: partition FROM ARROW TO [proto[:ports]] [flap=ON/OFF]
+  const bool one_way = a.size() >= 4 && (a[2] == "-/->" || a[2] == "to");
+  const bool both_ways = a.size() >= 4 && (a[2] == "<-/->" || a[2] == "and");
+  if (!one_way && !both_ways)
+    throw FatalError(kExitBadInput,
+                     "usage: fault RUN partition A[,B...] to C[,D...] [tcp|udp|icmp[:PORT[-PORT]]] [flap=ON/OFF]\n"
+                     "       ('and' instead of 'to' cuts both ways; '-/->' and '<-/->', quoted, work too)");
+  json req{{"op", "partition"}, {"from", split(a[1], ',')}, {"to", split(a[3], ',')}, {"both_ways", both_ways}};
+  for (size_t i = 4; i < a.size(); ++i) {
+    if (a[i].rfind("flap=", 0) == 0) {
+      req["flap"] = a[i].substr(5);
+    } else {
+      const auto colon = a[i].find(':');
+      req["proto"] = a[i].substr(0, colon);
+      if (colon != std::string::npos) req["ports"] = a[i].substr(colon + 1);
+    }
+  }
+  return req;
+}
+
+void print_list(const json& ans) {
+  for (const auto& l : ans["links"])
+    std::printf("link %-20s %-17s %s->: %s | <-: %s%s\n", l["link"].get<std::string>().c_str(),
+                l["carrier"].get<std::string>().c_str(), "", l["a_to_b"].get<std::string>().c_str(),
+                l["b_to_a"].get<std::string>().c_str(), l["changed"].get<bool>() ? "   (changed)" : "");
+  for (const auto& s : ans["segments"])
+    std::printf("segment %-17s %-17s %s%s\n", s["segment"].get<std::string>().c_str(),
+                s["carrier"].get<std::string>().c_str(), s["impairment"].get<std::string>().c_str(),
+                s["changed"].get<bool>() ? "   (changed)" : "");
+  for (const auto& p : ans["partitions"])
+    std::printf("partition %u: %s  dropped %llu\n", p["id"].get<unsigned>(), p["partition"].get<std::string>().c_str(),
+                static_cast<unsigned long long>(p["dropped"].get<uint64_t>()));
+}
+
+}  // namespace
+
+int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear) {
+  require_root("fault");
+  if (args.empty())
+    throw FatalError(kExitBadInput, "what fault? e.g. link:api-db delay=150ms, partition api -/-> db, list");
+  json req;
+  if (clear) {
+    req = {{"op", "clear"}, {"target", args[0]}};
+  } else if (args[0] == "list") {
+    req = {{"op", "list"}};
+  } else if (args[0] == "heal") {
+    req = {{"op", "heal"}};
+    if (args.size() > 1 && args[1] != "all") {
+      try {
+        req["id"] = std::stoul(args[1]);
+      } catch (const std::exception&) {
+        throw FatalError(kExitBadInput, "heal takes a partition id (see `fault RUN list`) or nothing");
+      }
+    }
+  } else if (args[0] == "partition") {
+    req = partition_request(args);
+  } else {
+    req = {{"op", "impair"}, {"target", args[0]}, {"args", std::vector<std::string>(args.begin() + 1, args.end())}};
+  }
+  auto ans = runtime::control_request(run, req);
+  if (!ans.ok()) {
+    const bool unreachable = ans.error().err != 0;
+    throw FatalError(unreachable ? kExitRuntime : kExitBadInput, ans.error().message());
+  }
+  if (req["op"] == "list") {
+    print_list(ans.value());
+  } else if (req["op"] == "impair") {
+    std::printf("%s\n", ans->dump().c_str());
+  } else if (req["op"] == "partition") {
+    std::printf("partition id(s): %s\n", (*ans)["ids"].dump().c_str());
+  } else {
+    std::printf("ok\n");
+  }
+  return 0;
+}
+
+}  // namespace faultline::cli

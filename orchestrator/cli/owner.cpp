@@ -1,0 +1,244 @@
+#include "orchestrator/cli/owner.hpp"
+
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "orchestrator/model/impairment_args.hpp"
+#include "orchestrator/model/units.hpp"
+#include "orchestrator/runtime/control.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::cli {
+
+using nlohmann::json;
+
+sigset_t control_signals() {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGINT);
+  sigaddset(&s, SIGTERM);
+  sigaddset(&s, SIGHUP);
+  return s;
+}
+
+namespace {
+
+json fail(const std::string& msg) { return json{{"ok", false}, {"error", msg}}; }
+json fail(const Error& e) { return fail(e.message()); }
+
+// "link:api-db" (both ways), "link:api->db" (one way), "segment:lan".
+struct Target {
+  enum Kind { kLink, kSegment } kind = kLink;
+  std::string name;
+  runtime::Direction dir = runtime::Direction::kBoth;
+};
+
+Result<Target> parse_target(runtime::LinkControl& lc, const std::string& t) {
+  Target out;
+  if (t.rfind("segment:", 0) == 0) {
+    out.kind = Target::kSegment;
+    out.name = t.substr(8);
+    return out;
+  }
+  if (t.rfind("link:", 0) != 0)
+    return logic_error("target '" + t + "': expected link:A-B, link:A->B (one direction) or segment:NAME");
+  std::string body = t.substr(5);
+  const auto arrow = body.find("->");
+  bool one_way = false;
+  if (arrow != std::string::npos) {
+    body = body.substr(0, arrow) + "-" + body.substr(arrow + 2);
+    one_way = true;
+  }
+  auto r = lc.resolve_link(body);
+  if (!r.ok()) return r.error();
+  out.name = r->first;
+  // The plan names links in `between` order; a reversed name flips the direction.
+  if (one_way) out.dir = r->second ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
+  return out;
+}
+
+Result<runtime::PartitionSpec> parse_partition(const json& req) {
+  runtime::PartitionSpec s;
+  s.from = req.value("from", std::vector<std::string>{});
+  s.to = req.value("to", std::vector<std::string>{});
+  if (s.from.empty() || s.to.empty()) return logic_error("partition needs nodes on both sides");
+  const std::string proto = req.value("proto", "");
+  if (proto == "tcp") s.proto = 6;
+  else if (proto == "udp") s.proto = 17;
+  else if (proto == "icmp") s.proto = 1;
+  else if (!proto.empty()) return logic_error("protocol '" + proto + "': allowed tcp, udp, icmp");
+  const std::string ports = req.value("ports", "");
+  if (!ports.empty()) {
+    if (s.proto != 6 && s.proto != 17) return logic_error("ports need tcp or udp, e.g. tcp:5432");
+    const auto dash = ports.find('-');
+    try {
+      s.port_lo = static_cast<uint16_t>(std::stoul(ports.substr(0, dash)));
+      s.port_hi = dash == std::string::npos ? s.port_lo : static_cast<uint16_t>(std::stoul(ports.substr(dash + 1)));
+    } catch (const std::exception&) {
+      return logic_error("ports '" + ports + "': expected N or N-M");
+    }
+    if (s.port_lo == 0 || s.port_hi < s.port_lo) return logic_error("ports '" + ports + "': expected 1..65535, N <= M");
+  }
+  const std::string flap = req.value("flap", "");
+  if (!flap.empty()) {
+    const auto slash = flap.find('/');
+    if (slash == std::string::npos) return logic_error("flap '" + flap + "': expected ON/OFF, e.g. 2s/1s");
+    auto on = model::units::parse_duration_ns(flap.substr(0, slash));
+    auto off = model::units::parse_duration_ns(flap.substr(slash + 1));
+    if (!on.ok()) return wrap(on.error(), "flap");
+    if (!off.ok()) return wrap(off.error(), "flap");
+    if (on.value() <= 0 || off.value() <= 0) return logic_error("flap: both phases must be longer than 0");
+    s.flap_on_ns = on.value();
+    s.flap_off_ns = off.value();
+  }
+  return s;
+}
+
+}  // namespace
+
+json handle_control(runtime::Run& run, const json& req) {
+  auto* lc = run.links();
+  if (!lc) return fail("the run's links are not up");
+  const std::string op = req.value("op", "");
+  if (op == "ping") return json{{"ok", true}, {"run", run.name()}};
+  if (op == "list") {
+    json out = lc->describe();
+    out["ok"] = true;
+    return out;
+  }
+  if (op == "stats") return json{{"ok", true}, {"engine", lc->engine_stats()}, {"faults", lc->describe()}};
+  if (op == "impair") {
+    auto t = parse_target(*lc, req.value("target", ""));
+    if (!t.ok()) return fail(t.error());
+    const auto args = req.value("args", std::vector<std::string>{});
+    if (args.empty()) return fail("no impairment given, e.g. delay=150ms loss=2%");
+    if (t->kind == Target::kSegment) {
+      auto base = lc->current_segment(t->name);
+      if (!base.ok()) return fail(base.error());
+      auto imp = model::parse_impairment_args(args, base.value());
+      if (!imp.ok()) return fail(imp.error());
+      const Status st = lc->set_segment(t->name, imp.value());
+      if (!st.ok()) return fail(st.error());
+      std::fprintf(stderr, "faultline: fault: segment %s: %s\n", t->name.c_str(), netem::describe(*imp).c_str());
+      return json{{"ok", true}, {"applied", netem::describe(*imp)}};
+    }
+    // Each direction overlays its own current impairment.
+    std::vector<runtime::Direction> dirs;
+    if (t->dir == runtime::Direction::kBoth) dirs = {runtime::Direction::kAtoB, runtime::Direction::kBtoA};
+    else dirs = {t->dir};
+    json applied = json::object();
+    for (auto d : dirs) {
+      auto base = lc->current_link(t->name, d);
+      if (!base.ok()) return fail(base.error());
+      auto imp = model::parse_impairment_args(args, base.value());
+      if (!imp.ok()) return fail(imp.error());
+      const Status st = lc->set_link(t->name, d, imp.value());
+      if (!st.ok()) return fail(st.error());
+      applied[runtime::to_string(d)] = netem::describe(*imp);
+      std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->name.c_str(), runtime::to_string(d),
+                   netem::describe(*imp).c_str());
+    }
+    return json{{"ok", true}, {"link", t->name}, {"applied", applied}};
+  }
+  if (op == "clear") {
+    const std::string target = req.value("target", "");
+    if (target == "all") {
+      for (const auto& l : run.plan().links)
+        if (Status st = lc->reset_link(l.name); !st.ok()) return fail(st.error());
+      for (const auto& s : run.plan().segments)
+        if (s.carrier != plan::Carrier::kDirect)
+          if (Status st = lc->reset_segment(s.name); !st.ok()) return fail(st.error());
+      if (Status st = lc->heal_all(); !st.ok()) return fail(st.error());
+      std::fprintf(stderr, "faultline: fault: cleared everything\n");
+      return json{{"ok", true}};
+    }
+    auto t = parse_target(*lc, target);
+    if (!t.ok()) return fail(t.error());
+    const Status st = t->kind == Target::kSegment ? lc->reset_segment(t->name) : lc->reset_link(t->name);
+    if (!st.ok()) return fail(st.error());
+    std::fprintf(stderr, "faultline: fault: %s back to its planned impairment\n", target.c_str());
+    return json{{"ok", true}};
+  }
+  if (op == "partition") {
+    auto spec = parse_partition(req);
+    if (!spec.ok()) return fail(spec.error());
+    json ids = json::array();
+    std::vector<runtime::PartitionSpec> specs{spec.value()};
+    if (req.value("both_ways", false)) {
+      auto back = spec.value();
+      std::swap(back.from, back.to);
+      specs.push_back(back);
+    }
+    for (const auto& s : specs) {
+      auto id = lc->partition(s);
+      if (!id.ok()) return fail(id.error());
+      ids.push_back(id.value());
+      std::fprintf(stderr, "faultline: fault: partition %u: %s\n", id.value(), s.describe().c_str());
+    }
+    return json{{"ok", true}, {"ids", ids}};
+  }
+  if (op == "heal") {
+    const Status st = req.contains("id") ? lc->heal(req["id"].get<uint32_t>()) : lc->heal_all();
+    if (!st.ok()) return fail(st.error());
+    std::fprintf(stderr, "faultline: fault: healed %s\n",
+                 req.contains("id") ? ("partition " + std::to_string(req["id"].get<uint32_t>())).c_str() : "all");
+    return json{{"ok", true}};
+  }
+  return fail("unknown op '" + op + "': allowed ping, list, stats, impair, clear, partition, heal");
+}
+
+int serve_until_stopped(runtime::Run& run) {
+  const sigset_t sigs = control_signals();
+  UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+  auto server = runtime::ControlServer::listen(runtime::control_socket_path(run.name()));
+  if (!server.ok())
+    std::fprintf(stderr, "faultline: no control socket (faults cannot be typed): %s\n",
+                 server.error().message().c_str());
+  std::map<std::string, uint64_t> ooms;
+  for (;;) {
+    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.ok() ? server->fd() : -1, POLLIN, 0}};
+    const int n = ::poll(fds, 2, 1000);
+    if (n > 0 && (fds[0].revents & POLLIN)) {
+      signalfd_siginfo si{};
+      if (::read(sfd.get(), &si, sizeof si) == sizeof si) {
+        std::fprintf(stderr, "faultline: %s received, taking run %s down\n", strsignal(static_cast<int>(si.ssi_signo)),
+                     run.name().c_str());
+        break;
+      }
+    }
+    if (n > 0 && server.ok() && (fds[1].revents & POLLIN))
+      server->serve_pending([&](const json& req) { return handle_control(run, req); });
+    for (auto& p : run.processes()) {
+      int st = 0;
+      if (p.id().pid > 0 && p.exited(&st)) {
+        (void)run.journal().process_exited(p.id(), st);
+        std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", p.id().pid, p.node().c_str(),
+                     st);
+        p = runtime::NodeProcess();
+      }
+    }
+    for (const auto& c : run.plan().cgroups) {
+      auto* cg = run.cgroup(c.node);
+      if (!cg) continue;
+      auto u = cg->usage();
+      if (u.ok() && u->oom_kills > ooms[c.node]) {
+        std::fprintf(stderr, "faultline: node %s: OOM kill (memory limit reached; %llu so far)\n", c.node.c_str(),
+                     static_cast<unsigned long long>(u->oom_kills));
+        ooms[c.node] = u->oom_kills;
+      }
+    }
+  }
+  const Status st = run.down();
+  if (!st.ok()) {
+    std::fprintf(stderr, "faultline: teardown: %s\n", st.error().message().c_str());
+    return kExitRuntime;
+  }
+  return 0;
+}
+
+}  // namespace faultline::cli

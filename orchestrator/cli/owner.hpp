@@ -1,0 +1,23 @@
+// The run owner: after bring-up it serves its control socket (faults typed at
+// the keyboard), notes node processes that exit and OOM kills, and on SIGINT,
+// SIGTERM or SIGHUP takes the run down in order.
+#pragma once
+
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "orchestrator/runtime/run.hpp"
+
+namespace faultline::cli {
+
+// The signals the owner handles; blocked before anything is created.
+sigset_t control_signals();
+
+// Serves until a control signal arrives, then runs run.down(). Returns the exit code.
+int serve_until_stopped(runtime::Run& run);
+
+// One control request against a live run (exposed for tests).
+nlohmann::json handle_control(runtime::Run& run, const nlohmann::json& req);
+
+}  // namespace faultline::cli
