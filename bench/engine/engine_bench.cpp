@@ -136,7 +136,7 @@ OneWay one_way(const std::string& from, const std::string& to, const std::string
 // Raw frames from A's eth0 (AF_PACKET, qdisc bypassed), addressed to a MAC
 // nobody has: the far end drops them right after counting them, so what is
 // measured is the path, not the receiver's stack. pps = 0: flat out.
-uint64_t blast(const std::string& ns, uint32_t frame_len, double seconds, double pps) {
+uint64_t blast(const std::string& ns, uint32_t frame_len, double seconds, double pps, uint64_t max_frames = 0) {
   UniqueFd fd = in_ns(ns, [] { return UniqueFd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)); });
   const int ifindex = in_ns(ns, [] { return static_cast<int>(if_nametoindex("eth0")); });
   const int one = 1;
@@ -174,7 +174,12 @@ uint64_t blast(const std::string& ns, uint32_t frame_len, double seconds, double
         continue;
       }
     }
-    const int n = sendmmsg(fd.get(), msgs, kBatch, 0);
+    unsigned batch = kBatch;
+    if (max_frames) {
+      if (sent >= max_frames) break;
+      batch = static_cast<unsigned>(std::min<uint64_t>(kBatch, max_frames - sent));
+    }
+    const int n = sendmmsg(fd.get(), msgs, batch, 0);
     if (n > 0) sent += static_cast<uint64_t>(n);
   }
   return sent;
@@ -271,6 +276,46 @@ Forwarding forward_rate(const TestNet& net, EngineProc* eng, uint32_t frame_len)
   r.gbit = r.pps * frame_len * 8 / 1e9;
   r.cpu = eng ? (cpu1 - cpu0) / dt : 0;
   return r;
+}
+
+// The engine's forwarding capacity on its one core, free of the generator:
+// the engine is stopped (SIGSTOP) while n frames are queued in its receive
+// ring, then resumed; capacity = n / time until it has sent them all.
+struct Drain {
+  double pps = 0;
+  uint64_t frames = 0, ring_drops = 0;
+};
+
+Drain drain_rate(const TestNet& net, EngineProc& eng, uint32_t frame_len, uint64_t n) {
+  Drain d;
+  auto tx = [&]() -> uint64_t {
+    auto st = eng.request({{"op", "stats"}}, 200);
+    return st.ok() ? (*st)["links"]["ab"]["a->b"]["tx_packets"].get<uint64_t>() : 0;
+  };
+  const uint64_t before = tx();
+  ::kill(eng.pid(), SIGSTOP);
+  const uint64_t sent = blast(net.node(0), frame_len, 10.0, 300'000, n);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int64_t t0 = mono_now();
+  ::kill(eng.pid(), SIGCONT);
+  uint64_t last = before;
+  int64_t t_last = t0;
+  for (int stable = 0; stable < 100;) {  // until 100 ms without progress
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    const uint64_t now_tx = tx();
+    if (now_tx != last) {
+      last = now_tx;
+      t_last = mono_now();
+      stable = 0;
+    } else {
+      ++stable;
+    }
+    if (last - before >= sent) break;
+  }
+  d.frames = last - before;
+  d.ring_drops = sent - d.frames;
+  d.pps = static_cast<double>(d.frames) / (static_cast<double>(t_last - t0) / 1e9);
+  return d;
 }
 
 struct DelayErr {

@@ -2,7 +2,7 @@
 // undo it, live, through the run owner's control socket.
 //
 //   fault RUN link:api-db delay=150ms loss=2%     both directions
-//   fault RUN link:api->db delay=150ms            one direction
+//   fault RUN link:api-db oneway delay=150ms      api -> db only (or 'link:api->db', quoted)
 //   fault RUN segment:lan rate=10Mbit
 //   fault RUN --clear link:api-db | segment:lan | all
 //   fault RUN partition api to db [tcp:5432] [flap=2s/1s]

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   // Everything after RUN is the fault itself, passed through untouched, so
   // that "-/->" is not taken for an option.
   fault->prefix_command();
-  fault->footer("FAULT: link:A-B KEY=VALUE... | link:A->B KEY=VALUE... | segment:S KEY=VALUE... |\n"
+  fault->footer("FAULT: link:A-B KEY=VALUE... | link:A-B oneway KEY=VALUE... (A to B only) | segment:S KEY=VALUE... |\n"
                 "       partition A[,B] to C[,D] [tcp|udp|icmp[:PORTS]] [flap=ON/OFF] | partition A and B |\n"
                 "       heal [ID] | list        (see docs/faults.md)");
 

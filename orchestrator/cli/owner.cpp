@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -115,7 +116,18 @@ json handle_control(runtime::Run& run, const json& req) {
   if (op == "impair") {
     auto t = parse_target(*lc, req.value("target", ""));
     if (!t.ok()) return fail(t.error());
-    const auto args = req.value("args", std::vector<std::string>{});
+    auto args = req.value("args", std::vector<std::string>{});
+    // "oneway": only traffic from the first-named node to the second, so that
+    // no '>' (a shell redirection) has to be typed.
+    if (auto it = std::find(args.begin(), args.end(), "oneway"); it != args.end()) {
+      args.erase(it);
+      const std::string target = req.value("target", "");
+      const auto dash = target.find('-', 5);
+      if (t->dir == runtime::Direction::kBoth && dash != std::string::npos) {
+        auto r = lc->resolve_link(target.substr(5));
+        if (r.ok()) t.value().dir = r->second ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
+      }
+    }
     if (args.empty()) return fail("no impairment given, e.g. delay=150ms loss=2%");
     if (t->kind == Target::kSegment) {
       auto base = lc->current_segment(t->name);

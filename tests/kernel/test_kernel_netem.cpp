@@ -425,7 +425,8 @@ TEST_F(KernelNetem, LiveDelayChangeKeepsTheQdiscAndTheConnection) {
   ::usleep(1'500'000);
   const NetemStats before = stats_a();
   const uint64_t rx_before = s.received;
-  const uint32_t retrans_before = s.info().tcpi_total_retrans;
+  const tcp_info ti0 = s.info();
+  const uint32_t retrans_before = ti0.tcpi_total_retrans;
 
   // Raised, not lowered: a shorter delay would let new packets overtake
   // queued ones (netem orders its queue by due time), a real reordering that
@@ -440,11 +441,12 @@ TEST_F(KernelNetem, LiveDelayChangeKeepsTheQdiscAndTheConnection) {
   const tcp_info ti = s.info();
   s.finish();
 
-  std::printf("[info] live change 10->30 ms: %llu bytes before, %llu after; retrans %u; srtt %.1f ms; "
-              "qdisc sent %llu then %llu packets, drops %u\n",
+  std::printf("[info] live change 10->30 ms: %llu bytes before, %llu after; retransmits %u before, %u after; "
+              "srtt %.1f ms before, %.1f after; qdisc sent %llu then %llu packets, qlen %u, drops %u\n",
               static_cast<unsigned long long>(rx_before), static_cast<unsigned long long>(s.received - rx_before),
-              ti.tcpi_total_retrans, ti.tcpi_rtt / 1000.0, static_cast<unsigned long long>(before.packets),
-              static_cast<unsigned long long>(after.packets), after.drops);
+              retrans_before, ti.tcpi_total_retrans - retrans_before, ti0.tcpi_rtt / 1000.0, ti.tcpi_rtt / 1000.0,
+              static_cast<unsigned long long>(before.packets), static_cast<unsigned long long>(after.packets),
+              after.qlen, after.drops);
   EXPECT_EQ(s.send_errno.load(), 0) << std::strerror(s.send_errno);
   EXPECT_EQ(s.recv_errno.load(), 0) << std::strerror(s.recv_errno);
   EXPECT_EQ(ti.tcpi_state, TCP_ESTABLISHED);

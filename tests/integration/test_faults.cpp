@@ -1,0 +1,184 @@
+// Live faults through the CLI, as a person at the keyboard types them: link
+// impairments change RTT and are cleared; an asymmetric partition blocks one
+// direction only and healing restores both; bad values are refused.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "orchestrator/runtime/netns.hpp"
+#include "orchestrator/runtime/state.hpp"
+#include "support/kernel_snapshot.hpp"
+
+using namespace faultline;
+using namespace faultline::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kFaultline = std::string(FL_BINARY_DIR) + "/orchestrator/faultline";
+
+const char* kTopo = R"(
+[experiment]
+name = "faults"
+
+[[node]]
+name = "client"
+
+[[node]]
+name = "api"
+
+[[node]]
+name = "db"
+
+[[link]]
+between = ["client", "api"]
+delay = "1ms"
+
+[[link]]
+between = ["api", "db"]
+delay = "2ms"
+)";
+
+class Faults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: namespaces, netlink, cgroups and tc";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("fl-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    ::setenv("FAULTLINE_STATE_DIR", (dir_ / "state").c_str(), 1);
+    run_ = "f" + std::to_string(::getpid());
+    links_before_ = host_links();
+    std::ofstream(dir_ / "topo.toml") << kTopo;
+    const auto r = run_cmd(cli("up --name " + run_ + " --logs " + (dir_ / "logs").string() + " " +
+                               (dir_ / "topo.toml").string()));
+    ASSERT_EQ(r.status, 0) << r.out;
+  }
+  void TearDown() override {
+    if (::geteuid() != 0) return;
+    const auto r = run_cmd(cli("down " + run_));
+    EXPECT_EQ(r.status, 0) << r.out;
+    EXPECT_EQ(host_links(), links_before_);
+    EXPECT_TRUE(existing_cgroup_dirs("faultline/" + run_).empty());
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    ::unsetenv("FAULTLINE_STATE_DIR");
+  }
+  std::string cli(const std::string& args) const {
+    return "FAULTLINE_STATE_DIR=" + (dir_ / "state").string() + " " + kFaultline + " " + args;
+  }
+  // Average RTT from a ping inside `from`.
+  double rtt_ms(const std::string& from, const std::string& to) {
+    const auto r = run_cmd(cli("exec " + run_ + " " + from + " -- ping -c 5 -i 0.05 -W 2 " + to));
+    std::smatch m;
+    static const std::regex re("= [0-9.]+/([0-9.]+)/");
+    if (r.status != 0 || !std::regex_search(r.out, m, re)) return -1;
+    return std::stod(m[1]);
+  }
+  // A UDP socket bound to port in `node`'s namespace.
+  int udp_in(const std::string& node, uint16_t port) {
+    auto st = runtime::read_run(run_);
+    EXPECT_TRUE(st.ok());
+    const auto* h = st->holder(node);
+    auto ns = runtime::open_ns(h->id.pid, "net");
+    int fd = -1;
+    EXPECT_TRUE(runtime::in_netns(ns->get(), [&]() -> Status {
+                  fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                  sockaddr_in a{};
+                  a.sin_family = AF_INET;
+                  a.sin_port = htons(port);
+                  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return sys_error("bind");
+                  timeval tv{0, 300'000};
+                  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                  return {};
+                }).ok());
+    return fd;
+  }
+  // Sends n datagrams from `from` (socket) to addr:port and counts arrivals at `to`.
+  int delivered(int from, int to, const std::string& addr, uint16_t port, int n = 20) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    inet_pton(AF_INET, addr.c_str(), &a.sin_addr);
+    for (int i = 0; i < n; ++i) ::sendto(from, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    int got = 0;
+    char buf[8];
+    while (::recv(to, buf, sizeof buf, 0) > 0) ++got;
+    return got;
+  }
+
+  fs::path dir_;
+  std::string run_;
+  std::set<std::string> links_before_;
+};
+
+}  // namespace
+
+TEST_F(Faults, DelayChangesLiveAndClearRestoresThePlannedOne) {
+  const double before = rtt_ms("api", "db");
+  EXPECT_NEAR(before, 4.0, 1.5);
+  auto r = run_cmd(cli("fault " + run_ + " link:api-db delay=30ms"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NEAR(rtt_ms("api", "db"), 60.0, 2.0);
+  // One direction only, named in reverse order of the link's `between`:
+  // "oneway", and the quoted arrow form.
+  r = run_cmd(cli("fault " + run_ + " link:db-api oneway delay=10ms"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NEAR(rtt_ms("api", "db"), 40.0, 2.0);
+  r = run_cmd(cli("fault " + run_ + " 'link:api->db' delay=20ms"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NEAR(rtt_ms("api", "db"), 30.0, 2.0);
+  r = run_cmd(cli("fault " + run_ + " --clear link:api-db"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NEAR(rtt_ms("api", "db"), 4.0, 1.5);
+}
+
+TEST_F(Faults, AsymmetricPartitionBlocksOneDirectionAndHealRestoresBoth) {
+  const int at_api = udp_in("api", 7001), at_db = udp_in("db", 7002);
+  const int from_api = udp_in("api", 7003), from_db = udp_in("db", 7004);
+  ASSERT_GE(at_api, 0);
+  ASSERT_GE(at_db, 0);
+  // Addresses as the nodes' own /etc/hosts give them (api-db link: .5 api, .6 db).
+  EXPECT_EQ(delivered(from_api, at_db, "10.77.0.6", 7002), 20);
+  EXPECT_EQ(delivered(from_db, at_api, "10.77.0.5", 7001), 20);
+
+  auto r = run_cmd(cli("fault " + run_ + " partition api to db"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(delivered(from_api, at_db, "10.77.0.6", 7002), 0) << "api -> db must be cut";
+  EXPECT_EQ(delivered(from_db, at_api, "10.77.0.5", 7001), 20) << "db -> api must pass";
+  const auto list = run_cmd(cli("fault " + run_ + " list"));
+  EXPECT_NE(list.out.find("api -/-> db  dropped 20"), std::string::npos) << list.out;
+
+  r = run_cmd(cli("fault " + run_ + " heal"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(delivered(from_api, at_db, "10.77.0.6", 7002), 20);
+  EXPECT_EQ(delivered(from_db, at_api, "10.77.0.5", 7001), 20);
+  for (int fd : {at_api, at_db, from_api, from_db}) ::close(fd);
+}
+
+TEST_F(Faults, PortPartitionCutsOnlyThatPort) {
+  const int at_db1 = udp_in("db", 7101), at_db2 = udp_in("db", 7102), from_api = udp_in("api", 7103);
+  auto r = run_cmd(cli("fault " + run_ + " partition api to db udp:7101"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(delivered(from_api, at_db1, "10.77.0.6", 7101), 0);
+  EXPECT_EQ(delivered(from_api, at_db2, "10.77.0.6", 7102), 20);
+  for (int fd : {at_db1, at_db2, from_api}) ::close(fd);
+}
+
+TEST_F(Faults, BadValuesAreRefusedAndChangeNothing) {
+  auto r = run_cmd(cli("fault " + run_ + " link:api-db loss=200%"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("loss"), std::string::npos) << r.out;
+  r = run_cmd(cli("fault " + run_ + " link:api-db dealy=5ms"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("did you mean 'delay'"), std::string::npos) << r.out;
+  r = run_cmd(cli("fault " + run_ + " link:api-nowhere delay=5ms"));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NEAR(rtt_ms("api", "db"), 4.0, 1.5);
+}
