@@ -15,6 +15,8 @@ PKGS=(
 # Optional tiers: extra packages a test tier or benchmark uses.
 if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
   PKGS+=(qemu-system-x86 busybox-static chromium prometheus wrk nginx-light)
+  # VM kernel tier (tests/vm): kernels whose modules are compressed.
+  PKGS+=(xz-utils zstd)
 fi
 
 missing=()

@@ -292,7 +292,14 @@ Drain drain_rate(const TestNet& net, EngineProc& eng, uint32_t frame_len, uint64
     auto st = eng.request({{"op", "stats"}}, 200);
     return st.ok() ? (*st)["links"]["ab"]["a->b"]["tx_packets"].get<uint64_t>() : 0;
   };
-  const uint64_t before = tx();
+  // Let what an earlier measurement left in the ring go out first.
+  uint64_t before = tx();
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const uint64_t t = tx();
+    if (t == before) break;
+    before = t;
+  }
   ::kill(eng.pid(), SIGSTOP);
   const uint64_t sent = blast(net.node(0), frame_len, 10.0, 300'000, n);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -313,7 +320,7 @@ Drain drain_rate(const TestNet& net, EngineProc& eng, uint32_t frame_len, uint64
     if (last - before >= sent) break;
   }
   d.frames = last - before;
-  d.ring_drops = sent - d.frames;
+  d.ring_drops = sent > d.frames ? sent - d.frames : 0;
   d.pps = static_cast<double>(d.frames) / (static_cast<double>(t_last - t0) / 1e9);
   return d;
 }
@@ -360,139 +367,142 @@ std::string fmt3(double a, double b, double c) {
 
 }  // namespace
 
-int main() {
-  if (!is_root()) {
-    std::fprintf(stderr, "engine_bench: needs root (network namespaces)\n");
-    return 3;
-  }
-  const auto links_before = host_links();
-  utsname u;
-  uname(&u);
-  std::printf("faultline link engine benchmark: kernel %s, %ld CPUs; engine on CPU %d, traffic on CPU %d\n\n",
-              u.release, sysconf(_SC_NPROCESSORS_ONLN), kEngineCpu, kTrafficCpu);
+namespace {
 
-  TestNet direct(2, /*direct=*/true);
-  TestNet direct_on(2, /*direct=*/true, /*offloads_off=*/false);
-  TestNet via(2);
-  if (!direct.ok() || !via.ok() || !direct_on.ok()) {
-    std::fprintf(stderr, "engine_bench: namespace setup failed\n");
-    return 3;
-  }
-  const std::vector<std::string> pin = {"--cpu", std::to_string(kEngineCpu)};
+struct Setup {
+  TestNet direct{2, /*direct=*/true};
+  TestNet direct_on{2, /*direct=*/true, /*offloads_off=*/false};
+  TestNet via{2};
+  std::vector<std::string> pin = {"--cpu", std::to_string(kEngineCpu)};
+  bool ok() const { return direct.ok() && direct_on.ok() && via.ok(); }
+};
+
+// Variants: the default engine (TPACKET_V2 ring, SCHED_FIFO), the same with
+// normal scheduling, and a TPACKET_V3 ring.
+struct Variant {
+  std::string label, ring;
+  std::vector<std::string> args;
+};
+std::vector<Variant> variants(const Setup& s) {
+  std::vector<std::string> cfs = s.pin;
+  cfs.insert(cfs.end(), {"--realtime", "0"});
+  return {{"engine", "v2", s.pin},
+          {"  same, --realtime 0 (normal scheduling)", "v2", cfs},
+          {"  same, TPACKET_V3 ring", "v3", s.pin}};
+}
+
+bool section_delay(Setup& s) {
   Impairment ten_ms;
   ten_ms.delay_ns = 10 * kMs;
-
-  std::printf("engine = faultline-linkd defaults (TPACKET_V2 ring, SCHED_FIFO 10); load average at start: %s\n",
-              sh_out("cut -d' ' -f1-3 /proc/loadavg").c_str());
-  std::printf("%-48s %22s %26s   %s\n", "", "baseline (veth)", "engine", "");
-  std::printf("%s\n", std::string(120, '-').c_str());
-
-  // Variants: the default engine (TPACKET_V2 ring, SCHED_FIFO), the
-  // same with normal scheduling, and a TPACKET_V3 ring.
-  struct Variant {
-    std::string label, ring;
-    std::vector<std::string> args;
-  };
-  std::vector<std::string> cfs = pin;
-  cfs.insert(cfs.end(), {"--realtime", "0"});
-  const std::vector<Variant> variants = {{"engine", "v2", pin},
-                                         {"  same, --realtime 0 (normal scheduling)", "v2", cfs},
-                                         {"  same, TPACKET_V3 ring", "v3", pin}};
-
-  // Added-delay error of a 10 ms link.
+  const auto vs = variants(s);
   std::map<double, Pct> base_lat;
   for (double pps : {1000.0, 10000.0, 50000.0}) {
-    auto b = one_way(direct.node(0), direct.node(1), TestNet::ip(1), pps, 2.0);
+    auto b = one_way(s.direct.node(0), s.direct.node(1), TestNet::ip(1), pps, 2.0);
     std::vector<double> v;
     for (int64_t d : b.ns) v.push_back(static_cast<double>(d));
     base_lat[pps] = percentiles(v);
   }
-  std::vector<std::map<double, DelayErr>> derr(variants.size());
-  std::vector<Pct> zero_lat(variants.size());
-  for (size_t vi = 0; vi < variants.size(); ++vi) {
-    EngineProc eng(via, engine_config(Impairment{}, variants[vi].ring), "", "d" + std::to_string(vi), variants[vi].args);
+  std::vector<std::map<double, DelayErr>> derr(vs.size());
+  std::vector<Pct> zero_lat(vs.size());
+  for (size_t vi = 0; vi < vs.size(); ++vi) {
+    EngineProc eng(s.via, engine_config(Impairment{}, vs[vi].ring), "", "d" + std::to_string(vi), vs[vi].args);
     if (!eng.ready()) {
       std::fprintf(stderr, "engine did not start:\n%s\n", eng.log().c_str());
-      return 4;
+      return false;
     }
     // What the engine adds to a link without impairment.
-    auto z = one_way(via.node(0), via.node(1), TestNet::ip(1), 1000, 2.0);
+    auto z = one_way(s.via.node(0), s.via.node(1), TestNet::ip(1), 1000, 2.0);
     std::vector<double> v;
     for (int64_t d : z.ns) v.push_back(static_cast<double>(d));
     zero_lat[vi] = percentiles(v);
-    if (!eng.request({{"op", "set"}, {"link", "ab"}, {"dir", "a->b"}, {"impairment", ten_ms}}).ok()) return 4;
-    for (double pps : {1000.0, 10000.0, 50000.0}) derr[vi][pps] = delay_error(via, eng, pps, base_lat[pps].p50);
+    if (!eng.request({{"op", "set"}, {"link", "ab"}, {"dir", "a->b"}, {"impairment", ten_ms}}).ok()) return false;
+    for (double pps : {1000.0, 10000.0, 50000.0}) derr[vi][pps] = delay_error(s.via, eng, pps, base_lat[pps].p50);
   }
-  for (size_t vi = 0; vi < variants.size(); ++vi) {
+  for (size_t vi = 0; vi < vs.size(); ++vi) {
     const Pct& b = base_lat[1000.0];
-    row(vi == 0 ? "one-way latency, no impairment, p50/p99/max us" : variants[vi].label.c_str(),
+    row(vi == 0 ? "one-way latency, no impairment, p50/p99/max us" : vs[vi].label.c_str(),
         vi == 0 ? fmt3(b.p50 / 1000, b.p99 / 1000, b.max / 1000) : "",
         fmt3(zero_lat[vi].p50 / 1000, zero_lat[vi].p99 / 1000, zero_lat[vi].max / 1000),
         fmt("adds %.1f us at p50", (zero_lat[vi].p50 - b.p50) / 1000));
   }
   for (double pps : {1000.0, 10000.0, 50000.0}) {
     const Pct& b = base_lat[pps];
-    for (size_t vi = 0; vi < variants.size(); ++vi) {
+    for (size_t vi = 0; vi < vs.size(); ++vi) {
       const auto& e = derr[vi][pps];
-      std::string label = vi == 0 ? "10 ms link: error p50/p99/max us @" + fmt("%.0fk pps", pps / 1000) : variants[vi].label;
+      std::string label = vi == 0 ? "10 ms link: error p50/p99/max us @" + fmt("%.0fk pps", pps / 1000) : vs[vi].label;
       std::string note = "engine-internal " + fmt3(e.release_late_us.p50, e.release_late_us.p99, e.release_late_us.max) +
                          fmt("; %.0f", static_cast<double>(e.samples)) + fmt("/%.0f probes", static_cast<double>(e.sent));
-      if (pps == 10000.0) note += e.err_us.p99 < 100 ? "; target p99 < 100 us: met" : "; target p99 < 100 us: MISSED";
+      if (pps == 10000.0 && vi == 0)
+        note += e.err_us.p99 < 100 ? "; target p99 < 100 us: met" : "; target p99 < 100 us: MISSED";
       row(label.c_str(), vi == 0 ? fmt3(b.p50 / 1000, b.p99 / 1000, b.max / 1000) + " lat" : "",
           fmt3(e.err_us.p50, e.err_us.p99, e.err_us.max), note);
     }
   }
+  return true;
+}
 
-  // Forwarding rate per core, no impairment.
+bool section_forward(Setup& s) {
+  const auto vs = variants(s);
+  constexpr uint64_t kDrainFrames = 60'000;
   std::map<uint32_t, Forwarding> base_fwd;
-  std::vector<std::map<uint32_t, Forwarding>> fwd(variants.size());
-  for (uint32_t len : {60u, 1514u}) base_fwd[len] = forward_rate(direct, nullptr, len);
-  for (size_t vi = 0; vi < variants.size(); ++vi) {
-    EngineProc eng(via, engine_config(Impairment{}, variants[vi].ring), "", "f" + std::to_string(vi), variants[vi].args);
-    if (!eng.ready()) return 4;
-    for (uint32_t len : {60u, 1514u}) fwd[vi][len] = forward_rate(via, &eng, len);
+  std::vector<std::map<uint32_t, Forwarding>> fwd(vs.size());
+  std::vector<std::map<uint32_t, Drain>> drain(vs.size());
+  for (uint32_t len : {60u, 1514u}) base_fwd[len] = forward_rate(s.direct, nullptr, len);
+  for (size_t vi = 0; vi < vs.size(); ++vi) {
+    json cfg = engine_config(Impairment{}, vs[vi].ring);
+    cfg["tuning"]["ring_frames"] = 65536;  // room for the drain measurement
+    EngineProc eng(s.via, cfg, "", "f" + std::to_string(vi), vs[vi].args);
+    if (!eng.ready()) return false;
+    for (uint32_t len : {60u, 1514u}) {
+      fwd[vi][len] = forward_rate(s.via, &eng, len);
+      drain[vi][len] = drain_rate(s.via, eng, len, kDrainFrames);
+    }
   }
   for (uint32_t len : {60u, 1514u}) {
     const auto& b = base_fwd[len];
-    for (size_t vi = 0; vi < variants.size(); ++vi) {
+    const std::string size = len == 60 ? "64 B" : "1500 B";
+    for (size_t vi = 0; vi < vs.size(); ++vi) {
       const auto& e = fwd[vi][len];
-      const double per_core = e.cpu > 0.05 ? e.pps / std::min(1.0, e.cpu) : e.pps;
-      std::string label = vi == 0 ? (len == 60 ? std::string("forwarding 64 B frames: kpps, Gbit/s")
-                                               : std::string("forwarding 1500 B frames: kpps, Gbit/s"))
-                                  : variants[vi].label;
-      std::string target;
-      if (len == 60) target = per_core >= 300'000 ? " (target 300k: met)" : " (target 300k: MISSED)";
-      else target = per_core * len * 8 / 1e9 >= 1.0 ? " (target 1 Gbit/s: met)" : " (target 1 Gbit/s: MISSED)";
-      row(label.c_str(), vi == 0 ? fmt("%.0f", b.pps / 1000) + fmt(", %.2f", b.gbit) : "",
+      row(vi == 0 ? ("forwarding " + size + ", live: kpps, Gbit/s").c_str() : vs[vi].label.c_str(),
+          vi == 0 ? fmt("%.0f", b.pps / 1000) + fmt(", %.2f", b.gbit) : "",
           fmt("%.0f", e.pps / 1000) + fmt(", %.2f", e.gbit) + fmt(" (%.0f%% cpu)", e.cpu * 100),
-          fmt("ratio %.2f; ", e.pps / b.pps) + fmt("per core %.0f kpps", per_core / 1000) +
-              fmt(", %.2f Gbit/s", per_core * len * 8 / 1e9) + target);
-      if (vi == 0)
-        row("  generator kpps; CPU0/CPU1 busy %",
-            fmt("%.0f", b.offered_pps / 1000) + fmt("; %.0f", b.busy[0] * 100) + fmt("/%.0f", b.busy[1] * 100),
-            fmt("%.0f", e.offered_pps / 1000) + fmt("; %.0f", e.busy[0] * 100) + fmt("/%.0f", e.busy[1] * 100), "");
+          fmt("ratio %.2f; ", e.pps / b.pps) + fmt("generator %.0f kpps", e.offered_pps / 1000) +
+              fmt(", CPU0/1 busy %.0f", e.busy[0] * 100) + fmt("/%.0f%%", e.busy[1] * 100));
+    }
+    for (size_t vi = 0; vi < vs.size(); ++vi) {
+      const auto& d = drain[vi][len];
+      const double gbit = d.pps * len * 8 / 1e9;
+      std::string target = len == 60 ? (d.pps >= 300'000 ? "target 300 kpps: met" : "target 300 kpps: MISSED")
+                                     : (gbit >= 1.0 ? "target 1 Gbit/s: met" : "target 1 Gbit/s: MISSED");
+      row(vi == 0 ? ("engine capacity per core, " + size + ": kpps, Gbit/s").c_str() : vs[vi].label.c_str(),
+          vi == 0 ? fmt("%.0f", b.pps / 1000) + fmt(", %.2f (1 core)", b.gbit) : "",
+          fmt("%.0f", d.pps / 1000) + fmt(", %.2f", gbit),
+          fmt("ratio %.2f; ", d.pps / b.pps) + target + fmt(" (%.0f frames drained", static_cast<double>(d.frames)) +
+              fmt(", %.0f lost)", static_cast<double>(d.ring_drops)));
     }
   }
+  return true;
+}
 
-  // TCP bulk: the ceiling (offloads on), and per-packet (offloads off).
-  {
-    auto on = tcp_bulk(direct_on.node(0), direct_on.node(1), TestNet::ip(1), 7100, 3.0, 0.5);
-    auto off = tcp_bulk(direct.node(0), direct.node(1), TestNet::ip(1), 7101, 3.0, 0.5);
-    EngineProc eng(via, engine_config(Impairment{}, "v2"), "", "tcp", pin);
-    if (!eng.ready()) return 4;
-    auto e = tcp_bulk(via.node(0), via.node(1), TestNet::ip(1), 7102, 3.0, 0.5);
-    row("TCP bulk, Gbit/s (offloads off)", fmt("%.2f", off.mbit() / 1000), fmt("%.2f", e.mbit() / 1000),
-        fmt("ratio %.2f", e.mbit() / off.mbit()) + fmt("; veth with TSO/GSO on: %.2f Gbit/s", on.mbit() / 1000));
-  }
+bool section_tcp(Setup& s) {
+  auto on = tcp_bulk(s.direct_on.node(0), s.direct_on.node(1), TestNet::ip(1), 7100, 3.0, 0.5);
+  auto off = tcp_bulk(s.direct.node(0), s.direct.node(1), TestNet::ip(1), 7101, 3.0, 0.5);
+  EngineProc eng(s.via, engine_config(Impairment{}, "v2"), "", "tcp", s.pin);
+  if (!eng.ready()) return false;
+  auto e = tcp_bulk(s.via.node(0), s.via.node(1), TestNet::ip(1), 7102, 3.0, 0.5);
+  row("TCP bulk, Gbit/s (offloads off)", fmt("%.2f", off.mbit() / 1000), fmt("%.2f", e.mbit() / 1000),
+      fmt("ratio %.2f", e.mbit() / off.mbit()) + fmt("; veth with TSO/GSO on: %.2f Gbit/s", on.mbit() / 1000));
+  return true;
+}
 
-  // Loss and rate accuracy.
+bool section_accuracy(Setup& s) {
   {
     Impairment loss;
     loss.loss_ppm = 100'000;
-    auto b = one_way(direct.node(0), direct.node(1), TestNet::ip(1), 20000, 1.0);
-    EngineProc eng(via, engine_config(loss, "v2"), "", "loss", pin);
-    if (!eng.ready()) return 4;
-    auto e = one_way(via.node(0), via.node(1), TestNet::ip(1), 20000, 1.0);
+    auto b = one_way(s.direct.node(0), s.direct.node(1), TestNet::ip(1), 20000, 1.0);
+    EngineProc eng(s.via, engine_config(loss, "v2"), "", "loss", s.pin);
+    if (!eng.ready()) return false;
+    auto e = one_way(s.via.node(0), s.via.node(1), TestNet::ip(1), 20000, 1.0);
     const double lb = 100.0 * (1 - static_cast<double>(b.ns.size()) / static_cast<double>(b.sent));
     const double le = 100.0 * (1 - static_cast<double>(e.ns.size()) / static_cast<double>(e.sent));
     const double sigma = 100.0 * std::sqrt(0.1 * 0.9 / static_cast<double>(e.sent));
@@ -503,15 +513,15 @@ int main() {
     Impairment r;
     r.rate_bps = rate;
     r.delay_ns = 1 * kMs;
-    EngineProc eng(via, engine_config(r, "v2"), "", "rate", pin);
-    if (!eng.ready()) return 4;
+    EngineProc eng(s.via, engine_config(r, "v2"), "", "rate", s.pin);
+    if (!eng.ready()) return false;
     const double offered_pps = 1.5 * static_cast<double>(rate) / (1514 * 8);
-    std::thread gen([&] { blast(via.node(0), 1514, 3.0, offered_pps); });
+    std::thread gen([&] { blast(s.via.node(0), 1514, 3.0, offered_pps); });
     std::this_thread::sleep_for(std::chrono::milliseconds(800));
-    const IfStats s0 = if_stats(via.node(1), "eth0");
+    const IfStats s0 = if_stats(s.via.node(1), "eth0");
     const int64_t t0 = mono_now();
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-    const IfStats s1 = if_stats(via.node(1), "eth0");
+    const IfStats s1 = if_stats(s.via.node(1), "eth0");
     const double dt = static_cast<double>(mono_now() - t0) / 1e9;
     gen.join();
     const double got = static_cast<double>(s1.rx_bytes - s0.rx_bytes) * 8 / dt;
@@ -519,13 +529,49 @@ int main() {
     row(label.c_str(), fmt("%.1f", offered_pps * 1514 * 8 / 1e6) + " (offered)", fmt("%.2f", got / 1e6),
         fmt("ratio %.4f", got / static_cast<double>(rate)));
   }
+  return true;
+}
 
+}  // namespace
+
+// Usage: fl_bench_engine [delay|forward|tcp|accuracy]...   (default: all)
+int main(int argc, char** argv) {
+  if (!is_root()) {
+    std::fprintf(stderr, "engine_bench: needs root (network namespaces)\n");
+    return 3;
+  }
+  std::set<std::string> want(argv + 1, argv + argc);
+  auto on = [&](const char* s) { return want.empty() || want.count(s); };
+  const auto links_before = host_links();
+  utsname u;
+  uname(&u);
+  std::printf("faultline link engine benchmark: kernel %s, %ld CPUs; engine on CPU %d, traffic on CPU %d\n",
+              u.release, sysconf(_SC_NPROCESSORS_ONLN), kEngineCpu, kTrafficCpu);
+  std::printf("engine = faultline-linkd defaults (TPACKET_V2 ring, SCHED_FIFO 10); load average at start: %s\n",
+              sh_out("cut -d' ' -f1-3 /proc/loadavg").c_str());
+  int rc = 0;
+  {
+    Setup s;
+    if (!s.ok()) {
+      std::fprintf(stderr, "engine_bench: namespace setup failed\n");
+      return 3;
+    }
+    std::printf("%-48s %22s %26s   %s\n", "", "baseline (veth)", "engine", "");
+    std::printf("%s\n", std::string(120, '-').c_str());
+    if ((on("delay") && !section_delay(s)) || (on("forward") && !section_forward(s)) ||
+        (on("tcp") && !section_tcp(s)) || (on("accuracy") && !section_accuracy(s)))
+      rc = 4;
+  }
   std::printf("\nerror = |one-way - 10 ms - baseline median one-way|; one-way stamped by the sender (CLOCK_REALTIME)\n"
               "and by the receiving kernel (SO_TIMESTAMPNS). engine-internal = release time - due time, from the\n"
-              "engine's own histogram (1 us buckets). per core = forwarded pps / engine CPU share.\n");
+              "engine's own histogram (1 us buckets). live = a generator on CPU 0 blasting through the engine on\n"
+              "CPU 1 (the generator's CPU also carries the fabric-side receive). capacity per core = frames queued\n"
+              "in the engine's ring while it was stopped, divided by the time it took to forward them.\n"
+              "load average at end: %s\n",
+              sh_out("cut -d' ' -f1-3 /proc/loadavg").c_str());
   if (host_links() != links_before) {
     std::fprintf(stderr, "engine_bench: host interfaces changed!\n");
     return 4;
   }
-  return 0;
+  return rc;
 }

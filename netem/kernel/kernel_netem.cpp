@@ -136,7 +136,7 @@ int nle_to_errno(int nlerr) {
 // One request and its answers. libnl's nl_send_sync folds the kernel's errno
 // into its coarser NLE_* codes and drops the extended-ack text, so the
 // callbacks here keep both, on a private copy of the socket's callbacks (the
-// caller's socket is left configured as it was).
+// caller's socket is left configured as it was, apart from NETLINK_EXT_ACK).
 struct Txn {
   std::function<void(nlmsghdr*)> on_msg;
   int err = 0;          // the kernel's errno, 0 when it acked
@@ -187,7 +187,10 @@ Status transact(nl_sock* sk, nl_msg* msg, const std::string& what, std::function
   // unknown") is worth more than the bare errno.
   const int one = 1;
   (void)::setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
-  CbPtr cb(nl_cb_clone(nl_socket_get_cb(sk)));
+  // A private copy of the socket's callbacks (nl_socket_get_cb takes a
+  // reference, released with the CbPtr).
+  CbPtr sock_cb(nl_socket_get_cb(sk));
+  CbPtr cb(sock_cb ? nl_cb_clone(sock_cb.get()) : nullptr);
   if (!cb) return Error{ENOMEM, what + ": libnl callback allocation failed"};
   Txn t;
   t.on_msg = std::move(on_msg);

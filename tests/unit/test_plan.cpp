@@ -160,3 +160,31 @@ TEST(Plan, RenderListsEveryObject) {
                         "forwarding api", "process    api:  command: /bin/sh -c 'echo hi'"})
     EXPECT_NE(out.find(s), std::string::npos) << s << "\n" << out;
 }
+
+TEST(Plan, RoutesThroughTheBusiestNextHopBecomeOnePoolRoute) {
+  model::Topology t;
+  for (int i = 0; i < 5; ++i) {
+    model::Node n;
+    n.name = "n" + std::to_string(i);
+    t.nodes.push_back(n);
+    if (i > 0) {
+      model::Link l;
+      l.a = "n" + std::to_string(i - 1);
+      l.b = n.name;
+      t.links.push_back(l);
+    }
+  }
+  const auto p = plan::make_plan(t, "agg");
+  std::map<std::string, std::vector<plan::RoutePlan>> by_node;
+  for (const auto& r : p.routes) by_node[r.node].push_back(r);
+  // The leaf n0 reaches three subnets through n1: one route for the pool.
+  ASSERT_EQ(by_node["n0"].size(), 1u);
+  EXPECT_EQ(by_node["n0"][0].dst.str(), "10.77.0.0/16");
+  EXPECT_EQ(ipv4_str(by_node["n0"][0].gateway), "10.77.0.2");
+  // n2 has one subnet on each side: nothing to aggregate.
+  ASSERT_EQ(by_node["n2"].size(), 2u);
+  for (const auto& r : by_node["n2"]) EXPECT_EQ(r.dst.len, 30);
+  // n1: the pool via n2 (two subnets that way), the far-left... none: n0-n1 is connected.
+  ASSERT_EQ(by_node["n1"].size(), 1u);
+  EXPECT_EQ(by_node["n1"][0].dst.len, 16);
+}

@@ -284,7 +284,8 @@ set -e
 T2=$(date +%s)
 
 # ------------------------------------------------------------- 4. verdict --
-tr -d '\r' <"$LOG" | sed 's/^/guest| /'
+# Without the firmware's terminal escapes and carriage returns.
+tr -d '\r' <"$LOG" | sed -E 's/\x1b(\[[0-9;?]*[a-zA-Z]|c)//g; s/^/guest| /'
 echo "vm: qemu ran $((T2 - T1)) s (rc $qrc); whole tier $((T2 - T0)) s"
 if ((qrc == 124 || qrc == 137)); then
   echo "vm: timed out after ${TIMEOUT}s"

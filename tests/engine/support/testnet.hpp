@@ -210,8 +210,8 @@ class EngineProc {
   pid_t pid() const { return pid_; }
   const std::string& socket() const { return sock_; }
 
-  faultline::Result<nlohmann::json> request(const nlohmann::json& req) {
-    return faultline::netem::engine_request(sock_, req);
+  faultline::Result<nlohmann::json> request(const nlohmann::json& req, int timeout_ms = 5000) {
+    return faultline::netem::engine_request(sock_, req, timeout_ms);
   }
 
   // The engine's stderr so far (gone after stop()).
