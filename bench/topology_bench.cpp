@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <sstream>
 #include <string>
@@ -86,6 +87,11 @@ size_t netns_count() {
   return seen.size();
 }
 
+// The kernel frees a network namespace asynchronously after its last process
+// is gone; a run started while thousands are still being freed competes with
+// that work. Each measurement therefore starts after a settling pause.
+void settle(int nodes) { ::usleep(static_cast<useconds_t>(std::max(1'000, nodes * 5)) * 1000); }
+
 struct Row {
   std::string what;
   int nodes = 0;
@@ -114,6 +120,7 @@ Row bench_faultline(const std::string& what, const model::Topology& topo) {
   run.value().reset();
   r.up_ms = ms(t0, t1);
   r.down_ms = ms(t1, t2);
+  settle(r.nodes);
   // Namespaces are freed asynchronously by the kernel once their last holder is gone.
   size_t ns1 = netns_count();
   for (int i = 0; i < 50 && ns1 > ns0; ++i) {
@@ -159,6 +166,7 @@ Row bench_script(int n) {
   if (rc1 != 0 || rc2 != 0) std::fprintf(stderr, "baseline script failed (%d, %d)\n", rc1, rc2);
   r.up_ms = ms(t0, t1);
   r.down_ms = ms(t1, t2);
+  settle(r.nodes);
   std::remove(upf.c_str());
   std::remove(downf.c_str());
   return r;
@@ -187,6 +195,7 @@ int main(int argc, char** argv) {
     else if (a == "--chain") chain_n = std::atoi(argv[i + 1]);
     else if (a == "--baseline-max") baseline_max = std::atoi(argv[i + 1]);
   }
+  settle(1000);
   std::vector<Row> rows;
   std::vector<std::pair<int, Row>> baseline;
   for (int n : sizes) {

@@ -59,10 +59,11 @@ model::Backend effective(model::Backend own, model::Backend experiment) {
 
 // Whether the userspace engine carries an impaired link or segment: where it
 // was asked for, or where the kernel has no netem to do the job.
-bool use_engine(model::Backend b, bool impaired, const PlanOptions& o) {
+// netem limits its queue in packets only: a byte limit needs the engine.
+bool use_engine(model::Backend b, bool impaired, const PlanOptions& o, bool byte_limit = false) {
   if (b == model::Backend::kUserspace) return true;
   if (b == model::Backend::kKernel) return false;
-  return impaired && !o.kernel_netem;
+  return impaired && (!o.kernel_netem || byte_limit);
 }
 
 }  // namespace
@@ -87,7 +88,7 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
     demand.push_back({what, {l.a, l.b}, {l.b, l.a}, 30, demand.size()});
     const bool impaired = !l.a_to_b.is_neutral() || !l.b_to_a.is_neutral() || link_faulted(topo, l);
     const auto backend = effective(l.backend, topo.experiment.backend);
-    if (use_engine(backend, impaired, opts)) {
+    if (use_engine(backend, impaired, opts, l.a_to_b.limit_bytes || l.b_to_a.limit_bytes)) {
       const std::string pa = "l" + std::to_string(k) + "a", pb = "l" + std::to_string(k) + "b";
       p.veths.push_back({kFabric, pa, l.a, l.b, "", what + " (engine port)", "", true});
       p.veths.push_back({kFabric, pb, l.b, l.a, "", what + " (engine port)", "", true});

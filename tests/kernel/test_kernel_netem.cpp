@@ -9,9 +9,11 @@
 // the guest's timers and softirqs run late by milliseconds and a bulk sender
 // may not even reach the rate, so there: delays +-5 ms, and the rate check
 // becomes "never above the configured rate (+5%), and clearly flowing
-// (> 2 Mbit/s)". Correctness checks (a delay is never shorter than
-// configured, counters, read-back, no reset, no re-creation) are as strict
-// in the VM as on hardware.
+// (> 2 Mbit/s)"; TCP retransmits across a live change may be 6 rather than 2
+// (tail-loss probes fire when emulated ACKs run late). Correctness checks (a
+// delay is never shorter than configured, counters, read-back, the jitter
+// table in force, no reset, no re-creation) are as strict in the VM as on
+// hardware.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -288,6 +290,73 @@ TEST_F(KernelNetem, DelayTwentyMsEachWayGivesFortyMsRoundTrip) {
   EXPECT_NEAR(median, 40.0, tol);
   // Strict everywhere: netem never releases a packet early.
   EXPECT_GE(rtts.front(), 40.0 - 0.05);
+}
+
+// One-way delays a -> b in ms: each probe carries its send time, and the
+// receiver's kernel stamps its arrival (one clock: both ends are this box).
+std::vector<double> one_way_ms(int ns_a, int ns_b, int count) {
+  UniqueFd rcv = socket_in(ns_b, SOCK_DGRAM, kAddrB, 7012);
+  UniqueFd snd = socket_in(ns_a, SOCK_DGRAM, kAddrA, 7013);
+  if (!rcv.valid() || !snd.valid()) return {};
+  const int one = 1, big = 4 << 20;
+  (void)::setsockopt(rcv.get(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+  (void)::setsockopt(rcv.get(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  struct Probe {
+    uint32_t seq;
+    int64_t sent_ns;
+  };
+  const sockaddr_in to = sin_of(kAddrB, 7012);
+  Probe pr{UINT32_MAX, 0};
+  int64_t rx = 0;
+  // ARP first: its packets are delayed too.
+  for (int i = 0; i < 10; ++i) {
+    (void)::sendto(snd.get(), &pr, sizeof pr, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    if (recv_stamped(rcv.get(), &pr, sizeof pr, 300, &rx) == sizeof pr) break;
+  }
+  while (recv_stamped(rcv.get(), &pr, sizeof pr, 100, &rx) >= 0) {
+  }
+  for (uint32_t seq = 0; seq < static_cast<uint32_t>(count); ++seq) {
+    pr = {seq, realtime_ns()};
+    (void)::sendto(snd.get(), &pr, sizeof pr, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+    ::usleep(1000);
+  }
+  std::vector<double> out;
+  while (recv_stamped(rcv.get(), &pr, sizeof pr, 500, &rx) == sizeof pr) {
+    if (pr.seq != UINT32_MAX) out.push_back(static_cast<double>(rx - pr.sent_ns) / 1e6);
+  }
+  return out;
+}
+
+// The kernel keeps a loaded distribution table when a change sends none, so
+// a change from normal to uniform jitter must send a uniform table. Checked
+// on the early side, which emulation cannot blur (it only makes packets
+// late): with normal jitter ~16% of delays fall below mu - sigma, with
+// uniform jitter none may.
+TEST_F(KernelNetem, ChangeFromNormalToUniformJitterReplacesTheTable) {
+  Impairment imp;
+  imp.delay_ns = 20 * kMs;
+  imp.jitter_ns = 5 * kMs;
+  imp.jitter_dist = JitterDist::kNormal;
+  apply_a(imp, true);
+  constexpr int kProbes = 300;
+  auto below = [](const std::vector<double>& v, double x) {
+    return std::count_if(v.begin(), v.end(), [x](double d) { return d < x; });
+  };
+  const auto normal = one_way_ms(a_.netns_fd(), b_.netns_fd(), kProbes);
+  ASSERT_EQ(normal.size(), static_cast<size_t>(kProbes));
+  imp.jitter_dist = JitterDist::kUniform;
+  apply_a(imp, false);
+  const auto uniform = one_way_ms(a_.netns_fd(), b_.netns_fd(), kProbes);
+  ASSERT_EQ(uniform.size(), static_cast<size_t>(kProbes));
+  const auto n_below = below(normal, 15.0), u_below = below(uniform, 15.0 - 0.01);
+  std::printf("[info] jitter 20+-5 ms: below 15 ms: normal %ld of %d (expected ~48), uniform %ld; "
+              "min %.3f / %.3f ms\n",
+              static_cast<long>(n_below), kProbes, static_cast<long>(u_below),
+              *std::min_element(normal.begin(), normal.end()), *std::min_element(uniform.begin(), uniform.end()));
+  EXPECT_GE(n_below, 20) << "normal jitter did not reach below mu - sigma: was the table loaded?";
+  EXPECT_EQ(u_below, 0) << "uniform jitter below mu - sigma: the normal table was kept";
+  // Netem never delays by less than mu - 4 sigma (the tables' range) or 0.
+  EXPECT_GE(*std::min_element(normal.begin(), normal.end()), 0.0);
 }
 
 TEST_F(KernelNetem, ReadBackRoundTripsEveryField) {

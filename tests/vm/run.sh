@@ -211,6 +211,7 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 hostname faultline-vm
 up() { cut -d' ' -f1 /proc/uptime; }
+echo
 echo "VM-BOOTED: kernel $(uname -r), $(nproc) cpus, $(up) s after power-on"
 
 while read -r m; do
