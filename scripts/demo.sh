@@ -23,6 +23,15 @@ for n in client api db; do
 done
 "$FL" exec "$RUN" client -- ping -c 3 -i 0.2 db
 echo
+echo "== live faults: api-db delay set to 50 ms each way, then a one-way partition api to db"
+"$FL" fault "$RUN" link:api-db delay=50ms
+"$FL" exec "$RUN" client -- ping -c 3 -i 0.2 db | tail -1
+"$FL" fault "$RUN" partition api to db
+"$FL" exec "$RUN" db -- ping -c 3 -i 0.2 -W 1 api | grep -E 'transmitted' || true
+"$FL" fault "$RUN" list
+"$FL" fault "$RUN" --clear all
+"$FL" exec "$RUN" client -- ping -c 3 -i 0.2 db | tail -1
+echo
 echo "== faultline status $RUN"
 "$FL" status "$RUN"
 echo

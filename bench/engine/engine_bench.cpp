@@ -11,6 +11,7 @@
 #include <linux/net_tstamp.h>
 #include <net/if.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 
 #include <cmath>
@@ -42,6 +43,20 @@ int64_t real_now() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void row(const char* what, const std::string& base, const std::string& eng, const std::string& note) {
+  std::printf("%-48s %22s %26s   %s\n", what, base.c_str(), eng.c_str(), note.c_str());
+}
+std::string fmt(const char* f, double a) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, a);
+  return b;
+}
+std::string fmt3(double a, double b, double c) {
+  char s[64];
+  std::snprintf(s, sizeof s, "%.1f / %.1f / %.1f", a, b, c);
+  return s;
 }
 
 struct Pct {
@@ -115,17 +130,23 @@ OneWay one_way(const std::string& from, const std::string& to, const std::string
   char msg[64] = {};
   const int64_t interval = static_cast<int64_t>(1e9 / pps);
   const uint64_t n = static_cast<uint64_t>(pps * seconds);
+  // Paced in 100 us ticks: each tick sends the probes due by then, each
+  // stamped just before its own sendto. Sleeping between ticks (instead of
+  // spinning) leaves this CPU to the softirq work that carries the probes
+  // into the fabric; a spinning sender would delay them there and the delay
+  // would be charged to the engine.
   const int64_t start = mono_now() + 2 * kMs;
-  for (uint64_t i = 0; i < n; ++i) {
-    const int64_t t = start + static_cast<int64_t>(i) * interval;
-    while (t - mono_now() > 100'000) sleep_until_ns(t - 50'000);
-    while (mono_now() < t) {
+  constexpr int64_t kTick = 100'000;
+  uint64_t i = 0;
+  for (int64_t tick = start; i < n; tick += kTick) {
+    sleep_until_ns(tick);
+    for (; i < n && start + static_cast<int64_t>(i) * interval <= tick; ++i) {
+      const int64_t now = real_now();
+      const uint32_t seq = static_cast<uint32_t>(i);
+      std::memcpy(msg, &seq, 4);
+      std::memcpy(msg + 4, &now, 8);
+      if (sendto(tx.get(), msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) > 0) ++r.sent;
     }
-    const int64_t now = real_now();
-    const uint32_t seq = static_cast<uint32_t>(i);
-    std::memcpy(msg, &seq, 4);
-    std::memcpy(msg + 4, &now, 8);
-    if (sendto(tx.get(), msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst) > 0) ++r.sent;
   }
   sleep_until_ns(mono_now() + 300 * kMs);
   done = true;
@@ -217,6 +238,8 @@ double cpu_seconds(pid_t pid) {
 json engine_config(const Impairment& ab, const std::string& ring) {
   json c = link_config("ab", "p0", "p1", ab, Impairment{}, 1);
   c["tuning"] = {{"rx_ring", ring}};
+  // FL_BENCH_TUNING='{"rx_poll_ns":0}' tries other engine tuning.
+  if (const char* t = std::getenv("FL_BENCH_TUNING")) c["tuning"].update(json::parse(t));
   return c;
 }
 
@@ -328,6 +351,7 @@ Drain drain_rate(const TestNet& net, EngineProc& eng, uint32_t frame_len, uint64
 struct DelayErr {
   Pct err_us;
   Pct release_late_us;  // the engine's own view: send time - due time
+  std::string engine_notes;
   double base_p50_us = 0;
   size_t samples = 0;
   uint64_t sent = 0;
@@ -342,6 +366,9 @@ DelayErr delay_error(const TestNet& net, EngineProc& eng, double pps, double bas
   if (auto st = eng.request({{"op", "stats"}}); st.ok()) {
     const json& l = (*st)["release_late_ns"];
     e.release_late_us = {l["p50"].get<double>() / 1000, l["p99"].get<double>() / 1000, l["max"].get<double>() / 1000};
+    e.engine_notes = fmt("margin %.0f us", (*st)["spin_margin_ns"].get<double>() / 1000) +
+                     fmt(", duty sleeps %.0f", (*st)["rt_duty_sleeps"].get<double>()) +
+                     fmt(", softirq yields %.0f", (*st)["softirq_yields"].get<double>());
   }
   std::vector<double> err;
   for (int64_t d : ow.ns) err.push_back(std::abs(static_cast<double>(d) - 10.0 * kMs - base_p50_ns) / 1000.0);
@@ -349,20 +376,6 @@ DelayErr delay_error(const TestNet& net, EngineProc& eng, double pps, double bas
   e.samples = ow.ns.size();
   e.sent = ow.sent;
   return e;
-}
-
-void row(const char* what, const std::string& base, const std::string& eng, const std::string& note) {
-  std::printf("%-48s %22s %26s   %s\n", what, base.c_str(), eng.c_str(), note.c_str());
-}
-std::string fmt(const char* f, double a) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, a);
-  return b;
-}
-std::string fmt3(double a, double b, double c) {
-  char s[64];
-  std::snprintf(s, sizeof s, "%.1f / %.1f / %.1f", a, b, c);
-  return s;
 }
 
 }  // namespace
@@ -434,6 +447,7 @@ bool section_delay(Setup& s) {
                          fmt("; %.0f", static_cast<double>(e.samples)) + fmt("/%.0f probes", static_cast<double>(e.sent));
       if (pps == 10000.0 && vi == 0)
         note += e.err_us.p99 < 100 ? "; target p99 < 100 us: met" : "; target p99 < 100 us: MISSED";
+      if (std::getenv("FL_BENCH_VERBOSE")) note += "; " + e.engine_notes;
       row(label.c_str(), vi == 0 ? fmt3(b.p50 / 1000, b.p99 / 1000, b.max / 1000) + " lat" : "",
           fmt3(e.err_us.p50, e.err_us.p99, e.err_us.max), note);
     }
@@ -541,6 +555,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   std::set<std::string> want(argv + 1, argv + argc);
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // exact pacing of the probes
   auto on = [&](const char* s) { return want.empty() || want.count(s); };
   const auto links_before = host_links();
   utsname u;

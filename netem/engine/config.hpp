@@ -3,7 +3,7 @@
 //    "links": [{"name": "api-db", "a_port": "l0a", "b_port": "l0b",
 //               "a_to_b": IMP, "b_to_a": IMP}],
 //    "segments": [{"name": "lan", "ports": ["s0m0", "s0m1"], "impairment": IMP}],
-//    "tuning": {"spin_ns": 100000, "spin_max_ns": 1000000, "rx_poll_ns": 50000,
+//    "tuning": {"spin_ns": 20000, "spin_max_ns": 1000000, "rx_poll_ns": 0,
 //               "ring_frames": 1024, "pool_packets": 65536, "rx_ring": "v2",
 //               "v3_block_timeout_ms": 1}}
 // IMP is the JSON form of netem::Impairment (impairment_json.hpp); missing
@@ -39,15 +39,18 @@ struct Tuning {
   // hundreds (at times milliseconds) on a VM whose idle vCPU the hypervisor
   // parks, while a spin is exact. The margin adapts between spin_ns and
   // spin_max_ns to the lateness the engine sees (about the 99th percentile of
-  // its last 128 timer wake-ups); equal values fix it. The floor also means:
-  // at 10k packets/s and more the engine never sleeps while packets are
-  // queued (it spins its core), below that it sleeps between releases.
-  int64_t spin_ns = 100'000;
+  // its last 128 timer wake-ups) but never beyond half the average gap
+  // between releases: a real-time engine must sleep a share of its time
+  // (rt_guard.hpp), and sleeping between releases costs no precision while
+  // forced sleeps do. Equal values fix it.
+  int64_t spin_ns = 20'000;
   int64_t spin_max_ns = 1'000'000;
-  // After receiving, keep polling the rings this long before sleeping: under
-  // steady traffic the loop then never pays a sleep/wake-up per packet (and
-  // the sender's CPU never pays the wake-up IPI). 0: sleep at once.
-  int64_t rx_poll_ns = 50'000;
+  // After receiving, keep polling the rings this long before sleeping, so
+  // steady traffic does not pay a sleep and wake-up per packet. Off by
+  // default: measured, it bought no throughput, and the spinning ate the
+  // share of time a real-time engine must sleep (rt_guard.hpp), which then
+  // came back as forced sleeps and late releases at 50k packets/s.
+  int64_t rx_poll_ns = 0;
   uint32_t ring_frames = 1024;     // per port
   uint32_t pool_packets = 65536;   // every frame held by the engine at once
   RingVersion rx_ring = RingVersion::kV2;

@@ -1,7 +1,6 @@
 #include "netem/engine/engine.hpp"
 
 #include <net/if.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -40,10 +39,6 @@ constexpr int64_t kMaxRingAgeNs = 1'000'000'000;
 // Under continuous load the loop never sleeps; it still looks at the control
 // socket and signals this often.
 constexpr int64_t kEventPollNs = 1'000'000;
-// A real-time engine that has not slept for kBusyBudgetNs looks whether its
-// CPU's ksoftirqd waits for it, and if so sleeps kYieldNs (softirq_watch.hpp).
-constexpr int64_t kBusyBudgetNs = 5'000'000;
-constexpr int64_t kYieldNs = 100'000;
 
 void log(const std::string& msg) { std::fprintf(stderr, "faultline-linkd: %s\n", msg.c_str()); }
 
@@ -200,9 +195,7 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg, const En
     e->control_ = std::move(*c);
   }
   e->margin_ns_ = cfg.tuning.spin_ns;
-  const int policy = ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
-  e->realtime_ = policy == SCHED_FIFO || policy == SCHED_RR;
-  if (e->realtime_) e->softirq_ = SoftirqWatch::open();
+  e->rt_ = RtGuard::for_current_thread();
   e->started_ns_ = mono_ns();
   return e;
 }
@@ -210,10 +203,9 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg, const En
 Engine::~Engine() { trace_.flush(); }
 
 Status Engine::run() {
-  last_sleep_ns_ = mono_ns();
   while (!stop_) {
     int64_t now = mono_ns();
-    if (realtime_ && now - last_sleep_ns_ > kBusyBudgetNs) now = yield_to_softirq();
+    if (rt_.pace(now)) now = mono_ns();
     real_minus_mono_ = real_ns() - now;
     release_due(now);
     if (poll_ports(now)) {
@@ -224,12 +216,13 @@ Status Engine::run() {
     const int64_t next = next_due();
     now = mono_ns();
     if (next <= now) continue;
-    if (next - now <= margin_ns_) {
+    const int64_t margin = spin_margin();
+    if (next - now <= margin) {
       spin_until(next);
       continue;
     }
     if (now - last_rx_ns_ < cfg_.tuning.rx_poll_ns) {
-      spin_until(std::min(next - margin_ns_, last_rx_ns_ + cfg_.tuning.rx_poll_ns));
+      spin_until(std::min(next - margin, last_rx_ns_ + cfg_.tuning.rx_poll_ns));
       if (now - last_event_poll_ > kEventPollNs) FL_TRY(wait_events(-1));
       continue;
     }
@@ -237,15 +230,6 @@ Status Engine::run() {
   }
   trace_.flush();
   return {};
-}
-
-int64_t Engine::yield_to_softirq() {
-  if (softirq_.pending_on_this_cpu()) {
-    const timespec ts{0, kYieldNs};
-    ::nanosleep(&ts, nullptr);
-    ++yields_;
-  }
-  return last_sleep_ns_ = mono_ns();
 }
 
 bool Engine::poll_ports(int64_t now) {
@@ -399,6 +383,8 @@ void Engine::release_due(int64_t now) {
     }
   }
   if (!sent) return;
+  if (last_release_ns_ != 0) release_gap_ns_ += (now - last_release_ns_ - release_gap_ns_) / 8;
+  last_release_ns_ = now;
   for (Port& p : ports_)
     if (p.tx_pending()) p.flush();
   for (uint32_t s : to_free_) pool_.free(s);
@@ -439,12 +425,13 @@ Status Engine::wait_events(int64_t next) {
   int timeout = -1;
   if (next < 0) timeout = 0;
   else if (next == INT64_MAX) arm_timer(0);
-  else arm_timer(std::max<int64_t>(next - margin_ns_, 1));
+  else arm_timer(std::max<int64_t>(next - spin_margin(), 1));
 
   epoll_event evs[32];
+  const int64_t before = timeout != 0 ? mono_ns() : 0;
   const int n = ::epoll_wait(epoll_.get(), evs, 32, timeout);
   last_event_poll_ = mono_ns();
-  if (timeout != 0) last_sleep_ns_ = last_event_poll_;
+  if (timeout != 0) rt_.slept(last_event_poll_ - before);
   if (n < 0) {
     if (errno == EINTR) return {};
     return sys_error("epoll_wait");
@@ -469,6 +456,12 @@ Status Engine::wait_events(int64_t next) {
     // Port readiness needs no action: the loop drains every ring next.
   }
   return {};
+}
+
+int64_t Engine::spin_margin() const {
+  // Spinning most of the gap between releases would keep a real-time engine
+  // busy beyond its budget (rt_guard.hpp); half the gap at most.
+  return std::clamp(std::min(margin_ns_, release_gap_ns_ / 2), cfg_.tuning.spin_ns, cfg_.tuning.spin_max_ns);
 }
 
 void Engine::note_timer_lateness(int64_t late_ns) {
@@ -524,7 +517,7 @@ json Engine::stats(bool reset_lateness) {
   }
   json out{{"ok", true},
               {"uptime_ns", mono_ns() - started_ns_},
-              {"spin_margin_ns", margin_ns_},
+              {"spin_margin_ns", spin_margin()},
               {"release_late_ns",
                {{"count", lateness_hist_.count()},
                 {"p50", lateness_hist_.quantile_ns(0.5)},
@@ -532,7 +525,9 @@ json Engine::stats(bool reset_lateness) {
                 {"p999", lateness_hist_.quantile_ns(0.999)},
                 {"max", lateness_hist_.quantile_ns(1.0)}}},
               {"rx_unstamped", unstamped_},
-              {"softirq_yields", yields_},
+              {"realtime", rt_.active()},
+              {"rt_duty_sleeps", rt_.duty_sleeps()},
+              {"softirq_yields", rt_.softirq_yields()},
               {"links", links},
               {"segments", segs},
               {"ports", ports},

@@ -23,7 +23,7 @@
 #include "netem/engine/packet_pool.hpp"
 #include "netem/engine/pipe.hpp"
 #include "netem/engine/port.hpp"
-#include "netem/engine/softirq_watch.hpp"
+#include "netem/engine/rt_guard.hpp"
 #include "netem/engine/trace.hpp"
 #include "orchestrator/util/fd.hpp"
 #include "orchestrator/util/result.hpp"
@@ -76,7 +76,7 @@ class Engine {
   Status wait_events(int64_t next_due);
   void arm_timer(int64_t at);
   void note_timer_lateness(int64_t late_ns);
-  int64_t yield_to_softirq();  // returns the time after
+  int64_t spin_margin() const;
   void trace(const Pipe& p, uint64_t seq, const std::string& verdict, int64_t delay);
 
   nlohmann::json stats(bool reset_lateness);
@@ -97,12 +97,11 @@ class Engine {
   LatenessHistogram lateness_hist_;
   int64_t real_minus_mono_ = 0;
   int64_t armed_at_ = -1;
-  int64_t margin_ns_ = 0;      // current spin margin
+  int64_t margin_ns_ = 0;      // spin margin the timer's lateness asks for
+  int64_t release_gap_ns_ = INT64_MAX / 4;  // moving average of the time between releases
+  int64_t last_release_ns_ = 0;
   int64_t last_rx_ns_ = 0;
-  int64_t last_sleep_ns_ = 0;  // last time the loop blocked, or checked ksoftirqd
-  bool realtime_ = false;
-  SoftirqWatch softirq_;
-  uint64_t yields_ = 0;
+  RtGuard rt_;
   std::vector<int64_t> lateness_;  // last timer wake-ups' lateness (ring)
   size_t lateness_next_ = 0;
   int64_t last_event_poll_ = 0;

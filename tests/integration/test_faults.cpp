@@ -182,3 +182,27 @@ TEST_F(Faults, BadValuesAreRefusedAndChangeNothing) {
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NEAR(rtt_ms("api", "db"), 4.0, 1.5);
 }
+
+TEST_F(Faults, FlappingPartitionDropsAboutHalfTheTime) {
+  const int at_db = udp_in("db", 7201), from_api = udp_in("api", 7202);
+  auto r = run_cmd(cli("fault " + run_ + " partition api to db flap=200ms/200ms"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  // 100 datagrams over 2 s (five whole on/off periods): about half arrive.
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(7201);
+  inet_pton(AF_INET, "10.77.0.6", &a.sin_addr);
+  for (int i = 0; i < 100; ++i) {
+    ::sendto(from_api, "x", 1, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::usleep(20'000);
+  }
+  int got = 0;
+  char buf[8];
+  while (::recv(at_db, buf, sizeof buf, 0) > 0) ++got;
+  EXPECT_GE(got, 30);
+  EXPECT_LE(got, 70);
+  const auto list = run_cmd(cli("fault " + run_ + " list"));
+  EXPECT_NE(list.out.find("flapping 200ms on/200ms off"), std::string::npos) << list.out;
+  ::close(at_db);
+  ::close(from_api);
+}
