@@ -1,5 +1,7 @@
 #include "netem/kernel/kernel_netem.hpp"
 
+#include "orchestrator/util/nl_errno.hpp"
+
 #include <linux/gen_stats.h>
 #include <linux/netlink.h>
 #include <linux/pkt_sched.h>
@@ -113,25 +115,6 @@ constexpr size_t kMsgSize = 64 * 1024;
 
 std::string on_if(int ifindex) { return "netem on ifindex " + std::to_string(ifindex); }
 
-int nle_to_errno(int nlerr) {
-  switch (nlerr < 0 ? -nlerr : nlerr) {
-    case NLE_EXIST: return EEXIST;
-    case NLE_NOACCESS:
-    case NLE_PERM: return EPERM;
-    case NLE_NODEV: return ENODEV;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_INVAL: return EINVAL;
-    case NLE_BUSY: return EBUSY;
-    case NLE_RANGE: return ERANGE;
-    case NLE_NOMEM: return ENOMEM;
-    case NLE_AGAIN: return EAGAIN;
-    case NLE_INTR: return EINTR;
-    case NLE_BAD_SOCK: return EBADF;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_MSGSIZE: return EMSGSIZE;
-    default: return EIO;
-  }
-}
 
 // One request and its answers. libnl's nl_send_sync folds the kernel's errno
 // into its coarser NLE_* codes and drops the extended-ack text, so the

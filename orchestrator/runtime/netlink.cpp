@@ -1,5 +1,7 @@
 #include "orchestrator/runtime/netlink.hpp"
 
+#include "orchestrator/util/nl_errno.hpp"
+
 #include <arpa/inet.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
@@ -63,27 +65,6 @@ int on_nlmsgerr(struct sockaddr_nl*, struct nlmsgerr* e, void*) {
   return NL_STOP;  // libnl then returns the (mapped) error as it would by default
 }
 
-int nle_to_errno(int nlerr) {
-  switch (nlerr < 0 ? -nlerr : nlerr) {
-    case NLE_EXIST: return EEXIST;
-    case NLE_NOACCESS:
-    case NLE_PERM: return EPERM;
-    case NLE_NODEV: return ENODEV;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_INVAL: return EINVAL;
-    case NLE_BUSY: return EBUSY;
-    case NLE_RANGE: return ERANGE;
-    case NLE_NOMEM: return ENOMEM;
-    case NLE_AGAIN: return EAGAIN;
-    case NLE_INTR: return EINTR;
-    case NLE_BAD_SOCK: return EBADF;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
-    case NLE_MSGSIZE: return EMSGSIZE;
-    case NLE_NOADDR: return EADDRNOTAVAIL;
-    default: return EIO;
-  }
-}
 
 // Turns a failed libnl call into an Error, preferring the kernel's exact errno
 // and extended-ack message when the kernel answered.

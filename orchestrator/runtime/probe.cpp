@@ -18,6 +18,7 @@
 #include <fstream>
 
 #include "orchestrator/runtime/cgroup.hpp"
+#include "orchestrator/util/nl_errno.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
 
@@ -37,17 +38,6 @@ namespace {
 
 std::string errstr(int err) { return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")"; }
 
-int nl_to_errno(int nlerr) {
-  switch (-nlerr) {
-    case NLE_EXIST: return EEXIST;
-    case NLE_NOACCESS:
-    case NLE_PERM: return EPERM;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_INVAL: return EINVAL;
-    default: return EIO;
-  }
-}
 
 // Adds a root qdisc of `kind` to ifindex and removes it again.
 Feature probe_qdisc(nl_sock* sk, int ifindex, const std::string& kind) {
@@ -73,7 +63,7 @@ Feature probe_qdisc(nl_sock* sk, int ifindex, const std::string& kind) {
     f.detail = "added a root " + kind + " qdisc in a probe namespace";
     (void)rtnl_qdisc_delete(sk, q);
   } else {
-    const int e = nl_to_errno(err);
+    const int e = nle_to_errno(err);
     f.detail = (e == ENOENT || e == EINVAL || e == EOPNOTSUPP ? "kernel refused qdisc " + kind + ": "
                                                               : "probe failed: ") +
                nl_geterror(err);

@@ -13,15 +13,13 @@
 
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "support/cli_run_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::string kFaultline = std::string(FL_BINARY_DIR) + "/orchestrator/faultline";
 
 const char* kTopo = R"(
 [experiment]
@@ -45,33 +43,12 @@ between = ["api", "db"]
 delay = "2ms"
 )";
 
-class Faults : public ::testing::Test {
+class Faults : public CliRunTest {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root: namespaces, netlink, cgroups and tc";
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("fl-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    ::setenv("FAULTLINE_STATE_DIR", (dir_ / "state").c_str(), 1);
-    run_ = "f" + std::to_string(::getpid());
-    links_before_ = host_links();
-    std::ofstream(dir_ / "topo.toml") << kTopo;
-    const auto r = run_cmd(cli("up --name " + run_ + " --logs " + (dir_ / "logs").string() + " " +
-                               (dir_ / "topo.toml").string()));
-    ASSERT_EQ(r.status, 0) << r.out;
-  }
-  void TearDown() override {
-    if (::geteuid() != 0) return;
-    const auto r = run_cmd(cli("down " + run_));
-    EXPECT_EQ(r.status, 0) << r.out;
-    EXPECT_EQ(host_links(), links_before_);
-    EXPECT_TRUE(existing_cgroup_dirs("faultline/" + run_).empty());
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    ::unsetenv("FAULTLINE_STATE_DIR");
-  }
-  std::string cli(const std::string& args) const {
-    return "FAULTLINE_STATE_DIR=" + (dir_ / "state").string() + " " + kFaultline + " " + args;
+    CliRunTest::SetUp();
+    if (IsSkipped()) return;
+    up(kTopo);
   }
   // Average RTT from a ping inside `from`.
   double rtt_ms(const std::string& from, const std::string& to) {
@@ -112,10 +89,6 @@ class Faults : public ::testing::Test {
     while (::recv(to, buf, sizeof buf, 0) > 0) ++got;
     return got;
   }
-
-  fs::path dir_;
-  std::string run_;
-  std::set<std::string> links_before_;
 };
 
 }  // namespace

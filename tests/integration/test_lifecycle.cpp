@@ -16,7 +16,7 @@
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "support/cli_run_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
@@ -24,50 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kFaultline = std::string(FL_BINARY_DIR) + "/orchestrator/faultline";
-
-// Each test gets its own state root and run name, so tests run in parallel and
-// `cleanup` in one test never sees another's runs.
-class Lifecycle : public ::testing::Test {
+class Lifecycle : public CliRunTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root: namespaces, netlink and cgroups";
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("fl-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    ::setenv("FAULTLINE_STATE_DIR", (dir_ / "state").c_str(), 1);
-    run_ = "t" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
-    links_before_ = host_links();
-  }
-  void TearDown() override {
-    if (::geteuid() != 0) return;
-    // Whatever a failed assertion left: take it down, then check the baseline.
-    run_cmd(cli("down " + run_));
-    EXPECT_EQ(host_links(), links_before_) << "host interfaces changed";
-    EXPECT_TRUE(existing_cgroup_dirs("faultline/" + run_).empty()) << "cgroups of the run left behind";
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    ::unsetenv("FAULTLINE_STATE_DIR");
-  }
-  std::string cli(const std::string& args) const {
-    return "FAULTLINE_STATE_DIR=" + (dir_ / "state").string() + " " + kFaultline + " " + args;
-  }
-  std::string write_topology(const std::string& body) const {
-    const auto p = dir_ / "topo.toml";
-    std::ofstream(p) << body;
-    return p.string();
-  }
-  std::string up(const std::string& body) {
-    const auto r = run_cmd(cli("up --name " + run_ + " --logs " + (dir_ / "logs").string() + " " +
-                               write_topology(body)));
-    EXPECT_EQ(r.status, 0) << r.out;
-    return r.out;
-  }
-  runtime::RunState state() const {
-    auto st = runtime::read_run(run_);
-    EXPECT_TRUE(st.ok()) << st.error().message();
-    return st.ok() ? st.value() : runtime::RunState{};
-  }
   void expect_gone(const runtime::RunState& st, const std::set<uint64_t>& netns) {
     for (const auto& h : st.holders) EXPECT_FALSE(runtime::is_alive(h.id)) << "holder of " << h.ns << " alive";
     const auto live = live_netns();
@@ -75,11 +33,6 @@ class Lifecycle : public ::testing::Test {
     for (const auto& cg : st.cgroups) EXPECT_TRUE(existing_cgroup_dirs(cg).empty()) << cg;
     EXPECT_FALSE(fs::exists(runtime::run_dir(run_))) << "state folder left";
   }
-
-  fs::path dir_;
-  std::string run_;
-  std::set<std::string> links_before_;
-  static inline int counter_ = 0;
 };
 
 const char* kChain = R"(
