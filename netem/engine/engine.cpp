@@ -48,7 +48,7 @@ Result<int> interface_mtu(const std::string& ifname) {
   struct ifreq ifr {};
   if (ifname.size() >= IFNAMSIZ) return logic_error("bad port name '" + ifname + "'");
   std::memcpy(ifr.ifr_name, ifname.c_str(), ifname.size());
-  if (::ioctl(s.get(), SIOCGIFMTU, &ifr) < 0) return sys_error("MTU of port " + ifname);
+  if (::ioctl(s.get(), SIOCGIFMTU, &ifr) < 0) return sys_error("port " + ifname + " (not in this network namespace?)");
   return ifr.ifr_mtu;
 }
 
@@ -85,14 +85,35 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg, const En
   std::unique_ptr<Engine> e(new Engine());
   e->cfg_ = cfg;
   e->opt_ = opt;
+  auto frame_size = e->open_ports();
+  if (!frame_size.ok()) return frame_size.error();
+  e->build_pipes();
 
+  auto pool = PacketPool::create(cfg.tuning.pool_packets, *frame_size);
+  if (!pool.ok()) return pool.error();
+  e->pool_ = std::move(*pool);
+  e->to_free_.reserve(1024);
+
+  if (!opt.trace_path.empty()) {
+    auto t = TraceWriter::open(opt.trace_path);
+    if (!t.ok()) return t.error();
+    e->trace_ = std::move(*t);
+  }
+  FL_TRY(e->open_events());
+  e->margin_ns_ = cfg.tuning.spin_ns;
+  e->rt_ = RtGuard::for_current_thread();
+  e->started_ns_ = mono_ns();
+  return e;
+}
+
+Result<uint32_t> Engine::open_ports() {
   // Every port in config order: links (a, b), then segment members.
   std::vector<std::string> names;
-  for (const auto& l : cfg.links) {
+  for (const auto& l : cfg_.links) {
     names.push_back(l.a_port);
     names.push_back(l.b_port);
   }
-  for (const auto& s : cfg.segments) names.insert(names.end(), s.ports.begin(), s.ports.end());
+  for (const auto& s : cfg_.segments) names.insert(names.end(), s.ports.begin(), s.ports.end());
 
   // Ring frames and pool slots are sized for the largest MTU: the header
   // room below covers tpacket2_hdr + sockaddr_ll, the virtio header, the
@@ -107,97 +128,88 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg, const En
   while (frame_size < static_cast<uint32_t>(max_mtu) + 160) frame_size <<= 1;
 
   PortOptions po;
-  po.ring = cfg.tuning.rx_ring;
-  po.ring_frames = cfg.tuning.ring_frames;
+  po.ring = cfg_.tuning.rx_ring;
+  po.ring_frames = cfg_.tuning.ring_frames;
   po.frame_size = frame_size;
-  po.v3_block_timeout_ms = cfg.tuning.v3_block_timeout_ms;
+  po.v3_block_timeout_ms = cfg_.tuning.v3_block_timeout_ms;
   for (const auto& n : names) {
     // GRO on a fabric port would merge frames before the ring sees them.
     if (auto st = disable_receive_offloads(n); !st.ok()) log("warning: " + st.error().message());
     disable_ipv6(n);
     auto p = Port::open(n, po);
     if (!p.ok()) return p.error();
-    e->ports_.push_back(std::move(*p));
+    ports_.push_back(std::move(*p));
   }
-  e->roles_.resize(e->ports_.size());
+  roles_.resize(ports_.size());
+  return frame_size;
+}
 
+void Engine::build_pipes() {
   int32_t port = 0;
-  for (const auto& l : cfg.links) {
+  for (const auto& l : cfg_.links) {
     const int32_t a = port++, b = port++;
     for (int d = 0; d < 2; ++d) {
       Pipe p;
       p.name = l.name;
       p.dir = d == 0 ? "a->b" : "b->a";
       p.out_port = d == 0 ? b : a;
-      p.rng.reseed(pipe_seed(cfg.seed, l.name, p.dir));
+      p.rng.reseed(pipe_seed(cfg_.seed, l.name, p.dir));
       p.set(d == 0 ? l.a_to_b : l.b_to_a);
-      e->roles_[d == 0 ? a : b].pipe = static_cast<int32_t>(e->pipes_.size());
-      e->pipes_.push_back(std::move(p));
+      roles_[d == 0 ? a : b].pipe = static_cast<int32_t>(pipes_.size());
+      pipes_.push_back(std::move(p));
     }
   }
-  for (const auto& s : cfg.segments) {
+  for (const auto& s : cfg_.segments) {
     Segment seg;
     seg.name = s.name;
-    seg.pipe = static_cast<int32_t>(e->pipes_.size());
+    seg.pipe = static_cast<int32_t>(pipes_.size());
     Pipe p;
     p.name = s.name;
     p.dir = "seg";
-    p.segment = static_cast<int32_t>(e->segments_.size());
-    p.rng.reseed(pipe_seed(cfg.seed, s.name, p.dir));
+    p.segment = static_cast<int32_t>(segments_.size());
+    p.rng.reseed(pipe_seed(cfg_.seed, s.name, p.dir));
     p.set(s.impairment);
-    e->pipes_.push_back(std::move(p));
+    pipes_.push_back(std::move(p));
     for (size_t i = 0; i < s.ports.size(); ++i) {
-      e->roles_[port] = {seg.pipe, static_cast<int32_t>(e->segments_.size())};
+      roles_[port] = {seg.pipe, static_cast<int32_t>(segments_.size())};
       seg.ports.push_back(port++);
     }
-    e->segments_.push_back(std::move(seg));
+    segments_.push_back(std::move(seg));
   }
+}
 
-  auto pool = PacketPool::create(cfg.tuning.pool_packets, frame_size);
-  if (!pool.ok()) return pool.error();
-  e->pool_ = std::move(*pool);
-  e->to_free_.reserve(1024);
-
-  if (!opt.trace_path.empty()) {
-    auto t = TraceWriter::open(opt.trace_path);
-    if (!t.ok()) return t.error();
-    e->trace_ = std::move(*t);
-  }
-
-  e->epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
-  if (!e->epoll_.valid()) return sys_error("epoll_create1");
+Status Engine::open_events() {
+  epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  if (!epoll_.valid()) return sys_error("epoll_create1");
   auto add = [&](int fd, uint64_t tag, const std::string& what) -> Status {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = tag;
-    if (::epoll_ctl(e->epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) return sys_error("epoll add " + what);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) return sys_error("epoll add " + what);
     return {};
   };
-  for (size_t i = 0; i < e->ports_.size(); ++i) FL_TRY(add(e->ports_[i].fd(), kTagPort | i, e->ports_[i].name()));
+  for (size_t i = 0; i < ports_.size(); ++i) FL_TRY(add(ports_[i].fd(), kTagPort | i, ports_[i].name()));
 
-  e->timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
-  if (!e->timer_.valid()) return sys_error("timerfd_create");
-  FL_TRY(add(e->timer_.get(), kTagTimer, "timerfd"));
+  timer_.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!timer_.valid()) return sys_error("timerfd_create");
+  FL_TRY(add(timer_.get(), kTagTimer, "timerfd"));
 
   sigset_t sigs;
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
   if (::pthread_sigmask(SIG_BLOCK, &sigs, nullptr) != 0) return logic_error("block SIGINT/SIGTERM");
-  e->signal_.reset(::signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!e->signal_.valid()) return sys_error("signalfd");
-  FL_TRY(add(e->signal_.get(), kTagSignal, "signalfd"));
+  signal_.reset(::signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!signal_.valid()) return sys_error("signalfd");
+  FL_TRY(add(signal_.get(), kTagSignal, "signalfd"));
 
   // Last: a client that can connect may assume every port is open.
-  if (!cfg.control.empty()) {
-    auto c = ControlServer::listen(cfg.control, e->epoll_.get(), kTagControl);
+  if (!cfg_.control.empty()) {
+    auto c = ControlServer::listen(cfg_.control, epoll_.get(), kTagControl);
     if (!c.ok()) return c.error();
-    e->control_ = std::move(*c);
+    control_ = std::move(*c);
   }
-  e->margin_ns_ = cfg.tuning.spin_ns;
-  e->rt_ = RtGuard::for_current_thread();
-  e->started_ns_ = mono_ns();
-  return e;
+  return {};
 }
 
 Engine::~Engine() { trace_.flush(); }

@@ -67,6 +67,10 @@ class Engine {
     uint64_t flooded = 0, filtered = 0;
   };
 
+  Result<uint32_t> open_ports();  // returns the ring frame size
+  void build_pipes();
+  Status open_events();
+
   bool poll_ports(int64_t now);
   void on_frame(int32_t port, const RxFrame& f, int64_t now);
   bool admit(Pipe& pipe, const RxFrame& f, const Decision& d, int64_t arrival, int32_t out, int32_t in);
