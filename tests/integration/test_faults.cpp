@@ -95,21 +95,21 @@ class Faults : public CliRunTest {
 
 TEST_F(Faults, DelayChangesLiveAndClearRestoresThePlannedOne) {
   const double before = rtt_ms("api", "db");
-  EXPECT_NEAR(before, 4.0, 1.5);
+  EXPECT_NEAR(before, 4.0, tol(1.5));
   auto r = run_cmd(cli("fault " + run_ + " link:api-db delay=30ms"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NEAR(rtt_ms("api", "db"), 60.0, 2.0);
+  EXPECT_NEAR(rtt_ms("api", "db"), 60.0, tol(2.0));
   // One direction only, named in reverse order of the link's `between`:
   // "oneway", and the quoted arrow form.
   r = run_cmd(cli("fault " + run_ + " link:db-api oneway delay=10ms"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NEAR(rtt_ms("api", "db"), 40.0, 2.0);
+  EXPECT_NEAR(rtt_ms("api", "db"), 40.0, tol(2.0));
   r = run_cmd(cli("fault " + run_ + " 'link:api->db' delay=20ms"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NEAR(rtt_ms("api", "db"), 30.0, 2.0);
+  EXPECT_NEAR(rtt_ms("api", "db"), 30.0, tol(2.0));
   r = run_cmd(cli("fault " + run_ + " --clear link:api-db"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NEAR(rtt_ms("api", "db"), 4.0, 1.5);
+  EXPECT_NEAR(rtt_ms("api", "db"), 4.0, tol(1.5));
 }
 
 TEST_F(Faults, AsymmetricPartitionBlocksOneDirectionAndHealRestoresBoth) {
@@ -153,7 +153,7 @@ TEST_F(Faults, BadValuesAreRefusedAndChangeNothing) {
   EXPECT_NE(r.out.find("did you mean 'delay'"), std::string::npos) << r.out;
   r = run_cmd(cli("fault " + run_ + " link:api-nowhere delay=5ms"));
   EXPECT_EQ(r.status, 2) << r.out;
-  EXPECT_NEAR(rtt_ms("api", "db"), 4.0, 1.5);
+  EXPECT_NEAR(rtt_ms("api", "db"), 4.0, tol(1.5));
 }
 
 TEST_F(Faults, FlappingPartitionDropsAboutHalfTheTime) {

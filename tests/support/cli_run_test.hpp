@@ -40,10 +40,15 @@ class CliRunTest : public ::testing::Test {
     std::filesystem::remove_all(dir_, ec);
     ::unsetenv("FAULTLINE_STATE_DIR");
   }
+  // The CLI from the build tree, or FAULTLINE_BIN (the VM tier's copy).
   std::string cli(const std::string& args) const {
-    return "FAULTLINE_STATE_DIR=" + (dir_ / "state").string() + " " + std::string(FL_BINARY_DIR) +
-           "/orchestrator/faultline " + args;
+    const char* bin = std::getenv("FAULTLINE_BIN");
+    const std::string exe = bin && *bin ? bin : std::string(FL_BINARY_DIR) + "/orchestrator/faultline";
+    return "FAULTLINE_STATE_DIR=" + (dir_ / "state").string() + " " + exe + " " + args;
   }
+  // Timing tolerance: software emulation (the VM tier) adds scheduling noise;
+  // correctness checks stay as strict everywhere.
+  static double tol(double host) { return std::getenv("FAULTLINE_VM") ? host * 3 : host; }
   std::string write_topology(const std::string& body) const {
     const auto p = dir_ / "topo.toml";
     std::ofstream(p) << body;
