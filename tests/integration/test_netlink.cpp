@@ -48,11 +48,11 @@ std::string tag(const std::string& what) {
 class Baseline {
  public:
   Baseline() : links_(faultline::testing::host_links()) {}
-  void watch(const NodeHolder& h) { inos_.insert(h.netns_inode()); }
+  void watch(const NodeHolder& h) { refs_.push_back(faultline::testing::netns_ref(h.netns_fd())); }
   void watch_link(const std::string& n) { names_.push_back(n); }
   void check() const {
-    auto live = faultline::testing::live_netns();
-    for (uint64_t i : inos_) EXPECT_FALSE(live.count(i)) << "netns " << i << " still has a process";
+    for (const auto& r : refs_)
+      EXPECT_FALSE(faultline::testing::netns_held(r)) << "netns " << r.ino << " still has a process";
     // Interfaces of a dead namespace go away asynchronously (cleanup_net).
     const auto deadline = Clock::now() + std::chrono::seconds(5);
     std::vector<std::string> left;
@@ -73,7 +73,7 @@ class Baseline {
 
  private:
   std::set<std::string> links_;
-  std::set<uint64_t> inos_;
+  std::vector<faultline::testing::NetnsRef> refs_;
   std::vector<std::string> names_;
 };
 

@@ -72,7 +72,7 @@ std::vector<std::string> host_links_left(const std::vector<std::string>& names, 
   }
 }
 
-bool netns_live(uint64_t ino) { return faultline::testing::live_netns().count(ino) != 0; }
+bool netns_live(const faultline::testing::NetnsRef& r) { return faultline::testing::netns_held(r); }
 
 // IFF_* flags of an interface, read from inside the namespace.
 int if_flags_in(int netns_fd, const char* ifname) {
@@ -108,6 +108,7 @@ TEST(NodeHolder, SpawnGivesOwnNamespacesHostsAndTmp) {
   spec.hosts_file = hosts;
 
   uint64_t ino = 0;
+  faultline::testing::NetnsRef ref;
   pid_t pid = 0;
   {
     auto h = NodeHolder::spawn(spec);
@@ -115,6 +116,7 @@ TEST(NodeHolder, SpawnGivesOwnNamespacesHostsAndTmp) {
     ASSERT_TRUE(h->valid());
     pid = h->id().pid;
     ino = h->netns_inode();
+    ref = faultline::testing::netns_ref(h->netns_fd());
     const std::string proc = "/proc/" + std::to_string(pid);
 
     // Namespaces: new net, uts and mnt; the fd and the inode agree.
@@ -191,7 +193,7 @@ TEST(NodeHolder, SpawnGivesOwnNamespacesHostsAndTmp) {
   }
   // Destroyed: the process is reaped and nobody is in its netns any more.
   EXPECT_NE(::access(("/proc/" + std::to_string(pid)).c_str(), F_OK), 0);
-  EXPECT_FALSE(netns_live(ino));
+  EXPECT_FALSE(netns_live(ref));
 }
 
 TEST(NodeHolder, WithoutHostnameKeepsUts) {
@@ -286,11 +288,11 @@ TEST(NodeHolder, DestroyRemovesVethInItsNamespace) {
   const std::string host_end = tag("h");
   auto host = NlSocket::open();
   ASSERT_TRUE(host.ok()) << host.error().message();
-  uint64_t ino = 0;
+  faultline::testing::NetnsRef ref;
   {
     auto h = NodeHolder::spawn({});
     ASSERT_TRUE(h.ok()) << h.error().message();
-    ino = h->netns_inode();
+    ref = faultline::testing::netns_ref(h->netns_fd());
     auto st = host->create_veth("eth0", h->netns_fd(), host_end, -1);
     ASSERT_TRUE(st.ok()) << st.error().message();
     EXPECT_TRUE(faultline::testing::host_links().count(host_end));
@@ -300,7 +302,7 @@ TEST(NodeHolder, DestroyRemovesVethInItsNamespace) {
     ASSERT_TRUE(names.ok());
     EXPECT_EQ(std::set<std::string>(names->begin(), names->end()), (std::set<std::string>{"lo", "eth0"}));
   }
-  EXPECT_FALSE(netns_live(ino));
+  EXPECT_FALSE(netns_live(ref));
   EXPECT_TRUE(host_links_left({host_end}).empty());
 }
 
@@ -361,11 +363,13 @@ TEST(NodeHolder, SpawnAndDestroyCost) {
   std::vector<NodeHolder> hs;
   hs.reserve(static_cast<size_t>(n));
   std::set<uint64_t> inos;
+  std::vector<faultline::testing::NetnsRef> refs;
   const auto t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
     auto h = NodeHolder::spawn(spec);
     ASSERT_TRUE(h.ok()) << i << ": " << h.error().message();
     inos.insert(h->netns_inode());
+    refs.push_back(faultline::testing::netns_ref(h->netns_fd()));
     hs.push_back(std::move(*h));
   }
   const auto t1 = Clock::now();
@@ -376,8 +380,7 @@ TEST(NodeHolder, SpawnAndDestroyCost) {
   const double down = std::chrono::duration<double, std::milli>(t2 - t1).count() / n;
   std::printf("[perf] %d holders: spawn %.3f ms each, kill+reap %.3f ms each\n", n, up, down);
   EXPECT_EQ(inos.size(), static_cast<size_t>(n));
-  auto live = faultline::testing::live_netns();
-  for (uint64_t i : inos) EXPECT_FALSE(live.count(i));
+  for (const auto& r : refs) EXPECT_FALSE(faultline::testing::netns_held(r));
 }
 
 TEST(NodeHolder, SpawnManyOverlapsSetup) {
@@ -393,6 +396,7 @@ TEST(NodeHolder, SpawnManyOverlapsSetup) {
   const double up = std::chrono::duration<double, std::milli>(Clock::now() - t0).count() / n;
   ASSERT_EQ(hs.size(), specs.size());
   std::set<uint64_t> inos;
+  std::vector<faultline::testing::NetnsRef> refs;
   for (int i = 0; i < n; ++i) {
     if (i == 1) {
       ASSERT_FALSE(hs[1].ok());
@@ -401,6 +405,7 @@ TEST(NodeHolder, SpawnManyOverlapsSetup) {
     }
     ASSERT_TRUE(hs[static_cast<size_t>(i)].ok()) << i << ": " << hs[static_cast<size_t>(i)].error().message();
     inos.insert(hs[static_cast<size_t>(i)]->netns_inode());
+    refs.push_back(faultline::testing::netns_ref(hs[static_cast<size_t>(i)]->netns_fd()));
   }
   EXPECT_EQ(inos.size(), static_cast<size_t>(n - 1));
   // Each holder got its own spec.
@@ -425,8 +430,7 @@ TEST(NodeHolder, SpawnManyOverlapsSetup) {
   const double down = std::chrono::duration<double, std::milli>(Clock::now() - t1).count() / n;
   for (const auto& h : alive) EXPECT_FALSE(h.valid());
   std::printf("[perf] spawn_many(%d, parallel 8): %.3f ms each; kill_many %.3f ms each\n", n, up, down);
-  auto live = faultline::testing::live_netns();
-  for (uint64_t i : inos) EXPECT_FALSE(live.count(i));
+  for (const auto& r : refs) EXPECT_FALSE(faultline::testing::netns_held(r));
   EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);
 }
 

@@ -138,6 +138,8 @@ class KernelNetem : public ::testing::Test {
   void TearDown() override {
     if (::geteuid() != 0) return;
     const uint64_t ino_a = a_.netns_inode(), ino_b = b_.netns_inode();
+    const auto ref_a = ino_a ? faultline::testing::netns_ref(a_.netns_fd()) : faultline::testing::NetnsRef{};
+    const auto ref_b = ino_b ? faultline::testing::netns_ref(b_.netns_fd()) : faultline::testing::NetnsRef{};
     if (sa_.raw() != nullptr && ia_ > 0) {
       Status st = netem_remove(sa_.raw(), ia_);
       EXPECT_TRUE(st.ok()) << st.error().message();
@@ -150,14 +152,13 @@ class KernelNetem : public ::testing::Test {
     sb_ = NlSocket{};
     EXPECT_TRUE(a_.kill_and_wait().ok());
     EXPECT_TRUE(b_.kill_and_wait().ok());
-    const auto live = faultline::testing::live_netns();
     if (ino_a != 0) {
-      EXPECT_FALSE(live.count(ino_a)) << "namespace a still has a process";
+      EXPECT_FALSE(faultline::testing::netns_held(ref_a)) << "namespace a still has a process";
     }
     if (ino_b != 0) {
-      EXPECT_FALSE(live.count(ino_b)) << "namespace b still has a process";
+      EXPECT_FALSE(faultline::testing::netns_held(ref_b)) << "namespace b still has a process";
     }
-    EXPECT_EQ(faultline::testing::host_links(), links_before_) << "host links changed";
+    EXPECT_TRUE(faultline::testing::host_links_added(links_before_).empty()) << "host links left behind";
   }
 
   void apply_a(const Impairment& imp, bool create) {

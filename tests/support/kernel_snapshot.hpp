@@ -3,6 +3,9 @@
 #pragma once
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 #include <cstdio>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "orchestrator/runtime/cgroup.hpp"
@@ -27,6 +31,22 @@ inline std::set<std::string> host_links() {
   return out;
 }
 
+// Host links present now that were not in `before`, after waiting up to
+// timeout_ms for them to go: tests running beside this one create host links
+// of their own for a moment, so one reading (before or after) may hold one of
+// theirs. A run of the project never creates a host link, so anything that
+// stays is a leak.
+inline std::set<std::string> host_links_added(const std::set<std::string>& before, int timeout_ms = 10'000) {
+  std::set<std::string> added;
+  for (int waited = 0;; waited += 20) {
+    added.clear();
+    for (const auto& n : host_links())
+      if (!before.count(n)) added.insert(n);
+    if (added.empty() || waited >= timeout_ms) return added;
+    ::usleep(20'000);
+  }
+}
+
 // Inodes of every network namespace some process is in.
 inline std::set<uint64_t> live_netns() {
   std::set<uint64_t> out;
@@ -40,6 +60,59 @@ inline std::set<uint64_t> live_netns() {
   }
   ::closedir(d);
   return out;
+}
+
+// A network namespace as the kernel knows it. Inode numbers of freed
+// namespaces are reused at once (the lowest free number), so a test running
+// beside another may see "its" inode held by the other's new namespace; the
+// cookie (SO_NETNS_COOKIE) is never reused.
+struct NetnsRef {
+  uint64_t ino = 0;
+  uint64_t cookie = 0;
+};
+
+inline uint64_t netns_cookie(int netns_fd) {
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+  uint64_t cookie = 0;
+  std::thread t([&] {
+    if (::setns(netns_fd, CLONE_NEWNET) != 0) return;
+    const int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return;
+    socklen_t len = sizeof cookie;
+    ::getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len);
+    ::close(s);
+  });
+  t.join();
+  return cookie;
+}
+
+inline NetnsRef netns_ref(int netns_fd) {
+  struct stat st;
+  if (::fstat(netns_fd, &st) != 0) return {};
+  return {static_cast<uint64_t>(st.st_ino), netns_cookie(netns_fd)};
+}
+
+// Whether some process is still in exactly that namespace.
+inline bool netns_held(const NetnsRef& r) {
+  if (r.ino == 0) return false;
+  DIR* d = ::opendir("/proc");
+  if (!d) return false;
+  bool held = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const std::string p = std::string("/proc/") + e->d_name + "/ns/net";
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0 || st.st_ino != r.ino) continue;
+    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    held = netns_cookie(fd) == r.cookie;
+    ::close(fd);
+    if (held) break;
+  }
+  ::closedir(d);
+  return held;
 }
 
 // Folders of one cgroup path in every hierarchy that exist now.
