@@ -142,22 +142,9 @@ int txn_err(sockaddr_nl*, nlmsgerr* e, void* arg) {
   auto* t = static_cast<Txn*>(arg);
   t->err = -e->error;
   t->done = true;
-  // The nlmsgerr sits right after its own header; extended-ack TLVs follow
-  // the echoed request (only its header when the socket caps acks).
-  auto* hdr = reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(e) - NLMSG_HDRLEN);
-  if ((hdr->nlmsg_flags & NLM_F_ACK_TLVS) != 0) {
-    size_t off = sizeof(nlmsgerr);
-    if ((hdr->nlmsg_flags & NLM_F_CAPPED) == 0) off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
-    const size_t total = hdr->nlmsg_len - NLMSG_HDRLEN;
-    if (off < total) {
-      auto* attrs = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(e) + off);
-      if (nlattr* m = nla_find(attrs, static_cast<int>(total - off), NLMSGERR_ATTR_MSG)) {
-        char buf[256];
-        nla_strlcpy(buf, m, sizeof buf);
-        t->ext_msg = buf;
-      }
-    }
-  }
+  char buf[256];
+  nlmsgerr_ext_message(e, buf, sizeof buf);
+  t->ext_msg = buf;
   return NL_STOP;
 }
 

@@ -20,21 +20,14 @@ CleanupReport cleanup_run(const RunState& st) {
     else rep.errors.push_back(s.error().message());
   }
   auto layout = CgroupLayout::probe();
-  // Anything started inside a node later (exec, a service's children) is in the node's cgroup.
-  if (layout.ok()) {
-    for (auto it = st.cgroups.rbegin(); it != st.cgroups.rend(); ++it) {
-      Cgroup cg = Cgroup::adopt(layout.value(), *it);
-      const Status s = cg.kill_all();
-      if (!s.ok()) rep.errors.push_back(s.error().message());
-      cg.release();
-    }
-  }
   for (const auto& h : st.holders) {
     if (!is_alive(h.id)) continue;
     const Status s = kill_verified(h.id);
     if (s.ok()) ++rep.holders_killed;
     else rep.errors.push_back(s.error().message());
   }
+  // destroy() kills what is left inside first: anything started inside a node
+  // later (exec, a service's children) is in the node's cgroup.
   if (layout.ok()) {
     for (auto it = st.cgroups.rbegin(); it != st.cgroups.rend(); ++it) {
       Cgroup cg = Cgroup::adopt(layout.value(), *it);

@@ -47,21 +47,7 @@ thread_local KernelError t_kerr;
 
 int on_nlmsgerr(struct sockaddr_nl*, struct nlmsgerr* e, void*) {
   t_kerr.err = -e->error;
-  t_kerr.msg[0] = '\0';
-  // The nlmsgerr sits right after its own netlink header.
-  auto* hdr = reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(e) - NLMSG_HDRLEN);
-  if ((hdr->nlmsg_flags & NLM_F_ACK_TLVS) != 0) {
-    // TLVs follow the echoed request, which is only its header when capped.
-    size_t off = sizeof(nlmsgerr);
-    if ((hdr->nlmsg_flags & NLM_F_CAPPED) == 0) off += NLMSG_ALIGN(e->msg.nlmsg_len - NLMSG_HDRLEN);
-    const size_t total = hdr->nlmsg_len - NLMSG_HDRLEN;
-    if (off < total) {
-      auto* attrs = reinterpret_cast<nlattr*>(reinterpret_cast<char*>(e) + off);
-      if (nlattr* m = nla_find(attrs, static_cast<int>(total - off), NLMSGERR_ATTR_MSG)) {
-        nla_strlcpy(t_kerr.msg, m, sizeof t_kerr.msg);
-      }
-    }
-  }
+  nlmsgerr_ext_message(e, t_kerr.msg, sizeof t_kerr.msg);
   return NL_STOP;  // libnl then returns the (mapped) error as it would by default
 }
 

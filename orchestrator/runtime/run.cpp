@@ -250,8 +250,6 @@ Status Run::down() {
   links_.reset();
   for (auto& p : processes_) keep(p.kill());
   processes_.clear();
-  // Anything a node started on its own (or `faultline exec` started) is in its cgroup.
-  for (auto& [name, cg] : cgroups_) keep(cg.kill_all());
   sockets_.clear();
   {
     // Signalled together so the namespaces' teardowns overlap.
@@ -260,6 +258,8 @@ Status Run::down() {
     holders_.clear();
     keep(NodeHolder::kill_many(hs));
   }
+  // destroy() kills what is left inside first: whatever a node started on its
+  // own, or `faultline exec` started, is in its cgroup.
   for (auto& [name, cg] : cgroups_) keep(cg.destroy());
   cgroups_.clear();
   keep(run_cgroup_.destroy());
