@@ -16,11 +16,13 @@ using namespace faultline::netem::engine;
 int main(int argc, char** argv) {
   CLI::App app{"faultline-linkd: userspace link engine (delay, jitter, loss, rate) between fabric ports"};
   std::string config_path, trace_path;
-  int cpu = -1, rt_prio = 10;
+  int cpu = -2, rt_prio = 10;  // -2: the CPU it starts on; -1: not pinned
   bool verbose = false, check = false;
   app.add_option("--config", config_path, "engine configuration (JSON)")->required();
   app.add_option("--trace", trace_path, "write one line per packet decision to this file");
-  app.add_option("--cpu", cpu, "pin the engine to this CPU");
+  app.add_option("--cpu", cpu,
+                 "pin the engine to this CPU (default: the CPU it starts on; -1: let it migrate, which can "
+                 "reorder packets)");
   app.add_option("--realtime", rt_prio,
                  "SCHED_FIFO priority (default 10; 0: normal scheduling). Releases stay on time while other "
                  "tasks load the CPU; the engine still yields regularly when busy")
@@ -49,6 +51,12 @@ int main(int argc, char** argv) {
   // The timer wakes the loop spin_ns early; default timer slack (50 us)
   // would eat into that margin.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  // Pinned by default, for ordering: a veth hands each sent frame to the
+  // backlog of the CPU the sender runs on. When softirqs are deferred to
+  // ksoftirqd (a loaded host) and the engine migrates, the frames it sends
+  // next are delivered from the new CPU's backlog before the ones still
+  // waiting on the old one: TCP saw reordering the engine never decided.
+  if (cpu == -2) cpu = sched_getcpu();
   if (cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);

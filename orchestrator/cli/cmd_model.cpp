@@ -22,10 +22,13 @@ int cmd_plan(const std::string& file, const std::string& name, const std::vector
   const auto t = load_or_die(file, set);
   // Backends depend on the kernel; probing it needs root. Without root the
   // plan assumes a kernel without sch_netem and says so.
-  plan::PlanOptions po;
-  if (::geteuid() == 0) po.kernel_netem = runtime::probe_kernel().has("sch_netem");
-  else std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
-  const auto p = plan::make_plan(t, name.empty() ? choose_run_name(t, "") : choose_run_name(t, name), po);
+  const bool root = ::geteuid() == 0;
+  if (!root) std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
+  const std::string run = choose_run_name(t, name);
+  std::vector<std::string> missing;
+  const auto po = plan_options(t, run, root && runtime::probe_kernel().has("sch_netem"), missing);
+  for (const auto& m : missing) std::printf("# %s: `up` would refuse to start\n", m.c_str());
+  const auto p = plan::make_plan(t, run, po);
   std::fputs(p.render().c_str(), stdout);
   return 0;
 }

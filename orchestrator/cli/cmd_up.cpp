@@ -57,7 +57,10 @@ int cmd_up(const UpArgs& a) {
   const std::string name = choose_run_name(topo, a.name);
   // Backends follow what the kernel can do, probed now, never guessed.
   const auto probe = runtime::probe_kernel();
-  const auto plan = plan::make_plan(topo, name, plan::PlanOptions{probe.has("sch_netem")});
+  std::vector<std::string> missing;
+  const auto po = plan_options(topo, name, probe.has("sch_netem"), missing);
+  if (!missing.empty()) throw FatalError(kExitEnvironment, "up: " + missing.front() + "; nothing was created");
+  const auto plan = plan::make_plan(topo, name, po);
   runtime::RunOptions opts;
   opts.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
   opts.file = std::filesystem::absolute(a.file).string();

@@ -2,10 +2,12 @@
 // a missing environment are raised as FatalError and turned into codes in main.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/plan/plan.hpp"
 
 namespace faultline::cli {
 
@@ -18,6 +20,17 @@ struct UpArgs {
   bool verbose = false;
 };
 
+struct RunArgs {
+  std::string file;
+  std::string out;                 // results folder; default results/<name>-<time>
+  std::optional<uint64_t> seed;    // overrides experiment.seed (repeats add 1, 2, ...)
+  std::vector<std::string> set;
+  int repeat = 1;
+  std::string variant;             // only this [[variant]]
+  std::string name;                // kernel-side run name
+  bool quiet = false;              // no live status line
+};
+
 int cmd_validate(const std::string& file, const std::vector<std::string>& set);
 int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set);
 int cmd_up(const UpArgs& a);
@@ -26,6 +39,9 @@ int cmd_exec(const std::string& run, const std::string& node, const std::vector<
 int cmd_down(const std::string& run);
 int cmd_cleanup();
 int cmd_doctor();
+int cmd_run(const RunArgs& a);
+int cmd_compare(const std::string& dir);
+int cmd_report(const std::string& dir);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
 
 // Shared helpers.
@@ -35,5 +51,10 @@ model::Topology load_or_die(const std::string& file, const std::vector<std::stri
 void require_root(const std::string& what);
 // A free run name derived from the experiment name, or `wanted` verbatim (checked).
 std::string choose_run_name(const model::Topology& t, const std::string& wanted);
+// The plan options of run `run`: the run's workload folder and the workload
+// binaries the topology needs; a binary that cannot be found keeps its bare
+// name and is explained in `missing`.
+plan::PlanOptions plan_options(const model::Topology& t, const std::string& run, bool kernel_netem,
+                               std::vector<std::string>& missing);
 
 }  // namespace faultline::cli

@@ -5,6 +5,7 @@
 
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/model/loader.hpp"
+#include "orchestrator/runtime/binaries.hpp"
 #include "orchestrator/runtime/state.hpp"
 #include "orchestrator/util/result.hpp"
 
@@ -43,6 +44,29 @@ std::string choose_run_name(const model::Topology& t, const std::string& wanted)
   std::string name = base;
   for (int i = 2; ::access(runtime::run_dir(name).c_str(), F_OK) == 0; ++i) name = base + "-" + std::to_string(i);
   return name;
+}
+
+plan::PlanOptions plan_options(const model::Topology& t, const std::string& run, bool kernel_netem,
+                               std::vector<std::string>& missing) {
+  plan::PlanOptions o;
+  o.kernel_netem = kernel_netem;
+  o.config_dir = runtime::run_dir(run) + "/" + plan::kWorkloadDir;
+  bool services = false, loads = false;
+  for (const auto& n : t.nodes) {
+    services = services || !n.services.empty();
+    loads = loads || n.load.has_value();
+  }
+  auto find = [&](bool needed, const runtime::Binary& b, std::string& out) {
+    if (!needed) return;
+    auto path = runtime::find_binary(b);
+    if (path.ok())
+      out = path.value();
+    else
+      missing.push_back(path.error().context);
+  };
+  find(services, runtime::kServiceBinary, o.service_binary);
+  find(loads, runtime::kLoadgenBinary, o.loadgen_binary);
+  return o;
 }
 
 }  // namespace faultline::cli

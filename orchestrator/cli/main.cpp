@@ -58,6 +58,27 @@ int main(int argc, char** argv) {
                 "       partition A[,B] to C[,D] [tcp|udp|icmp[:PORTS]] [flap=ON/OFF] | partition A and B |\n"
                 "       heal [ID] | list        (see docs/faults.md)");
 
+  cli::RunArgs ra;
+  uint64_t seed = 0;
+  auto* runc = app.add_subcommand("run", "run an experiment: up, warm-up, baseline, faults, recovery, down; "
+                                         "results and report.html in --out");
+  runc->add_option("file", ra.file, "topology TOML file")->required();
+  runc->add_option("--out", ra.out, "results folder (default results/NAME-TIME)");
+  auto* seed_opt = runc->add_option("--seed", seed, "seed (default: experiment.seed); repeats use seed+1, ...");
+  runc->add_option("--set", ra.set, "override a key: section.key=value (repeatable)");
+  runc->add_option("--repeat", ra.repeat, "run each variant N times with different seeds")->check(CLI::Range(1, 1000));
+  runc->add_option("--variant", ra.variant, "run only this [[variant]]");
+  runc->add_option("--name", ra.name, "run name (default: from the experiment name)");
+  runc->add_flag("-q,--quiet", ra.quiet, "no live status line");
+
+  std::string compare_dir;
+  auto* compare = app.add_subcommand("compare", "compare the variants and repeats of a results folder");
+  compare->add_option("dir", compare_dir, "results folder of `faultline run`")->required();
+
+  std::string report_dir;
+  auto* reportc = app.add_subcommand("report", "write report.html again from a results folder");
+  reportc->add_option("dir", report_dir, "results folder of `faultline run`")->required();
+
   app.add_subcommand("cleanup", "remove what runs whose owner died left behind (from their state files only)");
   app.add_subcommand("doctor", "probe the kernel and say which backend each feature uses");
 
@@ -79,6 +100,12 @@ int main(int argc, char** argv) {
     if (sub == "cleanup") return cli::cmd_cleanup();
     if (sub == "fault") return cli::cmd_fault(run, fault->remaining(), clear);
     if (sub == "doctor") return cli::cmd_doctor();
+    if (sub == "run") {
+      if (seed_opt->count() > 0) ra.seed = seed;
+      return cli::cmd_run(ra);
+    }
+    if (sub == "compare") return cli::cmd_compare(compare_dir);
+    if (sub == "report") return cli::cmd_report(report_dir);
     return kExitBadInput;
   } catch (const FatalError& e) {
     std::fprintf(stderr, "faultline: %s\n", e.what());

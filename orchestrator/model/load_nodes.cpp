@@ -1,4 +1,5 @@
-// [[node]] with its [[node.service]] (and their calls) and node.load.
+// [[node]] with its [[node.service]] and their endpoints (node.load: load_load.cpp,
+// calls: load_calls.cpp).
 #include <algorithm>
 
 #include "orchestrator/model/dist_backoff.hpp"
@@ -11,26 +12,19 @@ namespace {
 
 const std::vector<std::string> kNodeKeys = {"name",    "cpu",          "memory",  "pids",
                                             "command", "metrics_port", "service", "load"};
-const std::vector<std::string> kServiceKeys = {
-    "name", "port",           "path",          "workers",    "queue",           "discipline", "work",
-    "wait", "request_memory", "response_size", "error_rate", "max_queue_delay", "parallel",   "calls"};
-const std::vector<std::string> kCallKeys = {"to",     "path",       "timeout", "retries",  "backoff", "probability",
-                                            "budget", "budget_min", "hedge",   "fallback", "breaker"};
-const std::vector<std::string> kLoadKeys = {"target",  "path",    "rate",    "arrival",
-                                            "timeout", "retries", "backoff", "connections"};
+// What one endpoint costs and calls; at the service level they form endpoint 0.
+const std::vector<std::string> kEndpointKeys = {"path",          "work",       "wait",     "request_memory",
+                                                "response_size", "error_rate", "parallel", "calls"};
+const std::vector<std::string> kServiceOwnKeys = {"name",       "port",            "workers",        "queue",
+                                                  "discipline", "max_queue_delay", "drop_abandoned", "endpoint"};
 
 constexpr uint64_t kMiB = 1ull << 20;
-constexpr int64_t kMaxRetries = 100;
-constexpr int64_t kMaxWorkers = 100'000;
-constexpr int64_t kMaxQueue = 1'000'000;
 constexpr int64_t kMaxPids = 4'194'304;  // the kernel's pid_max ceiling
-constexpr double kMaxRate = 10'000'000;
 
-void read_path(Table& t, std::string& out) {
-  auto v = t.string("path");
-  if (!v) return;
-  if (v->empty() || v->front() != '/') return t.fail("path", quote(*v) + " must start with '/', e.g. \"/api\"");
-  out = *v;
+std::vector<std::string> service_keys() {
+  std::vector<std::string> keys = kServiceOwnKeys;
+  keys.insert(keys.begin() + 2, kEndpointKeys.begin(), kEndpointKeys.end());
+  return keys;
 }
 
 void read_dist(Table& t, const std::string& key, DurationDist& out) {
@@ -45,65 +39,6 @@ void read_dist(Table& t, const std::string& key, DurationDist& out) {
   auto d = parse_duration_dist(n->as_string()->get());
   if (!d.ok()) return t.fail(key, d.error().context);
   out = d.value();
-}
-
-void read_timeout(Table& t, int64_t& out) {
-  auto v = t.duration("timeout");
-  if (!v) return;
-  if (*v == 0) return t.fail("timeout", "must be more than 0; a request without a deadline never fails over");
-  out = *v;
-}
-
-// The endpoint of a call or a load, checked once every node is known.
-std::optional<EndpointRef> read_endpoint(Table& t, const std::string& key, const std::string& from) {
-  if (!t.require(key, "\"node:port\" of a service, e.g. \"db:5432\"")) return std::nullopt;
-  auto v = t.string(key);
-  if (!v) return std::nullopt;
-  auto ep = parse_endpoint(*v);
-  if (!ep.ok()) {
-    t.fail(key, ep.error().context);
-    return std::nullopt;
-  }
-  return EndpointRef{t.loc(key), key, from, ep.value().first, ep.value().second};
-}
-
-// After the timeout: a hedge at or after the deadline never fires.
-void read_hedge(Table& t, Call& c) {
-  auto v = t.duration("hedge");
-  if (!v) return;
-  if (*v >= c.timeout_ns && !t.bad("timeout"))
-    return t.fail("hedge", units::format_duration(*v) + " is not shorter than the timeout (" +
-                               units::format_duration(c.timeout_ns) + "); allowed: 0 (no hedging) up to the timeout");
-  c.hedge_ns = *v;
-}
-
-void read_call_policy(Table& t, Call& c) {
-  read_timeout(t, c.timeout_ns);
-  if (auto v = t.integer("retries", 0, kMaxRetries)) c.retries = static_cast<uint32_t>(*v);
-  read_backoff(t, "backoff", c.backoff);
-  if (auto v = t.percent("probability")) c.probability_ppm = *v;
-  if (auto v = t.percent("budget")) c.budget_ppm = *v;
-  if (auto v = t.integer("budget_min", 0, kMaxQueue)) c.budget_min_per_s = static_cast<uint32_t>(*v);
-  read_hedge(t, c);
-  if (auto v = t.boolean("fallback")) c.fallback = *v;
-  read_breaker(t, "breaker", c.breaker);
-}
-
-Call read_call(Diagnostics& d, const toml::table& raw, const std::string& node, uint16_t port, LoadState& s) {
-  Table t(d, raw, "call", kCallKeys);
-  Call c;
-  c.loc = t.loc();
-  auto ref = read_endpoint(t, "to", node);
-  read_path(t, c.path);
-  read_call_policy(t, c);
-  if (ref) {
-    c.to_node = ref->to_node;
-    c.to_port = ref->port;
-    ref->from_port = port;
-    ref->always = c.probability_ppm == netem::kPpmMax && !t.bad("probability");
-    s.refs.push_back(*ref);
-  }
-  return c;
 }
 
 void read_service_name(Table& t, const std::string& node, size_t index, Service& svc, LoadState& s) {
@@ -127,17 +62,29 @@ void read_service_name(Table& t, const std::string& node, size_t index, Service&
                                                            "; set a unique name = \"...\"");
 }
 
-void read_service_work(Table& t, Service& svc) {
+void read_admission(Table& t, Service& svc) {
   if (auto v = t.integer("workers", 1, kMaxWorkers)) svc.workers = static_cast<uint32_t>(*v);
   if (auto v = t.integer("queue", 0, kMaxQueue)) svc.queue = static_cast<uint32_t>(*v);
   if (auto v = t.choice("discipline", {"fifo", "lifo"})) svc.lifo = *v == "lifo";
-  read_dist(t, "work", svc.work);
-  read_dist(t, "wait", svc.wait);
-  if (auto v = t.bytes("request_memory")) svc.request_memory_bytes = *v;
-  if (auto v = t.bytes("response_size")) svc.response_bytes = *v;
-  if (auto v = t.percent("error_rate")) svc.error_ppm = *v;
   if (auto v = t.duration("max_queue_delay")) svc.max_queue_delay_ns = *v;
-  if (auto v = t.boolean("parallel")) svc.parallel_calls = *v;
+  if (auto v = t.boolean("drop_abandoned")) svc.drop_abandoned = *v;
+}
+
+// The endpoint keys of `t`: a [[node.service.endpoint]], or the service's own
+// table for endpoint 0.
+Endpoint read_endpoint_keys(Table& t, const std::string& node, uint16_t port, LoadState& s) {
+  Endpoint e;
+  e.loc = t.loc();
+  read_path(t, e.path);
+  read_dist(t, "work", e.work);
+  read_dist(t, "wait", e.wait);
+  if (auto v = t.bytes("request_memory")) e.request_memory_bytes = *v;
+  if (auto v = t.bytes("response_size")) e.response_bytes = *v;
+  if (auto v = t.percent("error_rate")) e.error_ppm = *v;
+  if (auto v = t.boolean("parallel")) e.parallel_calls = *v;
+  const auto from = t.bad("path") ? std::nullopt : std::optional<std::string>(e.path);
+  for (const auto* c : t.tables("calls")) e.calls.push_back(read_call(t.diag(), *c, node, port, from, s));
+  return e;
 }
 
 // Ports seen on this node so far: port -> where.
@@ -159,44 +106,47 @@ void read_service_port(Table& t, const std::string& node, Service& svc, PortMap&
   s.ports[node].push_back(svc.port);
 }
 
+// Endpoint paths of one service so far: path -> where it was given.
+using PathMap = std::map<std::string, SourceLoc>;
+
+void read_more_endpoints(Table& t, const std::string& node, Service& svc, PathMap& seen, ServicePaths& paths,
+                         LoadState& s) {
+  for (const auto* raw : t.tables("endpoint")) {
+    Table et(t.diag(), *raw, "[[node.service.endpoint]]", kEndpointKeys);
+    et.require("path", "the HTTP path it serves, e.g. \"/search\"");
+    Endpoint e = read_endpoint_keys(et, node, svc.port, s);
+    if (!et.ok("path")) {
+      paths.complete = false;
+    } else if (auto [it, inserted] = seen.emplace(e.path, et.loc("path")); !inserted) {
+      et.fail("path", quote(e.path) + " is already served by this service (at " + it->second.str() +
+                          "); each endpoint of a service needs its own path");
+    } else {
+      paths.paths.push_back(e.path);
+    }
+    svc.endpoints.push_back(std::move(e));
+  }
+  if (t.bad("endpoint")) paths.complete = false;
+}
+
 Service read_service(Diagnostics& d, const toml::table& raw, const std::string& node, size_t index, PortMap& ports,
                      LoadState& s) {
-  Table t(d, raw, "[[node.service]]", kServiceKeys);
+  Table t(d, raw, "[[node.service]]", service_keys());
   Service svc;
   svc.loc = t.loc();
   read_service_port(t, node, svc, ports, s);
   read_service_name(t, node, index, svc, s);
-  read_path(t, svc.path);
-  read_service_work(t, svc);
-  for (const auto* c : t.tables("calls")) svc.calls.push_back(read_call(d, *c, node, svc.port, s));
+  read_admission(t, svc);
+  // Endpoint 0: the service's own keys (path "/" unless written).
+  svc.endpoints.push_back(read_endpoint_keys(t, node, svc.port, s));
+  ServicePaths paths{svc.name, {}, !t.bad("path")};
+  PathMap seen;
+  if (paths.complete) {
+    paths.paths.push_back(svc.endpoints[0].path);
+    seen.emplace(svc.endpoints[0].path, t.has("path") ? t.loc("path") : t.loc());
+  }
+  read_more_endpoints(t, node, svc, seen, paths, s);
+  if (svc.port != 0) s.service_paths.emplace(std::pair{node, svc.port}, std::move(paths));
   return svc;
-}
-
-Load read_load(Diagnostics& d, const toml::table& raw, const std::string& node, LoadState& s) {
-  Table t(d, raw, "load", kLoadKeys);
-  Load l;
-  l.loc = t.loc();
-  if (auto ref = read_endpoint(t, "target", node)) {
-    l.target_node = ref->to_node;
-    l.target_port = ref->port;
-    s.refs.push_back(*ref);
-  }
-  read_path(t, l.path);
-  if (t.require("rate", "requests per second, e.g. 100")) {
-    if (auto v = t.number("rate")) {
-      if (!(*v > 0) || *v > kMaxRate)
-        t.fail("rate", format_number(*v) + " is out of range; allowed: more than 0 up to 10000000 requests per second");
-      else
-        l.rate = *v;
-    }
-  }
-  if (auto v = t.choice("arrival", {"poisson", "constant"}))
-    l.arrival = *v == "constant" ? Load::Arrival::kConstant : Load::Arrival::kPoisson;
-  read_timeout(t, l.timeout_ns);
-  if (auto v = t.integer("retries", 0, kMaxRetries)) l.retries = static_cast<uint32_t>(*v);
-  read_backoff(t, "backoff", l.backoff);
-  if (auto v = t.integer("connections", 1, kMaxWorkers)) l.connections = static_cast<uint32_t>(*v);
-  return l;
 }
 
 void read_node_name(Table& t, Node& n, LoadState& s) {
@@ -246,7 +196,7 @@ void read_node(Diagnostics& d, const toml::table& raw, LoadState& s) {
   for (size_t i = 0; i < services.size(); ++i) n.services.push_back(read_service(d, *services[i], name, i, ports, s));
   if (const auto* l = t.table("load")) {
     if (!name.empty()) s.nodes_with_load.insert(name);
-    n.load = read_load(d, *l, name, s);
+    n.load = read_load(d, *l, name, ports, s);
   }
   s.topo.nodes.push_back(std::move(n));
 }

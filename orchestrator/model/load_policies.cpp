@@ -1,4 +1,4 @@
-// Resilience policies shared by calls and loads: backoff and circuit breaker.
+// Resilience policies of calls and loads: backoff, circuit breaker, retry throttling.
 #include "orchestrator/model/dist_backoff.hpp"
 #include "orchestrator/model/loader_internal.hpp"
 
@@ -8,7 +8,12 @@ namespace {
 const std::vector<std::string> kBackoffKeys = {"base", "cap", "multiplier", "kind", "jitter"};
 const std::vector<std::string> kBreakerKeys = {"consecutive", "failure_rate", "window",
                                                "min_calls",   "open",         "half_open"};
+const std::vector<std::string> kThrottleKeys = {"max_tokens", "token_ratio"};
 constexpr int64_t kMaxCount = 1'000'000;
+// gRFC A6 (retry throttling): maxTokens in (0, 1000], tokenRatio > 0; its
+// example, {"maxTokens": 10, "tokenRatio": 0.1}, gives `throttle = {}`.
+constexpr int64_t kMaxTokens = 1000;
+constexpr uint32_t kDefaultMaxTokens = 10;
 
 void read_backoff_kind(Table& t, Backoff& b) {
   if (auto k = t.choice("kind", {"none", "constant", "exp", "exponential"})) {
@@ -128,6 +133,23 @@ void read_breaker(Table& outer, const std::string& key, CircuitBreaker& out) {
   }
   if (auto v = t.integer("half_open", 1, kMaxCount)) b.half_open_probes = static_cast<uint32_t>(*v);
   out = b;
+}
+
+void read_throttle(Table& outer, const std::string& key, RetryThrottle& out) {
+  const toml::table* raw = outer.table(key);
+  if (!raw) return;
+  Table t(outer.diag(), *raw, "throttle", kThrottleKeys);
+  RetryThrottle r;
+  r.max_tokens = kDefaultMaxTokens;
+  if (auto v = t.integer("max_tokens", 1, kMaxTokens)) r.max_tokens = static_cast<uint32_t>(*v);
+  if (auto v = t.number("token_ratio")) {
+    if (!(*v > 0) || *v > 1)
+      t.fail("token_ratio", format_number(*v) + " is out of range; allowed: more than 0 up to 1 (tokens a success "
+                                                "gives back; a failure takes 1)");
+    else
+      r.token_ratio = *v;
+  }
+  out = r;
 }
 
 }  // namespace faultline::model::detail

@@ -36,7 +36,7 @@ Result<std::pair<std::string, uint16_t>> parse_endpoint(std::string_view s) {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"experiment", "node", "link", "segment", "fault", "expect"};
+const std::vector<std::string> kTopKeys = {"experiment", "node", "link", "segment", "fault", "expect", "variant"};
 
 void check_has_nodes(Table& top, LoadState& s) {
   if (s.nodes.empty() && !top.bad("node"))
@@ -78,6 +78,8 @@ LoadResult convert(const toml::table& root, Diagnostics& d) {
   check_references(s);
   read_faults(top, s);
   read_expect(top, s);
+  // Only when the file itself is sound: a variant's errors would repeat its own.
+  if (d.count() == 0) read_variants(top, s, root);
   LoadResult r;
   r.errors = d.take();
   if (r.errors.empty()) r.topology = std::move(s.topo);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@
 
 namespace faultline::model::detail {
 
+// A path requested of a service: a call's `path`, or one of a load's mix.
+struct PathRef {
+  std::string path;
+  SourceLoc at;           // the value, or the table when the path is defaulted
+  std::string key;        // "path" / "mix" (or "to" / "target" when defaulted)
+};
+
 // A "node:port" reference of a call or a load, checked once every node is known.
 struct EndpointRef {
   SourceLoc at;           // the value of `to` / `target`
@@ -27,7 +35,19 @@ struct EndpointRef {
   std::string to_node;
   uint16_t port = 0;
   uint16_t from_port = 0;  // the calling service's port; 0 for a load
+  // The calling endpoint's path; unset for a load, or when it failed to read.
+  std::optional<std::string> from_path;
   bool always = false;     // a call made on every request (probability 100%)
+  // The paths requested of the target; empty when one failed to read (then
+  // none is checked, and the call takes no part in the cycle check).
+  std::vector<PathRef> paths;
+};
+
+// The endpoint paths of one service, for the paths calls and loads request.
+struct ServicePaths {
+  std::string service;
+  std::vector<std::string> paths;
+  bool complete = true;   // false: an endpoint's path failed to read; do not judge
 };
 
 // A link as declared, valid or not, for fault targets and overlays.
@@ -54,6 +74,7 @@ struct LoadState {
   std::vector<DeclaredLink> links;
   std::map<std::pair<std::string, std::string>, size_t> link_index;  // (min, max) name -> links[i]
   std::vector<EndpointRef> refs;
+  std::map<std::pair<std::string, uint16_t>, ServicePaths> service_paths;  // (node, port)
 
   bool phases_ok = true;    // duration, warmup and baseline all read
   bool network_ok = true;   // every link and segment is valid
@@ -81,12 +102,47 @@ void check_address_pool(LoadState& s);
 void check_references(LoadState& s);
 void read_faults(Table& top, LoadState& s);
 void read_expect(Table& top, LoadState& s);
+// [[variant]]: each one's overrides are checked against `root` (load_variants.cpp).
+void read_variants(Table& top, LoadState& s, const toml::table& root);
 
 std::optional<Backend> read_backend(Table& t);
 
-// Read by both call and load tables.
+inline constexpr int64_t kMaxRetries = 100;
+inline constexpr int64_t kMaxWorkers = 100'000;
+inline constexpr int64_t kMaxQueue = 1'000'000;
+inline constexpr double kMaxRate = 10'000'000;
+
+// Read by both call and load tables (load_policies.cpp).
 void read_backoff(Table& t, const std::string& key, Backoff& out);
 void read_breaker(Table& t, const std::string& key, CircuitBreaker& out);
+void read_throttle(Table& t, const std::string& key, RetryThrottle& out);
+
+// The client side shared by calls and loads (load_calls.cpp).
+// `path` of a call, an endpoint or a service: starts with '/'.
+void read_path(Table& t, std::string& out);
+// The "node:port" under `key`, or nullopt (reported) when missing or malformed.
+std::optional<EndpointRef> read_endpoint(Table& t, const std::string& key, const std::string& from);
+// `timeout`: more than 0.
+void read_timeout(Table& t, int64_t& out);
+// `budget` and `budget_min`: a retry budget, as Envoy's and Finagle's.
+void read_retry_budget(Table& t, uint32_t& ratio_ppm, uint32_t& min_per_s);
+// Calls and loads are both clients, with the same fields for the same keys:
+// timeout, retries, backoff, budget, budget_min, throttle.
+template <class Client>
+void read_client_policy(Table& t, Client& c) {
+  read_timeout(t, c.timeout_ns);
+  if (auto v = t.integer("retries", 0, kMaxRetries)) c.retries = static_cast<uint32_t>(*v);
+  read_backoff(t, "backoff", c.backoff);
+  read_retry_budget(t, c.budget_ppm, c.budget_min_per_s);
+  read_throttle(t, "throttle", c.throttle);
+}
+// One entry of an endpoint's `calls`.
+Call read_call(Diagnostics& d, const toml::table& raw, const std::string& node, uint16_t port,
+               const std::optional<std::string>& from_path, LoadState& s);
+
+// node.load (load_load.cpp); `ports` are the node's service ports so far.
+Load read_load(Diagnostics& d, const toml::table& raw, const std::string& node,
+               const std::map<uint16_t, SourceLoc>& ports, LoadState& s);
 
 // Applies --set overrides to the document; errors are placed at --set:N:col.
 void apply_overrides(toml::table& root, const std::vector<std::string>& overrides, Diagnostics& d);

@@ -13,7 +13,8 @@ namespace {
 
 const std::string kSetFile = "--set";
 // Sections that are arrays of tables, and whose elements a path selects.
-const std::vector<std::string> kArrays = {"node", "service", "calls", "link", "segment", "fault", "check"};
+const std::vector<std::string> kArrays = {"node",    "service", "endpoint", "calls", "mix",
+                                          "schedule", "link",   "segment",  "fault", "check"};
 
 struct Part {
   std::string text;
@@ -112,6 +113,8 @@ std::string default_service_name(const toml::table& t, size_t index, const std::
 std::string label(const toml::table& t, const std::string& array, size_t index, const std::string& parent) {
   if (const auto* n = t.get_as<std::string>("name")) return n->get();
   if (array == "service") return default_service_name(t, index, parent);
+  if (array == "endpoint" || array == "mix")
+    if (const auto* p = t.get_as<std::string>("path")) return p->get();
   return "";
 }
 
@@ -120,6 +123,7 @@ bool matches(const toml::table& t, const std::string& array, const std::string& 
   if (!sel.empty() && label(t, array, index, parent) == sel) return true;
   if (array == "link") return link_matches(t, sel);
   if (array == "calls") return named(t, "to", sel);
+  if (array == "endpoint" || array == "mix") return named(t, "path", sel);
   if (array == "service") {
     const auto* port = t.get_as<int64_t>("port");
     return port && std::to_string(port->get()) == sel;
@@ -143,7 +147,8 @@ std::vector<std::string> labels(const toml::array& arr, const std::string& array
 }
 
 // An element of an array of tables: by name (by "a-b" for links, by port for
-// services, by `to` for calls), else by 0-based index.
+// services, by `to` for calls, by path for endpoints and mix entries), else by
+// 0-based index.
 toml::table* select(toml::array& arr, const std::string& array, const Part& sel, const std::string& parent, int line,
                     Diagnostics& d) {
   for (size_t i = 0; i < arr.size(); ++i)

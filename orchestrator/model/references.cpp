@@ -1,8 +1,10 @@
-// Calls and loads name "node:port": the node must exist, serve that port, and
-// be reachable from the caller over links and segments.
+// Calls and loads name "node:port" and paths: the node must exist, serve that
+// port and those paths, and be reachable from the caller over links and
+// segments; calls made on every request must not form a cycle.
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "orchestrator/model/loader_internal.hpp"
 #include "orchestrator/model/suggest.hpp"
@@ -57,28 +59,46 @@ bool check_target(LoadState& s, const EndpointRef& r) {
   return false;
 }
 
-using Endpoint = std::pair<std::string, uint16_t>;
+// Every path requested must be an endpoint of the service on that port.
+void check_paths(LoadState& s, const EndpointRef& r) {
+  auto it = s.service_paths.find({r.to_node, r.port});
+  if (it == s.service_paths.end() || !it->second.complete) return;
+  const auto& have = it->second.paths;
+  for (const auto& p : r.paths) {
+    if (std::find(have.begin(), have.end(), p.path) != have.end()) continue;
+    s.d.error(p.at, p.key + ": service '" + it->second.service + "' (" + r.to_node + ":" + std::to_string(r.port) +
+                        ") has no endpoint " + quote(p.path) + "; " + suggest(p.path, have, "its endpoints"));
+  }
+}
 
-std::string endpoint_str(const Endpoint& e) { return e.first + ":" + std::to_string(e.second); }
+// An endpoint of a service: node, port, path.
+using Vertex = std::tuple<std::string, uint16_t, std::string>;
 
-// Calls made on every request, as a graph between services.
+std::string vertex_str(const Vertex& v) {
+  return std::get<0>(v) + ":" + std::to_string(std::get<1>(v)) + std::get<2>(v);
+}
+
+Vertex from_of(const EndpointRef& c) { return {c.from_node, c.from_port, *c.from_path}; }
+Vertex to_of(const EndpointRef& c) { return {c.to_node, c.port, c.paths.front().path}; }
+
+// Calls made on every request, as a graph between endpoints.
 class CallGraph {
  public:
   explicit CallGraph(const std::vector<const EndpointRef*>& calls) : calls_(calls) {}
 
   // The first call that closes a cycle, with the cycle, if any.
-  std::optional<std::pair<const EndpointRef*, std::vector<Endpoint>>> find_cycle() {
+  std::optional<std::pair<const EndpointRef*, std::vector<Vertex>>> find_cycle() {
     for (const auto* c : calls_) {
-      std::vector<Endpoint> path{{c->from_node, c->from_port}};
+      std::vector<Vertex> path{from_of(*c)};
       if (auto hit = walk(*c, path)) return std::pair{hit, path};
     }
     return std::nullopt;
   }
 
  private:
-  // Depth-first from `c`; `path` holds the services visited so far.
-  const EndpointRef* walk(const EndpointRef& c, std::vector<Endpoint>& path) {
-    const Endpoint to{c.to_node, c.port};
+  // Depth-first from `c`; `path` holds the endpoints visited so far.
+  const EndpointRef* walk(const EndpointRef& c, std::vector<Vertex>& path) {
+    const Vertex to = to_of(c);
     path.push_back(to);
     if (to == path.front()) return &c;
     if (done_.contains(to) || std::count(path.begin(), path.end() - 1, to)) {
@@ -86,7 +106,7 @@ class CallGraph {
       return nullptr;
     }
     for (const auto* next : calls_) {
-      if (Endpoint{next->from_node, next->from_port} != to) continue;
+      if (from_of(*next) != to) continue;
       if (auto hit = walk(*next, path)) return hit;
     }
     done_.insert(to);
@@ -95,16 +115,16 @@ class CallGraph {
   }
 
   const std::vector<const EndpointRef*>& calls_;
-  std::set<Endpoint> done_;
+  std::set<Vertex> done_;
 };
 
-// A request that always calls a service that always calls it back never ends.
+// A request that always calls an endpoint that always calls it back never ends.
 void check_call_cycles(LoadState& s, const std::vector<const EndpointRef*>& calls) {
   CallGraph g(calls);
   auto cycle = g.find_cycle();
   if (!cycle) return;
   std::vector<std::string> hops;
-  for (const auto& e : cycle->second) hops.push_back(endpoint_str(e));
+  for (const auto& v : cycle->second) hops.push_back(vertex_str(v));
   s.d.error(cycle->first->at, "to: the calls " + join(hops, " -> ") +
                                   " form a cycle in which every call is always made, so one request never ends; "
                                   "give a call of the cycle a probability below 100% or remove one");
@@ -117,7 +137,9 @@ void check_references(LoadState& s) {
   std::vector<const EndpointRef*> calls;
   for (const auto& r : s.refs) {
     const bool target_ok = check_target(s, r);
-    if (target_ok && r.from_port != 0 && r.always) calls.push_back(&r);
+    if (target_ok) check_paths(s, r);
+    // Calls whose two ends are both known take part in the cycle check.
+    if (target_ok && r.from_port != 0 && r.from_path && r.paths.size() == 1 && r.always) calls.push_back(&r);
     if (!target_ok || !s.network_ok || r.from_node.empty() || r.from_node == r.to_node) continue;
     if (c.connected(r.from_node, r.to_node)) continue;
     s.d.error(r.at, r.key + ": node '" + r.from_node + "' cannot reach '" + r.to_node +

@@ -56,7 +56,16 @@ struct CircuitBreaker {
   bool operator==(const CircuitBreaker&) const = default;
 };
 
-// A downstream call of a service endpoint.
+// gRPC retry throttling (gRFC A6): a token bucket per downstream, starting
+// full; a failure takes one token, a success gives token_ratio back; retries
+// (and hedges) are sent only while tokens > max_tokens / 2.
+struct RetryThrottle {
+  uint32_t max_tokens = 0;      // 0: no throttling; gRPC allows 1 to 1000
+  double token_ratio = 0.1;     // gRPC's example value
+  bool operator==(const RetryThrottle&) const = default;
+};
+
+// A downstream call of a service endpoint (or of a load generator).
 struct Call {
   SourceLoc loc;
   std::string to_node;          // "db" of "db:5432"
@@ -71,39 +80,72 @@ struct Call {
   int64_t hedge_ns = 0;         // 0: no hedging
   bool fallback = false;        // answer with a fallback when the call fails
   CircuitBreaker breaker;
+  RetryThrottle throttle;
   bool operator==(const Call&) const = default;
+};
+
+// One endpoint of a service: what a request to `path` costs and calls.
+struct Endpoint {
+  SourceLoc loc;
+  std::string path = "/";
+  DurationDist work;            // CPU burned per request
+  DurationDist wait;            // wall-clock waiting per request, no CPU
+  uint64_t request_memory_bytes = 0;  // allocated, touched, held for the request's life
+  uint64_t response_bytes = 64;
+  uint32_t error_ppm = 0;       // injected 500s
+  bool parallel_calls = false;  // fan out in parallel instead of one after another
+  std::vector<Call> calls;
+  bool operator==(const Endpoint&) const = default;
 };
 
 struct Service {
   SourceLoc loc;
   std::string name;             // default: "<node>" for the first service, "<node>-<port>" after
   uint16_t port = 0;
-  std::string path = "/";
-  uint32_t workers = 16;
-  uint32_t queue = 128;
+  uint32_t workers = 16;        // requests served at once (a request holds its worker throughout)
+  uint32_t queue = 128;         // requests waiting for a worker; beyond: shed (503)
   bool lifo = false;
-  DurationDist work;            // CPU burned per request
-  DurationDist wait;            // wall-clock waiting per request, no CPU
-  uint64_t request_memory_bytes = 0;
-  uint64_t response_bytes = 64;
-  uint32_t error_ppm = 0;
   int64_t max_queue_delay_ns = 0;  // 0: shed only when the queue is full
-  bool parallel_calls = false;
-  std::vector<Call> calls;
+  bool drop_abandoned = true;   // skip queued work whose caller's deadline has passed
+  // endpoints[0] is written with the service's own keys (path, work, ...);
+  // more come from [[node.service.endpoint]]. Never empty after loading.
+  std::vector<Endpoint> endpoints;
   bool operator==(const Service&) const = default;
+};
+
+// A change of a load generator's rate over time (node.load.schedule).
+struct RateStep {
+  enum class Kind { kStep, kRamp, kSpike };
+  Kind kind = Kind::kStep;
+  int64_t at_ns = 0;            // from the load generator's start
+  int64_t for_ns = 0;           // ramp: its duration; spike: how long it lasts; step: unused
+  double rate = 0;              // step/spike: the rate; ramp: the rate reached at at + for
+  bool operator==(const RateStep&) const = default;
+};
+
+// One kind of request in a load's mix.
+struct RequestKind {
+  std::string path = "/";
+  uint32_t weight = 1;
+  bool operator==(const RequestKind&) const = default;
 };
 
 struct Load {
   SourceLoc loc;
   std::string target_node;
   uint16_t target_port = 0;
-  std::string path = "/";
-  double rate = 0;              // requests per second
+  std::vector<RequestKind> mix; // never empty after loading: {path, 1} by default
+  double rate = 0;              // requests per second at the start
   enum class Arrival { kPoisson, kConstant } arrival = Arrival::kPoisson;
+  std::vector<RateStep> schedule;  // in time order
   int64_t timeout_ns = 1'000'000'000;
   uint32_t retries = 0;
   Backoff backoff;
-  uint32_t connections = 64;
+  uint32_t budget_ppm = 0;      // retry budget of the client, as for calls
+  uint32_t budget_min_per_s = 3;
+  RetryThrottle throttle;
+  uint32_t connections = 64;    // most connections open to the target at once
+  uint16_t metrics_port = 9464; // where the load generator serves /metrics (and its control)
   bool operator==(const Load&) const = default;
 };
 
@@ -220,6 +262,15 @@ struct Experiment {
   bool operator==(const Experiment&) const = default;
 };
 
+// A named set of overrides ([[variant]]): the same experiment with other
+// settings, e.g. retries = 0 against retries = 3 with a budget.
+struct Variant {
+  SourceLoc loc;
+  std::string name;
+  std::vector<std::string> set;   // "key=value", as for --set
+  bool operator==(const Variant&) const = default;
+};
+
 struct Topology {
   std::string file;
   Experiment experiment;
@@ -228,6 +279,7 @@ struct Topology {
   std::vector<Segment> segments;
   std::vector<Fault> faults;
   Expect expect;
+  std::vector<Variant> variants;
 
   const Node* find_node(const std::string& name) const {
     for (const auto& n : nodes)

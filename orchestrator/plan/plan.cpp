@@ -66,7 +66,44 @@ bool use_engine(model::Backend b, bool impaired, const PlanOptions& o, bool byte
   return impaired && (!o.kernel_netem || byte_limit);
 }
 
+// Services, then commands, then loads (see ProcessPlan).
+void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& p) {
+  const uint64_t seed = topo.experiment.seed;
+  for (const auto& n : topo.nodes) {
+    for (const auto& svc : n.services) {
+      const std::string name = "service " + svc.name;
+      const std::string path = opts.config_dir + "/" + svc.name + ".service.json";
+      p.processes.push_back({n.name, name, {opts.service_binary, "--config", path}, svc.name + ".service.log", path,
+                             workloads::ServiceConfig{n.name, workload_seed(seed, name), svc}, svc.port});
+    }
+  }
+  for (const auto& n : topo.nodes)
+    if (!n.command.empty())
+      p.processes.push_back({n.name, "command", {"/bin/sh", "-c", n.command}, n.name + ".log", "", {}, 0});
+  for (const auto& n : topo.nodes) {
+    if (!n.load) continue;
+    const std::string path = opts.config_dir + "/" + n.name + ".load.json";
+    // duration 0: a load generator runs until its run is taken down; the
+    // experiment timeline stops it itself.
+    p.processes.push_back({n.name, "load", {opts.loadgen_binary, "--config", path}, n.name + ".load.log", path,
+                           workloads::LoadConfig{n.name, workload_seed(seed, "load " + n.name), 0, *n.load},
+                           n.load->metrics_port});
+  }
+}
+
 }  // namespace
+
+uint64_t workload_seed(uint64_t experiment_seed, std::string_view label) {
+  // FNV-1a of the label, then splitmix64's finaliser over both: fixed
+  // arithmetic, so seeds do not depend on the standard library's std::hash.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : label) h = (h ^ c) * 0x100000001b3ULL;
+  uint64_t z = experiment_seed ^ h;
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
 
 Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOptions& opts) {
   Plan p;
@@ -169,9 +206,7 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
 
   compute_routes(topo, p);
 
-  for (const auto& n : topo.nodes) {
-    if (!n.command.empty()) p.processes.push_back({n.name, "command", {"/bin/sh", "-c", n.command}});
-  }
+  plan_processes(topo, opts, p);
   return p;
 }
 

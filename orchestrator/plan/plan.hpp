@@ -6,10 +6,13 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/util/ipv4.hpp"
+#include "workloads/spec/config.hpp"
 
 namespace faultline::plan {
 
@@ -48,10 +51,19 @@ struct VethPlan {
   bool offloads_off = false;
 };
 
-// How links and segments get their impairments on this kernel.
+// The run folder's subfolder holding the workload configurations; every node
+// sees it, read-only, at the same path.
+inline constexpr const char* kWorkloadDir = "workloads";
+
+// What the plan cannot know without looking at the machine, found by the caller.
 struct PlanOptions {
   // sch_netem is present (probed by the caller): impairments can be kernel qdiscs.
   bool kernel_netem = false;
+  // The workload programs (runtime/binaries.hpp finds them).
+  std::string service_binary = "faultline-service";
+  std::string loadgen_binary = "faultline-loadgen";
+  // Where workload configurations go: "<run folder>/workloads".
+  std::string config_dir = kWorkloadDir;
 };
 
 // A link carried by the userspace link engine: each node's end is a veth whose
@@ -117,10 +129,23 @@ struct RoutePlan {
   uint32_t gateway = 0;
 };
 
+// The configuration of a workload process, as its --config file holds it.
+using WorkloadConfig = std::variant<std::monostate, workloads::ServiceConfig, workloads::LoadConfig>;
+
+// A process started in a node. Services start first, then commands, then
+// load generators, so that the first requests find their services listening.
 struct ProcessPlan {
   std::string node;
-  std::string name;      // "command", later "service <name>", "load"
+  std::string name;         // "service <name>", "command", "load"
   std::vector<std::string> argv;
+  std::string log_name;     // its file in the run's log folder
+  // Written as JSON to config_path by the runtime before the process starts;
+  // monostate (and no path) for a command.
+  std::string config_path;
+  WorkloadConfig config;
+  // The runtime waits until the process accepts connections on this port
+  // inside its node before it starts the next; 0: no wait.
+  uint16_t ready_port = 0;
 };
 
 struct HostsPlan {
@@ -160,6 +185,11 @@ inline constexpr size_t kPortsPerBridge = 1000;
 
 // The run-scoped cgroup parent: "faultline/<run>".
 std::string run_cgroup_path(const std::string& run);
+
+// The seed of one workload process: the experiment's seed mixed with a label
+// ("service <name>", "load <node>"), so that each process draws its own
+// stream and the same topology always gives the same seeds.
+uint64_t workload_seed(uint64_t experiment_seed, std::string_view label);
 
 // Pure: the topology must have passed the loader's validation (which also
 // checks that the address pool is large enough for this allocation).

@@ -77,7 +77,15 @@ std::string Plan::render() const {
                        netem::describe(s.impairment));
   if (needs_engine())
     line("process", std::string(kFabric) + ":  link engine: faultline-linkd (seed " + std::to_string(seed) + ")");
-  for (const auto& p : processes) line("process", p.node + ":  " + p.name + ": " + quote_argv(p.argv));
+  for (const auto& p : processes) {
+    std::string r = p.node + ":  " + p.name + ": " + quote_argv(p.argv);
+    if (const auto* s = std::get_if<workloads::ServiceConfig>(&p.config))
+      r += "  (seed " + std::to_string(s->seed) + ", " + std::to_string(s->service.endpoints.size()) + " endpoint" +
+           (s->service.endpoints.size() == 1 ? "" : "s") + ")";
+    if (const auto* l = std::get_if<workloads::LoadConfig>(&p.config))
+      r += "  (seed " + std::to_string(l->seed) + ", /metrics on :" + std::to_string(l->load.metrics_port) + ")";
+    line("process", r);
+  }
   return out;
 }
 

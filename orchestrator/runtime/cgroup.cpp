@@ -381,61 +381,111 @@ Error no_controller(const char* c, const std::string& what) {
 }  // namespace
 
 Status Cgroup::set_limits(const CgroupLimits& l) {
-  const std::string what = "set limits of cgroup " + rel_;
+  FL_TRY(set_cpu(l.cpu_millicores));
+  FL_TRY(set_memory(l.memory_bytes));
+  return set_pids(l.pids);
+}
+
+Status Cgroup::set_cpu(uint32_t millicores) {
+  const std::string what = "set CPU limit of cgroup " + rel_;
   if (rel_.empty()) return Error{EINVAL, what + ": no cgroup"};
+  auto d = ctrl_dir(layout_, rel_, "cpu");
+  if (!d) return millicores ? Status(no_controller("cpu", what)) : Status();
+  const auto& [dir, v2] = *d;
+  // CFS bandwidth: quota per 100 ms period; the kernel's minimum quota is 1 ms.
+  const uint64_t quota = std::max<uint64_t>(uint64_t{millicores} * 100, 1000);
+  if (v2) return write_file(dir + "/cpu.max", (millicores ? std::to_string(quota) : "max") + " 100000");
+  FL_TRY(write_file(dir + "/cpu.cfs_period_us", "100000"));
+  return write_file(dir + "/cpu.cfs_quota_us", millicores ? std::to_string(quota) : "-1");
+}
 
+Status Cgroup::set_memory(uint64_t bytes) {
+  const std::string what = "set memory limit of cgroup " + rel_;
+  if (rel_.empty()) return Error{EINVAL, what + ": no cgroup"};
+  auto d = ctrl_dir(layout_, rel_, "memory");
+  if (!d) return bytes ? Status(no_controller("memory", what)) : Status();
+  const auto& [dir, v2] = *d;
+  if (v2) {
+    FL_TRY(write_file(dir + "/memory.max", bytes ? std::to_string(bytes) : "max"));
+    // A limit that swapping can dodge is no limit: swap goes to 0 with it.
+    if (exists(dir + "/memory.swap.max")) FL_TRY(write_file(dir + "/memory.swap.max", bytes ? "0" : "max"));
+    return {};
+  }
+  const std::string limit = bytes ? std::to_string(bytes) : "-1";
+  const std::string memsw = dir + "/memory.memsw.limit_in_bytes";
+  if (!exists(memsw)) return write_file(dir + "/memory.limit_in_bytes", limit);
+  // v1 keeps memsw.limit >= limit at every moment: lower the limit before
+  // memsw, raise memsw before the limit. memsw == limit means no swap.
+  auto cur = read_u64(dir + "/memory.limit_in_bytes");
+  if (!cur) return wrap(cur.error(), what);
+  const uint64_t target = bytes ? bytes : UINT64_MAX;
+  if (target < *cur) {
+    FL_TRY(write_file(dir + "/memory.limit_in_bytes", limit));
+    return write_file(memsw, limit);
+  }
+  FL_TRY(write_file(memsw, limit));
+  return write_file(dir + "/memory.limit_in_bytes", limit);
+}
+
+Status Cgroup::set_pids(uint32_t pids) {
+  const std::string what = "set pids limit of cgroup " + rel_;
+  if (rel_.empty()) return Error{EINVAL, what + ": no cgroup"};
+  auto d = ctrl_dir(layout_, rel_, "pids");
+  if (!d) return pids ? Status(no_controller("pids", what)) : Status();
+  return write_file(d->first + "/pids.max", pids ? std::to_string(pids) : "max");
+}
+
+Result<CgroupLimits> Cgroup::limits() const {
+  const std::string what = "read limits of cgroup " + rel_;
+  if (rel_.empty()) return Error{EINVAL, what + ": no cgroup"};
+  CgroupLimits l;
+  // "max" (v2) and -1 (v1) both mean unlimited; v1 shows an unlimited memory
+  // limit as the largest page-aligned counter value, which no real limit nears.
+  auto number = [](const std::string& text) -> std::optional<uint64_t> {
+    if (text.rfind("max", 0) == 0 || text.rfind("-1", 0) == 0) return uint64_t{0};
+    char* end = nullptr;
+    errno = 0;
+    const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+    if (end == text.c_str() || errno != 0) return std::nullopt;
+    return v >= (uint64_t{1} << 62) ? 0 : static_cast<uint64_t>(v);
+  };
+  auto read_number = [&](const std::string& path) -> Result<uint64_t> {
+    auto t = read_file(path);
+    if (!t) return wrap(t.error(), what);
+    auto v = number(*t);
+    if (!v) return Error{EIO, what + ": parse " + path + ": '" + *t + "'"};
+    return *v;
+  };
   if (auto d = ctrl_dir(layout_, rel_, "cpu")) {
-    const auto& [dir, v2] = *d;
-    // CFS bandwidth: quota per 100 ms period; the kernel's minimum quota is 1 ms.
-    const uint64_t quota = std::max<uint64_t>(uint64_t{l.cpu_millicores} * 100, 1000);
-    if (v2) {
-      FL_TRY(write_file(dir + "/cpu.max", (l.cpu_millicores ? std::to_string(quota) : "max") + " 100000"));
+    uint64_t quota = 0, period = 100000;
+    if (d->second) {
+      auto t = read_file(d->first + "/cpu.max");  // "QUOTA PERIOD" or "max PERIOD"
+      if (!t) return wrap(t.error(), what);
+      std::istringstream in(*t);
+      std::string q;
+      in >> q >> period;
+      quota = number(q).value_or(0);
     } else {
-      FL_TRY(write_file(dir + "/cpu.cfs_period_us", "100000"));
-      FL_TRY(write_file(dir + "/cpu.cfs_quota_us", l.cpu_millicores ? std::to_string(quota) : "-1"));
+      auto q = read_number(d->first + "/cpu.cfs_quota_us");
+      if (!q) return q.error();
+      auto p = read_number(d->first + "/cpu.cfs_period_us");
+      if (!p) return p.error();
+      quota = *q;
+      period = *p;
     }
-  } else if (l.cpu_millicores) {
-    return no_controller("cpu", what);
+    if (quota && period) l.cpu_millicores = static_cast<uint32_t>(quota * 1000 / period);
   }
-
   if (auto d = ctrl_dir(layout_, rel_, "memory")) {
-    const auto& [dir, v2] = *d;
-    if (v2) {
-      FL_TRY(write_file(dir + "/memory.max", l.memory_bytes ? std::to_string(l.memory_bytes) : "max"));
-      // A limit that swapping can dodge is no limit: swap goes to 0 with it.
-      if (exists(dir + "/memory.swap.max")) {
-        FL_TRY(write_file(dir + "/memory.swap.max", l.memory_bytes ? "0" : "max"));
-      }
-    } else {
-      const std::string limit = l.memory_bytes ? std::to_string(l.memory_bytes) : "-1";
-      const std::string memsw = dir + "/memory.memsw.limit_in_bytes";
-      if (!exists(memsw)) {
-        FL_TRY(write_file(dir + "/memory.limit_in_bytes", limit));
-      } else {
-        // v1 keeps memsw.limit >= limit at every moment: lower the limit
-        // before memsw, raise memsw before the limit. memsw == limit means no swap.
-        auto cur = read_u64(dir + "/memory.limit_in_bytes");
-        if (!cur) return wrap(cur.error(), what);
-        const uint64_t target = l.memory_bytes ? l.memory_bytes : UINT64_MAX;
-        if (target < *cur) {
-          FL_TRY(write_file(dir + "/memory.limit_in_bytes", limit));
-          FL_TRY(write_file(memsw, limit));
-        } else {
-          FL_TRY(write_file(memsw, limit));
-          FL_TRY(write_file(dir + "/memory.limit_in_bytes", limit));
-        }
-      }
-    }
-  } else if (l.memory_bytes) {
-    return no_controller("memory", what);
+    auto m = read_number(d->first + (d->second ? "/memory.max" : "/memory.limit_in_bytes"));
+    if (!m) return m.error();
+    l.memory_bytes = *m;
   }
-
   if (auto d = ctrl_dir(layout_, rel_, "pids")) {
-    FL_TRY(write_file(d->first + "/pids.max", l.pids ? std::to_string(l.pids) : "max"));
-  } else if (l.pids) {
-    return no_controller("pids", what);
+    auto p = read_number(d->first + "/pids.max");
+    if (!p) return p.error();
+    l.pids = static_cast<uint32_t>(*p);
   }
-  return {};
+  return l;
 }
 
 Result<std::vector<UniqueFd>> Cgroup::open_procs_for_join() const {

@@ -69,6 +69,15 @@ class Cgroup {
   std::vector<std::string> dirs() const;  // absolute directories, one per hierarchy
 
   Status set_limits(const CgroupLimits& l);
+  // One resource at a time, live (node faults change one and leave the others).
+  // set_memory below what the cgroup holds: v2 reclaims, then OOM-kills; v1
+  // reclaims and, when that is not enough, refuses with EBUSY.
+  Status set_cpu(uint32_t millicores);
+  Status set_memory(uint64_t bytes);
+  Status set_pids(uint32_t pids);
+  // The limits in force now, read back from the kernel (0: unlimited). CPU is
+  // the quota per period in millicores; memory as the kernel rounded it (pages).
+  Result<CgroupLimits> limits() const;
   // Opens cgroup.procs in every hierarchy for writing; a child writes "0" to
   // each between fork and exec to join before it runs anything.
   Result<std::vector<UniqueFd>> open_procs_for_join() const;

@@ -3,7 +3,6 @@
 #include <net/if.h>
 #include <unistd.h>
 
-#include <filesystem>
 
 #include "ebpf/partition_loader.hpp"
 #include "netem/engine/config.hpp"
@@ -11,6 +10,7 @@
 #include "netem/engine/impairment_json.hpp"
 #include "netem/engine/offload.hpp"
 #include "netem/kernel/kernel_netem.hpp"
+#include "orchestrator/runtime/binaries.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::runtime {
@@ -42,20 +42,6 @@ std::string PartitionSpec::describe() const {
          "ms off";
   return s;
 }
-
-namespace {
-
-// faultline-linkd sits beside the CLI when installed, or in the build tree.
-std::string find_linkd() {
-  if (const char* env = std::getenv("FAULTLINE_LINKD"); env && *env) return env;
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
-  for (const auto& cand : {self / "faultline-linkd", self / ".." / "netem" / "engine" / "faultline-linkd"})
-    if (::access(cand.c_str(), X_OK) == 0) return std::filesystem::weakly_canonical(cand, ec).string();
-  return "";
-}
-
-}  // namespace
 
 Result<std::unique_ptr<LinkControl>> LinkControl::start(Run& run, bool kernel_clsact_bpf) {
   std::unique_ptr<LinkControl> lc(new LinkControl(run));
@@ -108,15 +94,13 @@ Status LinkControl::start_engine() {
   const std::string cfg_path = run_.journal().dir() + "/engine.json";
   FL_TRY(netem::engine::write_config(cfg, cfg_path));
 
-  const std::string linkd = find_linkd();
-  if (linkd.empty())
-    return sys_error(ENOENT, "find faultline-linkd (the userspace link engine) beside faultline or in the build "
-                             "tree; set FAULTLINE_LINKD");
+  const auto linkd = find_binary(kLinkd);
+  if (!linkd.ok()) return wrap(linkd.error(), "start the userspace link engine");
   auto entry = run_.entry(plan::kFabric);
   if (!entry.ok()) return entry.error();
   SpawnOptions so;
   so.log_path = run_.log_dir() + "/engine.log";
-  auto p = NodeProcess::spawn(entry.value(), {linkd, "--config", cfg_path}, so);
+  auto p = NodeProcess::spawn(entry.value(), {linkd.value(), "--config", cfg_path}, so);
   if (!p.ok()) return wrap(p.error(), "start the link engine");
   FL_TRY(run_.journal().process({plan::kFabric, "link engine", p->id()}));
   engine_ = std::make_unique<NodeProcess>(std::move(p.value()));

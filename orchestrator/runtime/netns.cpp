@@ -62,6 +62,10 @@ enum Step : int32_t {
   kMountRun,
   kBindHosts,
   kRemountHosts,
+  kOpenShared,
+  kMkdirShared,
+  kBindShared,
+  kRemountShared,
   kDisableIpv6,
   kLoUp,
   kDevNull,
@@ -83,6 +87,10 @@ const char* step_name(int32_t s) {
     case kMountRun: return "mount tmpfs on /run";
     case kBindHosts: return "bind-mount hosts file over /etc/hosts";
     case kRemountHosts: return "remount /etc/hosts read-only";
+    case kOpenShared: return "open the shared folder";
+    case kMkdirShared: return "create the shared folder's mount point";
+    case kBindShared: return "bind-mount the shared folder";
+    case kRemountShared: return "remount the shared folder read-only";
     case kDisableIpv6: return "disable IPv6";
     case kLoUp: return "bring lo up";
     case kDevNull: return "stdio to /dev/null";
@@ -107,6 +115,7 @@ struct ChildArgs {
   const char* hostname = nullptr;  // nullptr: no new uts ns
   size_t hostname_len = 0;
   const char* hosts_file = nullptr;  // nullptr: keep /etc/hosts
+  const char* shared_dir = nullptr;  // nullptr: share no folder
   bool new_mount_ns = false;
   bool die_with_parent = true;
   bool disable_ipv6 = true;
@@ -181,6 +190,54 @@ int child_lo_up() {
   ::_exit(127);
 }
 
+// mkdir -p for the child: no allocation. Returns 0, or -1 with errno set.
+int child_mkdirs(const char* path) {
+  char buf[PATH_MAX];
+  const size_t n = std::strlen(path);
+  if (n >= sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(buf, path, n + 1);
+  for (size_t i = 1; i <= n; ++i) {
+    if (buf[i] != '/' && buf[i] != '\0') continue;
+    const char c = buf[i];
+    buf[i] = '\0';
+    if (::mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+    buf[i] = c;
+  }
+  return 0;
+}
+
+// "/proc/self/fd/<fd>" into buf, without snprintf (not async-signal-safe).
+void child_fd_path(int fd, char (&buf)[32]) {
+  const char prefix[] = "/proc/self/fd/";
+  std::memcpy(buf, prefix, sizeof prefix - 1);
+  char digits[12];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + fd % 10);
+    fd /= 10;
+  } while (fd > 0 && n < 11);
+  size_t at = sizeof prefix - 1;
+  while (n > 0) buf[at++] = digits[--n];
+  buf[at] = '\0';
+}
+
+// The shared folder, read-only at its own path inside the node. It usually
+// lives under /tmp or /run, which the node's fresh tmpfs mounts hide: it is
+// opened before those mounts and bound through its fd after them.
+void child_bind_shared(const ChildArgs& a, int fd) {
+  char src[32];
+  child_fd_path(fd, src);
+  if (child_mkdirs(a.shared_dir) != 0) child_fail(a, kMkdirShared);
+  if (::mount(src, a.shared_dir, nullptr, MS_BIND, nullptr) != 0) child_fail(a, kBindShared);
+  if (::mount(nullptr, a.shared_dir, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY, nullptr) != 0) {
+    child_fail(a, kRemountShared);
+  }
+  ::close(fd);
+}
+
 // Runs in the cloned child: only system calls, no allocation, no locks. It
 // was created by a raw clone3, so glibc's fork bookkeeping did not run: no
 // pthread, raise() or abort() here (the cached thread id is the parent's).
@@ -233,6 +290,11 @@ int child_lo_up() {
     // Without this, the tmpfs mounts below would propagate back to the host
     // wherever / is a shared mount (systemd makes it shared).
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) child_fail(a, kMountPrivate);
+    int shared = -1;
+    if (a.shared_dir != nullptr) {
+      shared = ::open(a.shared_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (shared < 0) child_fail(a, kOpenShared);
+    }
     // The hosts file first: it usually lives under /tmp or /run, which the
     // fresh tmpfs mounts below would hide.
     if (a.hosts_file != nullptr) {
@@ -244,6 +306,7 @@ int child_lo_up() {
     }
     if (::mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) child_fail(a, kMountTmp);
     if (::mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) child_fail(a, kMountRun);
+    if (shared >= 0) child_bind_shared(a, shared);
   }
 
   // Before any interface is created, so none ever gets an IPv6 address or
@@ -349,7 +412,11 @@ Result<NodeHolder> NodeHolder::start_spawn(const HolderSpec& spec, void** report
     a.hostname = spec.hostname.c_str();
     a.hostname_len = spec.hostname.size();
   }
+  if (!spec.shared_dir.empty() && !spec.new_mount_ns) {
+    return sys_error(EINVAL, "spawn holder: shared_dir needs new_mount_ns");
+  }
   if (!spec.hosts_file.empty()) a.hosts_file = spec.hosts_file.c_str();
+  if (!spec.shared_dir.empty()) a.shared_dir = spec.shared_dir.c_str();
   a.new_mount_ns = spec.new_mount_ns;
   a.die_with_parent = spec.die_with_parent;
   a.disable_ipv6 = spec.disable_ipv6;

@@ -22,6 +22,9 @@ struct HolderSpec {
   std::string hostname;        // uts namespace hostname; empty: no new uts ns
   bool new_mount_ns = true;    // own mount ns: private /tmp and /run, own /etc/hosts
   std::string hosts_file;      // bind-mounted read-only over /etc/hosts when set
+  // A host folder visible read-only at the same path inside the node (the
+  // run's workload configurations), even under the node's private /tmp or /run.
+  std::string shared_dir;
   bool die_with_parent = true; // PR_SET_PDEATHSIG(SIGKILL): dies with the creating thread
   // net.ipv6.conf.default.disable_ipv6=1 in the new netns: interfaces created
   // in it later have no IPv6 (lo keeps ::1). Nodes are addressed over IPv4

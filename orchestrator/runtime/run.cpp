@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "orchestrator/runtime/cleanup.hpp"
+#include "orchestrator/runtime/readiness.hpp"
+#include "workloads/spec/config.hpp"
 
 namespace faultline::runtime {
 
@@ -16,6 +18,9 @@ namespace {
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
+
+// A workload that has not listened after this long is reported as failed.
+constexpr int kListenTimeoutMs = 10'000;
 
 Status write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::trunc);
@@ -82,6 +87,13 @@ Result<std::unique_ptr<Run>> Run::up(const plan::Plan& plan, const RunOptions& o
   if (ec) return sys_error(ec.value(), "create log folder " + run->log_dir_);
   std::filesystem::create_directories(run->journal_.dir() + "/hosts", ec);
   if (ec) return sys_error(ec.value(), "create " + run->journal_.dir() + "/hosts");
+  // Workload configurations: the plan names their paths; nodes see the folder.
+  std::filesystem::create_directories(run->workload_dir(), ec);
+  if (ec) return sys_error(ec.value(), "create " + run->workload_dir());
+  for (const auto& p : plan.processes)
+    if (!p.config_path.empty() && std::filesystem::path(p.config_path).parent_path() != run->workload_dir())
+      return logic_error("the plan puts " + p.config_path + " outside the run's workload folder " +
+                         run->workload_dir() + " (planned for another state folder?)");
 
   // On any error the partly built run is torn down by ~Run before returning.
   auto t0 = std::chrono::steady_clock::now();
@@ -134,7 +146,10 @@ Status Run::create_holders() {
     HolderSpec spec;
     spec.hostname = ns.hostname;
     spec.new_mount_ns = !ns.is_fabric;
-    if (!ns.is_fabric) spec.hosts_file = journal_.dir() + "/hosts/" + ns.name;
+    if (!ns.is_fabric) {
+      spec.hosts_file = journal_.dir() + "/hosts/" + ns.name;
+      spec.shared_dir = workload_dir();
+    }
     // Holders die with this process: a run always has a live owner, and
     // `faultline cleanup` handles what a dead owner leaves (cgroups, folder).
     spec.die_with_parent = true;
@@ -225,17 +240,34 @@ Status Run::wait_links_running() {
   return {};
 }
 
-Status Run::start_processes() {
+Status Run::write_workload_configs() {
   for (const auto& p : plan_.processes) {
-    auto e = entry(p.node);
-    if (!e.ok()) return e.error();
-    SpawnOptions so;
-    so.log_path = log_dir_ + "/" + p.node + ".log";
-    auto proc = NodeProcess::spawn(e.value(), p.argv, so);
-    if (!proc.ok()) return proc.error();
-    FL_TRY(journal_.process({p.node, p.name, proc->id()}));
-    processes_.push_back(std::move(proc.value()));
+    if (const auto* c = std::get_if<workloads::ServiceConfig>(&p.config))
+      FL_TRY(workloads::write_config(p.config_path, workloads::to_json(*c)));
+    if (const auto* c = std::get_if<workloads::LoadConfig>(&p.config))
+      FL_TRY(workloads::write_config(p.config_path, workloads::to_json(*c)));
   }
+  return {};
+}
+
+Status Run::start_processes() {
+  FL_TRY(write_workload_configs());
+  for (const auto& p : plan_.processes) FL_TRY(start_process(p));
+  return {};
+}
+
+Status Run::start_process(const plan::ProcessPlan& p) {
+  auto e = entry(p.node);
+  if (!e.ok()) return e.error();
+  SpawnOptions so;
+  so.log_path = log_dir_ + "/" + p.log_name;
+  auto proc = NodeProcess::spawn(e.value(), p.argv, so);
+  if (!proc.ok()) return wrap(proc.error(), "start " + p.name + " in node " + p.node);
+  FL_TRY(journal_.process({p.node, p.name, proc->id()}));
+  processes_.push_back(std::move(proc.value()));
+  if (p.ready_port == 0) return {};
+  const Status st = wait_listening(holders_.at(p.node).netns_fd(), p.ready_port, processes_.back(), kListenTimeoutMs);
+  if (!st.ok()) return wrap(st.error(), p.name + " in node " + p.node + " (log: " + so.log_path + ")");
   return {};
 }
 
@@ -248,6 +280,9 @@ Status Run::down() {
   };
   // The engine first: it is a process in the fabric, and the filters hold namespaces.
   links_.reset();
+  // A frozen task holds a SIGKILL until thawed, and killing a process waits
+  // for it: a node left paused (a pause fault not reverted) must thaw first.
+  for (auto& [name, cg] : cgroups_) (void)cg.freeze(false);
   for (auto& p : processes_) keep(p.kill());
   processes_.clear();
   sockets_.clear();

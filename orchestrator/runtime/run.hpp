@@ -46,12 +46,18 @@ class Run {
   const std::string& name() const { return plan_.run; }
   const plan::Plan& plan() const { return plan_; }
   const std::string& log_dir() const { return log_dir_; }
+  // Where workload configurations are written; shared read-only with the nodes.
+  std::string workload_dir() const { return journal_.dir() + "/" + plan::kWorkloadDir; }
   const RunTimings& timings() const { return timings_; }
   std::vector<NodeProcess>& processes() { return processes_; }
   Journal& journal() { return journal_; }
   Cgroup* cgroup(const std::string& node);
   NodeHolder* holder(const std::string& ns);
   Result<NodeEntry> entry(const std::string& node);
+  // Starts one planned process (in its node, logging to its file, recorded in
+  // the journal, tracked in processes()) and waits for its port, if it has
+  // one. At `up`, and again when a node fault restarts a node.
+  Status start_process(const plan::ProcessPlan& p);
   NlSocket* socket(const std::string& ns);
   // Live impairments and partitions; null until the links are up.
   LinkControl* links() { return links_.get(); }
@@ -63,6 +69,7 @@ class Run {
   Status create_links();
   Status configure_addresses();
   Status wait_links_running();
+  Status write_workload_configs();
   Status start_processes();
 
   plan::Plan plan_;

@@ -210,13 +210,20 @@ TEST(Values, FullFileEveryKey) {
   const Load& load = *client.load;
   EXPECT_EQ(load.target_node, "api-gw");
   EXPECT_EQ(load.target_port, 8080);
-  EXPECT_EQ(load.path, "/orders");
+  EXPECT_EQ(load.mix, (std::vector<RequestKind>{{"/orders", 3}, {"/health", 1}}));
   EXPECT_DOUBLE_EQ(load.rate, 250.5);
   EXPECT_EQ(load.arrival, Load::Arrival::kConstant);
+  EXPECT_EQ(load.schedule, (std::vector<RateStep>{{RateStep::Kind::kStep, 60 * kS, 0, 500},
+                                                  {RateStep::Kind::kRamp, 120 * kS, 30 * kS, 100},
+                                                  {RateStep::Kind::kSpike, 180 * kS, 10 * kS, 2000}}));
   EXPECT_EQ(load.timeout_ns, 1'500 * kMs);
   EXPECT_EQ(load.retries, 2u);
   EXPECT_EQ(load.backoff, (Backoff{Backoff::Kind::kExponential, Backoff::Jitter::kEqual, 50 * kMs, 2 * kS, 3.0}));
+  EXPECT_EQ(load.budget_ppm, 100'000u);
+  EXPECT_EQ(load.budget_min_per_s, 1u);
+  EXPECT_EQ(load.throttle, (RetryThrottle{100, 0.5}));
   EXPECT_EQ(load.connections, 16u);
+  EXPECT_EQ(load.metrics_port, 9200);
 
   const Node& gw = node(t, "api-gw");
   EXPECT_EQ(gw.cpu_millicores, 2000u);
@@ -225,19 +232,22 @@ TEST(Values, FullFileEveryKey) {
   const Service& s = gw.services[0];
   EXPECT_EQ(s.name, "gateway");
   EXPECT_EQ(s.port, 8080);
-  EXPECT_EQ(s.path, "/orders");
   EXPECT_EQ(s.workers, 64u);
   EXPECT_EQ(s.queue, 0u);
   EXPECT_TRUE(s.lifo);
-  EXPECT_EQ(s.work, (DurationDist{DurationDist::Kind::kNormal, 2 * kMs, kMs / 2, 0}));
-  EXPECT_EQ(s.wait, (DurationDist{DurationDist::Kind::kUniform, 2 * kMs, kMs, 0}));
-  EXPECT_EQ(s.request_memory_bytes, 65'536u);
-  EXPECT_EQ(s.response_bytes, 1'000u);
-  EXPECT_EQ(s.error_ppm, 5'000u);
   EXPECT_EQ(s.max_queue_delay_ns, 250 * kMs);
-  EXPECT_TRUE(s.parallel_calls);
-  ASSERT_EQ(s.calls.size(), 2u);
-  const Call& c = s.calls[0];
+  EXPECT_FALSE(s.drop_abandoned);
+  ASSERT_EQ(s.endpoints.size(), 2u);
+  const Endpoint& ep = s.endpoints[0];  // the service's own keys
+  EXPECT_EQ(ep.path, "/orders");
+  EXPECT_EQ(ep.work, (DurationDist{DurationDist::Kind::kNormal, 2 * kMs, kMs / 2, 0}));
+  EXPECT_EQ(ep.wait, (DurationDist{DurationDist::Kind::kUniform, 2 * kMs, kMs, 0}));
+  EXPECT_EQ(ep.request_memory_bytes, 65'536u);
+  EXPECT_EQ(ep.response_bytes, 1'000u);
+  EXPECT_EQ(ep.error_ppm, 5'000u);
+  EXPECT_TRUE(ep.parallel_calls);
+  ASSERT_EQ(ep.calls.size(), 2u);
+  const Call& c = ep.calls[0];
   EXPECT_EQ(c.to_node, "db");
   EXPECT_EQ(c.to_port, 5432);
   EXPECT_EQ(c.path, "/q");
@@ -250,24 +260,44 @@ TEST(Values, FullFileEveryKey) {
   EXPECT_EQ(c.hedge_ns, 50 * kMs);
   EXPECT_TRUE(c.fallback);
   EXPECT_EQ(c.breaker, (CircuitBreaker{true, 0, 250'000, 50, 20, 5 * kS, 3}));
-  const Call& c2 = s.calls[1];
+  EXPECT_EQ(c.throttle, (RetryThrottle{10, 0.1}));
+  const Call& c2 = ep.calls[1];
   CircuitBreaker consecutive;
   consecutive.enabled = true;
   consecutive.consecutive_failures = 5;
   EXPECT_EQ(c2.breaker, consecutive);
   EXPECT_EQ(c2.retries, 0u);
   EXPECT_EQ(c2.backoff, Backoff{});  // defaults when not written
+  EXPECT_EQ(c2.throttle, RetryThrottle{});
+  EXPECT_EQ(c2.throttle.max_tokens, 0u);  // no throttling unless asked for
+  const Endpoint& health = s.endpoints[1];
+  EXPECT_EQ(health.path, "/health");
+  EXPECT_EQ(health.work, (DurationDist{DurationDist::Kind::kConstant, 50'000, 0, 0}));
+  EXPECT_EQ(health.wait, (DurationDist{DurationDist::Kind::kExponential, kMs, 0, 0}));
+  EXPECT_EQ(health.request_memory_bytes, 1'024u);
+  EXPECT_EQ(health.response_bytes, 16u);
+  EXPECT_EQ(health.error_ppm, 1'000u);
+  EXPECT_TRUE(health.parallel_calls);
+  ASSERT_EQ(health.calls.size(), 1u);
+  EXPECT_EQ(health.calls[0].path, "/ping");
+  EXPECT_EQ(health.calls[0].throttle, (RetryThrottle{10, 0.1}));  // gRFC A6's example values
   EXPECT_EQ(gw.services[1].name, "api-gw-9090");
-  EXPECT_EQ(gw.services[1].work.kind, DurationDist::Kind::kPareto);
-  EXPECT_EQ(gw.services[1].wait.kind, DurationDist::Kind::kLognormal);
+  EXPECT_TRUE(gw.services[1].drop_abandoned);
+  ASSERT_EQ(gw.services[1].endpoints.size(), 1u);
+  EXPECT_EQ(gw.services[1].endpoints[0].path, "/");
+  EXPECT_EQ(gw.services[1].endpoints[0].work.kind, DurationDist::Kind::kPareto);
+  EXPECT_EQ(gw.services[1].endpoints[0].wait.kind, DurationDist::Kind::kLognormal);
 
   const Node& db = node(t, "db");
   EXPECT_EQ(db.memory_bytes, 512'000'000u);
   ASSERT_EQ(db.services.size(), 2u);
   EXPECT_EQ(db.services[0].name, "db");
+  EXPECT_EQ(db.services[0].endpoints.size(), 2u);
+  EXPECT_EQ(db.services[0].endpoints[1].path, "/ping");
+  EXPECT_EQ(db.services[0].endpoints[1].work, DurationDist{});
   EXPECT_EQ(db.services[1].name, "db-6379");
-  EXPECT_EQ(db.services[1].work, (DurationDist{DurationDist::Kind::kConstant, 100'000, 0, 0}));
-  EXPECT_EQ(db.services[1].wait, DurationDist{});
+  EXPECT_EQ(db.services[1].endpoints.at(0).work, (DurationDist{DurationDist::Kind::kConstant, 100'000, 0, 0}));
+  EXPECT_EQ(db.services[1].endpoints.at(0).wait, DurationDist{});
 }
 
 TEST(Values, FullFileNetwork) {
@@ -392,8 +422,8 @@ TEST(Values, DesignSketchLoadsAsWritten) {
   EXPECT_EQ(t.experiment.duration_ns, 120 * kS);
   EXPECT_EQ(node(t, "db").cpu_millicores, 1000u);
   EXPECT_EQ(node(t, "db").memory_bytes, 268'435'456u);
-  EXPECT_EQ(node(t, "db").services.at(0).work.kind, DurationDist::Kind::kExponential);
-  const Call& c = node(t, "api").services.at(0).calls.at(0);
+  EXPECT_EQ(node(t, "db").services.at(0).endpoints.at(0).work.kind, DurationDist::Kind::kExponential);
+  const Call& c = node(t, "api").services.at(0).endpoints.at(0).calls.at(0);
   EXPECT_EQ(c.backoff, (Backoff{Backoff::Kind::kExponential, Backoff::Jitter::kFull, 10 * kMs, 100 * kMs, 2.0}));
   EXPECT_EQ(node(t, "client").load->rate, 400.0);
   EXPECT_EQ(t.links.at(0).a_to_b.delay_ns, 2 * kMs);
@@ -669,16 +699,16 @@ TEST(Rules, BackoffAndBreakerTables) {
            "  [[node.service]]\n  port = 81\n";
   };
   auto t = must_load(call("backoff = { kind = \"constant\", base = \"5ms\", jitter = \"none\" } }]\n"));
-  EXPECT_EQ(node(t, "a").services[0].calls[0].backoff,
+  EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].backoff,
             (Backoff{Backoff::Kind::kConstant, Backoff::Jitter::kNone, 5 * kMs, 5 * kMs, 1.0}));
   t = must_load(call("backoff = { base = \"100ms\" } }]\n"));
-  EXPECT_EQ(node(t, "a").services[0].calls[0].backoff,
+  EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].backoff,
             (Backoff{Backoff::Kind::kExponential, Backoff::Jitter::kFull, 100 * kMs, kS, 2.0}));
   t = must_load(call("breaker = { window = 20 } }]\n"));
-  EXPECT_EQ(node(t, "a").services[0].calls[0].breaker.min_calls, 20u);
+  EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].breaker.min_calls, 20u);
   t = must_load(call("breaker = {} }]\n"));
-  EXPECT_TRUE(node(t, "a").services[0].calls[0].breaker.enabled);
-  EXPECT_EQ(node(t, "a").services[0].calls[0].breaker, (CircuitBreaker{true, 0, 500'000, 100, 100, 60 * kS, 10}));
+  EXPECT_TRUE(node(t, "a").services[0].endpoints[0].calls[0].breaker.enabled);
+  EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].breaker, (CircuitBreaker{true, 0, 500'000, 100, 100, 60 * kS, 10}));
   auto errors = errors_of(call("backoff = { kind = \"constant\", multiplier = 2 } }]\n"));
   EXPECT_TRUE(has_error(errors, 5, 71, "only applies with kind = \"exp\"")) << dump(errors);
   errors = errors_of(call("breaker = { window = 10, min_calls = 20 } }]\n"));
@@ -705,8 +735,144 @@ between = ["a", "b"]
   const auto with = [&](const std::string& p) { return std::regex_replace(two, std::regex("PROB"), p); };
   const auto errors = errors_of(with("100%"));
   ASSERT_EQ(errors.size(), 1u) << dump(errors);
-  EXPECT_TRUE(has_error(errors, 11, 19, "the calls a:80 -> b:80 -> a:80 form a cycle")) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 11, 19, "the calls a:80/ -> b:80/ -> a:80/ form a cycle")) << dump(errors);
   must_load(with("10%"));  // ends after a few rounds
+}
+
+TEST(Rules, CyclesAreFoundBetweenEndpoints) {
+  // front:80/page -> back:80/ -> front:80/static ends; calling /page again does not.
+  auto t = load_corpus_file("endpoints.toml");
+  EXPECT_EQ(node(t, "back").services.at(0).endpoints.at(0).calls.at(0).path, "/static");
+  std::ifstream in(std::string(FL_CORPUS_DIR) + "/good/endpoints.toml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  const std::string looped = std::regex_replace(text, std::regex(R"(path = "/static" \}\])"), R"(path = "/page" }])");
+  ASSERT_NE(looped, text);
+  const auto errors = errors_of(looped);
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 27, 19, "the calls front:80/page -> back:80/ -> front:80/page form a cycle"))
+      << dump(errors);
+}
+
+TEST(Rules, EndpointZeroIsTheServicesOwnKeys) {
+  const auto t = must_load(R"(
+[[node]]
+name = "api"
+  [[node.service]]
+  port = 80
+  work = "1ms"
+  endpoint = [{ path = "/a", work = "2ms" }, { path = "/b" }]
+  [[node.service]]
+  port = 81
+)");
+  const auto& e = node(t, "api").services.at(0).endpoints;
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0].path, "/");
+  EXPECT_EQ(e[0].work.mean_ns, kMs);
+  EXPECT_EQ(e[1].path, "/a");
+  EXPECT_EQ(e[1].work.mean_ns, 2 * kMs);
+  EXPECT_EQ(e[2].path, "/b");
+  EXPECT_EQ(e[2].work, DurationDist{});  // endpoints do not inherit endpoint 0's keys
+  ASSERT_EQ(node(t, "api").services.at(1).endpoints.size(), 1u);  // never empty
+  Endpoint defaults = node(t, "api").services.at(1).endpoints[0];
+  defaults.loc = SourceLoc{};
+  EXPECT_EQ(defaults, Endpoint{});
+  EXPECT_TRUE(node(t, "api").services.at(1).drop_abandoned);
+}
+
+TEST(Rules, LoadPathIsAMixOfOneAndDefaults) {
+  const std::string base = "[[node]]\nname = \"a\"\n  [[node.service]]\n  port = 80\n  path = \"/x\"\n";
+  auto t = must_load(base + "[[node]]\nname = \"c\"\nload = { target = \"a:80\", rate = 5, path = \"/x\" }\n"
+                            "[[link]]\nbetween = [\"a\", \"c\"]\n");
+  const Load& l = *node(t, "c").load;
+  EXPECT_EQ(l.mix, (std::vector<RequestKind>{{"/x", 1}}));
+  EXPECT_TRUE(l.schedule.empty());
+  EXPECT_EQ(l.budget_ppm, 0u);
+  EXPECT_EQ(l.budget_min_per_s, 3u);
+  EXPECT_EQ(l.throttle, RetryThrottle{});
+  EXPECT_EQ(l.metrics_port, 9464);
+  // Without a path the load asks for "/", which this service does not serve.
+  const auto errors = errors_of(base + "[[node]]\nname = \"c\"\nload = { target = \"a:80\", rate = 5 }\n"
+                                       "[[link]]\nbetween = [\"a\", \"c\"]\n");
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 8, 19, "target: service 'a' (a:80) has no endpoint \"/\"; did you mean '/x'?"))
+      << dump(errors);
+}
+
+TEST(Rules, LoadKeys) {
+  const std::string base =
+      "[experiment]\nduration = \"60s\"\n[[node]]\nname = \"a\"\n  [[node.service]]\n  port = 80\n"
+      "[[node]]\nname = \"c\"\nload = { target = \"a:80\", ";
+  const std::string end = " }\n[[link]]\nbetween = [\"a\", \"c\"]\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"rate = 0", "allowed: more than 0 up to 10000000"},
+      {"rate = 0, schedule = []", "schedule: is empty; leave it out for a constant rate"},
+      {"rate = 1, mix = []", "mix: is empty"},
+      {"rate = 1, mix = [{ weight = 2 }]", "mix needs 'path'"},
+      {"rate = 1, mix = [{ path = \"/\", weight = 0 }]", "weight: 0 is out of range; allowed: 1..1000000"},
+      {"rate = 1, schedule = [{ rate = 5 }]", "schedule step needs 'at'"},
+      {"rate = 1, schedule = [{ at = \"5s\" }]", "schedule step needs 'rate'"},
+      {"rate = 1, schedule = [{ at = \"5s\", rate = -1 }]", "allowed: 0 up to 10000000"},
+      {"rate = 1, schedule = [{ at = \"5s\", rate = 1, ramp = 0 }]", "ramp: must be more than 0"},
+      {"rate = 1, schedule = [{ at = \"5s\", rate = 1, spike = \"1s\" }, { at = \"5500ms\", rate = 2 }]",
+       "falls inside the previous step's spike (5s to 6s)"},
+      {"rate = 1, schedule = [{ at = \"5s\", rate = 1, jump = 1 }]", "unknown key 'jump' in schedule step"},
+      {"rate = 1, throttle = { max_tokens = 0 }", "allowed: 1..1000"},
+      {"rate = 1, throttle = { token_ratio = 1.5 }", "allowed: more than 0 up to 1"},
+      {"rate = 1, throttle = { max_token = 5 }", "did you mean 'max_tokens'?"},
+      {"rate = 1, budget = 0.2", "a bare number is ambiguous"},
+      {"rate = 1, budget_min = -1", "allowed: 0..1000000"},
+      {"rate = 1, metrics_port = 70000", "allowed: 1..65535"},
+  };
+  for (const auto& [keys, message] : cases) {
+    const auto errors = errors_of(base + keys + end);
+    EXPECT_EQ(errors.size(), 1u) << keys << "\n" << dump(errors);
+    EXPECT_TRUE(std::any_of(errors.begin(), errors.end(),
+                            [&](const Diagnostic& d) { return d.message.find(message) != std::string::npos; }))
+        << keys << "\n"
+        << dump(errors);
+  }
+  // A schedule may start from 0; ramps and spikes may end exactly where the next step starts.
+  auto t = must_load(base + "rate = 0, schedule = [{ at = \"0s\", ramp = \"10s\", rate = 100 }, "
+                            "{ at = \"10s\", spike = \"1s\", rate = 900 }, { at = \"11s\", rate = 50 }]" + end);
+  EXPECT_EQ(node(t, "c").load->schedule.size(), 3u);
+  EXPECT_EQ(node(t, "c").load->rate, 0.0);
+  // The load generator's /metrics port is checked against the services of its own node.
+  const auto errors = errors_of(
+      "[[node]]\nname = \"a\"\nload = { target = \"a:80\", rate = 1, metrics_port = 80 }\n  [[node.service]]\n"
+      "  port = 80\n");
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 3, 52, "metrics_port: 80 is the port of service 'a' of this node (at test.toml:5:10)"))
+      << dump(errors);
+}
+
+TEST(Rules, EndpointPathsAndCallPaths) {
+  const std::string base = R"(
+[[node]]
+name = "a"
+  [[node.service]]
+  port = 80
+  endpoint = [{ path = "/search" }, { path = "/item" }]
+  [[node.service]]
+  port = 81
+  calls = [{ to = "a:80", path = "PATH" }]
+)";
+  const auto with = [&](const std::string& p) { return std::regex_replace(base, std::regex("PATH"), p); };
+  for (const char* p : {"/", "/search", "/item"}) must_load(with(p));
+  auto errors = errors_of(with("/iten"));
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 9, 34, "did you mean '/item'?")) << dump(errors);
+  errors = errors_of(with("/nothing-like-it"));
+  EXPECT_TRUE(has_error(errors, 9, 34, "its endpoints: /, /search, /item")) << dump(errors);
+  // A path that failed to read is reported once, not again as a missing endpoint.
+  errors = errors_of(with("search"));
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 9, 34, "must start with '/'")) << dump(errors);
+  // So is an endpoint whose path failed: the callee's paths are not judged.
+  errors = errors_of(std::regex_replace(with("/x"), std::regex("\"/item\""), "\"item\""));
+  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 6, 46, "must start with '/'")) << dump(errors);
 }
 
 TEST(Rules, ExperimentPhases) {
@@ -755,6 +921,7 @@ name = "api"
 cpu = 1
   [[node.service]]
   port = 8080
+  endpoint = [{ path = "/search", calls = [{ to = "db:5432" }] }]
 
 [[node]]
 name = "db"
@@ -797,6 +964,31 @@ TEST_F(Overrides, SetValuesByDottedPathAndName) {
   EXPECT_EQ(t.expect.collapse, true);
 }
 
+TEST_F(Overrides, ReachServiceEndpointAndLoadKeys) {
+  const auto r = load({"node.api.service.8080.drop_abandoned=false", "node.api.service.api.endpoint./search.work=exp(3ms)",
+                       "node.api.service.api.endpoint./search.calls.db:5432.throttle={ max_tokens = 20 }",
+                       "node.db.load.target=api:8080", "node.db.load.rate=5", "node.db.load.metrics_port=9100",
+                       "node.db.load.mix=[{ path = \"/search\", weight = 2 }]"});
+  ASSERT_TRUE(r.errors.empty()) << dump(r.errors);
+  const Service& api = node(*r.topology, "api").services.at(0);
+  EXPECT_FALSE(api.drop_abandoned);
+  ASSERT_EQ(api.endpoints.size(), 2u);
+  EXPECT_EQ(api.endpoints[1].work, (DurationDist{DurationDist::Kind::kExponential, 3 * kMs, 0, 0}));
+  EXPECT_EQ(api.endpoints[1].calls.at(0).throttle, (RetryThrottle{20, 0.1}));
+  const Load& l = *node(*r.topology, "db").load;
+  EXPECT_EQ(l.metrics_port, 9100);
+  EXPECT_EQ(l.mix, (std::vector<RequestKind>{{"/search", 2}}));
+  // Paths select endpoints; a wrong one is suggested like a wrong name.
+  const auto bad = load({"node.api.service.8080.endpoint./serch.work=1ms"});
+  ASSERT_EQ(bad.errors.size(), 1u) << dump(bad.errors);
+  EXPECT_EQ(bad.errors[0].loc.str(), "--set:1:32");
+  EXPECT_NE(bad.errors[0].message.find("did you mean '/search'?"), std::string::npos) << bad.errors[0].str();
+  // Values set by --set are checked like the file: a mix path must be an endpoint.
+  const auto missing = load({"node.db.load.target=api:8080", "node.db.load.rate=5", "node.db.load.path=/serch"});
+  ASSERT_EQ(missing.errors.size(), 1u) << dump(missing.errors);
+  EXPECT_EQ(missing.errors[0].loc.str(), "--set:3:19");
+}
+
 TEST_F(Overrides, LaterOverridesWin) {
   const auto r = load({"experiment.seed=2", "experiment.seed=3"});
   ASSERT_TRUE(r.errors.empty()) << dump(r.errors);
@@ -836,4 +1028,14 @@ TEST_F(Overrides, CreatesMissingTables) {
   EXPECT_EQ(r.topology->expect.max_amplification, 2.5);
   ASSERT_TRUE(node(*r.topology, "api").load.has_value());
   EXPECT_EQ(node(*r.topology, "api").load->target_node, "db");
+}
+
+TEST(Variants, NamesAndOverridesAreReadAndCheckedAgainstTheFile) {
+  const auto t = load_corpus_file("variants.toml");
+  ASSERT_EQ(t.variants.size(), 2u);
+  EXPECT_EQ(t.variants[0].name, "as-written");
+  EXPECT_TRUE(t.variants[0].set.empty());
+  EXPECT_EQ(t.variants[1].name, "small-db");
+  EXPECT_EQ(t.variants[1].set, std::vector<std::string>{"node.db.cpu=0.25"});
+  EXPECT_EQ(t.find_node("db")->cpu_millicores, 1000u) << "the file's own values: variants apply when run";
 }

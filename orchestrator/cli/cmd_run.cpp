@@ -1,0 +1,155 @@
+// `faultline run FILE`: the experiment from up to results, once per variant
+// and repeat; `faultline compare DIR`: the table of a finished set of runs.
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/owner.hpp"
+#include "orchestrator/experiment/compare.hpp"
+#include "orchestrator/experiment/results.hpp"
+#include "orchestrator/experiment/runner.hpp"
+#include "orchestrator/report/report.hpp"
+#include "orchestrator/runtime/probe.hpp"
+#include "orchestrator/util/fd.hpp"
+
+namespace faultline::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string default_out(const model::Topology& t) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+  return "results/" + t.experiment.name + "-" + stamp;
+}
+
+Status write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::trunc);
+  if (!f) return sys_error("create " + path);
+  f << text;
+  return f.flush() ? Status{} : sys_error("write " + path);
+}
+
+std::vector<nlohmann::json> read_summaries(const std::string& dir) {
+  std::vector<fs::path> paths;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->path().filename() == "summary.json") paths.push_back(it->path());
+  std::sort(paths.begin(), paths.end());
+  std::vector<nlohmann::json> out;
+  for (const auto& p : paths) {
+    std::ifstream f(p);
+    try {
+      out.push_back(nlohmann::json::parse(f));
+    } catch (const nlohmann::json::exception& e) {
+      std::fprintf(stderr, "faultline: skipping %s: %s\n", p.c_str(), e.what());
+    }
+  }
+  return out;
+}
+
+void print_compare(const std::string& dir, const std::vector<nlohmann::json>& summaries) {
+  const auto rows = experiment::compare_summaries(summaries);
+  const std::string table = experiment::render_table(rows);
+  std::fputs(table.c_str(), stdout);
+  const Status a = write_text(dir + "/compare.txt", table);
+  const Status b = write_text(dir + "/compare.csv", experiment::render_csv(rows));
+  if (a.ok() && b.ok()) std::printf("table: %s/compare.txt, %s/compare.csv\n", dir.c_str(), dir.c_str());
+}
+
+}  // namespace
+
+int cmd_run(const RunArgs& a) {
+  const auto base = load_or_die(a.file, a.set);
+  require_root("run");
+  const auto probe = runtime::probe_kernel();
+
+  std::vector<model::Variant> variants = base.variants;
+  if (!a.variant.empty()) {
+    std::erase_if(variants, [&](const model::Variant& v) { return v.name != a.variant; });
+    if (variants.empty()) throw FatalError(kExitBadInput, "no [[variant]] named '" + a.variant + "' in " + a.file);
+  }
+  if (variants.empty()) variants.push_back({});
+  const int repeats = std::max(1, a.repeat);
+  const bool many = variants.size() > 1 || repeats > 1;
+  const uint64_t seed0 = a.seed ? *a.seed : base.experiment.seed;
+  const std::string out_root = a.out.empty() ? default_out(base) : a.out;
+
+  // Ctrl-C, SIGTERM, SIGHUP: read by the runner between ticks, so that every
+  // fault is reverted and the run taken down before the process ends.
+  const sigset_t sigs = control_signals();
+  sigprocmask(SIG_BLOCK, &sigs, nullptr);
+  UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sfd.valid()) throw FatalError(kExitRuntime, "signalfd: " + std::string(strerror(errno)));
+
+  int code = kExitOk;
+  for (const auto& v : variants) {
+    for (int r = 0; r < repeats; ++r) {
+      std::vector<std::string> set = a.set;
+      set.insert(set.end(), v.set.begin(), v.set.end());
+      set.push_back("experiment.seed=" + std::to_string(seed0 + static_cast<uint64_t>(r)));
+      const auto topo = load_or_die(a.file, set);
+      const std::string run = choose_run_name(topo, many || a.name.empty() ? "" : a.name);
+      std::vector<std::string> missing;
+      experiment::RunnerOptions o;
+      o.out_dir = many ? out_root + "/" + (v.name.empty() ? "base" : v.name) + "/" + std::to_string(r) : out_root;
+      o.run_name = run;
+      o.file = fs::absolute(a.file).string();
+      o.variant = v.name;
+      o.repeat = r;
+      o.overrides = set;
+      o.plan = plan_options(topo, run, probe.has("sch_netem"), missing);
+      if (!missing.empty()) {
+        for (const auto& m : missing) std::fprintf(stderr, "faultline: %s\n", m.c_str());
+        throw FatalError(kExitEnvironment, "workload binaries are missing; build them (make) first");
+      }
+      o.probe = probe;
+      o.progress_tty = ::isatty(STDOUT_FILENO) && !a.quiet;
+      o.signal_fd = sfd.get();
+      if (many)
+        std::printf("== %s%sseed %llu\n", v.name.empty() ? "" : ("variant " + v.name + ", ").c_str(),
+                    repeats > 1 ? ("repeat " + std::to_string(r + 1) + "/" + std::to_string(repeats) + ", ").c_str() : "",
+                    static_cast<unsigned long long>(seed0 + r));
+      auto res = experiment::run_experiment(topo, o);
+      if (!res.ok()) throw FatalError(kExitRuntime, "run: " + res.error().message());
+      const Status rep = report::write_report(o.out_dir);
+      if (!rep.ok()) std::fprintf(stderr, "faultline: report: %s\n", rep.error().message().c_str());
+      std::printf("%s: %s\n", res->passed ? "PASS" : (res->interrupted ? "INTERRUPTED" : "FAIL"), res->headline.c_str());
+      if (!res->analysis.propagation.empty()) {
+        std::string order;
+        for (const auto& p : res->analysis.propagation) {
+          char b[96];
+          std::snprintf(b, sizeof b, "%s%s (+%.0fs)", order.empty() ? "" : " -> ", p.service.c_str(), p.after_fault_s);
+          order += b;
+        }
+        std::printf("  degraded in order: %s; largest amplification %.3g\n", order.c_str(),
+                    res->analysis.max_amplification);
+      }
+      for (const auto& ver : res->verdicts)
+        if (!ver.passed) std::printf("  expectation %s failed: %s\n", ver.name.c_str(), ver.detail.c_str());
+      std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
+      if (res->interrupted) return kExitRuntime;
+      if (!res->passed) code = kExitExpectationFailed;
+    }
+  }
+  if (many) print_compare(out_root, read_summaries(out_root));
+  return code;
+}
+
+int cmd_compare(const std::string& dir) {
+  const auto summaries = read_summaries(dir);
+  if (summaries.empty()) throw FatalError(kExitBadInput, "no summary.json under " + dir);
+  print_compare(dir, summaries);
+  return kExitOk;
+}
+
+}  // namespace faultline::cli

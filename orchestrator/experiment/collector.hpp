@@ -1,0 +1,96 @@
+// The per-tick collection of a running experiment: each workload's /metrics,
+// read from inside its node over loopback (a path the experiment's
+// impairments never touch), each node's cgroup counters, and the host's CPU.
+// Counters become per-second rates over the tick and histograms per-tick
+// quantiles; every value is appended to timeseries.csv as it is measured and
+// kept in a SeriesStore for the analysis.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/experiment/event_log.hpp"
+#include "orchestrator/experiment/series_store.hpp"
+#include "orchestrator/measure/prom_text.hpp"
+#include "orchestrator/measure/scraper.hpp"
+#include "orchestrator/model/topology.hpp"
+#include "orchestrator/runtime/cgroup.hpp"
+#include "orchestrator/util/fd.hpp"
+
+namespace faultline::runtime {
+class Run;
+}
+
+namespace faultline::experiment {
+
+// One workload whose /metrics is read.
+struct ScrapeTarget {
+  enum class Kind { kService, kLoad };
+  Kind kind = Kind::kService;
+  std::string node;
+  std::string name;   // the service, or "load:<node>"
+  uint16_t port = 0;
+};
+std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo);
+
+// The dependency edges: (caller, callee service) with the label value the
+// caller's metrics use for it ("node:port"). Loads are callers "load:<node>".
+struct Edge {
+  std::string caller, callee, downstream_label;
+};
+std::vector<Edge> call_edges(const model::Topology& topo);
+
+// The latest raw samples of every target, for the host's Prometheus endpoint.
+struct LatestScrape {
+  std::string node, name;
+  std::vector<measure::Sample> samples;
+};
+
+class Collector {
+ public:
+  static Result<std::unique_ptr<Collector>> open(runtime::Run& run, const model::Topology& topo,
+                                                 const std::string& csv_path, EventLog& events);
+  ~Collector();
+
+  // Reads everything once. tick is the index, t_s its time since the
+  // experiment started. A workload that does not answer (killed, paused,
+  // partitioned from nobody: loopback) gives NaN for that tick, not an error.
+  void tick(size_t tick, double t_s);
+
+  const SeriesStore& store() const { return store_; }
+  std::vector<LatestScrape> latest() const;
+  // Mean and max host CPU use (cores) over the ticks so far.
+  double host_cpu_mean() const;
+  double host_cpu_max() const;
+
+ private:
+  struct TargetState;
+  struct NodeState;
+  Collector() = default;
+  void record(size_t tick, double t_s, const std::string& node, const std::string& service, const std::string& metric,
+              double value);
+  void collect_target(TargetState& ts, size_t tick, double t_s, double dt);
+  void collect_node(NodeState& ns, size_t tick, double t_s, double dt);
+  void collect_host(size_t tick, double t_s, double dt);
+  void collect_system(size_t tick, double t_s);
+
+  const model::Topology* topo_ = nullptr;
+  EventLog* events_ = nullptr;
+  FILE* csv_ = nullptr;
+  SeriesStore store_;
+  std::vector<std::unique_ptr<TargetState>> targets_;
+  std::vector<std::unique_ptr<NodeState>> nodes_;
+  std::vector<Edge> edges_;
+  std::optional<double> last_t_;
+  uint64_t host_busy_prev_ = 0, host_total_prev_ = 0;
+  double host_sum_ = 0, host_max_ = 0;
+  size_t host_n_ = 0;
+  mutable std::mutex latest_mu_;
+};
+
+}  // namespace faultline::experiment

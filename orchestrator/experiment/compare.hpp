@@ -1,0 +1,36 @@
+// `faultline compare`: the variants of an experiment side by side, over
+// repeats with different seeds: collapsed or not, time to collapse, recovered
+// or not, recovery time, amplification, goodput during the fault, each as a
+// mean with its 95% confidence interval (Student's t over the repeats).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace faultline::experiment {
+
+struct Estimate {
+  size_t n = 0;                 // repeats that had a value
+  double mean = 0;
+  std::optional<double> half;   // 95% interval half width; none with one value
+  std::string str(int precision = 3) const;  // "12.3 ± 1.4" or "-" without values
+};
+
+// Mean and 95% interval of the finite values.
+Estimate estimate(const std::vector<double>& values);
+
+struct VariantRow {
+  std::string variant;
+  size_t repeats = 0;
+  size_t collapsed = 0, recovered = 0, passed = 0;
+  Estimate time_to_collapse_s, recovery_s, amplification, goodput_ratio;
+};
+
+// Rows in order of first appearance of each variant.
+std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& summaries);
+std::string render_table(const std::vector<VariantRow>& rows);   // aligned text
+std::string render_csv(const std::vector<VariantRow>& rows);
+
+}  // namespace faultline::experiment

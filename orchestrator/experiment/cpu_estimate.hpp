@@ -1,0 +1,32 @@
+// A rough estimate, before a run, of the CPU its workloads and link engine
+// will need. The host is small: an overloaded host delays everything and
+// fakes failures the experiment never injected, so the runner warns when the
+// estimate comes near the host's cores. Pure: from the topology alone.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "orchestrator/model/topology.hpp"
+
+namespace faultline::experiment {
+
+struct CpuEstimate {
+  double cores = 0;                     // the total
+  std::vector<std::string> breakdown;   // "api: 0.42 cores (400 req/s x 1.05 ms)", ...
+};
+
+// Per request, what serving costs besides the configured `work`: parsing,
+// the response, metrics (measured on this host at about 20-40 us; the
+// load generator's per-request cost is of the same order).
+inline constexpr double kServeOverheadS = 40e-6;
+inline constexpr double kClientOverheadS = 30e-6;
+// The link engine: a packet costs about 3 us; a request is about 4 packets
+// per hop each way with keep-alive (data and ACKs).
+inline constexpr double kEnginePacketS = 3e-6;
+
+// Rates follow the calls (their probabilities, without retries: the
+// estimate is of the healthy system).
+CpuEstimate estimate_cpu(const model::Topology& topo, bool userspace_engine);
+
+}  // namespace faultline::experiment

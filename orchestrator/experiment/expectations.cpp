@@ -1,0 +1,140 @@
+#include "orchestrator/experiment/expectations.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace faultline::experiment {
+
+namespace {
+
+std::string fmt(double v) {
+  char b[48];
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+// Scalars of the analysis a check may name instead of a series.
+std::optional<std::optional<double>> scalar(const analysis::Result& a, const std::string& metric,
+                                            const std::string& service) {
+  if (metric == "amplification") {
+    if (service.empty()) return std::optional<double>(a.max_amplification);
+    for (const auto& e : a.amplification)
+      if (e.callee == service) return std::optional<double>(e.during_fault);
+    return std::optional<double>();
+  }
+  if (metric == "blast_radius") return std::optional<double>(a.blast_radius);
+  if (metric == "recovery_time") return a.recovery_s;
+  if (metric == "time_to_collapse") return a.time_to_collapse_s;
+  if (metric == "hops_per_s") return a.hops_per_s;
+  return std::nullopt;
+}
+
+double aggregate(const analysis::Series& s, size_t b, size_t e, const std::string& agg) {
+  if (agg == "mean") return analysis::mean(s, b, e);
+  if (agg == "p50") return analysis::percentile(s, b, e, 0.5);
+  if (agg == "p99") return analysis::percentile(s, b, e, 0.99);
+  if (agg == "max") return analysis::percentile(s, b, e, 1.0);
+  if (agg == "min") return analysis::percentile(s, b, e, 0.0);
+  if (agg == "last") {
+    for (size_t i = std::min(e, s.size()); i > b; --i)
+      if (std::isfinite(s[i - 1])) return s[i - 1];
+  }
+  return std::nan("");
+}
+
+}  // namespace
+
+bool compare(double v, const std::string& op, double t) {
+  if (op == "<") return v < t;
+  if (op == "<=") return v <= t;
+  if (op == ">") return v > t;
+  if (op == ">=") return v >= t;
+  if (op == "==") return v == t;
+  return false;
+}
+
+std::optional<SeriesKey> series_for(const model::Topology& topo, const std::string& metric,
+                                    const std::string& service) {
+  static const std::map<std::string, std::string> kAlias = {
+      {"goodput", "goodput_rps"}, {"p99", "p99_s"},       {"p50", "p50_s"},
+      {"errors", "errors_rps"},   {"offered", "offered_rps"}, {"attempts", "attempts_rps"},
+      {"shed", "shed_rps"},       {"cpu", "cpu_cores"},   {"memory", "memory_bytes"}};
+  static const std::set<std::string> kMetrics = {
+      "offered_rps", "goodput_rps", "attempts_rps",  "errors_rps",      "requests_rps", "p50_s",
+      "p99_s",       "queue_depth", "inflight",      "shed_rps",        "breaker_open", "retries_refused_rps",
+      "calls_rps",   "cpu_cores",   "cpu_throttled_s", "memory_bytes",  "oom_kills"};
+  const auto it = kAlias.find(metric);
+  const std::string m = it == kAlias.end() ? metric : it->second;
+  if (!kMetrics.count(m)) return std::nullopt;
+  if (service.empty()) return SeriesKey{"", "system", m};
+  for (const auto& n : topo.nodes) {
+    for (const auto& s : n.services)
+      if (s.name == service) {
+        // Node-level metrics of the service's node.
+        if (m == "cpu_cores" || m == "memory_bytes" || m == "cpu_throttled_s" || m == "oom_kills")
+          return SeriesKey{n.name, "", m};
+        return SeriesKey{n.name, s.name, m};
+      }
+    if (n.load && service == "load:" + n.name) return SeriesKey{n.name, service, m};
+  }
+  return std::nullopt;
+}
+
+std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& ex, const analysis::Result& a,
+                              const SeriesStore& store, const PhaseTicks& ph, double horizon_s) {
+  std::vector<Verdict> out;
+  if (ex.recovers_within_ns) {
+    Verdict v{"recovers_within", "recovery_time", a.recovery_s, "<=", *ex.recovers_within_ns / 1e9, false, ""};
+    v.passed = a.recovered && a.recovery_s && *a.recovery_s <= v.threshold;
+    v.detail = a.recovered ? "recovered " + fmt(*a.recovery_s) + " s after the last fault"
+                           : "not recovered within the " + fmt(horizon_s) + " s horizon" +
+                                 std::string(a.metastable ? " (metastable)" : "");
+    out.push_back(v);
+  }
+  if (ex.collapse) {
+    Verdict v{"collapse", "collapse", a.collapsed ? 1.0 : 0.0, "==", *ex.collapse ? 1.0 : 0.0, false, ""};
+    v.passed = a.collapsed == *ex.collapse;
+    v.detail = a.collapsed ? "collapsed " + fmt(*a.time_to_collapse_s) + " s after the first fault" : "did not collapse";
+    out.push_back(v);
+  }
+  if (ex.max_amplification) {
+    Verdict v{"max_amplification", "amplification", a.max_amplification, "<=", *ex.max_amplification, false, ""};
+    v.passed = a.max_amplification <= *ex.max_amplification;
+    v.detail = "largest tier amplification " + fmt(a.max_amplification);
+    out.push_back(v);
+  }
+  if (ex.max_blast_radius_ppm) {
+    Verdict v{"max_blast_radius", "blast_radius", a.blast_radius, "<=", *ex.max_blast_radius_ppm / 1e6, false, ""};
+    v.passed = a.blast_radius <= v.threshold + 1e-12;
+    v.detail = fmt(a.blast_radius * 100) + "% of services degraded";
+    out.push_back(v);
+  }
+  for (const auto& c : ex.checks) {
+    Verdict v{c.name, c.metric, std::nullopt, c.op, c.threshold, false, ""};
+    if (auto s = scalar(a, c.metric, c.service)) {
+      v.measured = *s;
+    } else if (auto key = series_for(topo, c.metric, c.service)) {
+      size_t b = 0, e = ph.end;
+      if (c.phase == "baseline") b = ph.baseline_begin, e = ph.baseline_end;
+      else if (c.phase == "fault") b = ph.fault_begin, e = ph.fault_end;
+      else if (c.phase == "recovery") b = ph.fault_end, e = ph.end;
+      const double x = aggregate(store.get(*key), b, e, c.aggregate);
+      if (std::isfinite(x)) v.measured = x;
+    } else {
+      v.detail = "unknown metric '" + c.metric + "'";
+    }
+    if (v.measured) {
+      v.passed = compare(*v.measured, c.op, c.threshold);
+      v.detail = c.aggregate + " " + c.metric + (c.service.empty() ? "" : " of " + c.service) + " in " + c.phase + ": " +
+                 fmt(*v.measured) + " " + c.op + " " + fmt(c.threshold);
+    } else if (v.detail.empty()) {
+      v.detail = "no value measured";
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace faultline::experiment

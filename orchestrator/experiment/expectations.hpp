@@ -1,0 +1,44 @@
+// The [expect] hypotheses of an experiment, judged after the run against the
+// analysis and the recorded series. Each gives its measured value, so a
+// failed run says by how much it missed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "orchestrator/analysis/analysis.hpp"
+#include "orchestrator/experiment/series_store.hpp"
+#include "orchestrator/model/topology.hpp"
+
+namespace faultline::experiment {
+
+struct Verdict {
+  std::string name;
+  std::string metric;
+  std::optional<double> measured;  // none: the quantity does not exist (e.g. never recovered)
+  std::string op;
+  double threshold = 0;
+  bool passed = false;
+  std::string detail;
+};
+
+// Where the phases lie in ticks, for checks with a `phase`.
+struct PhaseTicks {
+  size_t baseline_begin = 0, baseline_end = 0;
+  size_t fault_begin = 0, fault_end = 0;  // [first fault, last fault end)
+  size_t end = 0;
+};
+
+// The series a check's metric names: "goodput", "p99", "p50", "errors",
+// "offered", "attempts", "shed", "queue_depth", "inflight", "cpu", "memory"
+// or any timeseries metric name (goodput_rps, p99_s, ...). Service empty:
+// the whole system. Nullopt when the metric is unknown.
+std::optional<SeriesKey> series_for(const model::Topology& topo, const std::string& metric, const std::string& service);
+
+std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& expect, const analysis::Result& a,
+                              const SeriesStore& store, const PhaseTicks& phases, double horizon_s);
+
+bool compare(double value, const std::string& op, double threshold);
+
+}  // namespace faultline::experiment

@@ -1,0 +1,170 @@
+#include "orchestrator/experiment/results.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "orchestrator/experiment/collector.hpp"
+
+namespace faultline::experiment {
+
+namespace {
+
+nlohmann::json num(std::optional<double> v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return std::round(*v * 1e6) / 1e6;
+}
+nlohmann::json num(double v) { return num(std::optional<double>(v)); }
+
+std::string node_of_service(const model::Topology& topo, const std::string& svc) {
+  if (svc.rfind("load:", 0) == 0) return svc.substr(5);
+  for (const auto& n : topo.nodes)
+    for (const auto& s : n.services)
+      if (s.name == svc) return n.name;
+  return "";
+}
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
+}  // namespace
+
+analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& store, const PhaseTicks& ph,
+                               double tick_s, bool any_fault) {
+  analysis::Input in;
+  in.tick_s = tick_s;
+  in.baseline_begin = ph.baseline_begin;
+  in.baseline_end = ph.baseline_end;
+  if (any_fault) {
+    in.first_fault = ph.fault_begin;
+    in.last_fault_end = ph.fault_end;
+  }
+  in.offered = store.get({"", "system", "offered_rps"});
+  in.goodput = store.get({"", "system", "goodput_rps"});
+  in.p99_s = store.get({"", "system", "p99_s"});
+  for (const auto& n : topo.nodes)
+    for (const auto& s : n.services) {
+      analysis::ServiceSeries ss;
+      ss.name = s.name;
+      ss.goodput = store.get({n.name, s.name, "goodput_rps"});
+      ss.p99_s = store.get({n.name, s.name, "p99_s"});
+      ss.breaker_open = store.get({n.name, s.name, "breaker_open"});
+      ss.shed = store.get({n.name, s.name, "shed_rps"});
+      ss.budget_exhausted = store.get({n.name, s.name, "retries_refused_rps"});
+      in.services.push_back(std::move(ss));
+    }
+  for (const auto& e : call_edges(topo))
+    in.edges.push_back({e.caller, e.callee, store.get({node_of_service(topo, e.caller), e.caller + "->" + e.callee,
+                                                      "attempts_rps"})});
+  return in;
+}
+
+std::string headline(const analysis::Result& a, bool any_fault, double horizon_s) {
+  if (!any_fault) return "no fault injected: baseline only";
+  std::string h;
+  if (a.collapsed) h = "collapsed " + fmt(*a.time_to_collapse_s) + " s after the first fault";
+  else h = "did not collapse";
+  if (!a.propagation.empty())
+    h += "; " + std::to_string(a.propagation.size()) + " service" + (a.propagation.size() == 1 ? "" : "s") +
+         " degraded (blast radius " + fmt(a.blast_radius * 100) + "%), first " + a.propagation.front().service;
+  if (a.recovered) h += "; recovered " + fmt(*a.recovery_s) + " s after the last fault";
+  else h += "; not recovered within " + fmt(horizon_s) + " s" + (a.metastable ? " (metastable)" : "");
+  return h;
+}
+
+nlohmann::json make_summary(const SummaryInputs& in) {
+  using nlohmann::json;
+  const auto& topo = *in.topo;
+  const auto& a = *in.analysis;
+  json s;
+  s["faultline"] = {{"version", FAULTLINE_VERSION_STRING}};
+  s["experiment"] = {{"name", topo.experiment.name}, {"file", in.file},       {"seed", topo.experiment.seed},
+                     {"variant", in.variant},        {"repeat", in.repeat},   {"overrides", in.overrides},
+                     {"run", in.run},                {"interrupted", in.interrupted}};
+  s["host"] = in.host;
+  s["phases"] = in.phases;
+  s["figures"] = in.figures;
+  json nodes = json::array(), services = json::array(), edges = json::array(), links = json::array();
+  for (const auto& n : topo.nodes) {
+    json names = json::array();
+    for (const auto& sv : n.services) {
+      names.push_back(sv.name);
+      services.push_back({{"name", sv.name}, {"node", n.name}, {"port", sv.port}});
+    }
+    nodes.push_back({{"name", n.name}, {"services", names}, {"load", n.load.has_value()}});
+  }
+  for (const auto& e : call_edges(topo)) edges.push_back({{"caller", e.caller}, {"callee", e.callee}});
+  for (const auto& l : topo.links) links.push_back({{"a", l.a}, {"b", l.b}});
+  json segments = json::array();
+  for (const auto& sg : topo.segments) segments.push_back({{"name", sg.name}, {"members", sg.members}});
+  s["topology"] = {{"nodes", nodes}, {"services", services}, {"edges", edges}, {"links", links}, {"segments", segments}};
+  json faults = json::array();
+  for (const auto& f : in.faults)
+    faults.push_back({{"index", f.index},
+                      {"target", f.target},
+                      {"what", f.what},
+                      {"at_s", f.at_s},
+                      {"for_s", f.for_s},
+                      {"applied_s", num(f.applied_s)},
+                      {"reverted_s", num(f.reverted_s)}});
+  s["faults"] = faults;
+  s["verdict"] = {{"collapsed", a.collapsed},
+                  {"time_to_collapse_s", num(a.time_to_collapse_s)},
+                  {"recovered", in.any_fault ? json(a.recovered) : json(nullptr)},
+                  {"recovery_s", num(a.recovery_s)},
+                  {"metastable", a.metastable},
+                  {"blast_radius", num(a.blast_radius)},
+                  {"hops_per_s", num(a.hops_per_s)},
+                  {"max_amplification", num(a.max_amplification)},
+                  {"headline", headline(a, in.any_fault, in.horizon_s)}};
+  json base = json::object();
+  for (const auto& [name, b] : a.baselines)
+    base[name] = {{"goodput_rps", num(b.goodput)}, {"p99_s", num(b.p99_s)}, {"slo_p99_s", num(b.slo_p99_s)},
+                  {"valid", b.valid}};
+  base["system"] = {{"goodput_rps", num(a.system.goodput)}, {"p99_s", num(a.system.p99_s)}, {"valid", a.system.valid}};
+  s["baselines"] = base;
+  json prop = json::array();
+  for (const auto& p : a.propagation)
+    prop.push_back({{"service", p.service}, {"after_fault_s", num(p.after_fault_s)}, {"via", p.via}, {"hops", p.hops}});
+  s["propagation"] = prop;
+  json amp = json::array();
+  for (const auto& e : a.amplification)
+    amp.push_back({{"caller", e.caller}, {"callee", e.callee}, {"tier", e.tier}, {"during_fault", num(e.during_fault)},
+                   {"peak", num(e.peak)}});
+  s["amplification"] = amp;
+  json tiers = json::object();
+  for (const auto& [t, v] : a.tier_amplification) tiers[std::to_string(t)] = num(v);
+  s["tier_amplification"] = tiers;
+  json controls = json::array();
+  for (const auto& c : a.controls)
+    controls.push_back({{"service", c.service}, {"control", c.control}, {"engaged_s", num(c.engaged_s)},
+                        {"degraded_s", num(c.degraded_s)}, {"outpaced", c.outpaced}});
+  s["controls"] = controls;
+  json ex = json::array();
+  bool passed = !in.interrupted;
+  for (const auto& v : *in.verdicts) {
+    ex.push_back({{"name", v.name}, {"metric", v.metric}, {"measured", num(v.measured)}, {"op", v.op},
+                  {"threshold", v.threshold}, {"passed", v.passed}, {"detail", v.detail}});
+    passed = passed && v.passed;
+  }
+  s["expectations"] = ex;
+  s["passed"] = passed;
+  return s;
+}
+
+Status write_json(const std::string& path, const nlohmann::json& j) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) return sys_error("create " + tmp);
+    f << j.dump(2) << '\n';
+    if (!f.flush()) return sys_error("write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return sys_error("rename " + tmp);
+  return {};
+}
+
+}  // namespace faultline::experiment

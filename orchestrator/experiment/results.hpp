@@ -1,0 +1,50 @@
+// From what a run recorded to what it reports: the analysis input built from
+// the series, and summary.json (docs/results.md describes every field).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "orchestrator/analysis/analysis.hpp"
+#include "orchestrator/experiment/expectations.hpp"
+#include "orchestrator/experiment/series_store.hpp"
+#include "orchestrator/model/topology.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::experiment {
+
+struct FaultRecord {
+  size_t index = 0;
+  std::string target, what;
+  double at_s = 0, for_s = 0;
+  std::optional<double> applied_s, reverted_s;
+};
+
+analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& store, const PhaseTicks& ph,
+                               double tick_s, bool any_fault);
+
+// The verdict in one line: "collapsed 4 s after the first fault; not recovered
+// within 30 s (metastable)".
+std::string headline(const analysis::Result& a, bool any_fault, double horizon_s);
+
+struct SummaryInputs {
+  const model::Topology* topo = nullptr;
+  std::string file, variant, run;
+  int repeat = 0;
+  std::vector<std::string> overrides;
+  nlohmann::json host;     // kernel, cpus, features, backends, cpu figures
+  nlohmann::json figures;  // key figures: goodput during the fault, ...
+  nlohmann::json phases;   // tick_s, warmup_end_s, baseline, first_fault_s, last_fault_end_s, end_s
+  std::vector<FaultRecord> faults;
+  const analysis::Result* analysis = nullptr;
+  const std::vector<Verdict>* verdicts = nullptr;
+  bool interrupted = false;
+  bool any_fault = false;
+  double horizon_s = 0;
+};
+nlohmann::json make_summary(const SummaryInputs& in);
+
+Status write_json(const std::string& path, const nlohmann::json& j);
+
+}  // namespace faultline::experiment

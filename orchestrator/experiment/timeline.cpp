@@ -1,0 +1,92 @@
+#include "orchestrator/experiment/timeline.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace faultline::experiment {
+
+namespace {
+
+std::string cores(uint32_t millicores) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", millicores / 1000.0);
+  return b;
+}
+
+std::string mib(uint64_t bytes) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%gMiB", bytes / 1048576.0);
+  return b;
+}
+
+}  // namespace
+
+bool rampable(const model::Fault& f) {
+  using A = model::Fault::Action;
+  return f.cpu_millicores || f.memory_bytes || f.impairment || f.rate || f.action == A::kCpuHog ||
+         f.action == A::kMemoryHog;
+}
+
+std::vector<Step> build_timeline(const model::Topology& topo, int64_t ramp_step_ns, int64_t end_ns) {
+  std::vector<Step> steps;
+  for (size_t i = 0; i < topo.faults.size(); ++i) {
+    const auto& f = topo.faults[i];
+    const int64_t end = f.for_ns > 0 ? std::min(f.at_ns + f.for_ns, end_ns) : end_ns;
+    if (f.ramp_ns > 0 && ramp_step_ns > 0 && rampable(f)) {
+      // n equal steps, the first at `at` (the fault is an event from its
+      // start), the last, with the full values, one step before at + ramp.
+      const int64_t n = std::max<int64_t>(1, (f.ramp_ns + ramp_step_ns - 1) / ramp_step_ns);
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t t = f.at_ns + f.ramp_ns * k / n;
+        if (t >= end) break;
+        steps.push_back({t, i, Step::Kind::kApply, static_cast<double>(k + 1) / static_cast<double>(n)});
+      }
+    } else {
+      steps.push_back({f.at_ns, i, Step::Kind::kApply, 1.0});
+    }
+    // restart acts once; everything else is undone at its end.
+    if (f.action != model::Fault::Action::kRestart) steps.push_back({end, i, Step::Kind::kRevert, 0.0});
+  }
+  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+    if (a.t_ns != b.t_ns) return a.t_ns < b.t_ns;
+    return a.kind == Step::Kind::kRevert && b.kind == Step::Kind::kApply;
+  });
+  return steps;
+}
+
+std::string describe_target(const model::FaultTarget& t) {
+  switch (t.kind) {
+    case model::FaultTarget::Kind::kNode: return "node:" + t.name;
+    case model::FaultTarget::Kind::kLink: return "link:" + t.a + "-" + t.b;
+    case model::FaultTarget::Kind::kSegment: return "segment:" + t.name;
+    case model::FaultTarget::Kind::kLoad: return "load:" + t.name;
+  }
+  return t.name;
+}
+
+std::string describe_fault(const model::Fault& f) {
+  using A = model::Fault::Action;
+  std::string out;
+  auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
+  if (f.cpu_millicores) add("cpu " + cores(*f.cpu_millicores));
+  if (f.memory_bytes) add("memory " + mib(*f.memory_bytes));
+  switch (f.action) {
+    case A::kPause: add("pause"); break;
+    case A::kKill: add("kill"); break;
+    case A::kRestart: add("restart"); break;
+    case A::kCpuHog: add("cpu hog " + cores(f.hog_millicores)); break;
+    case A::kMemoryHog: add("memory hog " + mib(f.hog_bytes)); break;
+    case A::kPartition: add("partition"); break;
+    case A::kNone: break;
+  }
+  if (f.impairment) add(netem::describe(*f.impairment) + (f.direction == "both" ? "" : " (" + f.direction + ")"));
+  if (f.rate) {
+    char b[48];
+    std::snprintf(b, sizeof b, "rate %g/s", *f.rate);
+    add(b);
+  }
+  if (f.ramp_ns > 0) add("ramp " + std::to_string(f.ramp_ns / 1'000'000) + "ms");
+  return out;
+}
+
+}  // namespace faultline::experiment

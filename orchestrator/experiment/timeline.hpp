@@ -1,0 +1,37 @@
+// The fault timeline of an experiment as plain data: when each fault is
+// applied, stepped through its ramp, and reverted. Pure: the runner executes
+// it, tests check it without a kernel.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "orchestrator/model/topology.hpp"
+
+namespace faultline::experiment {
+
+struct Step {
+  enum class Kind { kApply, kRevert };
+  int64_t t_ns = 0;        // since the experiment started (the end of `up`)
+  size_t fault = 0;        // index into Topology::faults
+  Kind kind = Kind::kApply;
+  double fraction = 1.0;   // how far into the ramp: 1 = the fault's full values
+};
+
+// Steps in time order; at equal times reverts come before applies (a fault
+// ending at t frees its target for one starting at t) and faults keep their
+// file order. A ramp is applied in steps of about ramp_step_ns, the first at
+// `at`, the fraction growing linearly to 1; a fault with `for` = 0 lasts
+// until end_ns, where it is reverted like any other. A restart acts once.
+std::vector<Step> build_timeline(const model::Topology& topo, int64_t ramp_step_ns, int64_t end_ns);
+
+// "cpu 0.2", "delay=150ms loss=5%", "partition", "rate 2000/s": what a fault does.
+std::string describe_fault(const model::Fault& f);
+// "node:db", "link:api-db", ...
+std::string describe_target(const model::FaultTarget& t);
+
+// Whether a fault changes something gradually (cpu, memory, hogs, impairments, rate).
+bool rampable(const model::Fault& f);
+
+}  // namespace faultline::experiment

@@ -1,0 +1,113 @@
+// report.html from a results folder: read the three files the run wrote,
+// render, and replace report.html atomically so that a reader never sees half
+// a page.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "orchestrator/report/report.hpp"
+#include "orchestrator/util/fd.hpp"
+
+namespace faultline::report {
+namespace {
+
+// The whole file; ENOENT is reported as such so that callers can tell
+// "absent" from "unreadable".
+Result<std::string> read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sys_error("open " + path);
+  UniqueFd owner(fd);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("read " + path);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// An optional input: absent is empty, any other failure is an error.
+Result<std::string> read_optional(const std::string& path) {
+  auto r = read_file(path);
+  if (!r.ok() && r.error().err == ENOENT) return std::string();
+  return r;
+}
+
+// events.jsonl: one object per line. A line that is not a JSON object does
+// not stop the report; it becomes a warning event that the page shows.
+std::vector<nlohmann::json> parse_events(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  size_t pos = 0, line_no = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      out.push_back({{"kind", "warning"}, {"what", "events.jsonl line " + std::to_string(line_no) + " is not a JSON object"}});
+      continue;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Status write_all(int fd, const std::string& data, const std::string& path) {
+  size_t off = 0;
+  while (off < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("write " + path);
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+}  // namespace
+
+Status write_report(const std::string& results_dir) {
+  const std::string dir = results_dir.empty() ? "." : results_dir;
+  auto summary_text = read_file(dir + "/summary.json");
+  if (!summary_text.ok()) return wrap(summary_text.error(), "report");
+  auto summary = nlohmann::json::parse(*summary_text, nullptr, /*allow_exceptions=*/false);
+  if (summary.is_discarded() || !summary.is_object())
+    return logic_error("report: " + dir + "/summary.json is not a JSON object");
+  auto csv = read_optional(dir + "/timeseries.csv");
+  if (!csv.ok()) return wrap(csv.error(), "report");
+  auto events = read_optional(dir + "/events.jsonl");
+  if (!events.ok()) return wrap(events.error(), "report");
+
+  const std::string html = render_report(summary, *csv, parse_events(*events));
+  const std::string final_path = dir + "/report.html";
+  const std::string tmp_path = dir + "/.report.html.tmp";
+  const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return wrap(sys_error("create " + tmp_path), "report");
+  {
+    UniqueFd owner(fd);
+    auto st = write_all(fd, html, tmp_path);
+    // A deferred write error (a full disk) can surface only at close.
+    if (st.ok() && ::close(owner.release()) != 0) st = sys_error("close " + tmp_path);
+    if (!st.ok()) {
+      ::unlink(tmp_path.c_str());
+      return wrap(st.error(), "report");
+    }
+  }
+  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
+    const Error e = sys_error("rename " + tmp_path + " to " + final_path);
+    ::unlink(tmp_path.c_str());
+    return wrap(e, "report");
+  }
+  return {};
+}
+
+}  // namespace faultline::report

@@ -1,0 +1,170 @@
+// Every verdict of the analysis on synthetic series, edge cases included.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "orchestrator/analysis/analysis.hpp"
+
+using namespace faultline::analysis;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// 40 ticks of 1 s: baseline [5, 15), fault [15, 20).
+Input chain_input() {
+  Input in;
+  in.tick_s = 1;
+  in.baseline_begin = 5;
+  in.baseline_end = 15;
+  in.first_fault = 15;
+  in.last_fault_end = 20;
+  const size_t n = 40;
+  in.offered.assign(n, 100);
+  in.goodput.assign(n, 100);
+  in.p99_s.assign(n, 0.010);
+  for (const char* name : {"a", "b", "c"}) {
+    ServiceSeries s;
+    s.name = name;
+    s.goodput.assign(n, 100);
+    s.p99_s.assign(n, 0.010);
+    in.services.push_back(s);
+  }
+  in.edges = {{"load:client", "a", Series(n, 100)}, {"a", "b", Series(n, 100)}, {"b", "c", Series(n, 100)}};
+  return in;
+}
+
+ServiceSeries& svc(Input& in, const std::string& name) {
+  for (auto& s : in.services)
+    if (s.name == name) return s;
+  throw std::logic_error("no service " + name);
+}
+
+}  // namespace
+
+TEST(Analysis, PropagationTravelsUpTheChainInOrder) {
+  Input in = chain_input();
+  // c fails at 15, b degrades (slow) at 17, a at 19; all back at 20.
+  for (size_t i = 15; i < 20; ++i) svc(in, "c").goodput[i] = 2;
+  for (size_t i = 17; i < 20; ++i) svc(in, "b").p99_s[i] = 0.5;
+  for (size_t i = 19; i < 20; ++i) svc(in, "a").goodput[i] = 50;
+  const Result r = analyse(in);
+  ASSERT_EQ(r.propagation.size(), 3u);
+  EXPECT_EQ(r.propagation[0].service, "c");
+  EXPECT_EQ(r.propagation[0].via, "");
+  EXPECT_EQ(r.propagation[1].service, "b");
+  EXPECT_EQ(r.propagation[1].via, "c");
+  EXPECT_DOUBLE_EQ(r.propagation[1].after_fault_s, 2);
+  EXPECT_EQ(r.propagation[2].service, "a");
+  EXPECT_EQ(r.propagation[2].hops, 2);
+  ASSERT_TRUE(r.hops_per_s.has_value());
+  EXPECT_DOUBLE_EQ(*r.hops_per_s, 2.0 / 4.0);
+  EXPECT_DOUBLE_EQ(r.blast_radius, 1.0);
+  EXPECT_EQ(r.health.at("c")[15], Health::kFailed);
+  EXPECT_EQ(r.health.at("b")[17], Health::kDegraded) << "p99 above 2x baseline";
+  EXPECT_EQ(r.health.at("a")[14], Health::kHealthy);
+  EXPECT_FALSE(r.collapsed) << "system goodput never fell";
+  EXPECT_TRUE(r.recovered);
+  EXPECT_DOUBLE_EQ(*r.recovery_s, 0);
+}
+
+TEST(Analysis, CollapseIsTimedFromTheFirstFaultAndRecoveryNeedsAWholeWindow) {
+  Input in = chain_input();
+  for (size_t i = 18; i < 24; ++i) in.goodput[i] = 5;   // < 10% of 100 offered from 18
+  for (size_t i = 24; i < 26; ++i) in.goodput[i] = 99;  // two good ticks: not a window
+  in.goodput[26] = 50;
+  const Result r = analyse(in);
+  EXPECT_TRUE(r.collapsed);
+  EXPECT_DOUBLE_EQ(*r.time_to_collapse_s, 3);
+  EXPECT_TRUE(r.recovered);
+  EXPECT_DOUBLE_EQ(*r.recovery_s, 7) << "first full window of good ticks starts at 27, the fault ended at 20";
+}
+
+TEST(Analysis, NeverRecoveringWithOfferedLoadBackIsMetastable) {
+  Input in = chain_input();
+  for (size_t i = 16; i < 40; ++i) in.goodput[i] = 3;
+  const Result r = analyse(in);
+  EXPECT_TRUE(r.collapsed);
+  EXPECT_FALSE(r.recovered);
+  EXPECT_FALSE(r.recovery_s.has_value());
+  EXPECT_TRUE(r.metastable);
+  // The same, but the offered load stayed low: not metastable, just not recovered.
+  for (size_t i = 20; i < 40; ++i) in.offered[i] = 10;
+  const Result r2 = analyse(in);
+  EXPECT_FALSE(r2.recovered);
+  EXPECT_FALSE(r2.metastable);
+}
+
+TEST(Analysis, AFlappingSystemDoesNotCountAsRecovered) {
+  Input in = chain_input();
+  for (size_t i = 20; i < 40; ++i) in.goodput[i] = i % 2 ? 100 : 40;
+  const Result r = analyse(in);
+  EXPECT_FALSE(r.recovered);
+  EXPECT_TRUE(r.metastable);
+}
+
+TEST(Analysis, NoBaselineMeansUnknownHealthNotDegraded) {
+  Input in = chain_input();
+  auto& c = svc(in, "c");
+  for (size_t i = 0; i < 40; ++i) c.goodput[i] = i < 15 ? 0 : 100;
+  for (size_t i = 0; i < 40; ++i) c.p99_s[i] = kNaN;
+  const Result r = analyse(in);
+  EXPECT_FALSE(r.baselines.at("c").valid);
+  EXPECT_EQ(r.health.at("c")[30], Health::kUnknown);
+  EXPECT_TRUE(r.propagation.empty());
+  EXPECT_DOUBLE_EQ(r.blast_radius, 0);
+}
+
+TEST(Analysis, NoFaultNoVerdicts) {
+  Input in = chain_input();
+  in.first_fault.reset();
+  in.last_fault_end.reset();
+  for (size_t i = 30; i < 40; ++i) in.goodput[i] = 0;
+  const Result r = analyse(in);
+  EXPECT_FALSE(r.collapsed);
+  EXPECT_TRUE(r.propagation.empty());
+  EXPECT_TRUE(r.baselines.at("a").valid) << "baselines are still computed";
+}
+
+TEST(Analysis, AmplificationPerEdgeAndTier) {
+  Input in = chain_input();
+  for (size_t i = 15; i < 20; ++i) {
+    in.edges[1].attempts[i] = 400;   // a -> b: 4 attempts per organic request
+    in.edges[2].attempts[i] = 1600;  // b -> c: 16
+  }
+  in.edges[2].attempts[17] = 3200;
+  const Result r = analyse(in);
+  ASSERT_EQ(r.amplification.size(), 3u);
+  EXPECT_EQ(r.amplification[2].tier, 3);
+  EXPECT_DOUBLE_EQ(r.amplification[1].during_fault, 4);
+  EXPECT_DOUBLE_EQ(r.amplification[2].during_fault, (1600 * 4 + 3200) / 5.0 / 100);
+  EXPECT_DOUBLE_EQ(r.amplification[2].peak, 32);
+  EXPECT_DOUBLE_EQ(r.tier_amplification.at(1), 1);
+  EXPECT_DOUBLE_EQ(r.max_amplification, r.tier_amplification.at(3));
+}
+
+TEST(Analysis, ControlsThatEngageAfterTheServiceDegradedAreOutpaced) {
+  Input in = chain_input();
+  auto& b = svc(in, "b");
+  for (size_t i = 16; i < 20; ++i) b.goodput[i] = 10;  // degraded at 16
+  b.breaker_open.assign(40, 0);
+  for (size_t i = 18; i < 25; ++i) b.breaker_open[i] = 1;  // opens at 18: too late
+  b.shed.assign(40, 0);
+  for (size_t i = 15; i < 20; ++i) b.shed[i] = 30;  // sheds from 15: ahead of it
+  const Result r = analyse(in);
+  ASSERT_EQ(r.controls.size(), 2u);
+  EXPECT_EQ(r.controls[0].control, "breaker");
+  EXPECT_DOUBLE_EQ(*r.controls[0].engaged_s, 3);
+  EXPECT_DOUBLE_EQ(*r.controls[0].degraded_s, 1);
+  EXPECT_TRUE(r.controls[0].outpaced);
+  EXPECT_EQ(r.controls[1].control, "shedding");
+  EXPECT_FALSE(r.controls[1].outpaced);
+}
+
+TEST(Analysis, PercentileAndMeanSkipMissingTicks) {
+  const Series s = {1, kNaN, 3, 2, kNaN, 4};
+  EXPECT_DOUBLE_EQ(mean(s, 0, s.size()), 2.5);
+  EXPECT_DOUBLE_EQ(percentile(s, 0, s.size(), 0.5), 2);
+  EXPECT_DOUBLE_EQ(percentile(s, 0, s.size(), 1.0), 4);
+  EXPECT_TRUE(std::isnan(mean(s, 1, 2)));
+}

@@ -1,0 +1,125 @@
+// One downstream (a model::Call): how a service endpoint, or the load
+// generator, calls another service. It owns the policies that belong to
+// the downstream and outlive single calls (connection pool, circuit
+// breaker, retry budget, retry throttle) and runs each call through them:
+//
+//  - probability_ppm: whether the call is made at all (a cache hit skips
+//    the database); a skipped call is ok with no attempt.
+//  - the caller's deadline: an attempt's deadline is min(now + timeout,
+//    caller deadline); the remaining time travels in kDeadlineHeader; no
+//    call, retry or hedge starts once the caller's deadline is past.
+//  - the breaker sees each call once (try_acquire before the first attempt,
+//    its final result after the last): a call it refuses fails at once
+//    with cause breaker_open. Each call reports exactly one result, so
+//    half-open probes are never lost.
+//  - failed attempts (5xx, 503 shed, timeout, connection) are retried up to
+//    `retries` times after a Backoff sleep; each retry must pass the caller's
+//    deadline (the sleep must end before it), the RetryThrottle and the
+//    RetryBudget (checked in that order, so a throttled retry spends no
+//    budget). The throttle hears every attempt's result (gRFC A6); the
+//    budget gets one deposit per call.
+//  - hedging (hedge_ns > 0): while attempts are out and none has answered
+//    for hedge_ns, one more is sent (same checks as a retry, no backoff);
+//    the first success wins and the others are cancelled. First attempt,
+//    retries and hedges together are at most retries + 1.
+//  - fallback: a failed call with fallback = true is ok with fallback_used.
+//  - cancelling the awaiting coroutine cancels the attempts in flight; the
+//    call then ends with cause deadline (its caller gave up).
+//
+// Thread safety: calls may come from any thread; all the work of a
+// Downstream runs on its own strand, so the pool and the policies (which
+// are not synchronised) are only touched there.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/strand.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <prometheus/labels.h>
+#include <prometheus/registry.h>
+#include <string>
+#include <string_view>
+
+#include "orchestrator/model/topology.hpp"
+#include "workloads/client/connection_pool.hpp"
+#include "workloads/client/downstream_metrics.hpp"
+#include "workloads/client/outcome.hpp"
+#include "workloads/policy/breaker.hpp"
+#include "workloads/policy/clock.hpp"
+#include "workloads/policy/random.hpp"
+#include "workloads/policy/retry_budget.hpp"
+#include "workloads/policy/retry_throttle.hpp"
+
+namespace faultline::workloads::client {
+
+struct DownstreamOptions {
+  // Most connections open to the downstream at once; more concurrent
+  // attempts wait for one (the wait counts against their deadline).
+  uint32_t max_connections = 256;
+  // Labels of every series (e.g. service, endpoint); downstream="node:port"
+  // is added.
+  prometheus::Labels labels;
+  // Send kDeadlineHeader (the load generator's requests carry it too, so the
+  // first tier can drop work its client gave up on).
+  bool send_deadline = true;
+  // Run on a strand of its own. Only a caller whose executor is already a
+  // single thread (the load generator) may turn this off, to save the hop.
+  bool own_strand = true;
+};
+
+class Downstream {
+ public:
+  // clock must be the real monotonic clock in production (timers wait in
+  // real time); clock and registry must outlive the Downstream.
+  Downstream(asio::any_io_executor ex, const model::Call& call, const policy::Clock& clock,
+             prometheus::Registry& registry, DownstreamOptions options = {});
+  ~Downstream();
+  Downstream(const Downstream&) = delete;
+  Downstream& operator=(const Downstream&) = delete;
+
+  // Makes the call (to call.path, or to `path` when it is not empty: the
+  // load generator's mix). caller_deadline_ns is absolute on the clock;
+  // nullopt: the caller sets no limit. rng draws the probability and the
+  // backoff jitter; it is used only while the caller awaits. path must stay
+  // valid while the call runs.
+  asio::awaitable<Outcome> call(std::optional<int64_t> caller_deadline_ns, policy::Rng& rng,
+                                std::string_view path = {});
+
+  // Ends every call in flight now (their attempts are cancelled; they finish
+  // with cause deadline) and makes later calls fail fast; closes the
+  // connections. For shutdown. Safe from any thread.
+  void shutdown();
+
+  const std::string& name() const { return name_; }  // "node:port"
+  const model::Call& config() const { return call_; }
+  // Read on the strand, or when no call runs (tests).
+  const policy::CircuitBreaker& breaker() const { return breaker_; }
+  const ConnectionPool& pool() const { return pool_; }
+
+ private:
+  struct CallState;
+  asio::awaitable<Outcome> run(std::optional<int64_t> caller_deadline_ns, policy::Rng& rng, std::string_view path);
+  void launch(const std::shared_ptr<CallState>& st, std::string_view path, std::optional<int64_t> caller_deadline_ns);
+  void do_shutdown();
+
+  // The strand, type-erased once: every conversion of a strand to an
+  // any_io_executor allocates, so coroutines and timers share this one.
+  asio::any_io_executor strand_;
+  model::Call call_;
+  const policy::Clock& clock_;
+  std::string name_;
+  DownstreamOptions options_;
+  DownstreamMetrics metrics_;
+  ConnectionPool pool_;
+  policy::CircuitBreaker breaker_;
+  policy::RetryBudget budget_;
+  policy::RetryThrottle throttle_;
+  bool shut_down_ = false;
+  // Calls in flight, for shutdown(): a list threaded through the CallStates
+  // (no allocation per call).
+  CallState* active_ = nullptr;
+};
+
+}  // namespace faultline::workloads::client

@@ -1,0 +1,122 @@
+#include "workloads/spec/config.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace faultline::model {
+
+// nlohmann ADL hooks for the model's value types (the SourceLoc of each is
+// not carried: a workload reports errors against its JSON, the loader has
+// already checked the TOML).
+NLOHMANN_JSON_SERIALIZE_ENUM(DurationDist::Kind, {{DurationDist::Kind::kConstant, "constant"},
+                                                  {DurationDist::Kind::kExponential, "exponential"},
+                                                  {DurationDist::Kind::kLognormal, "lognormal"},
+                                                  {DurationDist::Kind::kPareto, "pareto"},
+                                                  {DurationDist::Kind::kUniform, "uniform"},
+                                                  {DurationDist::Kind::kNormal, "normal"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Backoff::Kind, {{Backoff::Kind::kNone, "none"},
+                                             {Backoff::Kind::kConstant, "constant"},
+                                             {Backoff::Kind::kExponential, "exponential"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Backoff::Jitter, {{Backoff::Jitter::kNone, "none"},
+                                               {Backoff::Jitter::kFull, "full"},
+                                               {Backoff::Jitter::kEqual, "equal"},
+                                               {Backoff::Jitter::kDecorrelated, "decorrelated"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(Load::Arrival, {{Load::Arrival::kPoisson, "poisson"},
+                                             {Load::Arrival::kConstant, "constant"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(RateStep::Kind, {{RateStep::Kind::kStep, "step"},
+                                              {RateStep::Kind::kRamp, "ramp"},
+                                              {RateStep::Kind::kSpike, "spike"}})
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DurationDist, kind, mean_ns, param_ns, shape)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Backoff, kind, jitter, base_ns, cap_ns, multiplier)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CircuitBreaker, enabled, consecutive_failures, failure_rate_ppm,
+                                                window_calls, min_calls, open_ns, half_open_probes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RetryThrottle, max_tokens, token_ratio)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Call, to_node, to_port, path, probability_ppm, timeout_ns, retries,
+                                                backoff, budget_ppm, budget_min_per_s, hedge_ns, fallback, breaker,
+                                                throttle)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Endpoint, path, work, wait, request_memory_bytes, response_bytes,
+                                                error_ppm, parallel_calls, calls)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Service, name, port, workers, queue, lifo, max_queue_delay_ns,
+                                                drop_abandoned, endpoints)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RateStep, kind, at_ns, for_ns, rate)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RequestKind, path, weight)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Load, target_node, target_port, mix, rate, arrival, schedule,
+                                                timeout_ns, retries, backoff, budget_ppm, budget_min_per_s, throttle,
+                                                connections, metrics_port)
+
+}  // namespace faultline::model
+
+namespace faultline::workloads {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceConfig, node, seed, service)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadConfig, node, seed, duration_ns, load)
+
+nlohmann::json to_json(const ServiceConfig& c) { return nlohmann::json(c); }
+nlohmann::json to_json(const LoadConfig& c) { return nlohmann::json(c); }
+
+namespace {
+
+template <class T>
+Result<T> parse(const nlohmann::json& j, const char* what) {
+  try {
+    return j.get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    return logic_error(std::string("bad ") + what + " configuration: " + e.what());
+  }
+}
+
+Result<nlohmann::json> read_json(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return sys_error("open workload configuration " + path);
+  try {
+    return nlohmann::json::parse(f);
+  } catch (const nlohmann::json::exception& e) {
+    return logic_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+Result<ServiceConfig> service_config_from_json(const nlohmann::json& j) {
+  auto c = parse<ServiceConfig>(j, "service");
+  if (c.ok() && c->service.endpoints.empty()) return logic_error("bad service configuration: no endpoints");
+  return c;
+}
+
+Result<LoadConfig> load_config_from_json(const nlohmann::json& j) {
+  auto c = parse<LoadConfig>(j, "load generator");
+  if (c.ok() && c->load.mix.empty()) c->load.mix.push_back({});
+  return c;
+}
+
+Result<ServiceConfig> read_service_config(const std::string& path) {
+  auto j = read_json(path);
+  if (!j.ok()) return j.error();
+  auto c = service_config_from_json(*j);
+  if (!c.ok()) return wrap(c.error(), path);
+  return c;
+}
+
+Result<LoadConfig> read_load_config(const std::string& path) {
+  auto j = read_json(path);
+  if (!j.ok()) return j.error();
+  auto c = load_config_from_json(*j);
+  if (!c.ok()) return wrap(c.error(), path);
+  return c;
+}
+
+Status write_config(const std::string& path, const nlohmann::json& j) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) return sys_error("create " + tmp);
+    f << j.dump(2) << '\n';
+    if (!f.flush()) return sys_error("write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return sys_error("rename " + tmp + " to " + path);
+  return {};
+}
+
+}  // namespace faultline::workloads

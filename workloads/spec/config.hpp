@@ -1,0 +1,42 @@
+// The configuration of one workload process: the model's own types
+// (orchestrator/model/topology.hpp), written by the orchestrator as JSON into
+// the run folder and read by faultline-service / faultline-loadgen with
+// --config. One set of types, no hand-synced copies.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "orchestrator/model/topology.hpp"
+#include "orchestrator/util/result.hpp"
+
+namespace faultline::workloads {
+
+struct ServiceConfig {
+  std::string node;             // the node it runs in (a label in metrics)
+  uint64_t seed = 1;            // of the work and error draws, backoff jitter
+  model::Service service;
+  bool operator==(const ServiceConfig&) const = default;
+};
+
+struct LoadConfig {
+  std::string node;
+  uint64_t seed = 1;            // of arrivals, the mix and backoff jitter
+  int64_t duration_ns = 0;      // 0: run until stopped
+  model::Load load;
+  bool operator==(const LoadConfig&) const = default;
+};
+
+nlohmann::json to_json(const ServiceConfig& c);
+nlohmann::json to_json(const LoadConfig& c);
+// Missing keys keep the model's defaults; wrong types are errors naming the key.
+Result<ServiceConfig> service_config_from_json(const nlohmann::json& j);
+Result<LoadConfig> load_config_from_json(const nlohmann::json& j);
+
+Result<ServiceConfig> read_service_config(const std::string& path);
+Result<LoadConfig> read_load_config(const std::string& path);
+// Written to path.tmp then renamed: a reader never sees half a file.
+Status write_config(const std::string& path, const nlohmann::json& j);
+
+}  // namespace faultline::workloads
