@@ -6,3 +6,10 @@ BUILD=${1:-build}
 for b in "$BUILD"/bench/engine/fl_bench_engine; do
   [[ -x "$b" ]] && "$b"
 done
+# Workloads: faultline-service against nginx under wrk, faultline-loadgen's
+# accuracy (needs wrk and nginx-light: scripts/install-deps.sh).
+if command -v wrk >/dev/null && { command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; }; then
+  bash "$(dirname "$0")/workloads/run.sh" "$BUILD"
+else
+  echo "bench/workloads: skipped (wrk or nginx missing; scripts/install-deps.sh installs them)"
+fi

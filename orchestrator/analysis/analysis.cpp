@@ -142,7 +142,22 @@ Result analyse(const Input& in) {
         break;
       }
   }
-  std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.tick < b.tick; });
+  // Within one tick the order comes from the graph: nearest the faults'
+  // targets first (failure travels from where it was injected).
+  std::map<std::string, int> from_origin;
+  for (const auto& o : in.origins)
+    for (const auto& [svc, d] : distances_from(o, in.edges)) {
+      auto it = from_origin.find(svc);
+      if (it == from_origin.end() || d < it->second) from_origin[svc] = d;
+    }
+  auto origin_distance = [&](const std::string& svc) {
+    auto it = from_origin.find(svc);
+    return it == from_origin.end() ? 1 << 20 : it->second;
+  };
+  std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+    if (a.tick != b.tick) return a.tick < b.tick;
+    return origin_distance(a.service) < origin_distance(b.service);
+  });
   if (!in.services.empty()) r.blast_radius = static_cast<double>(hits.size()) / in.services.size();
   if (!hits.empty()) {
     const auto dist = distances_from(hits.front().service, in.edges);
@@ -187,12 +202,9 @@ Result analyse(const Input& in) {
   if (in.last_fault_end && r.system.valid) {
     const size_t w = std::max<size_t>(th.recovery_window_ticks, 1);
     for (size_t t = *in.last_fault_end; t + w <= n && !r.recovered; ++t) {
-      bool good = true;
-      for (size_t i = t; i < t + w && good; ++i) {
-        const double g = at(in.goodput, i), p = at(in.p99_s, i);
-        good = std::isfinite(g) && g >= th.recovered_goodput * r.system.goodput &&
-               (!std::isfinite(r.system.p99_s) || (std::isfinite(p) && p <= th.recovered_p99 * r.system.p99_s));
-      }
+      const double g = mean(in.goodput, t, t + w), p = mean(in.p99_s, t, t + w);
+      const bool good = std::isfinite(g) && g >= th.recovered_goodput * r.system.goodput &&
+                        (!std::isfinite(r.system.p99_s) || (std::isfinite(p) && p <= th.recovered_p99 * r.system.p99_s));
       if (good) {
         r.recovered = true;
         r.recovery_s = (static_cast<double>(t) - *in.last_fault_end) * tick;

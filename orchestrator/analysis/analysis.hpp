@@ -8,7 +8,8 @@
 //   failed    goodput < 10% of its baseline;
 //   collapse  system goodput < 10% of offered; timed from the first fault;
 //   recovered after the last fault ends, system goodput >= 95% of baseline and
-//             p99 <= 1.1 x baseline p99 for a whole window;
+//             p99 <= 1.1 x baseline p99 over a whole window (the window's
+//             means: single ticks carry the arrivals' Poisson noise);
 //   metastable the faults are over, offered load is back at its baseline, and
 //             the system has not recovered by the end of the horizon;
 //   amplification attempts / offered (organic) requests, per edge and tier;
@@ -64,6 +65,9 @@ struct Input {
   Series offered, goodput, p99_s;               // the whole system, from the load generators
   std::vector<ServiceSeries> services;
   std::vector<EdgeSeries> edges;
+  // Services on the faults' targets (a node's services, both ends of a
+  // link): within one tick, services nearer to them degraded first.
+  std::vector<std::string> origins;
   Thresholds th;
 };
 

@@ -56,6 +56,23 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
       ss.budget_exhausted = store.get({n.name, s.name, "retries_refused_rps"});
       in.services.push_back(std::move(ss));
     }
+  auto services_of = [&](const std::string& node) {
+    if (const auto* n = topo.find_node(node))
+      for (const auto& sv : n->services) in.origins.push_back(sv.name);
+  };
+  for (const auto& f : topo.faults) {
+    using K = model::FaultTarget::Kind;
+    switch (f.target.kind) {
+      case K::kNode: services_of(f.target.name); break;
+      case K::kLink: services_of(f.target.a), services_of(f.target.b); break;
+      case K::kSegment:
+        for (const auto& sg : topo.segments)
+          if (sg.name == f.target.name)
+            for (const auto& m : sg.members) services_of(m);
+        break;
+      case K::kLoad: in.origins.push_back("load:" + f.target.name); break;
+    }
+  }
   for (const auto& e : call_edges(topo))
     in.edges.push_back({e.caller, e.callee, store.get({node_of_service(topo, e.caller), e.caller + "->" + e.callee,
                                                       "attempts_rps"})});
@@ -87,6 +104,13 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   s["host"] = in.host;
   s["phases"] = in.phases;
   s["figures"] = in.figures;
+  if (in.thresholds) {
+    const auto& th = *in.thresholds;
+    s["thresholds"] = {{"degraded_goodput", th.degraded_goodput}, {"failed_goodput", th.failed_goodput},
+                       {"slo_factor", th.slo_factor},             {"collapse_goodput", th.collapse_goodput},
+                       {"recovered_goodput", th.recovered_goodput}, {"recovered_p99", th.recovered_p99},
+                       {"recovery_window_ticks", th.recovery_window_ticks}};
+  }
   json nodes = json::array(), services = json::array(), edges = json::array(), links = json::array();
   for (const auto& n : topo.nodes) {
     json names = json::array();

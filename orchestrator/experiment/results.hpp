@@ -38,6 +38,7 @@ struct SummaryInputs {
   nlohmann::json phases;   // tick_s, warmup_end_s, baseline, first_fault_s, last_fault_end_s, end_s
   std::vector<FaultRecord> faults;
   const analysis::Result* analysis = nullptr;
+  const analysis::Thresholds* thresholds = nullptr;
   const std::vector<Verdict>* verdicts = nullptr;
   bool interrupted = false;
   bool any_fault = false;

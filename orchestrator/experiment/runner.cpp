@@ -245,7 +245,20 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   ph.end = (*collector)->store().ticks();
 
   // Analysis on what was recorded (also after an interruption: partial results).
-  const auto input = analysis_input(topo, (*collector)->store(), ph, tick_s, any_fault);
+  auto input = analysis_input(topo, (*collector)->store(), ph, tick_s, any_fault);
+  {
+    const auto& j = topo.expect.judge;
+    auto& th = input.th;
+    th.degraded_goodput = j.degraded_goodput_ppm / 1e6;
+    th.failed_goodput = j.failed_goodput_ppm / 1e6;
+    th.slo_factor = j.slo_factor;
+    th.collapse_goodput = j.collapse_goodput_ppm / 1e6;
+    th.recovered_goodput = j.recovered_goodput_ppm / 1e6;
+    th.recovered_p99 = j.recovered_p99;
+    th.recovery_window_ticks = static_cast<size_t>(std::max<int64_t>(1, (j.recovery_window_ns + ex.tick_ns - 1) / ex.tick_ns));
+    if (j.slo_p99_ns)
+      for (auto& sv : input.services) sv.slo_p99_s = seconds(*j.slo_p99_ns);
+  }
   RunnerResult out;
   out.interrupted = interrupted;
   out.analysis = analysis::analyse(input);
@@ -290,6 +303,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   }
   si.faults = records;
   si.analysis = &out.analysis;
+  si.thresholds = &input.th;
   si.verdicts = &out.verdicts;
   si.interrupted = interrupted;
   si.any_fault = any_fault;

@@ -8,7 +8,15 @@ namespace faultline::model::detail {
 namespace {
 
 const std::vector<std::string> kExpectKeys = {"recovers_within", "collapse", "max_amplification", "max_blast_radius",
-                                              "check"};
+                                              "check", "degraded_below", "failed_below", "slo", "slo_factor",
+                                              "collapse_below", "recovered_above", "recovered_p99", "recovery_window"};
+// What a check may measure (docs/experiments.md): series and their aliases,
+// and the analysis' scalars.
+const std::vector<std::string> kMetrics = {
+    "goodput", "p99", "p50", "errors", "offered", "attempts", "shed", "cpu", "memory", "offered_rps", "goodput_rps",
+    "attempts_rps", "errors_rps", "requests_rps", "p50_s", "p99_s", "queue_depth", "inflight", "shed_rps",
+    "breaker_open", "retries_refused_rps", "calls_rps", "cpu_cores", "cpu_throttled_s", "memory_bytes", "oom_kills",
+    "amplification", "blast_radius", "recovery_time", "time_to_collapse", "hops_per_s"};
 const std::vector<std::string> kCheckKeys = {"name", "metric", "service", "aggregate", "phase", "op", "threshold"};
 
 std::vector<std::string> service_names(const LoadState& s) {
@@ -43,6 +51,10 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
     if (!inserted) t.fail("name", "'" + c.name + "' is already the name of the check at " + it->second.str());
   }
   if (t.require("metric", "what is measured, e.g. \"goodput\" or \"p99\"")) read_non_empty(t, "metric", c.metric);
+  if (!c.metric.empty() && std::find(kMetrics.begin(), kMetrics.end(), c.metric) == kMetrics.end()) {
+    t.fail("metric", "no metric '" + c.metric + "'; " + suggest(c.metric, kMetrics, "metrics"));
+    c.metric.clear();
+  }
   read_check_service(t, s, c);
   if (auto v = t.choice("aggregate", {"mean", "max", "min", "p50", "p99", "last"})) c.aggregate = *v;
   if (auto v = t.choice("phase", {"baseline", "fault", "recovery", "all"})) c.phase = *v;
@@ -69,6 +81,29 @@ void read_expect_fields(Table& t, Expect& e) {
       e.max_amplification = *v;
   }
   if (auto v = t.percent("max_blast_radius")) e.max_blast_radius_ppm = *v;
+  Judgement& j = e.judge;
+  if (auto v = t.percent("degraded_below")) j.degraded_goodput_ppm = *v;
+  if (auto v = t.percent("failed_below")) j.failed_goodput_ppm = *v;
+  if (j.failed_goodput_ppm > j.degraded_goodput_ppm && t.ok("failed_below"))
+    t.fail("failed_below", "is above degraded_below: a failed service is degraded too");
+  if (auto v = t.duration("slo")) {
+    if (*v == 0) t.fail("slo", "must be more than 0");
+    else j.slo_p99_ns = *v;
+  }
+  if (auto v = t.number("slo_factor")) {
+    if (*v <= 1.0) t.fail("slo_factor", format_number(*v) + " is not above 1; allowed: more than 1 (times the baseline p99)");
+    else j.slo_factor = *v;
+  }
+  if (auto v = t.percent("collapse_below")) j.collapse_goodput_ppm = *v;
+  if (auto v = t.percent("recovered_above")) j.recovered_goodput_ppm = *v;
+  if (auto v = t.number("recovered_p99")) {
+    if (*v < 1.0) t.fail("recovered_p99", format_number(*v) + " is below 1; allowed: 1 or more (times the baseline p99)");
+    else j.recovered_p99 = *v;
+  }
+  if (auto v = t.duration("recovery_window")) {
+    if (*v == 0) t.fail("recovery_window", "must be more than 0");
+    else j.recovery_window_ns = *v;
+  }
 }
 
 }  // namespace

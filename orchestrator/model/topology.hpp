@@ -235,8 +235,22 @@ struct Check {
   bool operator==(const Check&) const = default;
 };
 
+// The measurement vocabulary's thresholds (DESIGN.md), as [expect] sets them.
+struct Judgement {
+  uint32_t degraded_goodput_ppm = 900'000;   // degraded below 90% of baseline goodput
+  uint32_t failed_goodput_ppm = 100'000;     // failed below 10%
+  double slo_factor = 2.0;                   // p99 SLO = this x baseline p99 ...
+  std::optional<int64_t> slo_p99_ns;         // ... unless set for every service
+  uint32_t collapse_goodput_ppm = 100'000;   // collapse: system goodput below 10% of offered
+  uint32_t recovered_goodput_ppm = 950'000;  // recovered: goodput >= 95% of baseline
+  double recovered_p99 = 1.1;                // ... and p99 <= 1.1 x baseline
+  int64_t recovery_window_ns = 5'000'000'000;  // ... over a window of 5 s
+  bool operator==(const Judgement&) const = default;
+};
+
 struct Expect {
   SourceLoc loc;
+  Judgement judge;
   std::optional<int64_t> recovers_within_ns;
   std::optional<bool> collapse;            // true: must collapse; false: must not
   std::optional<double> max_amplification;

@@ -168,3 +168,29 @@ TEST(Analysis, PercentileAndMeanSkipMissingTicks) {
   EXPECT_DOUBLE_EQ(percentile(s, 0, s.size(), 1.0), 4);
   EXPECT_TRUE(std::isnan(mean(s, 1, 2)));
 }
+
+TEST(Analysis, WithinOneTickServicesNearerTheFaultDegradedFirst) {
+  Input in = chain_input();
+  for (const char* n : {"a", "b", "c"})
+    for (size_t i = 15; i < 20; ++i) svc(in, n).goodput[i] = 1;
+  in.origins = {"c"};
+  const Result r = analyse(in);
+  ASSERT_EQ(r.propagation.size(), 3u);
+  EXPECT_EQ(r.propagation[0].service, "c");
+  EXPECT_EQ(r.propagation[1].service, "b");
+  EXPECT_EQ(r.propagation[2].service, "a");
+  EXPECT_EQ(r.propagation[2].via, "b");
+  EXPECT_FALSE(r.hops_per_s.has_value()) << "no time between them at this tick";
+}
+
+TEST(Analysis, RecoveryJudgesTheWindowNotEachNoisyTick) {
+  Input in = chain_input();
+  for (size_t i = 15; i < 20; ++i) in.goodput[i] = 5;
+  // Poisson-like noise around the baseline after the fault: single ticks dip
+  // below 95%, the window's mean does not.
+  const double after[] = {92, 104, 97, 101, 99, 93, 106, 100, 98, 102};
+  for (size_t i = 0; i < 10; ++i) in.goodput[20 + i] = after[i];
+  const Result r = analyse(in);
+  EXPECT_TRUE(r.recovered);
+  EXPECT_DOUBLE_EQ(*r.recovery_s, 0);
+}

@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 
 namespace faultline::workloads::client {
@@ -99,21 +100,33 @@ asio::awaitable<Result<std::vector<tcp::endpoint>>> ConnectionPool::resolve() {
   co_return endpoints_;
 }
 
-asio::awaitable<Result<ConnectionPool::Lease>> ConnectionPool::connect_new() {
-  // The slot is already counted in open_; every failure path frees it.
-  auto eps = co_await resolve();
-  if (!eps.ok()) {
-    release(nullptr, false);
-    co_return eps.error();
+namespace {
+
+// A reserved connection slot (counted in open_) that goes back to the pool
+// unless a Lease took it. It covers every way out of a connect, exceptions
+// included: a caller cancelled mid-connect resumes with an exception (asio's
+// throw_if_cancelled), and a slot leaked there is never given back, which
+// once starved a loaded client of every connection for good.
+struct SlotGuard {
+  std::function<void()> give_back;
+  bool armed = true;
+  ~SlotGuard() {
+    if (armed) give_back();
   }
+};
+
+}  // namespace
+
+asio::awaitable<Result<ConnectionPool::Lease>> ConnectionPool::connect_new() {
+  // The caller holds the slot's guard; this only connects.
+  auto eps = co_await resolve();
+  if (!eps.ok()) co_return eps.error();
   auto conn = std::make_unique<Connection>(ex_);
   auto [ec, ep] = co_await asio::async_connect(conn->socket, *eps, kNoThrow);
-  if (ec) {
-    release(nullptr, false);
-    co_return sys_error(ec.value(), "connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
-  }
+  if (ec) co_return sys_error(ec.value(), "connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
   if (closed_) {
-    release(std::move(conn), false);
+    boost::system::error_code ignored;
+    conn->socket.close(ignored);
     co_return sys_error(ECANCELED, "connection pool closed");
   }
   boost::system::error_code ignored;
@@ -132,7 +145,10 @@ asio::awaitable<Result<ConnectionPool::Lease>> ConnectionPool::acquire() {
   }
   if (open_ < max_) {
     ++open_;
-    co_return co_await connect_new();
+    SlotGuard slot{[this] { release(nullptr, false); }};
+    auto lease = co_await connect_new();
+    slot.armed = !lease.ok();
+    co_return lease;
   }
   Waiter w(ex_);
   w.timer.expires_at(asio::steady_timer::time_point::max());
@@ -147,7 +163,10 @@ asio::awaitable<Result<ConnectionPool::Lease>> ConnectionPool::acquire() {
   // Granted even if our caller cancelled at the same moment: the Lease owns
   // the slot now and gives it back when the caller drops it.
   if (w.conn) co_return Lease(this, std::move(w.conn), true);
-  co_return co_await connect_new();
+  SlotGuard slot{[this] { release(nullptr, false); }};
+  auto lease = co_await connect_new();
+  slot.armed = !lease.ok();
+  co_return lease;
 }
 
 }  // namespace faultline::workloads::client

@@ -160,7 +160,10 @@ asio::awaitable<void> LoadGenerator::request(int64_t intended) {
   const int64_t latency = since_start(std::chrono::steady_clock::now()) - intended;
   attempts_ += o.attempts;
   metrics_.attempts.Increment(o.attempts);
-  if (o.ok) {
+  if (!o.ok && stopping_) {
+    // Cut short by stop(): neither a success nor the target's failure.
+    ++abandoned_;
+  } else if (o.ok) {
     ++ok_;
     latency_.record(latency);
     metrics_.latency_ok.Observe(static_cast<double>(latency) * 1e-9);
@@ -170,6 +173,7 @@ asio::awaitable<void> LoadGenerator::request(int64_t intended) {
     }
   } else {
     ++failed_;
+    ++failed_by_cause_[static_cast<int>(o.cause)];
     metrics_.errors[static_cast<int>(o.cause)]->Increment();
     metrics_.latency_error.Observe(static_cast<double>(latency) * 1e-9);
   }
@@ -193,6 +197,11 @@ nlohmann::json LoadGenerator::summary() const {
   j["ok"] = ok_;
   j["goodput"] = goodput_;
   j["failed"] = failed_;
+  j["abandoned"] = abandoned_;
+  auto& causes = j["failed_by_cause"] = nlohmann::json::object();
+  for (int i = 0; i < client::kCauseCount; ++i)
+    if (failed_by_cause_[i])
+      causes[std::string(client::to_string(static_cast<client::Cause>(i)))] = failed_by_cause_[i];
   j["attempts"] = attempts_;
   j["lag_us"] = {{"mean", us(lag_.mean())},
                  {"p50", us(static_cast<double>(lag_.percentile(0.5)))},

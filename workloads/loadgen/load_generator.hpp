@@ -18,6 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -87,6 +88,8 @@ class LoadGenerator {
   uint64_t inflight_ = 0;
   // For the summary.
   uint64_t offered_ = 0, sent_in_window_ = 0, ok_ = 0, goodput_ = 0, failed_ = 0, attempts_ = 0;
+  uint64_t abandoned_ = 0;  // in flight when stop() cut them short
+  std::array<uint64_t, client::kCauseCount> failed_by_cause_{};
   LogHistogram lag_, latency_;
 };
 

@@ -38,7 +38,8 @@ http::Handler make_routes(LoadGenerator& gen, const http::MetricsHandler& metric
     const std::string_view path = http::target_path(req);
     if (path == "/metrics" && req.method() == bhttp::verb::get) co_return metrics.respond();
     if (path == "/control/rate") {
-      if (req.method() == bhttp::verb::get) co_return http::text_response(bhttp::status::ok, std::to_string(gen.rate_now()) + "\n");
+      if (req.method() == bhttp::verb::get)
+        co_return http::text_response(bhttp::status::ok, std::to_string(gen.rate_now()) + "\n");
       if (req.method() == bhttp::verb::post) {
         const auto value = query_param(target, "value");
         const auto rate = value ? parse_rate(*value) : std::nullopt;

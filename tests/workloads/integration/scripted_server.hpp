@@ -43,7 +43,9 @@ class ScriptedServer {
   using Script = std::function<Reply(size_t index)>;
 
   ScriptedServer(wasio::io_context& io, Script script)
-      : io_(io), script_(std::move(script)), server_(io.get_executor(), [this](const whttp::Request& r) { return handle(r); }) {
+      : io_(io),
+        script_(std::move(script)),
+        server_(io.get_executor(), [this](const whttp::Request& r) { return handle(r); }) {
     auto ep = server_.listen("127.0.0.1", 0);
     if (!ep.ok()) throw std::runtime_error(ep.error().message());
     port_ = ep->port();

@@ -92,8 +92,9 @@ TEST_F(ClientLocal, RetriesOn5xxAreCountedExactly) {
   EXPECT_EQ(metric(reg, "faultline_downstream_attempt_failures_total", {{"cause", "http_5xx"}}), 4);
   EXPECT_EQ(metric(reg, "faultline_downstream_errors_total", {{"cause", "http_5xx"}}), 1);
   EXPECT_EQ(metric(reg, "faultline_downstream_errors_total"), 1);
-  EXPECT_EQ(metric(reg, "faultline_downstream_calls_total", {{"downstream", "127.0.0.1:" + std::to_string(srv.port())}}),
-            1);
+  const std::string name = "127.0.0.1:" + std::to_string(srv.port());
+  EXPECT_EQ(metric(reg, "faultline_downstream_calls_total", {{"downstream", name}}), 1);
+  EXPECT_EQ(metric(reg, "faultline_downstream_calls_total", {{"downstream", "elsewhere:1"}}), 0);
   // Keep-alive: the four attempts went over one connection.
   EXPECT_EQ(d.pool().stats().connects, 1u);
 }
@@ -234,7 +235,7 @@ TEST_F(ClientLocal, BreakerOpensAfterFailuresAndRejectsFast) {
   EXPECT_EQ(metric(reg, "faultline_breaker_state"), 1);
   const int64_t t0 = now();
   const Outcome o = call(d);
-  EXPECT_LT(now() - t0, 20 * kMs);
+  EXPECT_LT(now() - t0, 100 * kMs);  // no request: the server count below proves it
   EXPECT_FALSE(o.ok);
   EXPECT_EQ(o.cause, Cause::kBreakerOpen);
   EXPECT_EQ(o.attempts, 0u);

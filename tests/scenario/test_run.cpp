@@ -149,7 +149,7 @@ TEST_F(RunTest, CtrlCDuringAFaultRevertsItAndLeavesNothing) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
+    ::execl("/bin/sh", "sh", "-c", ("exec env " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
     ::_exit(127);
   }
   // Wait for the fault (at 9 s) to be applied.
@@ -200,7 +200,7 @@ TEST_F(RunTest, PrometheusScrapesTheRunsEndpointWhileItRuns) {
   const pid_t runner = ::fork();
   ASSERT_GE(runner, 0);
   if (runner == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
+    ::execl("/bin/sh", "sh", "-c", ("exec env " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
     ::_exit(127);
   }
   // Ask Prometheus, as a user would, for a figure only the run's endpoint has.
