@@ -88,6 +88,7 @@ Result<NodeProcess> spawn_hog(Run& run, const std::string& node, const std::stri
   argv.insert(argv.end(), args.begin(), args.end());
   SpawnOptions so;
   so.log_path = run.log_dir() + "/" + node + ".hog.log";
+  so.exe_from_host = true;
   auto p = NodeProcess::spawn(e.value(), argv, so);
   if (!p.ok()) return wrap(p.error(), "start the " + name + " in node " + node);
   FL_TRY(run.journal().process({node, name, p->id()}));

@@ -261,6 +261,7 @@ Status Run::start_process(const plan::ProcessPlan& p) {
   if (!e.ok()) return e.error();
   SpawnOptions so;
   so.log_path = log_dir_ + "/" + p.log_name;
+  so.exe_from_host = true;  // workload binaries may sit under a path the node mounts over
   auto proc = NodeProcess::spawn(e.value(), p.argv, so);
   if (!proc.ok()) return wrap(proc.error(), "start " + p.name + " in node " + p.node);
   FL_TRY(journal_.process({p.node, p.name, proc->id()}));

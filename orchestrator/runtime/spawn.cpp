@@ -100,6 +100,11 @@ Result<NodeProcess> NodeProcess::spawn(const NodeEntry& node, const std::vector<
   boost::filesystem::path exe = argv[0];
   if (argv[0].find('/') == std::string::npos) exe = bp::search_path(argv[0]);
   if (exe.empty()) return sys_error(ENOENT, "find program '" + argv[0] + "' for node " + node.node);
+  // /proc/<our pid>/root is our root directory, whatever the mount namespace
+  // the path is looked up from: the child execs the file we see, and keeps
+  // its own name (comm) since only the directory part changes.
+  if (opts.exe_from_host && exe.is_absolute())
+    exe = boost::filesystem::path("/proc/" + std::to_string(::getpid()) + "/root") / exe.relative_path();
   std::vector<std::string> args(argv.begin() + 1, argv.end());
   bp::environment env = boost::this_process::environment();
   for (const auto& kv : opts.env) {

@@ -30,6 +30,10 @@ struct SpawnOptions {
   bool die_with_parent = true;   // PR_SET_PDEATHSIG(SIGKILL)
   bool inherit_stdio = false;    // interactive `faultline exec`
   std::vector<std::string> env;  // extra KEY=VALUE
+  // Resolve an absolute argv[0] in the orchestrator's file system, not the
+  // node's: faultline's own binaries may live where a node has its private
+  // mounts (a build tree under /tmp), which the node cannot see.
+  bool exe_from_host = false;
 };
 
 // A process running in a node. Move-only; the destructor kills it (by pid,
