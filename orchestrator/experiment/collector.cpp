@@ -17,13 +17,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 using measure::Labels;
 using measure::Sample;
 using Pred = std::function<bool(const Sample&)>;
-
-double sum_if(const std::vector<Sample>& s, std::string_view name, const Pred& pred) {
-  double t = 0;
-  for (const auto& x : s)
-    if (x.name == name && (!pred || pred(x))) t += x.value;
-  return t;
-}
+using measure::sum_if;
 
 Pred label_is(std::string key, std::string value) {
   return [key = std::move(key), value = std::move(value)](const Sample& s) {

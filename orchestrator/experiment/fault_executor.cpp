@@ -204,14 +204,32 @@ Status FaultExecutor::apply_segment(const model::Fault& f, Applied& a, double fr
   return lc->set_segment(f.target.name, ramp_impairment(*a.prior_segment, f.during_a_to_b, fraction));
 }
 
+namespace {
+
+// The control endpoint of a node's load generator, inside its node.
+Result<measure::Scraper> load_control(runtime::Run& run, const model::Topology& topo, const std::string& node) {
+  const auto* n = topo.find_node(node);
+  if (!n || !n->load) return logic_error("no load generator on node " + node);
+  auto* h = run.holder(node);
+  if (!h) return logic_error("no namespace holder for node " + node);
+  return measure::Scraper(h->netns_fd(), n->load->metrics_port, std::chrono::milliseconds(1000));
+}
+
+Status post_rate(measure::Scraper& ctl, double rate) {
+  char q[64];
+  std::snprintf(q, sizeof q, "/control/rate?value=%.6g", rate);
+  auto r = ctl.post(q);
+  if (!r.ok()) return r.error();
+  return {};
+}
+
+}  // namespace
+
 Status FaultExecutor::apply_load(const model::Fault& f, Applied& a, double fraction) {
-  const auto* node = topo_.find_node(f.target.name);
-  if (!node || !node->load) return logic_error("no load generator on node " + f.target.name);
-  auto* h = run_.holder(f.target.name);
-  if (!h) return logic_error("no namespace holder for node " + f.target.name);
-  measure::Scraper ctl(h->netns_fd(), node->load->metrics_port, std::chrono::milliseconds(1000));
+  auto ctl = load_control(run_, topo_, f.target.name);
+  if (!ctl.ok()) return ctl.error();
   if (!a.prior_rate) {
-    auto cur = ctl.get("/control/rate");
+    auto cur = ctl->get("/control/rate");
     if (!cur.ok()) return cur.error();
     try {
       a.prior_rate = std::stod(*cur);
@@ -221,11 +239,7 @@ Status FaultExecutor::apply_load(const model::Fault& f, Applied& a, double fract
     }
   }
   const double rate = *a.prior_rate + (f.rate.value_or(*a.prior_rate) - *a.prior_rate) * std::min(fraction, 1.0);
-  char q[64];
-  std::snprintf(q, sizeof q, "/control/rate?value=%.6g", rate);
-  auto r = ctl.post(q);
-  if (!r.ok()) return r.error();
-  return {};
+  return post_rate(*ctl, rate);
 }
 
 Status FaultExecutor::apply_node(const model::Fault& f, Applied& a, double fraction) {
@@ -272,15 +286,8 @@ Status FaultExecutor::undo(Applied& a) {
   a.prior_ba.reset();
   a.prior_segment.reset();
   if (a.prior_rate) {
-    const auto* node = topo_.find_node(f.target.name);
-    auto* h = run_.holder(f.target.name);
-    if (node && node->load && h) {
-      measure::Scraper ctl(h->netns_fd(), node->load->metrics_port, std::chrono::milliseconds(1000));
-      char q[64];
-      std::snprintf(q, sizeof q, "/control/rate?value=%.6g", *a.prior_rate);
-      auto r = ctl.post(q);
-      if (!r.ok()) keep(r.error());
-    }
+    auto ctl = load_control(run_, topo_, f.target.name);
+    keep(ctl.ok() ? post_rate(*ctl, *a.prior_rate) : Status(ctl.error()));
     a.prior_rate.reset();
   }
   keep(undo_node(a));

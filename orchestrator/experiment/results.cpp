@@ -2,9 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 
 #include "orchestrator/experiment/collector.hpp"
+#include "workloads/spec/config.hpp"
 
 namespace faultline::experiment {
 
@@ -180,15 +180,8 @@ nlohmann::json make_summary(const SummaryInputs& in) {
 }
 
 Status write_json(const std::string& path, const nlohmann::json& j) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    if (!f) return sys_error("create " + tmp);
-    f << j.dump(2) << '\n';
-    if (!f.flush()) return sys_error("write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return sys_error("rename " + tmp);
-  return {};
+  // The same atomic write (temporary file, then rename) as workload configurations.
+  return workloads::write_config(path, j);
 }
 
 }  // namespace faultline::experiment

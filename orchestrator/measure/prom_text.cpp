@@ -138,11 +138,16 @@ Result<std::vector<Sample>> parse_prom_text(std::string_view text) {
   return out;
 }
 
-double sum(const std::vector<Sample>& samples, std::string_view name, const Labels& match) {
+double sum_if(const std::vector<Sample>& samples, std::string_view name,
+              const std::function<bool(const Sample&)>& pred) {
   double total = 0;
   for (const auto& s : samples)
-    if (matches(s, name, match)) total += s.value;
+    if (s.name == name && (!pred || pred(s))) total += s.value;
   return total;
+}
+
+double sum(const std::vector<Sample>& samples, std::string_view name, const Labels& match) {
+  return sum_if(samples, name, [&](const Sample& s) { return matches(s, name, match); });
 }
 
 Buckets histogram_buckets(const std::vector<Sample>& samples, std::string_view base, const Labels& match) {

@@ -4,6 +4,7 @@
 // workload that serves garbage is noticed rather than read as zeros.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ Result<std::vector<Sample>> parse_prom_text(std::string_view text);
 
 // Sum of the samples named `name` whose labels include every pair in `match`.
 double sum(const std::vector<Sample>& samples, std::string_view name, const Labels& match = {});
+// Sum of the samples named `name` that `pred` accepts (all when it is empty).
+double sum_if(const std::vector<Sample>& samples, std::string_view name,
+              const std::function<bool(const Sample&)>& pred);
 
 // Cumulative bucket counts of histogram `base` (upper bound -> count),
 // summed over the series matching `match`.

@@ -1,4 +1,5 @@
 #include "orchestrator/plan/plan.hpp"
+#include "orchestrator/util/random_core.hpp"
 
 #include <algorithm>
 #include <map>
@@ -96,13 +97,8 @@ void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& 
 uint64_t workload_seed(uint64_t experiment_seed, std::string_view label) {
   // FNV-1a of the label, then splitmix64's finaliser over both: fixed
   // arithmetic, so seeds do not depend on the standard library's std::hash.
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : label) h = (h ^ c) * 0x100000001b3ULL;
-  uint64_t z = experiment_seed ^ h;
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  uint64_t z = experiment_seed ^ fnv1a(kFnv1aBasis, label);
+  return splitmix64(z);
 }
 
 Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOptions& opts) {

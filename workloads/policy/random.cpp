@@ -5,20 +5,7 @@
 
 namespace faultline::workloads::policy {
 
-uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-Rng::Rng(uint64_t seed) : seed_(seed) {
-  uint64_t sm = seed;
-  for (auto& s : s_) s = splitmix64(sm);
-  // splitmix64 never yields four zero words from one state, but be explicit:
-  // the all-zero state is xoshiro's one fixed point.
-  if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;
-}
+Rng::Rng(uint64_t seed) : seed_(seed), x_(seed) {}
 
 Rng Rng::fork(uint64_t stream_id) const {
   // Hash (seed, stream) into a new seed; a different odd constant than

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/util/random_core.hpp"
 
 namespace faultline::workloads::policy {
 
@@ -29,17 +30,7 @@ class Rng {
 
   result_type operator()() { return next_u64(); }
 
-  uint64_t next_u64() {
-    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
-  }
+  uint64_t next_u64() { return x_.next64(); }
 
   // Uniform in [0, 1), 53 random bits.
   double uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
@@ -85,13 +76,11 @@ class Rng {
   static constexpr int64_t kMaxSampleNs = int64_t{1} << 62;
 
  private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
   uint64_t seed_;
-  uint64_t s_[4];
+  Xoshiro256ss x_;
 };
 
 // splitmix64's output function: also handy for hashing a seed with a name.
-uint64_t splitmix64(uint64_t& state);
+using faultline::splitmix64;
 
 }  // namespace faultline::workloads::policy
