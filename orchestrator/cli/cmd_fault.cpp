@@ -1,10 +1,13 @@
-// `faultline fault RUN ...`: impair links and segments, partition nodes and
-// undo it, live, through the run owner's control socket.
+// `faultline fault RUN ...`: impair links and segments, cut, stop and load
+// nodes, partition them, and undo it, live, through the run owner's control
+// socket.
 //
 //   fault RUN link:api-db delay=150ms loss=2%     both directions
 //   fault RUN link:api-db oneway delay=150ms      api -> db only (or 'link:api->db', quoted)
 //   fault RUN segment:lan rate=10Mbit
-//   fault RUN --clear link:api-db | segment:lan | all
+//   fault RUN node:db cpu=0.1 | memory=64MiB | pause | kill | restart | partition
+//   fault RUN node:db cpu-hog=1 | memory-hog=256MiB
+//   fault RUN --clear link:api-db | segment:lan | node:db | all
 //   fault RUN partition api to db [tcp:5432] [flap=2s/1s]
 //   fault RUN partition api,cache and db          both ways, peer sets
 //   ('-/->' and '<-/->' mean the same as to / and; quote them: the shell
@@ -63,6 +66,9 @@ void print_list(const json& ans) {
     std::printf("segment %-17s %-17s %s%s\n", s["segment"].get<std::string>().c_str(),
                 s["carrier"].get<std::string>().c_str(), s["impairment"].get<std::string>().c_str(),
                 s["changed"].get<bool>() ? "   (changed)" : "");
+  if (ans.contains("nodes"))
+    for (const auto& [node, faults] : ans["nodes"].items())
+      for (const auto& f : faults) std::printf("node %-20s %s\n", node.c_str(), f.get<std::string>().c_str());
   for (const auto& p : ans["partitions"])
     std::printf("partition %u: %s  dropped %llu\n", p["id"].get<unsigned>(), p["partition"].get<std::string>().c_str(),
                 static_cast<unsigned long long>(p["dropped"].get<uint64_t>()));

@@ -47,7 +47,7 @@ Result<Target> parse_target(runtime::LinkControl& lc, const std::string& t) {
     return out;
   }
   if (t.rfind("link:", 0) != 0)
-    return logic_error("target '" + t + "': expected link:A-B, link:A->B (one direction) or segment:NAME");
+    return logic_error("target '" + t + "': expected link:A-B, link:A->B (one direction), segment:NAME or node:NAME");
   std::string body = t.substr(5);
   const auto arrow = body.find("->");
   bool one_way = false;
@@ -102,15 +102,31 @@ Result<runtime::PartitionSpec> parse_partition(const json& req) {
 
 }  // namespace
 
-json handle_control(runtime::Run& run, const json& req) {
+json handle_control(runtime::Run& run, NodeFaultBook& nodes, const json& req) {
   auto* lc = run.links();
   if (!lc) return fail("the run's links are not up");
   const std::string op = req.value("op", "");
   if (op == "ping") return json{{"ok", true}, {"run", run.name()}};
   if (op == "list") {
     json out = lc->describe();
+    out["nodes"] = nodes.describe();
     out["ok"] = true;
     return out;
+  }
+  const std::string target = req.value("target", "");
+  if (op == "impair" && target.rfind("node:", 0) == 0) {
+    auto f = parse_node_fault(target.substr(5), req.value("args", std::vector<std::string>{}));
+    if (!f.ok()) return fail(f.error());
+    auto what = nodes.apply(f.value());
+    if (!what.ok()) return fail(what.error());
+    for (const auto& w : what.value()) std::fprintf(stderr, "faultline: fault: %s\n", w.c_str());
+    return json{{"ok", true}, {"node", f->target.name}, {"applied", what.value()}};
+  }
+  if (op == "clear" && target.rfind("node:", 0) == 0) {
+    const Status st = nodes.clear(target.substr(5));
+    if (!st.ok()) return fail(st.error());
+    std::fprintf(stderr, "faultline: fault: %s back to its plan\n", target.c_str());
+    return json{{"ok", true}};
   }
   if (op == "stats") return json{{"ok", true}, {"engine", lc->engine_stats()}, {"faults", lc->describe()}};
   if (op == "impair") {
@@ -121,7 +137,6 @@ json handle_control(runtime::Run& run, const json& req) {
     // no '>' (a shell redirection) has to be typed.
     if (auto it = std::find(args.begin(), args.end(), "oneway"); it != args.end()) {
       args.erase(it);
-      const std::string target = req.value("target", "");
       const auto dash = target.find('-', 5);
       if (t->dir == runtime::Direction::kBoth && dash != std::string::npos) {
         auto r = lc->resolve_link(target.substr(5));
@@ -158,8 +173,8 @@ json handle_control(runtime::Run& run, const json& req) {
     return json{{"ok", true}, {"link", t->name}, {"applied", applied}};
   }
   if (op == "clear") {
-    const std::string target = req.value("target", "");
     if (target == "all") {
+      if (Status st = nodes.clear_all(); !st.ok()) return fail(st.error());
       for (const auto& l : run.plan().links)
         if (Status st = lc->reset_link(l.name); !st.ok()) return fail(st.error());
       for (const auto& s : run.plan().segments)
@@ -212,6 +227,7 @@ int serve_until_stopped(runtime::Run& run) {
     std::fprintf(stderr, "faultline: no control socket (faults cannot be typed): %s\n",
                  server.error().message().c_str());
   std::map<std::string, uint64_t> ooms;
+  NodeFaultBook nodes(run);
   for (;;) {
     pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.ok() ? server->fd() : -1, POLLIN, 0}};
     const int n = ::poll(fds, 2, 1000);
@@ -224,7 +240,7 @@ int serve_until_stopped(runtime::Run& run) {
       }
     }
     if (n > 0 && server.ok() && (fds[1].revents & POLLIN))
-      server->serve_pending([&](const json& req) { return handle_control(run, req); });
+      server->serve_pending([&](const json& req) { return handle_control(run, nodes, req); });
     for (auto& p : run.processes()) {
       int st = 0;
       if (p.id().pid > 0 && p.exited(&st)) {
@@ -245,6 +261,9 @@ int serve_until_stopped(runtime::Run& run) {
       }
     }
   }
+  // Node faults typed at the keyboard are undone before the run goes down.
+  if (Status c = nodes.clear_all(); !c.ok())
+    std::fprintf(stderr, "faultline: revert node faults: %s\n", c.error().message().c_str());
   const Status st = run.down();
   if (!st.ok()) {
     std::fprintf(stderr, "faultline: teardown: %s\n", st.error().message().c_str());

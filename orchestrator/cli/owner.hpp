@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "orchestrator/cli/node_fault_book.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::cli {
@@ -17,7 +18,8 @@ sigset_t control_signals();
 // Serves until a control signal arrives, then runs run.down(). Returns the exit code.
 int serve_until_stopped(runtime::Run& run);
 
-// One control request against a live run (exposed for tests).
-nlohmann::json handle_control(runtime::Run& run, const nlohmann::json& req);
+// One control request against a live run; node faults are held in `nodes`
+// (exposed for tests).
+nlohmann::json handle_control(runtime::Run& run, NodeFaultBook& nodes, const nlohmann::json& req);
 
 }  // namespace faultline::cli

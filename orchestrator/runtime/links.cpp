@@ -178,6 +178,9 @@ Status LinkControl::reset_link(const std::string& link) {
   auto it = links_planned_.find(link);
   if (it == links_planned_.end()) return sys_error(ENOENT, "no link " + link);
   const auto planned = it->second;
+  // Nothing changed: nothing to do (and a plain veth pair, which cannot be
+  // changed without netem, is not an error to `--clear all`).
+  if (links_now_[link] == planned) return {};
   if (planned.first == planned.second) return set_link(link, Direction::kBoth, planned.first);
   FL_TRY(set_link(link, Direction::kAtoB, planned.first));
   return set_link(link, Direction::kBtoA, planned.second);
@@ -211,6 +214,7 @@ Status LinkControl::set_segment(const std::string& seg, const netem::Impairment&
 Status LinkControl::reset_segment(const std::string& seg) {
   auto it = segs_planned_.find(seg);
   if (it == segs_planned_.end()) return sys_error(ENOENT, "no segment " + seg);
+  if (segs_now_[seg] == it->second) return {};  // unchanged
   return set_segment(seg, it->second);
 }
 

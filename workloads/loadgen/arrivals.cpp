@@ -1,6 +1,9 @@
 #include "workloads/loadgen/arrivals.hpp"
 
 #include <cmath>
+#include <string_view>
+
+#include "orchestrator/util/random_core.hpp"
 
 namespace faultline::workloads::loadgen {
 
@@ -40,7 +43,7 @@ int64_t time_of_mass(const RateSchedule& schedule, int64_t from, double mark) {
 }
 
 ArrivalGenerator::ArrivalGenerator(model::Load::Arrival kind, policy::Rng rng)
-    : kind_(kind), rng_(std::move(rng)) {
+    : kind_(kind), rng_(std::move(rng)), digest_(kFnv1aBasis) {
   mark_ = draw_mark();
 }
 
@@ -60,6 +63,8 @@ int64_t ArrivalGenerator::next(const RateSchedule& schedule) {
 
 void ArrivalGenerator::advance(const RateSchedule& schedule) {
   last_ = next(schedule);
+  const char* bytes = reinterpret_cast<const char*>(&last_);
+  digest_ = fnv1a(digest_, std::string_view(bytes, sizeof last_));
   mark_ = draw_mark();
   cached_.reset();
   ++count_;

@@ -39,6 +39,10 @@ class ArrivalGenerator {
   // That arrival was sent: move on to the one after it.
   void advance(const RateSchedule& schedule);
   uint64_t count() const { return count_; }
+  // FNV-1a over the intended send times (ns) of every arrival advanced past:
+  // two runs with the same seed and schedule have the same digest, which is
+  // how a run shows that its arrivals were reproduced.
+  uint64_t digest() const { return digest_; }
 
  private:
   double draw_mark();
@@ -50,6 +54,7 @@ class ArrivalGenerator {
   std::optional<int64_t> cached_;
   uint64_t cached_version_ = 0;
   uint64_t count_ = 0;
+  uint64_t digest_;
 };
 
 }  // namespace faultline::workloads::loadgen

@@ -1,5 +1,7 @@
 #include "workloads/loadgen/load_generator.hpp"
 
+#include <cstdio>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -69,6 +71,19 @@ void LoadGenerator::start(std::function<void()> on_done) {
   asio::co_spawn(ex_, arrivals(), rethrow);
 }
 
+// At 100, 1000, 10000... arrivals, the digest of their intended times goes to
+// the node's log: runs with the same seed print the same lines (until a live
+// rate change, whose timing is the wall clock's).
+void LoadGenerator::log_digest() const {
+  const uint64_t n = arrivals_.count();
+  for (uint64_t k = 100; k <= n; k *= 10)
+    if (k == n) {
+      std::fprintf(stderr, "faultline-loadgen: arrivals 1..%llu digest %016llx\n", static_cast<unsigned long long>(n),
+                   static_cast<unsigned long long>(arrivals_.digest()));
+      return;
+    }
+}
+
 void LoadGenerator::stop() {
   if (stopping_) return;
   stopping_ = true;
@@ -108,6 +123,7 @@ asio::awaitable<void> LoadGenerator::arrivals() {
       asio::co_spawn(ex_, request(t), rethrow);
       arrivals_.advance(schedule_);
       t = arrivals_.next(schedule_);
+      log_digest();
     }
     if (now >= end) break;
   }

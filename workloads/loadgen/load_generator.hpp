@@ -59,6 +59,7 @@ class LoadGenerator {
 
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
+  void log_digest() const;
   asio::awaitable<void> arrivals();
   asio::awaitable<void> request(int64_t intended_ns);
   // When arrivals ended naturally: let requests in flight finish, but not

@@ -122,6 +122,14 @@ TEST(LoadgenArrivals, SameSeedSameTimesOtherSeedOtherTimes) {
   const auto ta = times_until(a, s, 3 * kS), tb = times_until(b, s, 3 * kS), tc = times_until(c, s, 3 * kS);
   EXPECT_EQ(ta, tb);
   EXPECT_NE(ta, tc);
+  // The digest the load generator logs follows the times.
+  EXPECT_EQ(a.digest(), b.digest());
+  EXPECT_NE(a.digest(), c.digest());
+  ArrivalGenerator d(Arrival::kPoisson, policy::Rng(9));
+  const auto td = times_until(d, s, 2 * kS);
+  ASSERT_EQ(td.size(), d.count());
+  EXPECT_EQ(td, std::vector<int64_t>(ta.begin(), ta.begin() + static_cast<long>(td.size())));
+  EXPECT_NE(d.digest(), a.digest()) << "fewer arrivals, another digest";
 }
 
 TEST(LoadgenArrivals, TimeOfMassOnAFlatRate) {
