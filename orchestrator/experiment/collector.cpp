@@ -135,6 +135,8 @@ Result<std::unique_ptr<Collector>> Collector::open(runtime::Run& run, const mode
     ns->cgroup = run.cgroup(n.name);
     c->nodes_.push_back(std::move(ns));
   }
+  c->net_ = std::make_unique<LinkCounters>(run);
+  (void)c->net_->tick(0);  // the counters' starting values
   host_cpu(c->host_busy_prev_, c->host_total_prev_);
   return c;
 }
@@ -156,6 +158,8 @@ void Collector::tick(size_t tick, double t_s) {
   const double dt = last_t_ ? t_s - *last_t_ : 0;
   for (auto& ts : targets_) collect_target(*ts, tick, t_s, dt);
   for (auto& ns : nodes_) collect_node(*ns, tick, t_s, dt);
+  if (net_)
+    for (const auto& n : net_->tick(dt)) record(tick, t_s, n.node, n.service, n.metric, n.value);
   collect_host(tick, t_s, dt);
   collect_system(tick, t_s);
   if (csv_) std::fflush(csv_);

@@ -1,6 +1,7 @@
 // The per-tick collection of a running experiment: each workload's /metrics,
 // read from inside its node over loopback (a path the experiment's
-// impairments never touch), each node's cgroup counters, and the host's CPU.
+// impairments never touch), each node's cgroup counters, the network's
+// counters (links, segments, the link engine, partitions) and the host's CPU.
 // Counters become per-second rates over the tick and histograms per-tick
 // quantiles; every value is appended to timeseries.csv as it is measured and
 // kept in a SeriesStore for the analysis.
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "orchestrator/experiment/event_log.hpp"
+#include "orchestrator/experiment/link_counters.hpp"
 #include "orchestrator/experiment/series_store.hpp"
 #include "orchestrator/measure/prom_text.hpp"
 #include "orchestrator/measure/scraper.hpp"
@@ -86,6 +88,7 @@ class Collector {
   std::vector<std::unique_ptr<TargetState>> targets_;
   std::vector<std::unique_ptr<NodeState>> nodes_;
   std::vector<Edge> edges_;
+  std::unique_ptr<LinkCounters> net_;
   std::optional<double> last_t_;
   uint64_t host_busy_prev_ = 0, host_total_prev_ = 0;
   double host_sum_ = 0, host_max_ = 0;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -55,7 +56,7 @@ Result<std::string> Scraper::request(bool post, const std::string& target) {
     if (!conn_) {
       auto fd = socket_in(netns_fd_);
       if (!fd.ok()) return wrap(fd.error(), what);
-      // Blocking I/O bounded by socket timeouts: a scrape never hangs the collector.
+      // connect() is bounded by the send timeout; reads and writes below by run_for.
       timeval tv{static_cast<time_t>(timeout_.count() / 1000), static_cast<suseconds_t>(timeout_.count() % 1000 * 1000)};
       ::setsockopt(fd->get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
       ::setsockopt(fd->get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -76,10 +77,36 @@ Result<std::string> Scraper::request(bool post, const std::string& target) {
     req.set(http::field::host, "127.0.0.1");
     req.keep_alive(true);
     if (post) req.content_length(0);
+    // Asynchronous write and read on the connection's own io_context, run for
+    // at most the timeout: a synchronous asio read turns a socket timeout
+    // (EAGAIN) into an unbounded poll, so a paused workload would hang the
+    // collector (and with it the fault timeline).
     boost::system::error_code ec;
-    http::write(conn_->sock, req, ec);
     http::response<http::string_body> res;
-    if (!ec) http::read(conn_->sock, conn_->buf, res, ec);
+    bool done = false;
+    http::async_write(conn_->sock, req, [&](boost::system::error_code e, size_t) {
+      if (e) {
+        ec = e;
+        done = true;
+        return;
+      }
+      http::async_read(conn_->sock, conn_->buf, res, [&](boost::system::error_code e2, size_t) {
+        ec = e2;
+        done = true;
+      });
+    });
+    conn_->io.restart();
+    conn_->io.run_for(timeout_);
+    if (!done) {
+      // Closing cancels the pending operation; run its handler before the
+      // locals it refers to go away.
+      boost::system::error_code ignored;
+      conn_->sock.close(ignored);
+      conn_->io.restart();
+      conn_->io.run();
+      conn_.reset();
+      return sys_error(ETIMEDOUT, what + ": no answer within " + std::to_string(timeout_.count()) + " ms");
+    }
     if (ec) {
       conn_.reset();
       // A kept-alive connection the server closed meanwhile: one fresh try.

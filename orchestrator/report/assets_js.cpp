@@ -168,6 +168,10 @@ extern const char* const kReportJs = R"fl_asset(
   function classify(n, s) {
     if (s === 'system' || n === 'system') return { kind: 'system', id: 'system', label: 'system' };
     if (n === 'host') return { kind: 'host', id: 'host', label: 'host' };
+    // The network's counters: link directions, segment members, partitions.
+    if (n.startsWith('link:')) return { kind: 'net', id: n + '|' + s, label: s.replace('->', ' ' + ARROW + ' ') };
+    if (n.startsWith('segment:')) return { kind: 'net', id: n + '|' + s, label: n.slice(8) + (s ? ': ' + s : ' (shared)') };
+    if (n === 'partition') return { kind: 'net', id: n + '|' + s, label: 'partition ' + s };
     const k = s.indexOf('->');
     if (k >= 0) {
       const a = s.slice(0, k), b = s.slice(k + 2);
@@ -720,8 +724,10 @@ extern const char* const kReportJs = R"fl_asset(
     { ms: ['retries_refused_rps'], title: 'Retries refused', unit: 'req/s', note: 'by a retry budget or throttle' },
     { ms: ['cpu_cores', 'host_cpu_cores'], title: 'CPU', unit: 'cores', note: 'cgroup CPU per node; host: the whole machine' },
     { ms: ['memory_bytes'], title: 'Memory', unit: 'B', note: 'cgroup memory per node' },
+    { ms: ['received_pps'], title: 'Network traffic', unit: 'packets/s', note: 'received per link direction and per segment member' },
+    { ms: ['engine_dropped_pps', 'dropped_pps'], title: 'Network drops', unit: 'packets/s', note: 'link engine (loss and queue limit) per direction; partitions (eBPF)' },
   ];
-  const KIND_ORDER = { service: 0, load: 1, edge: 2, system: 3, node: 4, host: 5 };
+  const KIND_ORDER = { service: 0, load: 1, edge: 2, system: 3, node: 4, host: 5, net: 6 };
   function linesFor(def) {
     let ls = SER.filter((x) => def.ms.includes(x.m) && x.v.some((v) => v !== null));
     // The system line repeats a single load generator's: show it only when it adds something.

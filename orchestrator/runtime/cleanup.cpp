@@ -11,6 +11,15 @@ namespace faultline::runtime {
 CleanupReport cleanup_run(const RunState& st) {
   CleanupReport rep;
   rep.run = st.run;
+  auto layout = CgroupLayout::probe();
+  // A node paused by a fault whose owner died is still frozen, and a frozen
+  // task holds a SIGKILL until thawed: thaw every cgroup of the run first.
+  if (layout.ok())
+    for (const auto& rel : st.cgroups) {
+      Cgroup cg = Cgroup::adopt(layout.value(), rel);
+      (void)cg.freeze(false);
+      cg.release();  // removed below, children first
+    }
   // Node processes first (recorded ones, verified), then holders: with the
   // last process gone from a namespace, the kernel removes its interfaces.
   for (const auto& p : st.processes) {
@@ -19,7 +28,6 @@ CleanupReport cleanup_run(const RunState& st) {
     if (s.ok()) ++rep.processes_killed;
     else rep.errors.push_back(s.error().message());
   }
-  auto layout = CgroupLayout::probe();
   for (const auto& h : st.holders) {
     if (!is_alive(h.id)) continue;
     const Status s = kill_verified(h.id);

@@ -412,4 +412,25 @@ Result<std::vector<std::string>> NlSocket::link_names() {
   return names;
 }
 
+Result<std::map<std::string, NlSocket::IfStats>> NlSocket::link_stats() {
+  nl_cache* raw = nullptr;
+  Status st = nl_call("list links", [&] { return rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); });
+  CachePtr cache(raw);
+  if (!st) return st.error();
+  std::map<std::string, IfStats> out;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
+    auto* l = reinterpret_cast<rtnl_link*>(o);
+    const char* n = rtnl_link_get_name(l);
+    if (n == nullptr) continue;
+    IfStats& s = out[n];
+    s.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
+    s.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
+    s.rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
+    s.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES);
+    s.rx_dropped = rtnl_link_get_stat(l, RTNL_LINK_RX_DROPPED);
+    s.tx_dropped = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
+  }
+  return out;
+}
+
 }  // namespace faultline::runtime

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,11 @@ class NlSocket {
   Result<std::vector<std::string>> not_running();
   // Names of every link in this namespace (for baseline checks).
   Result<std::vector<std::string>> link_names();
+  // Counters of every interface in this namespace, by name (one dump).
+  struct IfStats {
+    uint64_t rx_packets = 0, tx_packets = 0, rx_bytes = 0, tx_bytes = 0, rx_dropped = 0, tx_dropped = 0;
+  };
+  Result<std::map<std::string, IfStats>> link_stats();
 
   struct nl_sock* raw() const { return sk_; }
   // Inode of the namespace the socket is bound to.

@@ -18,30 +18,13 @@
 #include "orchestrator/measure/scraper.hpp"
 #include "orchestrator/runtime/netns.hpp"
 #include "support/cli_run_test.hpp"
+#include "support/run_results.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
 using nlohmann::json;
 
 namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-std::vector<json> read_events(const std::filesystem::path& p) {
-  std::vector<json> out;
-  std::ifstream f(p);
-  for (std::string line; std::getline(f, line);)
-    if (!line.empty()) out.push_back(json::parse(line));
-  return out;
-}
-
-// A port for this test process: tests run in parallel.
-uint16_t test_port(int salt) { return static_cast<uint16_t>(20000 + (::getpid() * 7 + salt) % 20000); }
 
 std::string chain(uint16_t metrics_port, const std::string& timing) {
   return R"T(
@@ -144,14 +127,8 @@ TEST_F(RunTest, CpuCutOnTheLastTierDegradesTheTiersAboveInOrderAndRecovers) {
 
 TEST_F(RunTest, CtrlCDuringAFaultRevertsItAndLeavesNothing) {
   const auto file = write_topology(chain(test_port(2), "duration = \"60s\"\nwarmup = \"1s\"\nbaseline = \"2s\""));
-  const std::string cmd = cli("run " + file + " --name " + run_ + " --out " + out().string() + " -q");
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::execl("/bin/sh", "sh", "-c", ("exec env " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
-    ::_exit(127);
-  }
+  const pid_t pid = spawn_cli("run " + file + " --name " + run_ + " --out " + out().string() + " -q");
+  ASSERT_GT(pid, 0);
   // Wait for the fault (at 9 s) to be applied.
   bool applied = false;
   for (int i = 0; i < 400 && !applied; ++i) {
@@ -196,13 +173,8 @@ TEST_F(RunTest, PrometheusScrapesTheRunsEndpointWhileItRuns) {
     ::_exit(127);
   }
   const auto file = write_topology(chain(mport, "duration = \"16s\"\nwarmup = \"1s\"\nbaseline = \"2s\"\nhorizon = \"1s\""));
-  const std::string cmd = cli("run " + file + " --name " + run_ + " --out " + out().string() + " -q");
-  const pid_t runner = ::fork();
-  ASSERT_GE(runner, 0);
-  if (runner == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec env " + cmd + " >/dev/null 2>&1").c_str(), nullptr);
-    ::_exit(127);
-  }
+  const pid_t runner = spawn_cli("run " + file + " --name " + run_ + " --out " + out().string() + " -q");
+  ASSERT_GT(runner, 0);
   // Ask Prometheus, as a user would, for a figure only the run's endpoint has.
   auto self = runtime::open_ns(::getpid(), "net");
   ASSERT_TRUE(self.ok());

@@ -46,6 +46,18 @@ class CliRunTest : public ::testing::Test {
     const std::string exe = bin && *bin ? bin : std::string(FL_BINARY_DIR) + "/orchestrator/faultline";
     return "FAULTLINE_STATE_DIR=" + (dir_ / "state").string() + " " + exe + " " + args;
   }
+  // The CLI started in the background, in its own process group, its output
+  // discarded; the pid is the CLI's own (exec'd by the shell).
+  pid_t spawn_cli(const std::string& args) const {
+    const std::string cmd = "exec env " + cli(args) + " >/dev/null 2>&1";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), nullptr);
+      ::_exit(127);
+    }
+    return pid;
+  }
   // Timing tolerance: software emulation (the VM tier) adds scheduling noise;
   // correctness checks stay as strict everywhere.
   static double tol(double host) { return std::getenv("FAULTLINE_VM") ? host * 3 : host; }

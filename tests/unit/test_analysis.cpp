@@ -194,3 +194,25 @@ TEST(Analysis, RecoveryJudgesTheWindowNotEachNoisyTick) {
   EXPECT_TRUE(r.recovered);
   EXPECT_DOUBLE_EQ(*r.recovery_s, 0);
 }
+
+TEST(Analysis, RecoveryIsJudgedAgainstTheLoadOfferedThenAndTheBaselinesWorstP99) {
+  Input in = chain_input();
+  // A Poisson load's baseline drew high (66/s on a 60/s rate) and its p99s
+  // spread from 1 to 4 ms; after the fault everything offered is served
+  // (55/s of 55/s) at 3 ms: recovered.
+  for (size_t i = 0; i < 40; ++i) {
+    const double off = i < 15 ? 66 : 55;
+    in.offered[i] = off;
+    in.goodput[i] = off;
+    in.p99_s[i] = i < 15 ? (i % 3 == 0 ? 0.004 : 0.001) : 0.003;
+  }
+  for (size_t i = 15; i < 20; ++i) in.goodput[i] = 0;
+  Result r = analyse(in);
+  EXPECT_TRUE(r.recovered);
+  EXPECT_DOUBLE_EQ(*r.recovery_s, 0);
+  // Serving 90% of what is offered is not recovered, whatever the baseline drew.
+  for (size_t i = 20; i < 40; ++i) in.goodput[i] = 0.9 * in.offered[i];
+  r = analyse(in);
+  EXPECT_FALSE(r.recovered);
+  EXPECT_FALSE(r.metastable) << "the offered load is not back at its baseline (55 vs 66/s: 17% off)";
+}
