@@ -83,6 +83,9 @@ extern const char* const kReportJs = R"fl_asset(
     if (!isNum(v)) return DASH;
     return fmtNum(v) + (unit ? ' ' + unit : '');
   }
+  // Axis labels carry a unit only where it changes the number's reading
+  // (seconds, bytes, cores); others are in the plot's heading.
+  const axisLabel = (v, unit) => (unit === 's' || unit === 'B' || unit === 'cores' ? fmtUnit(v, unit) : fmtNum(v));
   const fmtT = (t) => (isNum(t) ? +t.toFixed(1) + ' s' : DASH);
   const fmtX = (v) => (isNum(v) ? TIMES + String(+v.toPrecision(3)) : DASH);
   const fmtPct = (v) => (isNum(v) ? Math.round(v * 100) + '%' : DASH);
@@ -810,7 +813,7 @@ extern const char* const kReportJs = R"fl_asset(
     const gGrid = sv('g', { class: 'axis' }, svg);
     for (const v of yt) {
       sv('line', { x1: M.l, x2: W - M.r, y1: y(v), y2: y(v), class: 'gridline' }, gGrid);
-      sv('text', { x: M.l - 6, y: y(v) + 3.5, 'text-anchor': 'end', text: fmtUnit(v, def.unit === 'requests' ? '' : def.unit).replace(' req/s', '') }, gGrid);
+      sv('text', { x: M.l - 6, y: y(v) + 3.5, 'text-anchor': 'end', text: axisLabel(v, def.unit) }, gGrid);
     }
     const xt = linTicks(X0, X1, Math.max(3, Math.floor((W - M.l - M.r) / 80)));
     for (const v of xt) {

@@ -85,6 +85,11 @@ Folder realistic_run() {
     row(t, "db", "", "cpu_cores", shape(t, 0.35, 0.2, 20, 35));
     row(t, "api", "", "cpu_cores", shape(t, 0.25, 0.6, 24, 40));
     row(t, "host", "", "host_cpu_cores", shape(t, 0.9, 1.3, 20, 40));
+    // The network: both directions of a link, a partition's drops.
+    row(t, "link:api-db", "api->db", "received_pps", shape(t, 800, 2400, 21, 38));
+    row(t, "link:api-db", "db->api", "received_pps", shape(t, 800, 1800, 21, 38));
+    row(t, "link:api-db", "api->db", "engine_dropped_pps", shape(t, 0, 40, 21, 38));
+    if (t >= 30 && t < 34) row(t, "partition", "1: api to db", "dropped_pps", 120);
   }
   f.csv = csv.str();
 
@@ -371,7 +376,7 @@ TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {
   EXPECT_EQ(std::to_string(paths.size()), rc["data-plots"]);
   const std::map<std::string, int> want = {{"offered_rps", 1}, {"attempts_rps", 2}, {"goodput_rps", 3}, {"p99_s", 3},
                                            {"errors_rps", 3},  {"shed_rps", 1},     {"queue_depth", 1}, {"breaker_open", 1},
-                                           {"cpu_cores", 3}};
+                                           {"cpu_cores", 3},   {"received_pps", 2}, {"engine_dropped_pps", 2}};
   for (const auto& [metric, lines] : want) {
     ASSERT_TRUE(paths.count(metric)) << metric << " has no plot; plots: " << rc["data-plot-paths"];
     EXPECT_EQ(paths.at(metric), std::to_string(lines)) << metric;
