@@ -97,10 +97,13 @@ struct Row {
   int nodes = 0;
   double up_ms = 0, down_ms = 0;
   bool leftovers = false;
+  runtime::RunTimings phases;  // faultline rows: where the time went
 };
 
 Row bench_faultline(const std::string& what, const model::Topology& topo) {
-  Row r{what, static_cast<int>(topo.nodes.size())};
+  Row r;
+  r.what = what;
+  r.nodes = static_cast<int>(topo.nodes.size());
   const auto links0 = host_links();
   const size_t ns0 = netns_count();
   const auto plan = plan::make_plan(topo, "bench-" + std::to_string(::getpid()));
@@ -116,6 +119,7 @@ Row bench_faultline(const std::string& what, const model::Topology& topo) {
   }
   const Status st = run.value()->down();
   const auto t2 = Clock::now();
+  r.phases = run.value()->timings();
   if (!st.ok()) std::fprintf(stderr, "down: %s\n", st.error().message().c_str());
   run.value().reset();
   r.up_ms = ms(t0, t1);
@@ -135,7 +139,9 @@ Row bench_faultline(const std::string& what, const model::Topology& topo) {
 // The same star with one `ip` command per object (netns, bridge, veth, master,
 // up, address), as a hand-written script would; torn down with `ip netns del`.
 Row bench_script(int n) {
-  Row r{"ip script star", n};
+  Row r;
+  r.what = "ip script star";
+  r.nodes = n;
   const std::string p = "flb" + std::to_string(::getpid() % 100000);
   std::ostringstream up, down;
   up << "set -e\nip netns add " << p << "f\nip -n " << p << "f link add br0 type bridge\nip -n " << p
@@ -222,6 +228,14 @@ int main(int argc, char** argv) {
   for (const auto& [n, b] : baseline)
     std::printf("%-18s %6d %10.1f %10.1f %12.3f %12.3f %10s\n", b.what.c_str(), n, b.up_ms, b.down_ms, b.up_ms / n,
                 b.down_ms / n, "1.0x");
+  std::printf("\nphases (ms): up = cgroups + namespaces + links + addresses/routes/running; down = processes + "
+              "namespaces + cgroups\n");
+  for (const auto& r : rows) {
+    const auto& p = r.phases;
+    std::printf("%-18s %6d  up %7.1f %7.1f %7.1f %7.1f   down %7.1f %7.1f %7.1f\n", r.what.c_str(), r.nodes,
+                p.cgroups_ms, p.holders_ms, p.links_ms, p.addresses_ms, p.down_processes_ms, p.down_holders_ms,
+                p.down_cgroups_ms);
+  }
   std::printf("peak RSS of the orchestrator: %.1f MiB\n", ru.ru_maxrss / 1024.0);
   bool any = false;
   for (const auto& r : rows) any = any || r.leftovers;

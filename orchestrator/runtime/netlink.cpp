@@ -206,6 +206,12 @@ Status add_veth(nl_sock* sk, const std::string& what, const std::string& main, i
   rtnl_link_set_name(link.get(), main.c_str());
   if (main_ns >= 0) rtnl_link_set_ns_fd(link.get(), main_ns);
   rtnl_link_set_flags(link.get(), IFF_UP);
+  // One queue each way, given at creation: veth allocates one per CPU and,
+  // when the count is not given, trims the real count to 1 afterwards, which
+  // waits for an expedited RCU grace period per end (synchronize_net under
+  // rtnl): the largest wait of a 1000-node bring-up. Same result, no wait.
+  rtnl_link_set_num_tx_queues(link.get(), 1);
+  rtnl_link_set_num_rx_queues(link.get(), 1);
   // rtnl_newlink applies IFLA_MASTER after registering the device in its
   // target namespace, so the bridge ifindex is looked up there.
   if (master != 0) rtnl_link_set_master(link.get(), master);
@@ -213,6 +219,8 @@ Status add_veth(nl_sock* sk, const std::string& what, const std::string& main, i
   rtnl_link* p = rtnl_link_veth_get_peer(link.get());
   if (p == nullptr) return no_mem(what);
   rtnl_link_set_name(p, peer.c_str());
+  rtnl_link_set_num_tx_queues(p, 1);
+  rtnl_link_set_num_rx_queues(p, 1);
   // Without IFLA_NET_NS_FD in the peer's info the kernel puts the peer in
   // the socket's namespace.
   if (peer_ns >= 0) rtnl_link_set_ns_fd(p, peer_ns);

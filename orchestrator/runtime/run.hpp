@@ -30,6 +30,8 @@ struct RunOptions {
 // Timings of the phases of up/down, for the benchmark and `up -v`.
 struct RunTimings {
   double cgroups_ms = 0, holders_ms = 0, links_ms = 0, addresses_ms = 0, routes_ms = 0, processes_ms = 0;
+  // down(): ending the processes and the holders (namespaces), removing the cgroups.
+  double down_processes_ms = 0, down_holders_ms = 0, down_cgroups_ms = 0;
 };
 
 class Run {

@@ -73,8 +73,12 @@ Status Journal::append(const json& record) {
     p += n;
     left -= static_cast<size_t>(n);
   }
-  // Durable before the object exists: a crash right after must find the record.
-  if (::fdatasync(fd_.get()) != 0) return sys_error("sync " + dir_ + "/state.jsonl");
+  // In the file before the object exists: a crash of the orchestrator right
+  // after must find the record, and the page cache outlives the process. No
+  // fdatasync: what is recorded (namespaces, interfaces, cgroups, processes)
+  // lives in kernel memory and is gone after a kernel crash or power loss
+  // too, and a flush per record cost a disk write per node (/run need not be
+  // a tmpfs).
   return {};
 }
 
