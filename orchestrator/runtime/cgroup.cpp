@@ -162,17 +162,12 @@ Result<std::vector<pid_t>> read_procs(const std::string& dir) {
 
 // Child cgroups of dir, if any (ENOENT: none).
 bool has_child_cgroups(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return false;
-  bool found = false;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_type == DT_DIR && std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      found = true;
-      break;
-    }
-  }
-  ::closedir(d);
-  return found;
+  // cgroupfs (kernfs) keeps a directory's link count at 2 + its
+  // subdirectories: one stat instead of reading 20-40 control files' names
+  // (that readdir was most of the cost of removing a 1000-node run's cgroups).
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return false;
+  return st.st_nlink > 2;
 }
 
 int sys_pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
@@ -644,14 +639,26 @@ Status Cgroup::kill_all() {
 Status Cgroup::destroy() {
   if (rel_.empty()) return {};
   const std::string what = "destroy cgroup " + rel_;
-  const auto all_dirs = dirs();
+  // An empty leaf, the usual case at teardown (its processes were ended by
+  // pid), goes at once: rmdir refuses (EBUSY) a cgroup with processes or
+  // children, so it can be tried first.
+  std::vector<std::string> busy;
+  for (const auto& d : dirs()) {
+    if (::rmdir(d.c_str()) == 0 || errno == ENOENT) continue;
+    if (errno != EBUSY) return sys_error("rmdir " + d);
+    busy.push_back(d);
+  }
+  if (busy.empty()) {
+    release();
+    return {};
+  }
   // Refuse before killing anything: a parent's processes are its children's
   // business, and rmdir would fail on it anyway.
-  for (const auto& d : all_dirs) {
+  for (const auto& d : busy) {
     if (has_child_cgroups(d)) return Error{EBUSY, what + ": " + d + " has child cgroups"};
   }
   FL_TRY(kill_all());
-  for (const auto& d : all_dirs) {
+  for (const auto& d : busy) {
     const int64_t deadline = now_ms() + kRmdirTimeoutMs;
     for (int wait = 1;; wait = std::min(wait * 2, 20)) {
       if (::rmdir(d.c_str()) == 0 || errno == ENOENT) break;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "orchestrator/runtime/cleanup.hpp"
@@ -146,21 +147,38 @@ Status Run::create_cgroups(const CgroupLayout& layout) {
     FL_TRY(journal_.cgroup(c.rel_path));
     auto cg = Cgroup::create(layout, c.rel_path);
     if (!cg.ok()) return cg.error();
-    FL_TRY(cg->set_limits(CgroupLimits{c.cpu_millicores, c.memory_bytes, c.pids}));
+    // A fresh cgroup is unlimited: only the limits the plan sets are written
+    // (three writes fewer per node for nodes without limits).
+    if (c.cpu_millicores) FL_TRY(cg->set_cpu(c.cpu_millicores));
+    if (c.memory_bytes) FL_TRY(cg->set_memory(c.memory_bytes));
+    if (c.pids) FL_TRY(cg->set_pids(c.pids));
     cgroups_.emplace(c.node, std::move(cg.value()));
   }
   return {};
 }
 
 Status Run::create_holders() {
-  for (const auto& h : plan_.hosts) FL_TRY(write_file(journal_.dir() + "/hosts/" + h.node, h.render()));
+  // Nodes that see every name at the same address (all of a star's) share one
+  // file: a 1000-node star wrote 1000 files of 1000 lines (30 MB, 0.4 s).
+  std::map<std::string, std::string> hosts_file;  // node -> file
+  {
+    std::map<std::vector<std::pair<std::string, uint32_t>>, std::string> written;
+    for (const auto& h : plan_.hosts) {
+      auto it = written.find(h.entries);
+      if (it == written.end()) {
+        it = written.emplace(h.entries, journal_.dir() + "/hosts/" + std::to_string(written.size())).first;
+        FL_TRY(write_file(it->second, h.render()));
+      }
+      hosts_file[h.node] = it->second;
+    }
+  }
   std::vector<HolderSpec> specs;
   for (const auto& ns : plan_.namespaces) {
     HolderSpec spec;
     spec.hostname = ns.hostname;
     spec.new_mount_ns = !ns.is_fabric;
     if (!ns.is_fabric) {
-      spec.hosts_file = journal_.dir() + "/hosts/" + ns.name;
+      if (auto it = hosts_file.find(ns.name); it != hosts_file.end()) spec.hosts_file = it->second;
       spec.shared_dir = workload_dir();
     }
     // Holders die with this process: a run always has a live owner, and
