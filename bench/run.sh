@@ -3,6 +3,8 @@
 set -euo pipefail
 BUILD=${1:-build}
 "$BUILD/bench/fl_bench_topology" "${@:2}"
+# What the kernel alone costs for the same objects (puts the figures above in proportion).
+"$BUILD/bench/fl_bench_kernel_floor" 1000
 for b in "$BUILD"/bench/engine/fl_bench_engine; do
   [[ -x "$b" ]] && "$b"
 done
