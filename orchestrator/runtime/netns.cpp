@@ -137,8 +137,12 @@ long sys_futex(uint32_t* word, int op, uint32_t val, const timespec* timeout) {
 // the child makes every system call itself, each returning -errno (the
 // kernel's convention), and touches no libc state: no errno, no allocation,
 // no locks.
+#if (defined(__x86_64__) || defined(__aarch64__)) && !defined(FL_HOLDER_FORK)
+#define FL_HOLDER_RAW_SYSCALLS 1
+#endif
+
 long sc(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0) {
-#if defined(__x86_64__)
+#if defined(FL_HOLDER_RAW_SYSCALLS) && defined(__x86_64__)
   long ret;
   register long r10 __asm__("r10") = d;
   register long r8 __asm__("r8") = e;
@@ -148,7 +152,7 @@ long sc(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, lon
                    : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
                    : "rcx", "r11", "memory");
   return ret;
-#elif defined(__aarch64__)
+#elif defined(FL_HOLDER_RAW_SYSCALLS) && defined(__aarch64__)
   register long x8 __asm__("x8") = nr;
   register long x0 __asm__("x0") = a;
   register long x1 __asm__("x1") = b;
@@ -159,9 +163,19 @@ long sc(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, lon
   __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
   return x0;
 #else
-#error "the namespace holder makes raw system calls: add this architecture to sc()"
+  // No raw system calls written for this architecture: the holder is then
+  // cloned without CLONE_VM (kHolderSharesMemory), into a copy of this
+  // process where errno is its own, and libc's syscall() is safe.
+  const long r = ::syscall(nr, a, b, c, d, e, f);
+  return r == -1 ? -errno : r;
 #endif
 }
+
+#ifdef FL_HOLDER_RAW_SYSCALLS
+constexpr bool kHolderSharesMemory = true;
+#else
+constexpr bool kHolderSharesMemory = false;
+#endif
 
 template <class T>
 long arg(T v) {
@@ -500,18 +514,20 @@ Result<NodeHolder> NodeHolder::start_spawn(const HolderSpec& spec, void** report
   // comes with the child, no pid-reuse window at all.
   void* stack = ::mmap(nullptr, kHolderStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return sys_error("spawn holder: map its stack");
-  // Processes forked later (workloads) must not get a copy.
-  (void)::madvise(stack, kHolderStack, MADV_DONTFORK);
   auto* args = reinterpret_cast<ChildArgs*>(static_cast<char*>(stack) + kHolderStack - sizeof(ChildArgs));
   *args = a;
   char* top = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(args) & ~uintptr_t{63});
   int pidfd = -1;
-  const int pid = ::clone(holder_entry, top, CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD, args, &pidfd);
+  const int flags = (kHolderSharesMemory ? CLONE_VM : 0) | CLONE_FILES | CLONE_PIDFD | SIGCHLD;
+  const int pid = ::clone(holder_entry, top, flags, args, &pidfd);
   if (pid < 0) {
     const int e = errno;
     ::munmap(stack, kHolderStack);
     return sys_error(e, "spawn holder: clone");
   }
+  // Processes forked later (workloads) must not get a copy. After the clone:
+  // without CLONE_VM the holder needs its own copy of it.
+  (void)::madvise(stack, kHolderStack, MADV_DONTFORK);
   NodeHolder h;
   h.id_.pid = static_cast<pid_t>(pid);
   h.pidfd_.reset(pidfd);
