@@ -209,9 +209,7 @@ Result analyse(const Input& in) {
     // The baseline's p99 is a range, not a point: sub-millisecond p99s of a
     // healthy system vary several-fold from tick to tick, so "within 1.1x of
     // the baseline" is read against the worst baseline tick.
-    double base_p99 = kNaN;
-    for (size_t i = in.baseline_begin; i < in.baseline_end; ++i)
-      if (std::isfinite(at(in.p99_s, i))) base_p99 = std::isfinite(base_p99) ? std::max(base_p99, at(in.p99_s, i)) : at(in.p99_s, i);
+    const double base_p99 = percentile(in.p99_s, in.baseline_begin, in.baseline_end, 1.0);
     for (size_t t = *in.last_fault_end; t + w <= n && !r.recovered; ++t) {
       const double g = mean(in.goodput, t, t + w), p = mean(in.p99_s, t, t + w), off = mean(in.offered, t, t + w);
       const bool relative = std::isfinite(off) && off > 0 && std::isfinite(base_off) && base_off > 0;

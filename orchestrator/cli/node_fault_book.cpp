@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "orchestrator/model/node_fault_actions.hpp"
 #include "orchestrator/model/units.hpp"
 
 namespace faultline::cli {
@@ -25,10 +26,11 @@ Result<uint32_t> parse_cores(const std::string& key, const std::string& v) {
   return m.value();
 }
 
-Result<uint64_t> parse_size(const std::string& key, const std::string& v) {
+Result<uint64_t> parse_size(const std::string& key, const std::string& v, uint64_t min) {
   auto b = model::units::parse_bytes(v);
   if (!b.ok()) return wrap(b.error(), key);
-  if (b.value() == 0) return logic_error(key + ": must be more than 0");
+  if (b.value() < min)
+    return logic_error(key + "=" + v + ": too small; allowed: at least " + model::units::format_bytes(min));
   return b.value();
 }
 
@@ -55,7 +57,7 @@ Result<model::Fault> parse_node_fault(const std::string& node, const std::vector
       if (!m.ok()) return m.error();
       f.cpu_millicores = m.value();
     } else if (key == "memory" && eq != std::string::npos) {
-      auto b = parse_size(key, val);
+      auto b = parse_size(key, val, model::kMinFaultMemory);  // as the loader's
       if (!b.ok()) return b.error();
       f.memory_bytes = b.value();
     } else if (key == "cpu-hog" && eq != std::string::npos) {
@@ -64,23 +66,19 @@ Result<model::Fault> parse_node_fault(const std::string& node, const std::vector
       FL_TRY(set_action(Action::kCpuHog, a));
       f.hog_millicores = m.value();
     } else if (key == "memory-hog" && eq != std::string::npos) {
-      auto b = parse_size(key, val);
+      auto b = parse_size(key, val, 1);
       if (!b.ok()) return b.error();
       FL_TRY(set_action(Action::kMemoryHog, a));
       f.hog_bytes = b.value();
-    } else if (eq == std::string::npos && (a == "pause" || a == "kill" || a == "restart" || a == "partition")) {
-      FL_TRY(set_action(a == "pause" ? Action::kPause
-                        : a == "kill" ? Action::kKill
-                        : a == "restart" ? Action::kRestart
-                                         : Action::kPartition,
-                        a));
+    } else if (const auto act = model::node_fault_action(a);
+               eq == std::string::npos && act && *act != Action::kCpuHog && *act != Action::kMemoryHog) {
+      FL_TRY(set_action(*act, a));  // the hogs take a size: cpu-hog=CORES, memory-hog=SIZE
     } else {
       return logic_error("'" + a + "' is not a node fault; allowed: " + kAllowed);
     }
   }
   // As the loader says of [[fault]]: a stopped node has no limits to cut.
-  const bool stops = f.action == Action::kPause || f.action == Action::kKill || f.action == Action::kRestart;
-  if (stops && (f.cpu_millicores || f.memory_bytes))
+  if (model::stops_node(f.action) && (f.cpu_millicores || f.memory_bytes))
     return logic_error("pause, kill and restart stop the node: give cpu or memory in a fault of their own");
   return f;
 }

@@ -130,7 +130,7 @@ json handle_control(runtime::Run& run, NodeFaultBook& nodes, const json& req) {
   }
   if (op == "stats") return json{{"ok", true}, {"engine", lc->engine_stats()}, {"faults", lc->describe()}};
   if (op == "impair") {
-    auto t = parse_target(*lc, req.value("target", ""));
+    auto t = parse_target(*lc, target);
     if (!t.ok()) return fail(t.error());
     auto args = req.value("args", std::vector<std::string>{});
     // "oneway": only traffic from the first-named node to the second, so that

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "orchestrator/model/loader_internal.hpp"
+#include "orchestrator/model/node_fault_actions.hpp"
 #include "orchestrator/model/suggest.hpp"
 #include "orchestrator/model/units.hpp"
 
@@ -14,8 +15,6 @@ using units::format_duration;
 
 const std::vector<std::string> kCommonKeys = {"at", "for", "ramp", "target"};
 const std::vector<std::string> kNodeKeys = {"cpu", "memory", "action", "hog_memory", "hog_cpu"};
-const std::vector<std::string> kNodeActions = {"pause", "kill", "restart", "cpu-hog", "memory-hog", "partition"};
-constexpr uint64_t kMiB = 1ull << 20;
 constexpr double kMaxRate = 10'000'000;
 
 std::vector<std::string> concat(std::initializer_list<std::vector<std::string>> parts) {
@@ -165,15 +164,6 @@ bool check_keys_match(Table& t, const Resolved& r) {
   return ok;
 }
 
-Fault::Action to_action(const std::string& a) {
-  if (a == "pause") return Fault::Action::kPause;
-  if (a == "kill") return Fault::Action::kKill;
-  if (a == "restart") return Fault::Action::kRestart;
-  if (a == "cpu-hog") return Fault::Action::kCpuHog;
-  if (a == "memory-hog") return Fault::Action::kMemoryHog;
-  return Fault::Action::kPartition;
-}
-
 // hog_memory goes with memory-hog, hog_cpu with cpu-hog: each needs the other.
 void check_hog(Table& t, Fault& f, const char* key, Fault::Action action, const char* action_name,
                const char* example) {
@@ -186,12 +176,12 @@ void check_hog(Table& t, Fault& f, const char* key, Fault::Action action, const 
 void read_node_effect(Table& t, Fault& f) {
   if (auto v = t.cores("cpu")) f.cpu_millicores = *v;
   if (auto v = t.bytes("memory")) {
-    if (*v < kMiB)
+    if (*v < kMinFaultMemory)
       t.fail("memory", units::format_bytes(*v) + " is too small; allowed: at least 1MiB");
     else
       f.memory_bytes = *v;
   }
-  if (auto v = t.choice("action", kNodeActions)) f.action = to_action(*v);
+  if (auto v = t.choice("action", node_fault_action_names())) f.action = *node_fault_action(*v);
   if (auto v = t.bytes("hog_memory")) {
     if (*v == 0)
       t.fail("hog_memory", "must be more than 0");
@@ -203,15 +193,11 @@ void read_node_effect(Table& t, Fault& f) {
   check_hog(t, f, "hog_cpu", Fault::Action::kCpuHog, "cpu-hog", "2");
 }
 
-bool stops_node(Fault::Action a) {
-  return a == Fault::Action::kPause || a == Fault::Action::kKill || a == Fault::Action::kRestart;
-}
-
 void check_node_effect(FaultCtx& c) {
   Table& t = c.t;
   const bool limits = t.has("cpu") || t.has("memory");
   if (!limits && !t.has("action")) {
-    c.s.d.error(t.loc(), "a node fault needs cpu, memory or action (allowed actions: " + join(kNodeActions) + ")");
+    c.s.d.error(t.loc(), "a node fault needs cpu, memory or action (allowed actions: " + join(node_fault_action_names()) + ")");
     return;
   }
   if (limits && stops_node(c.f.action) && !t.bad("action"))
@@ -236,7 +222,7 @@ void read_link_direction(FaultCtx& c, const Resolved& r) {
 
 void read_network_effect(FaultCtx& c, const Resolved& r) {
   Table& t = c.t;
-  if (auto v = t.choice("action", {"partition"})) c.f.action = to_action(*v);
+  if (auto v = t.choice("action", {"partition"})) c.f.action = Fault::Action::kPartition;
   const KeyNodes keys = impairment_nodes(t.raw());
   if (r.target.kind == FaultTarget::Kind::kLink) read_link_direction(c, r);
   if (keys.empty() && !t.has("action")) {

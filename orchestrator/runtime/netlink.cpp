@@ -25,6 +25,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <utility>
 
@@ -392,44 +393,38 @@ Status NlSocket::add_route(const Ipv4Prefix& dst, uint32_t gateway) {
   return nl_call(what, [&] { return rtnl_route_add(sk_, r.get(), NLM_F_EXCL); });
 }
 
-Result<std::vector<std::string>> NlSocket::not_running() {
+Status NlSocket::for_each_link(const std::function<void(rtnl_link*)>& fn) {
   nl_cache* raw = nullptr;
   Status st = nl_call("list links", [&] { return rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); });
   CachePtr cache(raw);
-  if (!st) return st.error();
+  if (!st) return st;
+  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o))
+    fn(reinterpret_cast<rtnl_link*>(o));
+  return {};
+}
+
+Result<std::vector<std::string>> NlSocket::not_running() {
   std::vector<std::string> out;
-  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
-    auto* l = reinterpret_cast<rtnl_link*>(o);
+  FL_TRY(for_each_link([&](rtnl_link* l) {
     const unsigned flags = rtnl_link_get_flags(l);
     if ((flags & IFF_UP) && !(flags & IFF_RUNNING) && rtnl_link_get_name(l)) out.emplace_back(rtnl_link_get_name(l));
-  }
+  }));
   return out;
 }
 
 Result<std::vector<std::string>> NlSocket::link_names() {
-  const std::string what = "list links";
-  nl_cache* raw = nullptr;
-  Status st = nl_call(what, [&] { return rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); });
-  CachePtr cache(raw);
-  if (!st) return st.error();
   std::vector<std::string> names;
-  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
-    const char* n = rtnl_link_get_name(reinterpret_cast<rtnl_link*>(o));
-    if (n != nullptr) names.emplace_back(n);
-  }
+  FL_TRY(for_each_link([&](rtnl_link* l) {
+    if (const char* n = rtnl_link_get_name(l)) names.emplace_back(n);
+  }));
   return names;
 }
 
 Result<std::map<std::string, NlSocket::IfStats>> NlSocket::link_stats() {
-  nl_cache* raw = nullptr;
-  Status st = nl_call("list links", [&] { return rtnl_link_alloc_cache(sk_, AF_UNSPEC, &raw); });
-  CachePtr cache(raw);
-  if (!st) return st.error();
   std::map<std::string, IfStats> out;
-  for (nl_object* o = nl_cache_get_first(cache.get()); o != nullptr; o = nl_cache_get_next(o)) {
-    auto* l = reinterpret_cast<rtnl_link*>(o);
+  FL_TRY(for_each_link([&](rtnl_link* l) {
     const char* n = rtnl_link_get_name(l);
-    if (n == nullptr) continue;
+    if (n == nullptr) return;
     IfStats& s = out[n];
     s.rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
     s.tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
@@ -437,7 +432,7 @@ Result<std::map<std::string, NlSocket::IfStats>> NlSocket::link_stats() {
     s.tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES);
     s.rx_dropped = rtnl_link_get_stat(l, RTNL_LINK_RX_DROPPED);
     s.tx_dropped = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
-  }
+  }));
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "orchestrator/util/result.hpp"
 
 struct nl_sock;
+struct rtnl_link;
 
 namespace faultline::runtime {
 
@@ -73,6 +75,8 @@ class NlSocket {
 
  private:
   explicit NlSocket(struct nl_sock* sk) : sk_(sk) {}
+  // Calls fn on every link of one RTM_GETLINK dump of this namespace.
+  Status for_each_link(const std::function<void(rtnl_link*)>& fn);
   // Whether ns_fd (-1: this socket's own) names this socket's namespace.
   bool is_local(int ns_fd) const;
   struct nl_sock* sk_ = nullptr;

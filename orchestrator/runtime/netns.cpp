@@ -455,21 +455,8 @@ struct ReportPage {
   }
 };
 
-// struct clone_args of the clone3 ABI, first version (64 bytes); spelled out
-// because <linux/sched.h> clashes with glibc's <sched.h>.
-struct CloneArgs {
-  uint64_t flags;
-  uint64_t pidfd;
-  uint64_t child_tid;
-  uint64_t parent_tid;
-  uint64_t exit_signal;
-  uint64_t stack;
-  uint64_t stack_size;
-  uint64_t tls;
-};
-
 // The holder's stack: it runs holder_main (a PATH_MAX buffer at most) and
-// then waits in pause() for the rest of the run.
+// then waits in ppoll() for the rest of the run.
 constexpr size_t kHolderStack = 128 * 1024;
 
 int holder_entry(void* args) { holder_main(*static_cast<const ChildArgs*>(args)); }
@@ -525,9 +512,11 @@ Result<NodeHolder> NodeHolder::start_spawn(const HolderSpec& spec, void** report
     ::munmap(stack, kHolderStack);
     return sys_error(e, "spawn holder: clone");
   }
-  // Processes forked later (workloads) must not get a copy. After the clone:
-  // without CLONE_VM the holder needs its own copy of it.
+  // Processes forked later (workloads, and holders where CLONE_VM is not
+  // used) must not get a copy of this stack or report page; after the clone,
+  // since without CLONE_VM this holder needs its own copy of both.
   (void)::madvise(stack, kHolderStack, MADV_DONTFORK);
+  (void)::madvise(page.r, sizeof(Report), MADV_DONTFORK);
   NodeHolder h;
   h.id_.pid = static_cast<pid_t>(pid);
   h.pidfd_.reset(pidfd);

@@ -147,7 +147,7 @@ TEST_F(NodeFaultCli, KillEndsTheNodesProcessAndClearStartsANewOne) {
 }
 
 TEST_F(NodeFaultCli, BadInputIsRefusedAndChangesNothing) {
-  for (const char* bad : {"node:app cpu=abc", "node:app cpu=0", "node:app memory=12 parsecs", "node:app explode",
+  for (const char* bad : {"node:app cpu=abc", "node:app cpu=0", "node:app memory=12 parsecs", "node:app memory=512KiB", "node:app explode",
                           "node:app pause cpu=0.1", "node:nope cpu=0.1", "node:app"}) {
     const auto r = fault(bad);
     EXPECT_EQ(r.status, 2) << bad << ": " << r.out;
