@@ -3,15 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "orchestrator/model/units.hpp"
+
 namespace faultline::experiment {
 
 namespace {
-
-std::string cores(uint32_t millicores) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", millicores / 1000.0);
-  return b;
-}
 
 std::string mib(uint64_t bytes) {
   char b[32];
@@ -68,13 +64,13 @@ std::string describe_fault(const model::Fault& f) {
   using A = model::Fault::Action;
   std::string out;
   auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
-  if (f.cpu_millicores) add("cpu " + cores(*f.cpu_millicores));
+  if (f.cpu_millicores) add("cpu " + model::units::format_cores(*f.cpu_millicores));
   if (f.memory_bytes) add("memory " + mib(*f.memory_bytes));
   switch (f.action) {
     case A::kPause: add("pause"); break;
     case A::kKill: add("kill"); break;
     case A::kRestart: add("restart"); break;
-    case A::kCpuHog: add("cpu hog " + cores(f.hog_millicores)); break;
+    case A::kCpuHog: add("cpu hog " + model::units::format_cores(f.hog_millicores)); break;
     case A::kMemoryHog: add("memory hog " + mib(f.hog_bytes)); break;
     case A::kPartition: add("partition"); break;
     case A::kNone: break;

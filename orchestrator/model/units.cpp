@@ -221,6 +221,12 @@ std::string format_duration(int64_t ns) {
   return std::to_string(ns) + "ns";
 }
 
+std::string format_cores(uint64_t millicores) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(millicores) / 1000.0);
+  return buf;
+}
+
 std::string format_bytes(uint64_t b) {
   if (b == 0) return "0B";
   static constexpr std::array<Unit, 8> kUnits{{{"TiB", 1ull << 40},

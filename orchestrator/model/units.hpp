@@ -23,5 +23,7 @@ Result<uint32_t> cores_to_millicores(double cores);
 
 std::string format_duration(int64_t ns);
 std::string format_bytes(uint64_t b);
+// Millicores as cores, shortest form: 250 -> "0.25", 2000 -> "2".
+std::string format_cores(uint64_t millicores);
 
 }  // namespace faultline::model::units

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "orchestrator/model/units.hpp"
 #include "orchestrator/runtime/binaries.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/links.hpp"
@@ -46,12 +47,6 @@ struct NodeFaultAccess {
 };
 
 namespace {
-
-std::string cores_str(uint64_t millicores) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(millicores) / 1000.0);
-  return buf;
-}
 
 std::string bytes_str(uint64_t b) {
   char buf[48];
@@ -291,7 +286,7 @@ Status restart_node(Run& run, const std::string& node) {
 Result<AppliedNodeFault> start_cpu_hog(Run& run, const std::string& node, uint32_t millicores,
                                        const NodeFaultOptions& o) {
   if (millicores == 0) return logic_error("cpu hog in node " + node + ": 0 cores");
-  std::vector<std::string> args{"--cpu", cores_str(millicores)};
+  std::vector<std::string> args{"--cpu", model::units::format_cores(millicores)};
   if (o.ramp_ns > 0) args.insert(args.end(), {"--ramp-ms", std::to_string(o.ramp_ns / 1'000'000)});
   auto p = spawn_hog(run, node, "cpu hog", args);
   if (!p.ok()) return p.error();
@@ -412,9 +407,9 @@ AppliedNodeFault::~AppliedNodeFault() {
 
 std::string AppliedNodeFault::describe() const {
   switch (kind_) {
-    case NodeFaultKind::kCpu: return "cpu " + cores_str(value_) + " cores on " + node_;
+    case NodeFaultKind::kCpu: return "cpu " + model::units::format_cores(value_) + " cores on " + node_;
     case NodeFaultKind::kMemory: return "memory " + bytes_str(value_) + " on " + node_;
-    case NodeFaultKind::kCpuHog: return "cpu-hog " + cores_str(target_) + " cores on " + node_;
+    case NodeFaultKind::kCpuHog: return "cpu-hog " + model::units::format_cores(target_) + " cores on " + node_;
     case NodeFaultKind::kMemoryHog: return "memory-hog " + bytes_str(target_) + " on " + node_;
     default: return std::string(to_string(kind_)) + " " + node_;
   }
