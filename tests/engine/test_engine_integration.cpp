@@ -252,7 +252,15 @@ TEST_F(EngineIntegration, SameSeedGivesIdenticalTrace) {
 TEST_F(EngineIntegration, LiveDelayChangeKeepsTcpStreamClean) {
   TestNet net(2);
   ASSERT_TRUE(net.ok());
-  EngineProc eng(net, link_config("ab", "p0", "p1", delay(20 * kMs), delay(20 * kMs)));
+  // Engine, sender and receiver on one CPU: the kernel's per-CPU veth
+  // backlogs cannot reorder frames, so any reordering TCP sees is the
+  // engine's (see PinnedToCpu).
+  const int cpu = ::sched_getcpu();
+  ASSERT_GE(cpu, 0);
+  PinnedToCpu pin(cpu);
+  ASSERT_TRUE(pin.ok());
+  EngineProc eng(net, link_config("ab", "p0", "p1", delay(20 * kMs), delay(20 * kMs)), "", "",
+                 {"--cpu", std::to_string(cpu)});
   ASSERT_TRUE(eng.ready()) << eng.log();
   const int64_t steps[] = {40 * kMs, 10 * kMs, 5 * kMs, 20 * kMs};
   int failures = 0;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -139,6 +140,34 @@ inline ProbeResult udp_probes(const std::string& ns_from, const std::string& ns_
   receiver.join();
   return r;
 }
+
+// Pins the calling thread (and the threads it starts, which inherit the
+// mask) to one CPU for its lifetime; restores the previous mask after. A veth
+// hands each sent frame to the backlog of the CPU the sender runs on; when a
+// loaded host defers softirqs to ksoftirqd and a sender migrates, frames from
+// the new CPU can be delivered before those still queued on the old one. A
+// test about the engine's own ordering pins the traffic to the engine's CPU so
+// that only the engine could reorder.
+class PinnedToCpu {
+ public:
+  explicit PinnedToCpu(int cpu) {
+    ok_ = ::sched_getaffinity(0, sizeof saved_, &saved_) == 0;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ok_ = ok_ && ::sched_setaffinity(0, sizeof one, &one) == 0;
+  }
+  ~PinnedToCpu() {
+    if (ok_) ::sched_setaffinity(0, sizeof saved_, &saved_);
+  }
+  PinnedToCpu(const PinnedToCpu&) = delete;
+  PinnedToCpu& operator=(const PinnedToCpu&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  cpu_set_t saved_{};
+  bool ok_ = false;
+};
 
 struct BulkResult {
   uint64_t sent_bytes = 0;
