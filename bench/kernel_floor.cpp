@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "orchestrator/runtime/netlink.hpp"
@@ -57,7 +58,7 @@ std::pair<double, double> namespaces(int n, int flags) {
 }
 
 // N veth pairs on one bridge, all inside a fresh namespace of a child.
-void veths(int n) {
+void veths(int n, const char* label = "veth pair + bridge port (one namespace)") {
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (::unshare(CLONE_NEWNET) != 0) ::_exit(1);
@@ -83,7 +84,7 @@ void veths(int n) {
     const auto t1 = Clock::now();
     for (int i = 0; i < n; ++i) (void)sock->delete_link("p" + std::to_string(i));
     const auto t2 = Clock::now();
-    std::printf("%-44s %6d %10.1f %10.1f %10.3f %10.3f\n", "veth pair + bridge port (one namespace)", n, ms(t0, t1),
+    std::printf("%-44s %6d %10.1f %10.1f %10.3f %10.3f\n", label, n, ms(t0, t1),
                 ms(t1, t2), ms(t0, t1) / n, ms(t1, t2) / n);
     std::fflush(stdout);
     ::_exit(0);
@@ -124,5 +125,17 @@ int main(int argc, char** argv) {
   }
   ::sleep(2);
   veths(n);
+  // Both at once, from two threads: whether namespace creation and veth
+  // creation overlap on two CPUs or serialise on the kernel's locks (rtnl is
+  // taken by both). Compare each with its row above.
+  ::sleep(4);
+  {
+    std::thread v([n] { veths(n, "... veths while namespaces are made"); });
+    const auto [make, undo] = namespaces(n, CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWNS);
+    std::printf("%-44s %6d %10.1f %10.1f %10.3f %10.3f\n", "... namespaces while veths are made", n, make, undo,
+                make / n, undo / n);
+    std::fflush(stdout);
+    v.join();
+  }
   return 0;
 }

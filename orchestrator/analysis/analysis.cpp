@@ -29,8 +29,12 @@ Baseline baseline_of(const Series& goodput, const Series& p99, std::optional<dou
   return b;
 }
 
-Health health_at(const Baseline& b, double goodput, double p99, const Thresholds& th) {
-  if (!b.valid || !std::isfinite(goodput)) return Health::kUnknown;
+Health health_at(const Baseline& b, double goodput, double p99, double up, const Thresholds& th) {
+  if (!b.valid) return Health::kUnknown;
+  // Unresponsive: its rates are unknown this tick (the next answer's span
+  // the gap), but a service that cannot answer a scrape is not healthy.
+  if (up == 0) return Health::kDegraded;
+  if (!std::isfinite(goodput)) return Health::kUnknown;
   if (goodput < th.failed_goodput * b.goodput) return Health::kFailed;
   if (goodput < th.degraded_goodput * b.goodput) return Health::kDegraded;
   if (std::isfinite(p99) && std::isfinite(b.slo_p99_s) && p99 > b.slo_p99_s) return Health::kDegraded;
@@ -122,7 +126,7 @@ Result analyse(const Input& in) {
     const Baseline b = baseline_of(s.goodput, s.p99_s, s.slo_p99_s, in);
     r.baselines[s.name] = b;
     auto& h = r.health[s.name];
-    for (size_t i = 0; i < n; ++i) h.push_back(health_at(b, at(s.goodput, i), at(s.p99_s, i), th));
+    for (size_t i = 0; i < n; ++i) h.push_back(health_at(b, at(s.goodput, i), at(s.p99_s, i), at(s.up, i), th));
   }
   if (!in.first_fault) return r;  // nothing to judge without a fault
   const size_t f0 = *in.first_fault;

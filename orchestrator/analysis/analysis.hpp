@@ -4,7 +4,9 @@
 //
 // Definitions (defaults in Thresholds, all configurable):
 //   degraded  a service's goodput < 90% of its baseline, or its p99 > its SLO
-//             (the SLO: explicit, else slo_factor x its baseline p99);
+//             (the SLO: explicit, else slo_factor x its baseline p99), or it
+//             did not answer the collector's scrape in that tick (unresponsive:
+//             starved of CPU, paused, dead; the scrape path carries no fault);
 //   failed    goodput < 10% of its baseline;
 //   collapse  system goodput < 10% of offered; timed from the first fault;
 //   recovered after the last fault ends, system goodput >= 95% of baseline and
@@ -44,6 +46,7 @@ struct ServiceSeries {
   std::string name;
   Series goodput;            // successful responses per second
   Series p99_s;              // server-side p99 latency, seconds
+  Series up;                 // 1: answered the collector's scrape, 0: did not; empty/NaN: not recorded
   std::optional<double> slo_p99_s;
   // Resilience controls, per second (0 = not engaging in that tick).
   Series breaker_open;       // downstream breakers open

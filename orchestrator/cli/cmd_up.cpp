@@ -39,9 +39,9 @@ void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
   std::fprintf(out, "logs: %s\n", run.log_dir().c_str());
   if (verbose) {
     const auto& t = run.timings();
-    std::fprintf(out, "timings: cgroups %.1f ms, namespaces %.1f ms, links %.1f ms, addresses+routes %.1f ms, "
-                      "processes %.1f ms\n",
-                 t.cgroups_ms, t.holders_ms, t.links_ms, t.addresses_ms, t.processes_ms);
+    std::fprintf(out, "timings: namespaces %.1f ms, links %.1f ms, addresses+routes %.1f ms (cgroups %.1f ms beside "
+                      "them, then waited %.1f ms), processes %.1f ms\n",
+                 t.holders_ms, t.links_ms, t.addresses_ms, t.cgroups_ms, t.cgroups_wait_ms, t.processes_ms);
   }
 }
 

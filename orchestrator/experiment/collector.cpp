@@ -174,6 +174,9 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s, double 
     auto parsed = measure::parse_prom_text(*body);
     if (parsed.ok()) cur = std::move(parsed.value());
   }
+  // Whether it answered at all: a service that cannot answer a scrape within
+  // the timeout (starved of CPU, paused, dead) counts as degraded.
+  record(tick, t_s, t.node, t.name, "up", cur.empty() ? 0.0 : 1.0);
   if (cur.empty()) return;  // missing this tick: the next scrape's rates span the gap
   {
     std::lock_guard lock(latest_mu_);

@@ -51,6 +51,7 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
       ss.name = s.name;
       ss.goodput = store.get({n.name, s.name, "goodput_rps"});
       ss.p99_s = store.get({n.name, s.name, "p99_s"});
+      ss.up = store.get({n.name, s.name, "up"});
       ss.breaker_open = store.get({n.name, s.name, "breaker_open"});
       ss.shed = store.get({n.name, s.name, "shed_rps"});
       ss.budget_exhausted = store.get({n.name, s.name, "retries_refused_rps"});

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -99,30 +100,35 @@ Result<std::unique_ptr<Run>> Run::up(const plan::Plan& plan, const RunOptions& o
 
   // On any error the partly built run is torn down by ~Run before returning.
   // Cgroups and namespaces do not depend on each other (holders stay outside
-  // the node cgroups; node processes join theirs later): both are kernel work
-  // on separate locks, so the cgroups are made on a second thread meanwhile.
-  // Journal records from both threads are single O_APPEND writes.
+  // the node cgroups; node processes join theirs later), so the cgroups are
+  // made on a second thread, and while the links are: creating namespaces
+  // already keeps both CPUs of a small host busy (holders are spawned several
+  // at a time), whereas link creation is serialised on the kernel's rtnl lock
+  // and leaves the other CPU idle, and cgroups need no rtnl. Journal records
+  // from both threads are single O_APPEND writes.
   auto t0 = std::chrono::steady_clock::now();
-  Status cgroups;
+  FL_TRY(run->create_holders());
+  run->timings_.holders_ms = ms_since(t0);
   {
+    Status cgroups;
     std::thread cg([&] {
       const auto c0 = std::chrono::steady_clock::now();
       cgroups = run->create_cgroups(layout.value());
       run->timings_.cgroups_ms = ms_since(c0);
     });
-    const Status holders = run->create_holders();
+    t0 = std::chrono::steady_clock::now();
+    Status links = run->create_links();
+    run->timings_.links_ms = ms_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    if (links.ok()) links = run->configure_addresses();
+    if (links.ok()) links = run->wait_links_running();
+    run->timings_.addresses_ms = ms_since(t0);
+    t0 = std::chrono::steady_clock::now();
     cg.join();
-    run->timings_.holders_ms = ms_since(t0);
+    run->timings_.cgroups_wait_ms = ms_since(t0);
     FL_TRY(cgroups);
-    FL_TRY(holders);
+    FL_TRY(links);
   }
-  t0 = std::chrono::steady_clock::now();
-  FL_TRY(run->create_links());
-  run->timings_.links_ms = ms_since(t0);
-  t0 = std::chrono::steady_clock::now();
-  FL_TRY(run->configure_addresses());
-  FL_TRY(run->wait_links_running());
-  run->timings_.addresses_ms = ms_since(t0);
   {
     auto lc = LinkControl::start(*run, opts.clsact_bpf);
     if (!lc.ok()) return lc.error();
@@ -214,22 +220,28 @@ Status Run::create_links() {
     auto& fabric = sockets_.at(plan::kFabric);
     for (const auto& b : plan_.bridges) FL_TRY(fabric.create_bridge(b.name));
   }
+  // Bridges are looked up once each, not once per port: the reply describes
+  // the whole bridge and costs the kernel more than the port's own request.
+  std::map<std::pair<std::string, std::string>, int> masters;  // (namespace, bridge) -> ifindex
+  auto master_index = [&](const std::string& ns, const std::string& name) -> Result<int> {
+    if (name.empty()) return 0;
+    auto it = masters.find({ns, name});
+    if (it != masters.end()) return it->second;
+    auto idx = sockets_.at(ns).ifindex(name);
+    if (!idx.ok()) return idx.error();
+    masters.emplace(std::make_pair(ns, name), idx.value());
+    return idx.value();
+  };
   for (const auto& v : plan_.veths) {
-    auto& sock = sockets_.at(v.a_ns);
-    int master = 0;
-    if (!v.a_master.empty()) {
-      auto idx = sock.ifindex(v.a_master);
-      if (!idx.ok()) return idx.error();
-      master = idx.value();
-    }
+    auto master = master_index(v.a_ns, v.a_master);
+    if (!master.ok()) return master.error();
     const int peer_ns = holders_.at(v.b_ns).netns_fd();
-    const Status st = sock.create_veth(v.a_if, -1, v.b_if, peer_ns, master);
+    const Status st = sockets_.at(v.a_ns).create_veth(v.a_if, -1, v.b_if, peer_ns, master.value());
     if (!st.ok()) return wrap(st.error(), "create veth " + v.a_ns + ":" + v.a_if + " <-> " + v.b_ns + ":" + v.b_if);
     if (!v.b_master.empty()) {
-      auto& bsock = sockets_.at(v.b_ns);
-      auto idx = bsock.ifindex(v.b_master);
-      if (!idx.ok()) return idx.error();
-      FL_TRY(bsock.set_master(v.b_if, idx.value()));
+      auto b_master = master_index(v.b_ns, v.b_master);
+      if (!b_master.ok()) return b_master.error();
+      FL_TRY(sockets_.at(v.b_ns).set_master(v.b_if, b_master.value()));
     }
   }
   return {};
@@ -321,29 +333,35 @@ Status Run::down() {
   sockets_.clear();
   timings_.down_processes_ms = ms_since(t0);
   t0 = std::chrono::steady_clock::now();
-  {
-    // Signalled together so the namespaces' teardowns overlap.
-    std::vector<NodeHolder> hs;
-    for (auto& [name, h] : holders_) hs.push_back(std::move(h));
-    holders_.clear();
-    keep(NodeHolder::kill_many(hs));
-  }
-  timings_.down_holders_ms = ms_since(t0);
-  t0 = std::chrono::steady_clock::now();
   // destroy() kills what is left inside first: whatever a node started on its
-  // own, or `faultline exec` started, is in its cgroup. Two threads: removing
-  // a cgroup is mostly waiting on the kernel (css offlining), and a run's
+  // own, or `faultline exec` started, is in its cgroup. Holders live outside
+  // the node cgroups, so the cgroups go on a second thread while the holders
+  // are killed, and this thread joins in once they are gone: removing a
+  // cgroup is mostly waiting on the kernel (css offlining), and a run's
   // cgroups are independent of each other.
   {
     std::vector<Cgroup*> all;
     for (auto& [name, cg] : cgroups_) all.push_back(&cg);
+    std::atomic<size_t> next{0};
+    auto destroy_some = [&all, &next](Status& out) {
+      for (size_t i; (i = next.fetch_add(1)) < all.size();)
+        if (Status st = all[i]->destroy(); !st.ok() && out.ok()) out = std::move(st);
+    };
     Status second;
-    std::thread other([&] {
-      for (size_t i = 1; i < all.size(); i += 2)
-        if (Status st = all[i]->destroy(); !st.ok() && second.ok()) second = std::move(st);
-    });
-    for (size_t i = 0; i < all.size(); i += 2) keep(all[i]->destroy());
+    std::thread other([&] { destroy_some(second); });
+    {
+      // Signalled together so the namespaces' teardowns overlap.
+      std::vector<NodeHolder> hs;
+      for (auto& [name, h] : holders_) hs.push_back(std::move(h));
+      holders_.clear();
+      keep(NodeHolder::kill_many(hs));
+    }
+    timings_.down_holders_ms = ms_since(t0);
+    t0 = std::chrono::steady_clock::now();
+    Status mine;
+    destroy_some(mine);
     other.join();
+    keep(std::move(mine));
     keep(std::move(second));
   }
   cgroups_.clear();

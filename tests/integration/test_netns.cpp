@@ -180,6 +180,29 @@ TEST(NodeHolder, SpawnGivesOwnNamespacesHostsAndTmp) {
     ASSERT_GT(::readlink((proc + "/fd/0").c_str(), link, sizeof link - 1), 0);
     EXPECT_STREQ(link, "/dev/null");
 
+    // Its own procfs on /proc (on top of the host's, which the mount
+    // namespace copied): one more proc mount at /proc than the host has.
+    auto proc_mounts_at_proc = [](const std::string& mountinfo) {
+      int n = 0;
+      std::istringstream in(mountinfo);
+      for (std::string line; std::getline(in, line);) {
+        std::istringstream f(line);
+        std::string id, parent, dev, root, point;
+        f >> id >> parent >> dev >> root >> point;
+        const auto dash = line.find(" - ");
+        if (point == "/proc" && dash != std::string::npos && line.compare(dash + 3, 5, "proc ") == 0) ++n;
+      }
+      return n;
+    };
+    EXPECT_EQ(proc_mounts_at_proc(slurp(proc + "/mountinfo")), proc_mounts_at_proc(slurp("/proc/self/mountinfo")) + 1);
+    // IPv6 is off for every interface made in the namespace from now on.
+    std::string disable_ipv6;
+    std::thread t6([&] {
+      if (::setns(h->netns_fd(), CLONE_NEWNET) == 0) disable_ipv6 = slurp("/proc/sys/net/ipv6/conf/default/disable_ipv6");
+    });
+    t6.join();
+    EXPECT_EQ(disable_ipv6, "1\n");
+
     // lo is up: localhost works inside the node.
     const int lo = if_flags_in(h->netns_fd(), "lo");
     ASSERT_GE(lo, 0);

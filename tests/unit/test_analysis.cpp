@@ -183,6 +183,39 @@ TEST(Analysis, WithinOneTickServicesNearerTheFaultDegradedFirst) {
   EXPECT_FALSE(r.hops_per_s.has_value()) << "no time between them at this tick";
 }
 
+TEST(Analysis, AServiceThatStopsAnsweringScrapesIsDegraded) {
+  Input in = chain_input();
+  // c (the fault's target) is starved: its scrapes fail from 15 to 19, so
+  // its rates are missing there; b's p99 rises in the same first tick.
+  for (auto& s : in.services) s.up.assign(40, 1);
+  for (size_t i = 15; i < 20; ++i) {
+    svc(in, "c").up[i] = 0;
+    svc(in, "c").goodput[i] = kNaN;
+    svc(in, "c").p99_s[i] = kNaN;
+    svc(in, "b").p99_s[i] = 0.9;
+  }
+  in.origins = {"c"};
+  Result r = analyse(in);
+  EXPECT_EQ(r.health.at("c")[15], Health::kDegraded) << "unresponsive";
+  EXPECT_EQ(r.health.at("c")[20], Health::kHealthy);
+  ASSERT_EQ(r.propagation.size(), 2u);
+  EXPECT_EQ(r.propagation[0].service, "c");
+  EXPECT_EQ(r.propagation[1].service, "b");
+  // The same gap without the scrape record (older results): unknown, so c is
+  // missed and b looks first; this is what the record fixes.
+  for (auto& s : in.services) s.up.clear();
+  r = analyse(in);
+  EXPECT_EQ(r.health.at("c")[15], Health::kUnknown);
+  ASSERT_EQ(r.propagation.size(), 1u);
+  EXPECT_EQ(r.propagation[0].service, "b");
+  // No baseline: unresponsive or not, nothing to judge against.
+  in = chain_input();
+  for (auto& s : in.services) s.up.assign(40, 0);
+  svc(in, "a").goodput.assign(40, kNaN);
+  r = analyse(in);
+  EXPECT_EQ(r.health.at("a")[16], Health::kUnknown);
+}
+
 TEST(Analysis, RecoveryJudgesTheWindowNotEachNoisyTick) {
   Input in = chain_input();
   for (size_t i = 15; i < 20; ++i) in.goodput[i] = 5;
