@@ -1,8 +1,8 @@
 // The kernel's own cost of what a node is made of, with as little user space
 // as possible, to put fl_bench_topology's figures in proportion: N children
 // that each unshare(net | uts | mount) and wait (nothing else: no mounts, no
-// sysctls, no netlink), torn down by SIGKILL; and N veth pairs enslaved to one
-// bridge in a private namespace, created and deleted over netlink.
+// sysctls, no netlink), torn down by SIGKILL; and N veth pairs enslaved to
+// bridges of 128 ports in a private namespace, created and deleted over netlink.
 //
 //   fl_bench_kernel_floor [N]        (root; default 1000)
 #include <sched.h>
@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 
 using namespace faultline;
@@ -57,7 +58,8 @@ std::pair<double, double> namespaces(int n, int flags) {
   return {ms(t0, t1), ms(t1, t2)};
 }
 
-// N veth pairs on one bridge, all inside a fresh namespace of a child.
+// N veth pairs on bridges of plan::kPortsPerBridge ports (as faultline hangs
+// a segment's members), all inside a fresh namespace of a child.
 void veths(int n, const char* label = "veth pair + bridge port (one namespace)") {
   const pid_t pid = ::fork();
   if (pid == 0) {
@@ -70,12 +72,19 @@ void veths(int n, const char* label = "veth pair + bridge port (one namespace)")
         std::fclose(fp);
       }
     auto sock = runtime::NlSocket::open();
-    if (!sock.ok() || !sock->create_bridge("br0").ok()) ::_exit(2);
-    auto br = sock->ifindex("br0");
-    if (!br.ok()) ::_exit(3);
+    if (!sock.ok()) ::_exit(2);
+    std::vector<int> bridges;
+    for (int b = 0; b * static_cast<int>(plan::kPortsPerBridge) < n; ++b) {
+      const std::string name = "br" + std::to_string(b);
+      if (!sock->create_bridge(name).ok()) ::_exit(2);
+      auto idx = sock->ifindex(name);
+      if (!idx.ok()) ::_exit(3);
+      bridges.push_back(idx.value());
+    }
     const auto t0 = Clock::now();
     for (int i = 0; i < n; ++i) {
-      const Status st = sock->create_veth("p" + std::to_string(i), -1, "q" + std::to_string(i), -1, br.value());
+      const Status st = sock->create_veth("p" + std::to_string(i), -1, "q" + std::to_string(i), -1,
+                                          bridges[static_cast<size_t>(i) / plan::kPortsPerBridge]);
       if (!st.ok()) {
         std::fprintf(stderr, "veth %d: %s\n", i, st.error().message().c_str());
         ::_exit(4);

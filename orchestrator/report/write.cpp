@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "orchestrator/report/report.hpp"
-#include "orchestrator/util/fd.hpp"
+#include "orchestrator/util/atomic_file.hpp"
 
 namespace faultline::report {
 namespace {
@@ -62,17 +62,6 @@ std::vector<nlohmann::json> parse_events(const std::string& text) {
   return out;
 }
 
-Status write_all(int fd, const std::string& data, const std::string& path) {
-  size_t off = 0;
-  while (off < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("write " + path);
-    off += static_cast<size_t>(n);
-  }
-  return {};
-}
-
 }  // namespace
 
 Status write_report(const std::string& results_dir) {
@@ -88,25 +77,7 @@ Status write_report(const std::string& results_dir) {
   if (!events.ok()) return wrap(events.error(), "report");
 
   const std::string html = render_report(summary, *csv, parse_events(*events));
-  const std::string final_path = dir + "/report.html";
-  const std::string tmp_path = dir + "/.report.html.tmp";
-  const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return wrap(sys_error("create " + tmp_path), "report");
-  {
-    UniqueFd owner(fd);
-    auto st = write_all(fd, html, tmp_path);
-    // A deferred write error (a full disk) can surface only at close.
-    if (st.ok() && ::close(owner.release()) != 0) st = sys_error("close " + tmp_path);
-    if (!st.ok()) {
-      ::unlink(tmp_path.c_str());
-      return wrap(st.error(), "report");
-    }
-  }
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
-    const Error e = sys_error("rename " + tmp_path + " to " + final_path);
-    ::unlink(tmp_path.c_str());
-    return wrap(e, "report");
-  }
+  if (Status st = write_file_atomic(dir + "/report.html", html); !st.ok()) return wrap(st.error(), "report");
   return {};
 }
 

@@ -686,8 +686,8 @@ ProcId NodeHolder::release() {
 namespace {
 
 struct NetnsJob {
-  int netns_fd;
-  const std::function<Status()>* fn;
+  const std::vector<int>* netns_fds;
+  const std::function<Status(size_t)>* fn;
   Status result;
 };
 
@@ -695,18 +695,22 @@ void* netns_thread(void* arg) {
   auto* job = static_cast<NetnsJob*>(arg);
   // Only this thread moves; it ends right after, so no thread ever returns
   // to other code in a foreign namespace.
-  if (::setns(job->netns_fd, CLONE_NEWNET) != 0) {
-    job->result = sys_error("setns into netns fd " + std::to_string(job->netns_fd));
-    return nullptr;
+  for (size_t i = 0; i < job->netns_fds->size(); ++i) {
+    const int fd = (*job->netns_fds)[i];
+    if (::setns(fd, CLONE_NEWNET) != 0) {
+      job->result = sys_error("setns into netns fd " + std::to_string(fd));
+      return nullptr;
+    }
+    job->result = (*job->fn)(i);
+    if (!job->result.ok()) return nullptr;
   }
-  job->result = (*job->fn)();
   return nullptr;
 }
 
 }  // namespace
 
-Status in_netns(int netns_fd, const std::function<Status()>& fn) {
-  NetnsJob job{netns_fd, &fn, {}};
+Status in_each_netns(const std::vector<int>& netns_fds, const std::function<Status(size_t)>& fn) {
+  NetnsJob job{&netns_fds, &fn, {}};
   pthread_t t;
   // pthread_create rather than std::thread: its failure is a return value, not an exception.
   int rc = ::pthread_create(&t, nullptr, netns_thread, &job);
@@ -714,6 +718,10 @@ Status in_netns(int netns_fd, const std::function<Status()>& fn) {
   rc = ::pthread_join(t, nullptr);
   if (rc != 0) return sys_error(rc, "join netns thread");
   return job.result;
+}
+
+Status in_netns(int netns_fd, const std::function<Status()>& fn) {
+  return in_each_netns({netns_fd}, [&fn](size_t) { return fn(); });
 }
 
 Result<UniqueFd> open_ns(pid_t pid, const char* kind) {

@@ -85,6 +85,10 @@ class NodeHolder {
 // e.g. to open a netlink socket that then stays bound to that namespace.
 // The calling thread's namespace never changes.
 Status in_netns(int netns_fd, const std::function<Status()>& fn);
+// The same for many namespaces on one thread: fn(i) runs after it joined
+// netns_fds[i], in order, up to the first error. A thread per namespace cost
+// 0.1 ms each when a 1000-node run opened its sockets.
+Status in_each_netns(const std::vector<int>& netns_fds, const std::function<Status(size_t)>& fn);
 
 // Opens /proc/PID/ns/<kind> read-only.
 Result<UniqueFd> open_ns(pid_t pid, const char* kind);

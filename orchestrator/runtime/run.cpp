@@ -207,12 +207,16 @@ Status Run::create_holders() {
     holders_.emplace(ns.name, std::move(holders[i].value()));
   }
   if (!first.ok()) return first;
-  for (const auto& ns : plan_.namespaces) {
-    auto sock = NlSocket::open_in(holders_.at(ns.name).netns_fd());
-    if (!sock.ok()) return wrap(sock.error(), "netlink in " + ns.name);
-    sockets_.emplace(ns.name, std::move(sock.value()));
-  }
-  return {};
+  // A netlink socket per namespace, all opened from one helper thread that
+  // moves from namespace to namespace (this thread waits meanwhile).
+  std::vector<int> fds;
+  for (const auto& ns : plan_.namespaces) fds.push_back(holders_.at(ns.name).netns_fd());
+  return in_each_netns(fds, [this](size_t i) -> Status {
+    auto sock = NlSocket::open();
+    if (!sock.ok()) return wrap(sock.error(), "netlink in " + plan_.namespaces[i].name);
+    sockets_.emplace(plan_.namespaces[i].name, std::move(sock.value()));
+    return {};
+  });
 }
 
 Status Run::create_links() {

@@ -355,6 +355,43 @@ TEST(InNetns, RunsOnAnotherThreadInTheNamespace) {
   EXPECT_EQ(bad.error().err, EBADF);
 }
 
+TEST(InNetns, EachRunsInItsNamespaceInOrderAndStopsAtTheFirstError) {
+  REQUIRE_ROOT();
+  auto a = NodeHolder::spawn({});
+  auto b = NodeHolder::spawn({});
+  ASSERT_TRUE(a.ok() && b.ok());
+  const uint64_t before = self_ns("net");
+  std::vector<std::pair<size_t, uint64_t>> seen;
+  auto st = in_each_netns({a->netns_fd(), b->netns_fd(), a->netns_fd()}, [&](size_t i) -> Status {
+    struct stat s {};
+    if (::stat("/proc/thread-self/ns/net", &s) != 0) return sys_error("stat");
+    seen.emplace_back(i, s.st_ino);
+    return {};
+  });
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  EXPECT_EQ(seen, (std::vector<std::pair<size_t, uint64_t>>{
+                      {0, a->netns_inode()}, {1, b->netns_inode()}, {2, a->netns_inode()}}));
+  EXPECT_EQ(self_ns("net"), before);
+
+  // The first error ends the walk and comes back as is; so does a bad fd.
+  int calls = 0;
+  auto err = in_each_netns({a->netns_fd(), b->netns_fd()}, [&](size_t) -> Status {
+    ++calls;
+    return Error{EDOM, "inner"};
+  });
+  ASSERT_FALSE(err.ok());
+  EXPECT_EQ(err.error().err, EDOM);
+  EXPECT_EQ(calls, 1);
+  calls = 0;
+  auto bad = in_each_netns({a->netns_fd(), -1, b->netns_fd()}, [&](size_t) -> Status {
+    ++calls;
+    return {};
+  });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().err, EBADF);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST(InNetns, ThousandCallsAreCheap) {
   REQUIRE_ROOT();
   auto h = NodeHolder::spawn({});

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "orchestrator/util/atomic_file.hpp"
+
 namespace faultline::model {
 
 // nlohmann ADL hooks for the model's value types (the SourceLoc of each is
@@ -108,15 +110,7 @@ Result<LoadConfig> read_load_config(const std::string& path) {
 }
 
 Status write_config(const std::string& path, const nlohmann::json& j) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    if (!f) return sys_error("create " + tmp);
-    f << j.dump(2) << '\n';
-    if (!f.flush()) return sys_error("write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return sys_error("rename " + tmp + " to " + path);
-  return {};
+  return write_file_atomic(path, j.dump(2) + "\n");
 }
 
 }  // namespace faultline::workloads
