@@ -229,8 +229,7 @@ int main(int argc, char** argv) {
     std::printf("%-18s %6d %10.1f %10.1f %12.3f %12.3f %10s\n", b.what.c_str(), n, b.up_ms, b.down_ms, b.up_ms / n,
                 b.down_ms / n, "1.0x");
   std::printf("\nphases (ms): up = namespaces + links + addresses/routes/running + waiting for the cgroups (made "
-              "on a second thread during links and addresses: cgroups); down = processes + namespaces + cgroups "
-              "(what is left of them once the namespaces are gone)\n");
+              "on a second thread during links and addresses: cgroups); down = processes + namespaces + cgroups\n");
   for (const auto& r : rows) {
     const auto& p = r.phases;
     std::printf("%-18s %6d  up %7.1f %7.1f %7.1f %7.1f (cgroups %.1f)   down %7.1f %7.1f %7.1f\n", r.what.c_str(),

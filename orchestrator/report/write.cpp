@@ -11,6 +11,7 @@
 
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/util/atomic_file.hpp"
+#include "orchestrator/util/fd.hpp"
 
 namespace faultline::report {
 namespace {

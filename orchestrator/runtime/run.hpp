@@ -32,10 +32,8 @@ struct RunTimings {
   // up(): the cgroups are made on a second thread during links and addresses;
   // cgroups_wait_ms is how long up() then still waited for them.
   double cgroups_ms = 0, holders_ms = 0, links_ms = 0, addresses_ms = 0, cgroups_wait_ms = 0, processes_ms = 0;
-  // down(): ending the processes and the holders (namespaces), removing the
-  // cgroups. The cgroups start going while the holders are killed; their
-  // figure is what is left after the holders are gone, so the three add up
-  // to the whole.
+  // down(): ending the processes and the holders (namespaces), then removing
+  // the cgroups.
   double down_processes_ms = 0, down_holders_ms = 0, down_cgroups_ms = 0;
 };
 

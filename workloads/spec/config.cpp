@@ -1,6 +1,5 @@
 #include "workloads/spec/config.hpp"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
