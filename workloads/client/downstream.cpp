@@ -121,6 +121,7 @@ void Downstream::launch(const std::shared_ptr<CallState>& st, std::string_view p
   a.callers_deadline = caller_deadline_ns && a.deadline_ns == *caller_deadline_ns;
   ++st->in_flight;
   metrics_.attempts.Increment();
+  if (options_.on_attempt) options_.on_attempt();
   ExchangeRequest req{path, name_, a.deadline_ns, options_.send_deadline && a.deadline_ns != kNever};
   asio::co_spawn(strand_, exchange(pool_, clock_, req),
                  asio::bind_cancellation_slot(a.cancel.slot(), [st, idx](std::exception_ptr e, ExchangeResult r) {

@@ -35,6 +35,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/strand.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <prometheus/labels.h>
@@ -67,6 +68,10 @@ struct DownstreamOptions {
   // Run on a strand of its own. Only a caller whose executor is already a
   // single thread (the load generator) may turn this off, to save the hop.
   bool own_strand = true;
+  // Called as each attempt is sent (the load generator counts its own
+  // attempts series with it: at send, as the services' series count, not
+  // when the request ends, which lags by up to every timeout and backoff).
+  std::function<void()> on_attempt;
 };
 
 class Downstream {

@@ -6,6 +6,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
+#include <functional>
+#include <utility>
 
 namespace faultline::workloads::loadgen {
 
@@ -19,8 +21,9 @@ void rethrow(std::exception_ptr e) {
   if (e) std::rethrow_exception(e);
 }
 
-client::DownstreamOptions options_of(const model::Load& load) {
+client::DownstreamOptions options_of(const model::Load& load, std::function<void()> on_attempt) {
   client::DownstreamOptions o;
+  o.on_attempt = std::move(on_attempt);
   o.max_connections = load.connections;
   o.own_strand = false;  // the generator runs on one thread
   return o;
@@ -47,7 +50,7 @@ model::Call call_of(const model::Load& load) {
 LoadGenerator::LoadGenerator(asio::any_io_executor ex, const LoadConfig& config, prometheus::Registry& registry)
     : ex_(ex),
       config_(config),
-      downstream_(ex, call_of(config.load), policy::SteadyClock::instance(), registry, options_of(config.load)),
+      downstream_(ex, call_of(config.load), policy::SteadyClock::instance(), registry, options_of(config.load, [this] { metrics_.attempts.Increment(); })),
       metrics_(registry, downstream_.name()),
       schedule_(config.load.rate, config.load.schedule),
       // Separate streams: retries and the mix never shift arrival times.
@@ -175,7 +178,6 @@ asio::awaitable<void> LoadGenerator::request(int64_t intended) {
 
   const int64_t latency = since_start(std::chrono::steady_clock::now()) - intended;
   attempts_ += o.attempts;
-  metrics_.attempts.Increment(o.attempts);
   if (!o.ok && stopping_) {
     // Cut short by stop(): neither a success nor the target's failure.
     ++abandoned_;

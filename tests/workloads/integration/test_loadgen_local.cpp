@@ -128,6 +128,47 @@ TEST(LoadgenLocal, TimeoutsAndRetriesGoThroughTheDownstream) {
   EXPECT_EQ(srv.count(), 49u * 3);
 }
 
+// The value of a counter family in the registry (0 when absent).
+double counter_value(prometheus::Registry& reg, const std::string& name) {
+  double v = 0;
+  for (const auto& fam : reg.Collect())
+    if (fam.name == name)
+      for (const auto& m : fam.metric) v += m.counter.value;
+  return v;
+}
+
+TEST(LoadgenLocal, AttemptsAreCountedWhenSentNotWhenTheRequestEnds) {
+  // A target that answers after 1 s with a 300 ms timeout and one retry:
+  // while the first requests are still waiting nothing has ended, yet the
+  // collector must see the attempts (and the retries as they go out), or a
+  // stalled target looks like one the client stopped calling.
+  boost::asio::io_context io;
+  ScriptedServer srv(io, [](size_t) { return Reply{200, 1000 * kMs}; });
+  prometheus::Registry reg;
+  auto cfg = config_to(srv.port(), 100, 200 * kMs);
+  cfg.load.timeout_ns = 300 * kMs;
+  cfg.load.retries = 1;
+  cfg.load.backoff.kind = model::Backoff::Kind::kNone;
+  cfg.load.budget_min_per_s = 1000;
+  LoadGenerator gen(io.get_executor(), cfg, reg);
+  bool done = false;
+  gen.start([&] { done = true; });
+  io.run_for(250ms);  // 19 sent, the first timeout at 300 ms: none ended
+  EXPECT_EQ(counter_value(reg, "faultline_load_offered_total"), 19);
+  EXPECT_EQ(counter_value(reg, "faultline_load_attempts_total"), 19);
+  EXPECT_EQ(counter_value(reg, "faultline_load_errors_total"), 0);
+  io.run_for(150ms);  // the first few timed out and were retried at once
+  const double mid = counter_value(reg, "faultline_load_attempts_total");
+  EXPECT_GT(mid, 19);
+  EXPECT_EQ(mid, counter_value(reg, "faultline_downstream_attempts_total"));
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (!done && std::chrono::steady_clock::now() < end) io.run_for(10ms);
+  ASSERT_TRUE(done);
+  const auto s = gen.summary();
+  EXPECT_EQ(s["attempts"], 19 * 2);
+  EXPECT_EQ(counter_value(reg, "faultline_load_attempts_total"), 19 * 2);
+}
+
 // --- the binary ---
 
 uint16_t free_port() {
