@@ -57,7 +57,7 @@ Result<model::Fault> parse_node_fault(const std::string& node, const std::vector
       if (!m.ok()) return m.error();
       f.cpu_millicores = m.value();
     } else if (key == "memory" && eq != std::string::npos) {
-      auto b = parse_size(key, val, model::kMinFaultMemory);  // as the loader's
+      auto b = parse_size(key, val, model::kMinMemoryLimit);  // as the loader's
       if (!b.ok()) return b.error();
       f.memory_bytes = b.value();
     } else if (key == "cpu-hog" && eq != std::string::npos) {

@@ -7,16 +7,6 @@
 
 namespace faultline::experiment {
 
-namespace {
-
-std::string mib(uint64_t bytes) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%gMiB", bytes / 1048576.0);
-  return b;
-}
-
-}  // namespace
-
 bool rampable(const model::Fault& f) {
   using A = model::Fault::Action;
   return f.cpu_millicores || f.memory_bytes || f.impairment || f.rate || f.action == A::kCpuHog ||
@@ -65,13 +55,13 @@ std::string describe_fault(const model::Fault& f) {
   std::string out;
   auto add = [&](const std::string& s) { out += (out.empty() ? "" : ", ") + s; };
   if (f.cpu_millicores) add("cpu " + model::units::format_cores(*f.cpu_millicores));
-  if (f.memory_bytes) add("memory " + mib(*f.memory_bytes));
+  if (f.memory_bytes) add("memory " + model::units::format_bytes_short(*f.memory_bytes));
   switch (f.action) {
     case A::kPause: add("pause"); break;
     case A::kKill: add("kill"); break;
     case A::kRestart: add("restart"); break;
     case A::kCpuHog: add("cpu hog " + model::units::format_cores(f.hog_millicores)); break;
-    case A::kMemoryHog: add("memory hog " + mib(f.hog_bytes)); break;
+    case A::kMemoryHog: add("memory hog " + model::units::format_bytes_short(f.hog_bytes)); break;
     case A::kPartition: add("partition"); break;
     case A::kNone: break;
   }

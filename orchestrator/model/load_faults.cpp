@@ -176,8 +176,8 @@ void check_hog(Table& t, Fault& f, const char* key, Fault::Action action, const 
 void read_node_effect(Table& t, Fault& f) {
   if (auto v = t.cores("cpu")) f.cpu_millicores = *v;
   if (auto v = t.bytes("memory")) {
-    if (*v < kMinFaultMemory)
-      t.fail("memory", units::format_bytes(*v) + " is too small; allowed: at least 1MiB");
+    if (*v < kMinMemoryLimit)
+      t.fail("memory", units::format_bytes(*v) + " is too small; allowed: at least " + units::format_bytes(kMinMemoryLimit));
     else
       f.memory_bytes = *v;
   }

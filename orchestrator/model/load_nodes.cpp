@@ -5,6 +5,7 @@
 #include "orchestrator/model/dist_backoff.hpp"
 #include "orchestrator/model/loader_internal.hpp"
 #include "orchestrator/model/names.hpp"
+#include "orchestrator/model/node_fault_actions.hpp"
 #include "orchestrator/model/units.hpp"
 
 namespace faultline::model::detail {
@@ -18,7 +19,6 @@ const std::vector<std::string> kEndpointKeys = {"path",          "work",       "
 const std::vector<std::string> kServiceOwnKeys = {"name",       "port",            "workers",        "queue",
                                                   "discipline", "max_queue_delay", "drop_abandoned", "endpoint"};
 
-constexpr uint64_t kMiB = 1ull << 20;
 constexpr int64_t kMaxPids = 4'194'304;  // the kernel's pid_max ceiling
 
 std::vector<std::string> service_keys() {
@@ -162,9 +162,9 @@ void read_node_name(Table& t, Node& n, LoadState& s) {
 void read_node_limits(Table& t, Node& n) {
   if (auto v = t.cores("cpu")) n.cpu_millicores = *v;
   if (auto v = t.bytes("memory")) {
-    // Below a MiB not even the service binary starts: surely a missing unit.
-    if (*v != 0 && *v < kMiB)
-      t.fail("memory", units::format_bytes(*v) + " is too small; allowed: 0 (unlimited) or at least 1MiB");
+    if (*v != 0 && *v < kMinMemoryLimit)
+      t.fail("memory", units::format_bytes(*v) + " is too small; allowed: 0 (unlimited) or at least " +
+                           units::format_bytes(kMinMemoryLimit));
     else
       n.memory_bytes = *v;
   }

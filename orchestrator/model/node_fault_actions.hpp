@@ -19,7 +19,8 @@ std::optional<Fault::Action> node_fault_action(std::string_view name);
 // pause, kill and restart stop the node's processes: a cpu or memory limit
 // means nothing during them.
 bool stops_node(Fault::Action a);
-// The smallest memory limit a fault may set.
-inline constexpr uint64_t kMinFaultMemory = 1ull << 20;
+// The smallest memory limit a node or a fault may set: below a MiB not even
+// the service binary starts, so a smaller value is surely a missing unit.
+inline constexpr uint64_t kMinMemoryLimit = 1ull << 20;
 
 }  // namespace faultline::model

@@ -242,4 +242,18 @@ std::string format_bytes(uint64_t b) {
   return std::to_string(b) + "B";
 }
 
+std::string format_bytes_short(uint64_t b) {
+  static constexpr std::array<Unit, 4> kBinary{
+      {{"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}}};
+  for (const auto& u : kBinary) {
+    if (b < u.factor) continue;
+    if (b % u.factor == 0) return std::to_string(b / u.factor) + std::string(u.name);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.4g%s", static_cast<double>(b) / static_cast<double>(u.factor),
+                  std::string(u.name).c_str());
+    return buf;
+  }
+  return std::to_string(b) + "B";
+}
+
 }  // namespace faultline::model::units

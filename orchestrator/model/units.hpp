@@ -22,7 +22,11 @@ Result<uint32_t> parse_percent_ppm(std::string_view s);
 Result<uint32_t> cores_to_millicores(double cores);
 
 std::string format_duration(int64_t ns);
+// Exact and parseable: "256MiB", "1MB", "123456789B".
 std::string format_bytes(uint64_t b);
+// For people (fault descriptions, events): a whole unit exactly, otherwise
+// four significant digits of the largest binary unit: "256MiB", "117.7MiB".
+std::string format_bytes_short(uint64_t b);
 // Millicores as cores, shortest form: 250 -> "0.25", 2000 -> "2".
 std::string format_cores(uint64_t millicores);
 

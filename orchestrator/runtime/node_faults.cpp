@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <thread>
 
 #include "orchestrator/model/units.hpp"
@@ -47,17 +46,6 @@ struct NodeFaultAccess {
 };
 
 namespace {
-
-std::string bytes_str(uint64_t b) {
-  char buf[48];
-  if (b >= (1ULL << 30) && b % (1ULL << 20) == 0)
-    std::snprintf(buf, sizeof buf, "%g GiB", static_cast<double>(b) / (1ULL << 30));
-  else if (b >= (1ULL << 20))
-    std::snprintf(buf, sizeof buf, "%g MiB", static_cast<double>(b) / (1ULL << 20));
-  else
-    std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(b));
-  return buf;
-}
 
 Result<Cgroup*> node_cgroup(Run& run, const std::string& node) {
   auto* cg = run.cgroup(node);
@@ -142,8 +130,8 @@ Status squeeze_memory(Run& run, const std::string& node, Cgroup& cg, uint64_t by
   if (!st.ok() && st.error().err == EBUSY) st = cg.set_memory(bytes);
   if (st.ok()) return {};
   auto u = cg.usage();
-  return Error{st.error().err, "set memory limit of node " + node + " to " + bytes_str(bytes) + ": the node holds " +
-                                   (u.ok() ? bytes_str(u->memory_bytes) : std::string("more")) +
+  return Error{st.error().err, "set memory limit of node " + node + " to " + model::units::format_bytes_short(bytes) + ": the node holds " +
+                                   (u.ok() ? model::units::format_bytes_short(u->memory_bytes) : std::string("more")) +
                                    " after squeezing for " + std::to_string(timeout_ms) +
                                    " ms (cgroup v1 refuses a limit below usage)"};
 }
@@ -408,9 +396,9 @@ AppliedNodeFault::~AppliedNodeFault() {
 std::string AppliedNodeFault::describe() const {
   switch (kind_) {
     case NodeFaultKind::kCpu: return "cpu " + model::units::format_cores(value_) + " cores on " + node_;
-    case NodeFaultKind::kMemory: return "memory " + bytes_str(value_) + " on " + node_;
+    case NodeFaultKind::kMemory: return "memory " + model::units::format_bytes_short(value_) + " on " + node_;
     case NodeFaultKind::kCpuHog: return "cpu-hog " + model::units::format_cores(target_) + " cores on " + node_;
-    case NodeFaultKind::kMemoryHog: return "memory-hog " + bytes_str(target_) + " on " + node_;
+    case NodeFaultKind::kMemoryHog: return "memory-hog " + model::units::format_bytes_short(target_) + " on " + node_;
     default: return std::string(to_string(kind_)) + " " + node_;
   }
 }

@@ -155,6 +155,13 @@ TEST(Format, RoundTripsThroughTheParsers) {
   }
   EXPECT_EQ(units::format_bytes(268'435'456), "256MiB");
   EXPECT_EQ(units::format_bytes(1'000'000), "1MB");
+  // For people: whole binary units exactly, otherwise four significant digits.
+  EXPECT_EQ(units::format_bytes_short(268'435'456), "256MiB");
+  EXPECT_EQ(units::format_bytes_short(123'456'789), "117.7MiB");
+  EXPECT_EQ(units::format_bytes_short(3ull << 30), "3GiB");
+  EXPECT_EQ(units::format_bytes_short(1'000'000), "976.6KiB");
+  EXPECT_EQ(units::format_bytes_short(512), "512B");
+  EXPECT_EQ(units::format_bytes_short(0), "0B");
 }
 
 using detail::parse_backoff;
