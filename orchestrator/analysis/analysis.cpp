@@ -169,7 +169,8 @@ Result analyse(const Input& in) {
     int max_hops = 0;
     size_t max_hops_tick = hits.front().tick;
     for (const auto& hit : hits) {
-      PropagationStep p{hit.service, hit.tick, (static_cast<double>(hit.tick) - f0) * tick, "", 0};
+      PropagationStep p{hit.service, hit.tick, (static_cast<double>(hit.tick) - f0) * tick, "", 0,
+                        !r.propagation.empty() && r.propagation.back().tick == hit.tick};
       auto d = dist.find(hit.service);
       p.hops = d == dist.end() ? -1 : d->second;
       // Reached from a neighbour degraded earlier: a callee first (failure
@@ -214,7 +215,9 @@ Result analyse(const Input& in) {
     // healthy system vary several-fold from tick to tick, so "within 1.1x of
     // the baseline" is read against the worst baseline tick.
     const double base_p99 = percentile(in.p99_s, in.baseline_begin, in.baseline_end, 1.0);
-    for (size_t t = *in.last_fault_end; t + w <= n && !r.recovered; ++t) {
+    // Only windows that end within the horizon count.
+    const size_t judged = std::min(n, in.horizon_end.value_or(n));
+    for (size_t t = *in.last_fault_end; t + w <= judged && !r.recovered; ++t) {
       const double g = mean(in.goodput, t, t + w), p = mean(in.p99_s, t, t + w), off = mean(in.offered, t, t + w);
       const bool relative = std::isfinite(off) && off > 0 && std::isfinite(base_off) && base_off > 0;
       const double share = relative ? (g / off) / (r.system.goodput / base_off) : g / r.system.goodput;
@@ -226,7 +229,7 @@ Result analyse(const Input& in) {
       }
     }
     if (!r.recovered) {
-      const double late_off = mean(in.offered, *in.last_fault_end, n);
+      const double late_off = mean(in.offered, *in.last_fault_end, judged);
       r.metastable = std::isfinite(base_off) && std::isfinite(late_off) &&
                      std::abs(late_off - base_off) <= th.offered_back * base_off;
     }

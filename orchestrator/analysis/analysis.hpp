@@ -65,6 +65,7 @@ struct Input {
   size_t baseline_begin = 0, baseline_end = 0;  // ticks [begin, end)
   std::optional<size_t> first_fault;            // tick of the first fault's start
   std::optional<size_t> last_fault_end;         // tick at which the last fault ended
+  std::optional<size_t> horizon_end;            // recovery must come before this tick; none: the end
   Series offered, goodput, p99_s;               // the whole system, from the load generators
   std::vector<ServiceSeries> services;
   std::vector<EdgeSeries> edges;
@@ -90,6 +91,10 @@ struct PropagationStep {
   double after_fault_s = 0;  // since the first fault
   std::string via;           // the already-degraded neighbour it was reached from ("" for the first)
   int hops = 0;              // dependency distance from the first degraded service
+  // Degraded in the same tick as the step before it: their relative order is
+  // not measured but taken from the call graph (nearer the faults' targets
+  // first). A finer experiment.tick separates them.
+  bool same_tick = false;
 };
 
 struct ControlTiming {

@@ -125,14 +125,23 @@ int cmd_run(const RunArgs& a) {
       if (!rep.ok()) std::fprintf(stderr, "faultline: report: %s\n", rep.error().message().c_str());
       std::printf("%s: %s\n", res->passed ? "PASS" : (res->interrupted ? "INTERRUPTED" : "FAIL"), res->headline.c_str());
       if (!res->analysis.propagation.empty()) {
+        // "db (+0s) -> app, api (+1s)": services of one tick share its time;
+        // their order within it comes from the call graph, not a measurement.
         std::string order;
-        for (const auto& p : res->analysis.propagation) {
-          char b[96];
-          std::snprintf(b, sizeof b, "%s%s (+%.0fs)", order.empty() ? "" : " -> ", p.service.c_str(), p.after_fault_s);
-          order += b;
+        bool ties = false;
+        const auto& prop = res->analysis.propagation;
+        for (size_t i = 0; i < prop.size(); ++i) {
+          const auto& p = prop[i];
+          ties = ties || p.same_tick;
+          order += (i == 0 ? "" : p.same_tick ? ", " : " -> ") + p.service;
+          if (i + 1 == prop.size() || !prop[i + 1].same_tick) {
+            char b[48];
+            std::snprintf(b, sizeof b, " (+%.3gs)", p.after_fault_s);
+            order += b;
+          }
         }
-        std::printf("  degraded in order: %s; largest amplification %.3g\n", order.c_str(),
-                    res->analysis.max_amplification);
+        std::printf("  degraded in order: %s%s; largest amplification %.3g\n", order.c_str(),
+                    ties ? " (within a tick, nearest the fault first)" : "", res->analysis.max_amplification);
       }
       for (const auto& ver : res->verdicts)
         if (!ver.passed) std::printf("  expectation %s failed: %s\n", ver.name.c_str(), ver.detail.c_str());

@@ -228,6 +228,7 @@ int serve_until_stopped(runtime::Run& run) {
                  server.error().message().c_str());
   std::map<std::string, uint64_t> ooms;
   NodeFaultBook nodes(run);
+  size_t exits_reported = 0;
   for (;;) {
     pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.ok() ? server->fd() : -1, POLLIN, 0}};
     const int n = ::poll(fds, 2, 1000);
@@ -241,14 +242,10 @@ int serve_until_stopped(runtime::Run& run) {
     }
     if (n > 0 && server.ok() && (fds[1].revents & POLLIN))
       server->serve_pending([&](const json& req) { return handle_control(run, nodes, req); });
-    for (auto& p : run.processes()) {
-      int st = 0;
-      if (p.id().pid > 0 && p.exited(&st)) {
-        (void)run.journal().process_exited(p.id(), st);
-        std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", p.id().pid, p.node().c_str(),
-                     st);
-        p = runtime::NodeProcess();
-      }
+    run.reap_exited();
+    for (; exits_reported < run.exits().size(); ++exits_reported) {
+      const auto& e = run.exits()[exits_reported];
+      std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", e.id.pid, e.node.c_str(), e.status);
     }
     for (const auto& c : run.plan().cgroups) {
       auto* cg = run.cgroup(c.node);

@@ -1,10 +1,13 @@
 #include "orchestrator/experiment/collector.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <sstream>
+#include <thread>
 
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/run.hpp"
@@ -14,6 +17,11 @@ namespace faultline::experiment {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 using measure::Labels;
 using measure::Sample;
 using Pred = std::function<bool(const Sample&)>;
@@ -58,6 +66,11 @@ bool host_cpu(uint64_t& busy, uint64_t& total) {
 
 }  // namespace
 
+std::chrono::milliseconds scrape_timeout(int64_t tick_ns) {
+  const int64_t ms = tick_ns / 1'000'000 * 8 / 10;
+  return std::chrono::milliseconds(std::clamp<int64_t>(ms, 50, 250));
+}
+
 std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo) {
   std::vector<ScrapeTarget> out;
   for (const auto& n : topo.nodes) {
@@ -95,8 +108,13 @@ struct Collector::TargetState {
   UniqueFd netns;
   std::optional<measure::Scraper> scraper;
   std::vector<Sample> prev;
-  std::optional<double> prev_t;
+  // When prev was read: rates are over the time between two reads, not the
+  // nominal tick (a read may wait for a slow workload, or a tick run late).
+  std::optional<SteadyClock::time_point> prev_at;
   std::vector<Sample> latest;
+  // This tick's answer, read in parallel with the others.
+  Result<std::string> body = std::string();
+  SteadyClock::time_point at;
   std::map<std::string, double> breaker;  // downstream -> last state seen
 };
 
@@ -104,6 +122,7 @@ struct Collector::NodeState {
   std::string node;
   runtime::Cgroup* cgroup = nullptr;
   std::optional<runtime::CgroupUsage> prev;
+  SteadyClock::time_point prev_at;
   uint64_t oom_seen = 0;
 };
 
@@ -125,8 +144,9 @@ Result<std::unique_ptr<Collector>> Collector::open(runtime::Run& run, const mode
     if (!ns.ok()) return wrap(ns.error(), "collector: open the network namespace of " + t.node);
     ts->netns = std::move(ns.value());
     // Short timeout: a workload too busy to answer within it is recorded as
-    // missing for the tick rather than stalling every other measurement.
-    ts->scraper.emplace(ts->netns.get(), t.port, std::chrono::milliseconds(250));
+    // missing (unresponsive) for the tick rather than delaying the tick: at
+    // most 250 ms, and within a fast tick (reads run in parallel).
+    ts->scraper.emplace(ts->netns.get(), t.port, scrape_timeout(topo.experiment.tick_ns));
     c->targets_.push_back(std::move(ts));
   }
   for (const auto& n : topo.nodes) {
@@ -135,8 +155,20 @@ Result<std::unique_ptr<Collector>> Collector::open(runtime::Run& run, const mode
     ns->cgroup = run.cgroup(n.name);
     c->nodes_.push_back(std::move(ns));
   }
+  for (const auto& t : c->targets_)
+    (t->target.kind == ScrapeTarget::Kind::kService ? c->totals_.services : c->totals_.loads)
+        .push_back({t->target.node, t->target.name});
+  for (const auto& n : topo.nodes) c->totals_.nodes.push_back(n.name);
+  for (const auto& e : c->edges_) {
+    std::string node = e.caller.rfind("load:", 0) == 0 ? e.caller.substr(5) : "";
+    for (const auto& n : topo.nodes)
+      for (const auto& sv : n.services)
+        if (sv.name == e.caller) node = n.name;
+    c->totals_.edges.push_back({e.caller, node, e.caller + "->" + e.callee});
+  }
   c->net_ = std::make_unique<LinkCounters>(run);
   (void)c->net_->tick(0);  // the counters' starting values
+  c->net_prev_at_ = SteadyClock::now();
   host_cpu(c->host_busy_prev_, c->host_total_prev_);
   return c;
 }
@@ -155,23 +187,43 @@ void Collector::record(size_t tick, double t_s, const std::string& node, const s
 
 void Collector::tick(size_t tick, double t_s) {
   store_.set_time(tick, t_s);
-  const double dt = last_t_ ? t_s - *last_t_ : 0;
-  for (auto& ts : targets_) collect_target(*ts, tick, t_s, dt);
-  for (auto& ns : nodes_) collect_node(*ns, tick, t_s, dt);
-  if (net_)
-    for (const auto& n : net_->tick(dt)) record(tick, t_s, n.node, n.service, n.metric, n.value);
-  collect_host(tick, t_s, dt);
-  collect_system(tick, t_s);
+  // Every workload is read at once, each on its own thread (a socket in its
+  // node's namespace, an io_context of its own): one that does not answer
+  // delays no other, and the tick takes the slowest answer, not their sum.
+  {
+    std::vector<std::jthread> readers;
+    readers.reserve(targets_.size());
+    for (auto& ts : targets_)
+      readers.emplace_back([t = ts.get()] {
+        t->body = t->scraper->get("/metrics");
+        t->at = SteadyClock::now();
+      });
+  }
+  for (auto& ts : targets_) collect_target(*ts, tick, t_s);
+  for (auto& ns : nodes_) collect_node(*ns, tick, t_s);
+  if (net_) {
+    const auto now = SteadyClock::now();
+    for (const auto& n : net_->tick(seconds_between(net_prev_at_, now)))
+      record(tick, t_s, n.node, n.service, n.metric, n.value);
+    net_prev_at_ = now;
+  }
+  collect_host(tick, t_s);
+  for (const auto& f : derive_totals(store_, tick, totals_)) record(tick, t_s, f.key.node, f.key.service, f.key.metric, f.value);
   if (csv_) std::fflush(csv_);
-  last_t_ = t_s;
+  // What the host's Prometheus endpoint serves until the next tick: a copy,
+  // since the store grows under the exposer's feet.
+  std::vector<Figure> figures;
+  for (const auto& [key, series] : store_.all())
+    if (tick < series.size() && std::isfinite(series[tick])) figures.push_back({key, series[tick]});
+  std::lock_guard lock(latest_mu_);
+  latest_figures_ = std::move(figures);
 }
 
-void Collector::collect_target(TargetState& ts, size_t tick, double t_s, double /*dt*/) {
+void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
   const auto& t = ts.target;
-  auto body = ts.scraper->get("/metrics");
   std::vector<Sample> cur;
-  if (body.ok()) {
-    auto parsed = measure::parse_prom_text(*body);
+  if (ts.body.ok()) {
+    auto parsed = measure::parse_prom_text(*ts.body);
     if (parsed.ok()) cur = std::move(parsed.value());
   }
   // Whether it answered at all: a service that cannot answer a scrape within
@@ -182,8 +234,8 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s, double 
     std::lock_guard lock(latest_mu_);
     ts.latest = cur;
   }
-  const bool first = !ts.prev_t.has_value();
-  const double dt = first ? 0 : t_s - *ts.prev_t;
+  const bool first = !ts.prev_at.has_value();
+  const double dt = first ? 0 : seconds_between(*ts.prev_at, ts.at);
   auto r = [&](std::string_view name, const Pred& pred) {
     return first ? kNaN : rate(sum_if(cur, name, pred), sum_if(ts.prev, name, pred), dt);
   };
@@ -210,7 +262,13 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s, double 
     record(tick, t_s, node, svc, "queue_depth", sum_if(cur, "faultline_queue_depth", mine));
     record(tick, t_s, node, svc, "inflight", sum_if(cur, "faultline_inflight_requests", mine));
     record(tick, t_s, node, svc, "shed_rps", r("faultline_shed_total", mine));
-    record(tick, t_s, node, svc, "retries_refused_rps", r("faultline_downstream_retries_denied_total", mine));
+    // Refused by a control (budget, throttle); a retry refused because the
+    // caller's deadline left no time for it is no control engaging.
+    const Pred by_control = all_of(mine, [](const Sample& s) {
+      const std::string* why = s.label("reason");
+      return why && (*why == "budget" || *why == "throttle");
+    });
+    record(tick, t_s, node, svc, "retries_refused_rps", r("faultline_downstream_retries_denied_total", by_control));
     double open = 0;
     for (const auto& s : cur) {
       if (s.name != "faultline_breaker_state" || !mine(s)) continue;
@@ -247,13 +305,15 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s, double 
         record(tick, t_s, node, e.caller + "->" + e.callee, "attempts_rps", r("faultline_load_attempts_total", any));
   }
   ts.prev = std::move(cur);
-  ts.prev_t = t_s;
+  ts.prev_at = ts.at;
 }
 
-void Collector::collect_node(NodeState& ns, size_t tick, double t_s, double dt) {
+void Collector::collect_node(NodeState& ns, size_t tick, double t_s) {
   if (!ns.cgroup) return;
   auto u = ns.cgroup->usage();
   if (!u.ok()) return;
+  const auto now = SteadyClock::now();
+  const double dt = ns.prev ? seconds_between(ns.prev_at, now) : 0;
   if (ns.prev && dt > 0) {
     const double cpu_ns = u->cpu_usage_ns >= ns.prev->cpu_usage_ns ? u->cpu_usage_ns - ns.prev->cpu_usage_ns : 0;
     record(tick, t_s, ns.node, "", "cpu_cores", cpu_ns / 1e9 / dt);
@@ -267,9 +327,10 @@ void Collector::collect_node(NodeState& ns, size_t tick, double t_s, double dt) 
     ns.oom_seen = u->oom_kills;
   }
   ns.prev = *u;
+  ns.prev_at = now;
 }
 
-void Collector::collect_host(size_t tick, double t_s, double /*dt*/) {
+void Collector::collect_host(size_t tick, double t_s) {
   uint64_t busy, total;
   if (!host_cpu(busy, total)) return;
   const uint64_t db = busy - host_busy_prev_, dtot = total - host_total_prev_;
@@ -284,41 +345,16 @@ void Collector::collect_host(size_t tick, double t_s, double /*dt*/) {
   ++host_n_;
 }
 
-void Collector::collect_system(size_t tick, double t_s) {
-  // The whole system, as its clients see it: the load generators summed.
-  double offered = 0, goodput = 0, attempts = 0;
-  bool any = false;
-  for (const auto& ts : targets_) {
-    if (ts->target.kind != ScrapeTarget::Kind::kLoad) continue;
-    auto v = [&](const char* m) {
-      const auto& s = store_.get({ts->target.node, ts->target.name, m});
-      return tick < s.size() ? s[tick] : kNaN;
-    };
-    if (!std::isfinite(v("offered_rps"))) continue;
-    any = true;
-    offered += v("offered_rps");
-    goodput += std::isfinite(v("goodput_rps")) ? v("goodput_rps") : 0;
-    attempts += std::isfinite(v("attempts_rps")) ? v("attempts_rps") : 0;
-  }
-  if (!any) return;
-  record(tick, t_s, "", "system", "offered_rps", offered);
-  record(tick, t_s, "", "system", "goodput_rps", goodput);
-  record(tick, t_s, "", "system", "attempts_rps", attempts);
-  // p99 of the system: the worst load generator's (each client's own view).
-  double worst = kNaN;
-  for (const auto& ts : targets_) {
-    if (ts->target.kind != ScrapeTarget::Kind::kLoad) continue;
-    const auto& s = store_.get({ts->target.node, ts->target.name, "p99_s"});
-    if (tick < s.size() && std::isfinite(s[tick])) worst = std::isfinite(worst) ? std::max(worst, s[tick]) : s[tick];
-  }
-  record(tick, t_s, "", "system", "p99_s", worst);
-}
-
 std::vector<LatestScrape> Collector::latest() const {
   std::lock_guard lock(latest_mu_);
   std::vector<LatestScrape> out;
   for (const auto& ts : targets_) out.push_back({ts->target.node, ts->target.name, ts->latest});
   return out;
+}
+
+std::vector<Figure> Collector::latest_figures() const {
+  std::lock_guard lock(latest_mu_);
+  return latest_figures_;
 }
 
 double Collector::host_cpu_mean() const { return host_n_ ? host_sum_ / host_n_ : kNaN; }

@@ -7,6 +7,7 @@
 // kept in a SeriesStore for the analysis.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/experiment/link_counters.hpp"
 #include "orchestrator/experiment/series_store.hpp"
+#include "orchestrator/experiment/totals.hpp"
 #include "orchestrator/measure/prom_text.hpp"
 #include "orchestrator/measure/scraper.hpp"
 #include "orchestrator/model/topology.hpp"
@@ -39,6 +41,8 @@ struct ScrapeTarget {
   uint16_t port = 0;
 };
 std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo);
+// How long a read of /metrics may take: 80% of the tick, within 50..250 ms.
+std::chrono::milliseconds scrape_timeout(int64_t tick_ns);
 
 // The dependency edges: (caller, callee service) with the label value the
 // caller's metrics use for it ("node:port"). Loads are callers "load:<node>".
@@ -66,6 +70,8 @@ class Collector {
 
   const SeriesStore& store() const { return store_; }
   std::vector<LatestScrape> latest() const;
+  // Every figure of the last tick (safe from another thread, unlike store()).
+  std::vector<Figure> latest_figures() const;
   // Mean and max host CPU use (cores) over the ticks so far.
   double host_cpu_mean() const;
   double host_cpu_max() const;
@@ -76,10 +82,9 @@ class Collector {
   Collector() = default;
   void record(size_t tick, double t_s, const std::string& node, const std::string& service, const std::string& metric,
               double value);
-  void collect_target(TargetState& ts, size_t tick, double t_s, double dt);
-  void collect_node(NodeState& ns, size_t tick, double t_s, double dt);
-  void collect_host(size_t tick, double t_s, double dt);
-  void collect_system(size_t tick, double t_s);
+  void collect_target(TargetState& ts, size_t tick, double t_s);
+  void collect_node(NodeState& ns, size_t tick, double t_s);
+  void collect_host(size_t tick, double t_s);
 
   const model::Topology* topo_ = nullptr;
   EventLog* events_ = nullptr;
@@ -88,12 +93,14 @@ class Collector {
   std::vector<std::unique_ptr<TargetState>> targets_;
   std::vector<std::unique_ptr<NodeState>> nodes_;
   std::vector<Edge> edges_;
+  TotalsInput totals_;
   std::unique_ptr<LinkCounters> net_;
-  std::optional<double> last_t_;
+  std::chrono::steady_clock::time_point net_prev_at_;
   uint64_t host_busy_prev_ = 0, host_total_prev_ = 0;
   double host_sum_ = 0, host_max_ = 0;
   size_t host_n_ = 0;
-  mutable std::mutex latest_mu_;
+  mutable std::mutex latest_mu_;  // guards every target's latest and latest_figures_
+  std::vector<Figure> latest_figures_;
 };
 
 }  // namespace faultline::experiment

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "orchestrator/model/check_metrics.hpp"
+
 namespace faultline::experiment {
 
 namespace {
@@ -57,27 +59,17 @@ bool compare(double v, const std::string& op, double t) {
 
 std::optional<SeriesKey> series_for(const model::Topology& topo, const std::string& metric,
                                     const std::string& service) {
-  static const std::map<std::string, std::string> kAlias = {
-      {"goodput", "goodput_rps"}, {"p99", "p99_s"},       {"p50", "p50_s"},
-      {"errors", "errors_rps"},   {"offered", "offered_rps"}, {"attempts", "attempts_rps"},
-      {"shed", "shed_rps"},       {"cpu", "cpu_cores"},   {"memory", "memory_bytes"}};
-  static const std::set<std::string> kMetrics = {
-      "offered_rps", "goodput_rps", "attempts_rps",  "errors_rps",      "requests_rps", "p50_s",
-      "p99_s",       "queue_depth", "inflight",      "shed_rps",        "breaker_open", "retries_refused_rps",
-      "calls_rps",   "cpu_cores",   "cpu_throttled_s", "memory_bytes",  "oom_kills"};
-  const auto it = kAlias.find(metric);
-  const std::string m = it == kAlias.end() ? metric : it->second;
-  if (!kMetrics.count(m)) return std::nullopt;
-  if (service.empty()) return SeriesKey{"", "system", m};
+  const model::CheckMetric* m = model::find_check_series(metric);
+  if (!m) return std::nullopt;
+  if (service.empty()) return SeriesKey{"", "system", m->name};
   for (const auto& n : topo.nodes) {
     for (const auto& s : n.services)
       if (s.name == service) {
-        // Node-level metrics of the service's node.
-        if (m == "cpu_cores" || m == "memory_bytes" || m == "cpu_throttled_s" || m == "oom_kills")
-          return SeriesKey{n.name, "", m};
-        return SeriesKey{n.name, s.name, m};
+        if (!m->per_service) return std::nullopt;
+        // A cgroup's figures are the service's node's.
+        return m->node_level ? SeriesKey{n.name, "", m->name} : SeriesKey{n.name, s.name, m->name};
       }
-    if (n.load && service == "load:" + n.name) return SeriesKey{n.name, service, m};
+    if (n.load && service == "load:" + n.name) return SeriesKey{n.name, service, m->name};
   }
   return std::nullopt;
 }
@@ -117,9 +109,17 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
       v.measured = *s;
     } else if (auto key = series_for(topo, c.metric, c.service)) {
       size_t b = 0, e = ph.end;
-      if (c.phase == "baseline") b = ph.baseline_begin, e = ph.baseline_end;
-      else if (c.phase == "fault") b = ph.fault_begin, e = ph.fault_end;
-      else if (c.phase == "recovery") b = ph.fault_end, e = ph.end;
+      if (c.from_ns && c.to_ns) {
+        // The ticks that end within (from, to].
+        b = static_cast<size_t>(std::floor(*c.from_ns / 1e9 / ph.tick_s + 1e-9)) + 1;
+        e = static_cast<size_t>(std::floor(*c.to_ns / 1e9 / ph.tick_s + 1e-9)) + 1;
+      } else if (c.phase == "baseline") {
+        b = ph.baseline_begin, e = ph.baseline_end;
+      } else if (c.phase == "fault") {
+        b = ph.fault_begin, e = ph.fault_end;
+      } else if (c.phase == "recovery") {
+        b = ph.fault_end, e = ph.end;
+      }
       const double x = aggregate(store.get(*key), b, e, c.aggregate);
       if (std::isfinite(x)) v.measured = x;
     } else {
@@ -127,7 +127,9 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
     }
     if (v.measured) {
       v.passed = compare(*v.measured, c.op, c.threshold);
-      v.detail = c.aggregate + " " + c.metric + (c.service.empty() ? "" : " of " + c.service) + " in " + c.phase + ": " +
+      const std::string when = c.from_ns && c.to_ns ? "from " + fmt(*c.from_ns / 1e9) + " s to " + fmt(*c.to_ns / 1e9) + " s"
+                                                    : "in " + c.phase;
+      v.detail = c.aggregate + " " + c.metric + (c.service.empty() ? "" : " of " + c.service) + " " + when + ": " +
                  fmt(*v.measured) + " " + c.op + " " + fmt(c.threshold);
     } else if (v.detail.empty()) {
       v.detail = "no value measured";

@@ -27,13 +27,14 @@ struct Verdict {
 struct PhaseTicks {
   size_t baseline_begin = 0, baseline_end = 0;
   size_t fault_begin = 0, fault_end = 0;  // [first fault, last fault end)
+  size_t horizon_end = 0;                 // last fault end + horizon (recovery is judged before it)
   size_t end = 0;
+  double tick_s = 1;                      // tick i covers ((i-1) * tick_s, i * tick_s]
 };
 
-// The series a check's metric names: "goodput", "p99", "p50", "errors",
-// "offered", "attempts", "shed", "queue_depth", "inflight", "cpu", "memory"
-// or any timeseries metric name (goodput_rps, p99_s, ...). Service empty:
-// the whole system. Nullopt when the metric is unknown.
+// The series a check's metric names (model::check_series: a timeseries.csv
+// name or its alias). Service empty: the whole system. Nullopt when the
+// metric is not a series or the service is unknown.
 std::optional<SeriesKey> series_for(const model::Topology& topo, const std::string& metric, const std::string& service);
 
 std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& expect, const analysis::Result& a,

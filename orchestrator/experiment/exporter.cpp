@@ -4,7 +4,6 @@
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
 
-#include <cmath>
 #include <map>
 
 #include "orchestrator/experiment/collector.hpp"
@@ -44,14 +43,11 @@ class RunCollectable : public prometheus::Collectable {
       }
     }
     // The collector's per-tick figures, as of the last tick.
-    const auto& store = c_.store();
-    const size_t last = store.ticks() == 0 ? 0 : store.ticks() - 1;
-    for (const auto& [key, series] : store.all()) {
-      if (last >= series.size() || !std::isfinite(series[last])) continue;
+    for (const auto& f : c_.latest_figures()) {
       prometheus::ClientMetric m;
-      m.label = {{"run", run_}, {"node", key.node}, {"service", key.service}};
-      m.untyped.value = series[last];
-      family("faultline_run_" + key.metric, "faultline's per-tick figure (see docs/results.md)")
+      m.label = {{"run", run_}, {"node", f.key.node}, {"service", f.key.service}};
+      m.untyped.value = f.value;
+      family("faultline_run_" + f.key.metric, "faultline's per-tick figure (see docs/results.md)")
           .metric.push_back(std::move(m));
     }
     std::vector<prometheus::MetricFamily> out;

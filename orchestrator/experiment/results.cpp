@@ -1,7 +1,12 @@
 #include "orchestrator/experiment/results.hpp"
 
+#include <bpf/libbpf.h>
+#include <netlink/version.h>
+
+#include <boost/version.hpp>
 #include <cmath>
 #include <cstdio>
+#include <toml++/toml.h>
 
 #include "orchestrator/experiment/collector.hpp"
 #include "workloads/spec/config.hpp"
@@ -41,6 +46,7 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
   if (any_fault) {
     in.first_fault = ph.fault_begin;
     in.last_fault_end = ph.fault_end;
+    in.horizon_end = ph.horizon_end;
   }
   in.offered = store.get({"", "system", "offered_rps"});
   in.goodput = store.get({"", "system", "goodput_rps"});
@@ -52,9 +58,18 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
       ss.goodput = store.get({n.name, s.name, "goodput_rps"});
       ss.p99_s = store.get({n.name, s.name, "p99_s"});
       ss.up = store.get({n.name, s.name, "up"});
-      ss.breaker_open = store.get({n.name, s.name, "breaker_open"});
+      // A control is compared with propagation only where the service has
+      // it: a queue always bounds (shedding), breakers and retry budgets or
+      // throttles only where its calls configure them.
+      bool breaker = false, budget = false;
+      for (const auto& ep : s.endpoints)
+        for (const auto& c : ep.calls) {
+          breaker = breaker || c.breaker.enabled;
+          budget = budget || ((c.retries > 0 || c.hedge_ns > 0) && (c.budget_ppm > 0 || c.throttle.max_tokens > 0));
+        }
+      if (breaker) ss.breaker_open = store.get({n.name, s.name, "breaker_open"});
       ss.shed = store.get({n.name, s.name, "shed_rps"});
-      ss.budget_exhausted = store.get({n.name, s.name, "retries_refused_rps"});
+      if (budget) ss.budget_exhausted = store.get({n.name, s.name, "retries_refused_rps"});
       in.services.push_back(std::move(ss));
     }
   auto services_of = [&](const std::string& node) {
@@ -98,10 +113,26 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   const auto& topo = *in.topo;
   const auto& a = *in.analysis;
   json s;
-  s["faultline"] = {{"version", FAULTLINE_VERSION_STRING}};
+  // What built this faultline: with the kernel (host) and the probed
+  // features, what a reader needs to reproduce or compare a run.
+  s["faultline"] = {{"version", FAULTLINE_VERSION_STRING},
+                    {"compiler", __VERSION__},
+                    {"libraries",
+                     {{"boost", BOOST_LIB_VERSION},
+                      {"libbpf", libbpf_version_string()},
+                      {"libnl", LIBNL_VERSION},
+                      {"tomlplusplus", std::to_string(TOML_LIB_MAJOR) + "." + std::to_string(TOML_LIB_MINOR) + "." +
+                                           std::to_string(TOML_LIB_PATCH)},
+                      {"nlohmann_json", std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
+                                            std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
+                                            std::to_string(NLOHMANN_JSON_VERSION_PATCH)}}}};
   s["experiment"] = {{"name", topo.experiment.name}, {"file", in.file},       {"seed", topo.experiment.seed},
                      {"variant", in.variant},        {"repeat", in.repeat},   {"overrides", in.overrides},
                      {"run", in.run},                {"interrupted", in.interrupted}};
+  if (!topo.document_json.empty()) {
+    auto doc = json::parse(topo.document_json, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_discarded()) s["config"] = std::move(doc);
+  }
   s["host"] = in.host;
   s["phases"] = in.phases;
   s["figures"] = in.figures;
@@ -151,9 +182,24 @@ nlohmann::json make_summary(const SummaryInputs& in) {
                   {"valid", b.valid}};
   base["system"] = {{"goodput_rps", num(a.system.goodput)}, {"p99_s", num(a.system.p99_s)}, {"valid", a.system.valid}};
   s["baselines"] = base;
+  // The analysis' verdict per service and tick (tick i at i * tick_s), one
+  // letter each: healthy, degraded, failed, unknown. The report colours the
+  // graph from it, so page and verdicts cannot disagree.
+  json health = json::object();
+  for (const auto& [name, ticks] : a.health) {
+    std::string letters;
+    letters.reserve(ticks.size());
+    for (auto h : ticks) letters += analysis::to_string(h)[0];
+    health[name] = letters;
+  }
+  s["health"] = {{"tick_s", in.phases.value("tick_s", 1.0)}, {"services", health}};
   json prop = json::array();
   for (const auto& p : a.propagation)
-    prop.push_back({{"service", p.service}, {"after_fault_s", num(p.after_fault_s)}, {"via", p.via}, {"hops", p.hops}});
+    prop.push_back({{"service", p.service},
+                    {"after_fault_s", num(p.after_fault_s)},
+                    {"via", p.via},
+                    {"hops", p.hops},
+                    {"same_tick", p.same_tick}});
   s["propagation"] = prop;
   json amp = json::array();
   for (const auto& e : a.amplification)

@@ -10,7 +10,6 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <set>
 #include <thread>
 
 #include "orchestrator/experiment/collector.hpp"
@@ -90,7 +89,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   int64_t first_fault_ns = std::numeric_limits<int64_t>::max();
   for (const auto& f : topo.faults) {
     first_fault_ns = std::min(first_fault_ns, f.at_ns);
-    last_fault_end_ns = std::max(last_fault_end_ns, f.for_ns > 0 ? f.at_ns + f.for_ns : ex.duration_ns);
+    last_fault_end_ns = std::max(last_fault_end_ns, fault_end_ns(f, ex.duration_ns));
   }
   const bool any_fault = !topo.faults.empty();
   // The recovery horizon follows the last fault, even past `duration`.
@@ -142,16 +141,20 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   for (size_t i = 0; i < topo.faults.size(); ++i) {
     const auto& f = topo.faults[i];
     records.push_back({i, describe_target(f.target), describe_fault(f), seconds(f.at_ns),
-                       seconds(f.for_ns > 0 ? f.for_ns : end_ns - f.at_ns), std::nullopt, std::nullopt});
+                       seconds(fault_end_ns(f, ex.duration_ns) - f.at_ns), std::nullopt, std::nullopt});
   }
 
   // Phase boundaries, in seconds and in ticks (tick i covers ((i-1)*tick, i*tick]).
   const double warm_s = seconds(ex.warmup_ns), base_end_s = seconds(ex.warmup_ns + ex.baseline_ns);
   PhaseTicks ph;
+  ph.tick_s = tick_s;
   ph.baseline_begin = tick_after(warm_s, tick_s);
   ph.baseline_end = tick_after(base_end_s, tick_s);
   ph.fault_begin = any_fault ? tick_after(seconds(first_fault_ns), tick_s) : ph.baseline_end;
   ph.fault_end = any_fault ? tick_after(seconds(last_fault_end_ns), tick_s) : ph.baseline_end;
+  // Recovery is judged within the horizon only: a system back after it was
+  // not back within it, however long `duration` runs on.
+  ph.horizon_end = any_fault ? tick_after(seconds(last_fault_end_ns + ex.horizon_ns), tick_s) : ph.baseline_end;
 
   // The main loop: ticks and timeline steps on one clock.
   const auto t0 = Clock::now();
@@ -166,19 +169,21 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
     progress.note(t, "phase: " + p);
   };
   set_phase("warmup", 0);
-  // Process exits are events (a crash, an OOM kill, a kill fault): reported
-  // once each, by pid and start time.
-  std::set<std::pair<pid_t, uint64_t>> exits_seen;
-  auto note_exits = [&](double t) {
-    for (auto& p : run.value()->processes()) {
-      int status = 0;
-      const auto key = std::make_pair(p.id().pid, p.id().start_time);
-      if (exits_seen.count(key) || !p.exited(&status)) continue;
-      exits_seen.insert(key);
-      const std::string how = WIFSIGNALED(status) ? std::string("killed by signal ") + std::to_string(WTERMSIG(status))
-                                                  : "exit status " + std::to_string(WEXITSTATUS(status));
-      events.add(t, "exit", {{"node", p.node()}, {"pid", p.id().pid}, {"status", how}});
-      progress.note(t, "process " + std::to_string(p.id().pid) + " in " + p.node() + " ended: " + how);
+  // Process exits are events (a crash, an OOM kill, a kill fault), each
+  // once, in the order the run reaped them; one a fault caused names it.
+  size_t exits_reported = 0;
+  auto note_exits = [&](double t, std::optional<size_t> fault) {
+    run.value()->reap_exited();
+    const auto& exits = run.value()->exits();
+    for (; exits_reported < exits.size(); ++exits_reported) {
+      const auto& e = exits[exits_reported];
+      const std::string how = WIFSIGNALED(e.status) ? std::string("killed by signal ") + std::to_string(WTERMSIG(e.status))
+                                                    : "exit status " + std::to_string(WEXITSTATUS(e.status));
+      nlohmann::json ev = {{"node", e.node}, {"pid", e.id.pid}, {"status", how}};
+      if (fault) ev["fault"] = *fault;
+      events.add(t, "exit", ev);
+      progress.note(t, "process " + std::to_string(e.id.pid) + " in " + e.node + " ended: " + how +
+                           (fault ? " (fault " + records[*fault].target + ")" : ""));
     }
   };
   Status failure;
@@ -213,6 +218,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
       if (st.kind == Step::Kind::kRevert) rec.reverted_s = ts;
       progress.note(ts, std::string(st.kind == Step::Kind::kApply ? (st.fraction < 1 ? "ramp " : "fault ") : "revert ") +
                             rec.target + ": " + rec.what + (s.ok() ? "" : " FAILED: " + s.error().message()));
+      note_exits(ts, st.fault);
       if (!s.ok()) {
         failure = s;
         break;
@@ -225,7 +231,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
       const double ts = static_cast<double>(tick) * tick_s;  // the nominal time: even spacing in the data
       if (phase == "warmup" && ts >= warm_s) set_phase("baseline", ts);
       (*collector)->tick(tick, ts);
-      note_exits(ts);
+      note_exits(ts, std::nullopt);
       const auto& store = (*collector)->store();
       std::string active;
       for (size_t i : faults.active()) active += (active.empty() ? "" : ", ") + records[i].target;

@@ -13,11 +13,16 @@ bool rampable(const model::Fault& f) {
          f.action == A::kMemoryHog;
 }
 
+int64_t fault_end_ns(const model::Fault& f, int64_t duration_ns) {
+  if (f.action == model::Fault::Action::kRestart) return f.at_ns;
+  return f.for_ns > 0 ? f.at_ns + f.for_ns : std::max(duration_ns, f.at_ns);
+}
+
 std::vector<Step> build_timeline(const model::Topology& topo, int64_t ramp_step_ns, int64_t end_ns) {
   std::vector<Step> steps;
   for (size_t i = 0; i < topo.faults.size(); ++i) {
     const auto& f = topo.faults[i];
-    const int64_t end = f.for_ns > 0 ? std::min(f.at_ns + f.for_ns, end_ns) : end_ns;
+    const int64_t end = std::min(fault_end_ns(f, topo.experiment.duration_ns), end_ns);
     if (f.ramp_ns > 0 && ramp_step_ns > 0 && rampable(f)) {
       // n equal steps, the first at `at` (the fault is an event from its
       // start), the last, with the full values, one step before at + ramp.

@@ -22,9 +22,14 @@ struct Step {
 // Steps in time order; at equal times reverts come before applies (a fault
 // ending at t frees its target for one starting at t) and faults keep their
 // file order. A ramp is applied in steps of about ramp_step_ns, the first at
-// `at`, the fraction growing linearly to 1; a fault with `for` = 0 lasts
-// until end_ns, where it is reverted like any other. A restart acts once.
+// `at`, the fraction growing linearly to 1; each fault is reverted at
+// fault_end_ns (never after end_ns). A restart acts once.
 std::vector<Step> build_timeline(const model::Topology& topo, int64_t ramp_step_ns, int64_t end_ns);
+
+// When a fault stops acting: `at + for`; with `for` = 0 the experiment's
+// `duration` (the recovery horizon is observed after it, like after any
+// fault); a restart at `at` (it acts once).
+int64_t fault_end_ns(const model::Fault& f, int64_t duration_ns);
 
 // "cpu 0.2", "delay=150ms loss=5%", "partition", "rate 2000/s": what a fault does.
 std::string describe_fault(const model::Fault& f);

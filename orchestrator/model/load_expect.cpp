@@ -1,8 +1,10 @@
 // [expect]: the hypotheses a run is judged by.
 #include <algorithm>
 
+#include "orchestrator/model/check_metrics.hpp"
 #include "orchestrator/model/loader_internal.hpp"
 #include "orchestrator/model/suggest.hpp"
+#include "orchestrator/model/units.hpp"
 
 namespace faultline::model::detail {
 namespace {
@@ -10,14 +12,8 @@ namespace {
 const std::vector<std::string> kExpectKeys = {"recovers_within", "collapse", "max_amplification", "max_blast_radius",
                                               "check", "degraded_below", "failed_below", "slo", "slo_factor",
                                               "collapse_below", "recovered_above", "recovered_p99", "recovery_window"};
-// What a check may measure (docs/experiments.md): series and their aliases,
-// and the analysis' scalars.
-const std::vector<std::string> kMetrics = {
-    "goodput", "p99", "p50", "errors", "offered", "attempts", "shed", "cpu", "memory", "offered_rps", "goodput_rps",
-    "attempts_rps", "errors_rps", "requests_rps", "p50_s", "p99_s", "queue_depth", "inflight", "shed_rps",
-    "breaker_open", "retries_refused_rps", "calls_rps", "cpu_cores", "cpu_throttled_s", "memory_bytes", "oom_kills",
-    "amplification", "blast_radius", "recovery_time", "time_to_collapse", "hops_per_s"};
-const std::vector<std::string> kCheckKeys = {"name", "metric", "service", "aggregate", "phase", "op", "threshold"};
+const std::vector<std::string> kCheckKeys = {"name",  "metric", "service", "aggregate", "phase",
+                                             "from", "to",     "op",      "threshold"};
 
 std::vector<std::string> service_names(const LoadState& s) {
   std::vector<std::string> out;
@@ -51,13 +47,27 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
     if (!inserted) t.fail("name", "'" + c.name + "' is already the name of the check at " + it->second.str());
   }
   if (t.require("metric", "what is measured, e.g. \"goodput\" or \"p99\"")) read_non_empty(t, "metric", c.metric);
-  if (!c.metric.empty() && std::find(kMetrics.begin(), kMetrics.end(), c.metric) == kMetrics.end()) {
-    t.fail("metric", "no metric '" + c.metric + "'; " + suggest(c.metric, kMetrics, "metrics"));
+  const auto metrics = check_metric_names();
+  if (!c.metric.empty() && std::find(metrics.begin(), metrics.end(), c.metric) == metrics.end()) {
+    t.fail("metric", "no metric '" + c.metric + "'; " + suggest(c.metric, metrics, "metrics"));
     c.metric.clear();
   }
   read_check_service(t, s, c);
+  if (const auto* m = find_check_series(c.metric); m && !m->per_service && !c.service.empty())
+    t.fail("service", c.metric + " is the load generators' (what the clients offer): leave service out to check "
+                      "the whole system; a service's own arrivals are requests_rps");
   if (auto v = t.choice("aggregate", {"mean", "max", "min", "p50", "p99", "last"})) c.aggregate = *v;
   if (auto v = t.choice("phase", {"baseline", "fault", "recovery", "all"})) c.phase = *v;
+  // A window of the run instead of a phase (times since the experiment started).
+  if (auto v = t.duration("from")) c.from_ns = *v;
+  if (auto v = t.duration("to")) c.to_ns = *v;
+  if (t.has("phase") && (t.has("from") || t.has("to")))
+    t.fail(t.has("from") ? "from" : "to", "a check takes a phase or a window (from, to), not both");
+  else if (t.has("from") != t.has("to"))
+    t.fail(t.has("from") ? "from" : "to", std::string("a window needs both from and to, e.g. from = \"20s\", to = \"30s\""));
+  else if (c.from_ns && c.to_ns && *c.to_ns <= *c.from_ns)
+    t.fail("to", "the window ends at " + units::format_duration(*c.to_ns) + ", not after it starts (from = " +
+                     units::format_duration(*c.from_ns) + ")");
   if (auto v = t.choice("op", {"<", "<=", ">", ">=", "=="})) c.op = *v;
   if (t.require("threshold", "the number the metric is compared with")) {
     if (auto v = t.number("threshold")) c.threshold = *v;

@@ -82,7 +82,12 @@ LoadResult convert(const toml::table& root, Diagnostics& d) {
   if (d.count() == 0) read_variants(top, s, root);
   LoadResult r;
   r.errors = d.take();
-  if (r.errors.empty()) r.topology = std::move(s.topo);
+  if (r.errors.empty()) {
+    std::ostringstream json;
+    json << toml::json_formatter{root};
+    s.topo.document_json = json.str();
+    r.topology = std::move(s.topo);
+  }
   return r;
 }
 

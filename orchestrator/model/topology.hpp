@@ -230,6 +230,8 @@ struct Check {
   std::string service;      // empty: whole system
   std::string aggregate = "mean";  // mean, max, min, p50, p99, last
   std::string phase = "fault";     // baseline, fault, recovery, all
+  // A window instead of a phase: [from, to] since the experiment started.
+  std::optional<int64_t> from_ns, to_ns;
   std::string op = "<=";           // <, <=, >, >=, ==
   double threshold = 0;
   bool operator==(const Check&) const = default;
@@ -287,6 +289,10 @@ struct Variant {
 
 struct Topology {
   std::string file;
+  // The document as loaded, overrides (--set, a variant's set) applied, as
+  // JSON: the configuration a run's summary.json records. Keys left out
+  // take the defaults docs/topology.md gives.
+  std::string document_json;
   Experiment experiment;
   std::vector<Node> nodes;
   std::vector<Link> links;

@@ -291,8 +291,19 @@ extern const char* const kReportJs = R"fl_asset(
     baselines.set(node.id, r);
     return r;
   }
+  // The analysis' own verdicts (summary.health) where it made them: letters
+  // per tick, tick k at k * tick_s. Elsewhere (load generators, an older
+  // summary) the same rule from the series, an unanswered scrape included.
+  const HEALTH = obj(S.health), HEALTH_TICK = num(HEALTH.tick_s), HEALTH_OF = obj(HEALTH.services);
+  const LETTER = { h: 'healthy', d: 'degraded', f: 'failed', u: 'unknown' };
   function healthAt(node, i) {
     if (i < 0 || i >= T.length) return 'unknown';
+    const letters = HEALTH_OF[node.id];
+    if (typeof letters === 'string' && HEALTH_TICK) {
+      const k = Math.round(T[i] / HEALTH_TICK);
+      return k >= 0 && k < letters.length ? (LETTER[letters[k]] || 'unknown') : 'unknown';
+    }
+    if (valAt('up', node.id, i) === 0) return 'degraded';
     const gp = valAt('goodput_rps', node.id, i), p99 = valAt('p99_s', node.id, i), b = baselineOf(node);
     if (gp === null && p99 === null) return 'unknown';
     const ref = b.ratio ? valAt('offered_rps', node.id, i) : b.goodput;
@@ -1048,10 +1059,11 @@ extern const char* const kReportJs = R"fl_asset(
     else {
       const order = PROP.slice().sort((a, b) => (num(a.after_fault_s) ?? 1e18) - (num(b.after_fault_s) ?? 1e18));
       const speed = num(verdict.hops_per_s);
-      card.appendChild(h('p', { class: 'sub', text: order.length + ' of ' + services.length + ' services degraded' + (speed !== null ? ', travelling at ' + +speed.toPrecision(3) + ' hops/s' : '') }));
+      card.appendChild(h('p', { class: 'sub', text: order.length + ' of ' + services.length + ' services degraded' + (speed !== null ? ', travelling at ' + +speed.toPrecision(3) + ' hops/s' : '') +
+        (order.some((p) => p.same_tick === true) ? '. Within one tick (' + fmtT(num(phases.tick_s) ?? 1) + ') the order is not measured: nearest the fault first' : '') }));
       card.appendChild(table(['#', 'service', 'degraded after', 'via', 'hops', 'timeline, 0 to ' + fmtT(propMax)], order.map((p, k) => ({
         cells: [k + 1, h('span', { class: 'svc' }, [h('span', { class: 'dot', style: 'background:' + degradedColour(str(p.service)) }), str(p.service)]),
-          '+' + fmtT(num(p.after_fault_s)), str(p.via) || (num(p.hops) === 0 ? 'first' : DASH), isNum(p.hops) ? p.hops : DASH,
+          '+' + fmtT(num(p.after_fault_s)) + (p.same_tick === true ? ' (same tick)' : ''), str(p.via) || (num(p.hops) === 0 ? 'first' : DASH), isNum(p.hops) ? p.hops : DASH,
           timelineDots([[num(p.after_fault_s), 'deg', 'degraded +' + fmtT(num(p.after_fault_s))]], propMax, 160)],
       }))));
     }

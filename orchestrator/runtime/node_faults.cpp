@@ -186,7 +186,7 @@ Result<int> kill_node_processes(Run& run, const std::string& node) {
     int status = 0;
     // Normally gone already; if kill_all could not finish, by its verified id.
     if (Status st = kill_and_reap(*it, &status); !st.ok()) return wrap(st.error(), "kill node " + node);
-    (void)run.journal().process_exited(id, status);
+    run.note_exit(node, id, status);
     it = procs.erase(it);
     ++n;
   }

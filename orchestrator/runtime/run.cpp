@@ -38,6 +38,23 @@ Status write_file(const std::string& path, const std::string& content) {
 
 std::string default_log_dir(const std::string& run) { return "/var/log/faultline/" + run; }
 
+void Run::note_exit(const std::string& node, const ProcId& id, int status) {
+  (void)journal_.process_exited(id, status);
+  exits_.push_back({node, id, status});
+}
+
+size_t Run::reap_exited() {
+  size_t n = 0;
+  for (auto& p : processes_) {
+    int status = 0;
+    if (p.id().pid <= 0 || !p.exited(&status)) continue;
+    note_exit(p.node(), p.id(), status);
+    p = NodeProcess();
+    ++n;
+  }
+  return n;
+}
+
 Cgroup* Run::cgroup(const std::string& node) {
   auto it = cgroups_.find(node);
   return it == cgroups_.end() ? nullptr : &it->second;

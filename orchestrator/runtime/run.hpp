@@ -56,6 +56,18 @@ class Run {
   const RunTimings& timings() const { return timings_; }
   std::vector<NodeProcess>& processes() { return processes_; }
   Journal& journal() { return journal_; }
+  // Tracked processes that ended (crashed, OOM-killed, killed by a node
+  // fault), in the order they were reaped; each is also in the journal.
+  struct Exit {
+    std::string node;
+    ProcId id;
+    int status = 0;  // as waitpid gives it
+  };
+  const std::vector<Exit>& exits() const { return exits_; }
+  void note_exit(const std::string& node, const ProcId& id, int status);
+  // Reaps every tracked process that has ended (note_exit each) and empties
+  // its slot; returns how many.
+  size_t reap_exited();
   Cgroup* cgroup(const std::string& node);
   NodeHolder* holder(const std::string& ns);
   Result<NodeEntry> entry(const std::string& node);
@@ -88,6 +100,7 @@ class Run {
   std::map<std::string, NodeHolder> holders_;
   std::map<std::string, NlSocket> sockets_;
   std::vector<NodeProcess> processes_;
+  std::vector<Exit> exits_;
   std::unique_ptr<LinkControl> links_;
   bool down_ = false;
 };

@@ -418,6 +418,29 @@ TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {
               png.c_str(), secs);
 }
 
+TEST_F(ReportInChromium, TheGraphFollowsTheAnalysisAndUnansweredScrapes) {
+  // db: the analysis' own per-tick verdicts (summary.health) say degraded
+  // from 19 s, earlier than the page's rule would find from the series
+  // (21 s): the page must show the analysis'. api has no verdicts in the
+  // summary, and did not answer its scrape at 22 s: unresponsive is degraded.
+  const auto run_dir = dir_ / "health";
+  Folder f = realistic_run();
+  std::string db(kTicks + 1, 'h');
+  for (int t = 19; t < 38; ++t) db[t] = 'd';
+  f.summary["health"] = {{"tick_s", 1}, {"services", {{"db", db}}}};
+  f.csv += "22,api,api,up,0\n";
+  write_folder(run_dir, f);
+  const auto st = write_report(run_dir.string());
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  auto rc = render_check(dump_dom(run_dir / "report.html", "health"));
+  ASSERT_FALSE(rc.empty()) << "no render check in the page: the script did not run";
+  EXPECT_EQ(rc["data-ok"], "1") << rc["data-errors"];
+  const auto first = pairs(rc["data-first-unhealthy"], '=');
+  EXPECT_EQ(first.at("db"), "19");
+  EXPECT_EQ(first.at("api"), "22");
+  EXPECT_EQ(first.at("load:client"), "27");
+}
+
 TEST_F(ReportInChromium, OddRunsStillRender) {
   const auto run_dir = dir_ / "odd";
   write_folder(run_dir, odd_run());

@@ -102,6 +102,11 @@ at = "20s"
 for = "4s"
 target = "load:client"
 rate = 250
+
+[[fault]]
+at = "25s"
+target = "node:db"
+action = "restart"
 )T";
 }
 
@@ -115,8 +120,9 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
 
   // Each fault applied at `at` and reverted at `at + for`.
   const auto times = fault_times(out() / "events.jsonl");
-  ASSERT_EQ(times.size(), 3u);
+  ASSERT_EQ(times.size(), 4u);
   const double at[] = {6, 13, 20}, until[] = {10, 16, 24};
+  EXPECT_NEAR(times.at(3).first, 25, 0.5) << "the restart";
   for (int i = 0; i < 3; ++i) {
     EXPECT_NEAR(times.at(i).first, at[i], 0.5) << "fault " << i;
     EXPECT_NEAR(times.at(i).second, until[i], 0.5) << "fault " << i;
@@ -163,9 +169,33 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
   EXPECT_NEAR(req_fault, 250, 40) << "the partition healed and api serves the new rate";
   EXPECT_NEAR(off_after, 100, 20) << "the load's rate was reverted";
 
+  // The restart killed db's service: an exit event naming the fault, then
+  // the service came back.
+  int exits = 0;
+  for (const auto& e : read_events(out() / "events.jsonl"))
+    if (e["kind"] == "exit") {
+      ++exits;
+      EXPECT_EQ(e["node"], "db");
+      EXPECT_EQ(e.value("fault", -1), 3) << e.dump();
+      EXPECT_EQ(e["status"], "killed by signal 9");
+      EXPECT_NEAR(e["t"].get<double>(), 25, 0.5);
+    }
+  EXPECT_EQ(exits, 1);
+  EXPECT_GT(s.mean("db", "db", "requests_rps", 28, 29), 50) << "db answers again after its restart";
+  // Every series a check may name has a system row (errors, shed, cpu, ...).
+  for (const char* m : {"errors_rps", "p50_s", "shed_rps", "requests_rps", "cpu_cores", "memory_bytes", "calls_rps"})
+    EXPECT_TRUE(std::isfinite(s.mean("", "system", m, 3, 5))) << m;
+  EXPECT_TRUE(std::isfinite(s.mean("api", "api", "attempts_rps", 3, 5)));
+
   const json sum = json::parse(slurp(out() / "summary.json"));
-  ASSERT_EQ(sum["faults"].size(), 3u);
+  ASSERT_EQ(sum["faults"].size(), 4u);
   EXPECT_EQ(sum["faults"][2]["target"], "load:client");
+  // The resolved configuration, the versions, the analysis' health per tick.
+  EXPECT_EQ(sum["config"]["experiment"]["name"], "faults-e2e");
+  EXPECT_EQ(sum["config"]["fault"].size(), 4u);
+  EXPECT_TRUE(sum["faultline"]["libraries"].contains("boost"));
+  ASSERT_TRUE(sum["health"]["services"].contains("db"));
+  EXPECT_GE(sum["health"]["services"]["db"].get<std::string>().size(), 28u);
 }
 
 TEST_F(RunFaults, VariantsRepeatedWithOtherSeedsAreCompared) {

@@ -57,6 +57,7 @@ TEST(Analysis, PropagationTravelsUpTheChainInOrder) {
   EXPECT_DOUBLE_EQ(r.propagation[1].after_fault_s, 2);
   EXPECT_EQ(r.propagation[2].service, "a");
   EXPECT_EQ(r.propagation[2].hops, 2);
+  EXPECT_FALSE(r.propagation[1].same_tick || r.propagation[2].same_tick) << "each measured in a tick of its own";
   ASSERT_TRUE(r.hops_per_s.has_value());
   EXPECT_DOUBLE_EQ(*r.hops_per_s, 2.0 / 4.0);
   EXPECT_DOUBLE_EQ(r.blast_radius, 1.0);
@@ -93,6 +94,25 @@ TEST(Analysis, NeverRecoveringWithOfferedLoadBackIsMetastable) {
   const Result r2 = analyse(in);
   EXPECT_FALSE(r2.recovered);
   EXPECT_FALSE(r2.metastable);
+}
+
+TEST(Analysis, RecoveryAfterTheHorizonIsNotRecovery) {
+  // The fault ends at 20 and the horizon is 8 ticks; the system is back
+  // only from 30, long before the run ends at 40.
+  Input in = chain_input();
+  for (size_t i = 16; i < 30; ++i) in.goodput[i] = 3;
+  const Result without = analyse(in);
+  ASSERT_TRUE(without.recovered) << "no horizon given: judged to the end";
+  EXPECT_DOUBLE_EQ(*without.recovery_s, 10);
+  in.horizon_end = 28;
+  const Result r = analyse(in);
+  EXPECT_FALSE(r.recovered);
+  EXPECT_FALSE(r.recovery_s.has_value());
+  EXPECT_TRUE(r.metastable) << "offered load was back all through the horizon";
+  in.horizon_end = 35;  // the window [30, 35) ends within it
+  const Result r2 = analyse(in);
+  EXPECT_TRUE(r2.recovered);
+  EXPECT_DOUBLE_EQ(*r2.recovery_s, 10);
 }
 
 TEST(Analysis, AFlappingSystemDoesNotCountAsRecovered) {
@@ -181,6 +201,10 @@ TEST(Analysis, WithinOneTickServicesNearerTheFaultDegradedFirst) {
   EXPECT_EQ(r.propagation[2].service, "a");
   EXPECT_EQ(r.propagation[2].via, "b");
   EXPECT_FALSE(r.hops_per_s.has_value()) << "no time between them at this tick";
+  // The order within the tick is inferred, and says so.
+  EXPECT_FALSE(r.propagation[0].same_tick);
+  EXPECT_TRUE(r.propagation[1].same_tick);
+  EXPECT_TRUE(r.propagation[2].same_tick);
 }
 
 TEST(Analysis, AServiceThatStopsAnsweringScrapesIsDegraded) {

@@ -8,7 +8,11 @@
 #include "orchestrator/experiment/cpu_estimate.hpp"
 #include "orchestrator/experiment/expectations.hpp"
 #include "orchestrator/experiment/fault_executor.hpp"
+#include "orchestrator/experiment/results.hpp"
 #include "orchestrator/experiment/timeline.hpp"
+#include "orchestrator/experiment/totals.hpp"
+#include "orchestrator/model/check_metrics.hpp"
+#include "orchestrator/model/loader.hpp"
 
 using namespace faultline;
 using namespace faultline::experiment;
@@ -31,6 +35,7 @@ model::Fault fault_at(int64_t at, int64_t dur) {
 
 TEST(Timeline, AppliesAndRevertsInTimeOrderRevertsFirstAtEqualTimes) {
   model::Topology t;
+  t.experiment.duration_ns = 50 * kS;
   t.faults = {fault_at(20 * kS, 10 * kS), fault_at(30 * kS, 5 * kS), fault_at(25 * kS, 0)};
   const auto steps = build_timeline(t, kS, 60 * kS);
   ASSERT_EQ(steps.size(), 6u);
@@ -45,8 +50,8 @@ TEST(Timeline, AppliesAndRevertsInTimeOrderRevertsFirstAtEqualTimes) {
   EXPECT_EQ(steps[3].kind, Step::Kind::kApply);
   EXPECT_EQ(steps[3].fault, 1u);
   EXPECT_EQ(steps[4].t_ns, 35 * kS);
-  // `for` = 0: until the end of the run.
-  EXPECT_EQ(steps[5].t_ns, 60 * kS);
+  // `for` = 0: until `duration` (the horizon, to 60 s, comes after it).
+  EXPECT_EQ(steps[5].t_ns, 50 * kS);
   EXPECT_EQ(steps[5].fault, 2u);
   EXPECT_EQ(steps[5].kind, Step::Kind::kRevert);
 }
@@ -68,6 +73,8 @@ TEST(Timeline, RampsStepLinearlyAndRestartsDoNotRevert) {
   int restart_steps = 0;
   for (const auto& s : steps) restart_steps += s.fault == 1;
   EXPECT_EQ(restart_steps, 1);
+  EXPECT_EQ(fault_end_ns(r, 60 * kS), 12 * kS) << "a restart is over once done";
+  EXPECT_EQ(fault_end_ns(f, 60 * kS), 30 * kS);
   EXPECT_EQ(describe_fault(f), "cpu 0.2, ramp 4000ms");
   EXPECT_EQ(describe_target(f.target), "node:db");
 }
@@ -215,4 +222,130 @@ TEST(Compare, MeansAndStudentIntervalsPerVariant) {
   EXPECT_NE(table.find("3/3"), std::string::npos);
   const std::string csv = render_csv(rows);
   EXPECT_NE(csv.find("budget,1,0,1,1,"), std::string::npos) << csv;
+}
+
+// client -> api -> app -> db; api's call has a breaker and a budget, app's
+// only retries.
+constexpr const char* kChain = R"(
+[experiment]
+duration = "30s"
+[[node]]
+name = "client"
+load = { target = "api:80", rate = 10 }
+[[node]]
+name = "api"
+service = [{ port = 80, calls = [{ to = "app:80", retries = 2, budget = "10%", breaker = {} }] }]
+[[node]]
+name = "app"
+service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
+[[node]]
+name = "db"
+service = [{ port = 80 }]
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "app"]
+[[link]]
+between = ["app", "db"]
+)";
+
+TEST(AnalysisInput, ControlsAreComparedOnlyWhereTheServiceHasThem) {
+  // api calls app with a breaker and a budget, app calls db with retries and
+  // neither: the analysis must not call app's or db's missing breaker
+  // "outpaced". Every bounded queue sheds, so shedding is everyone's.
+  auto r = model::load_string(kChain, "controls.toml");
+  ASSERT_TRUE(r.topology) << (r.errors.empty() ? "" : r.errors.front().str());
+  const auto& topo = *r.topology;
+  SeriesStore store;
+  for (size_t i = 0; i < 4; ++i)
+    for (const char* n : {"api", "app", "db"})
+      for (const char* m : {"breaker_open", "shed_rps", "retries_refused_rps", "goodput_rps"})
+        store.set(i, {n, n, m}, 1);
+  const auto in = analysis_input(topo, store, PhaseTicks{0, 1, 1, 2, 3, 4}, 1, true);
+  ASSERT_EQ(in.services.size(), 3u);
+  for (const auto& s : in.services) {
+    const bool api = s.name == "api";
+    EXPECT_EQ(s.breaker_open.empty(), !api) << s.name;
+    EXPECT_EQ(s.budget_exhausted.empty(), !api) << s.name;
+    EXPECT_FALSE(s.shed.empty()) << s.name;
+  }
+  EXPECT_EQ(in.horizon_end, 3u);
+}
+
+TEST(Totals, EverySeriesACheckMayNameIsRecordedForTheSystemAndItsServices) {
+  // The raw figures the collector records for one tick (collector.cpp), then
+  // what derive_totals adds: every metric the loader accepts in a check must
+  // then have a value where series_for looks, or a check on it could only
+  // ever say "no value measured".
+  auto r = model::load_string(kChain, "chain.toml");
+  ASSERT_TRUE(r.topology) << (r.errors.empty() ? "" : r.errors.front().str());
+  const auto& topo = *r.topology;
+  TotalsInput in;
+  SeriesStore store;
+  for (const char* n : {"api", "app", "db"}) {
+    in.services.push_back({n, n});
+    for (const char* m : {"goodput_rps", "errors_rps", "requests_rps", "p50_s", "p99_s", "queue_depth", "inflight",
+                          "shed_rps", "retries_refused_rps", "breaker_open", "up"})
+      store.set(0, {n, n, m}, 2);
+  }
+  in.loads.push_back({"client", "load:client"});
+  for (const char* m : {"offered_rps", "goodput_rps", "attempts_rps", "errors_rps", "p50_s", "p99_s"})
+    store.set(0, {"client", "load:client", m}, 3);
+  for (const char* n : {"client", "api", "app", "db"}) {
+    in.nodes.push_back(n);
+    for (const char* m : {"cpu_cores", "cpu_throttled_s", "memory_bytes", "oom_kills"}) store.set(0, {n, "", m}, 5);
+  }
+  in.edges = {{"load:client", "client", "load:client->api"}, {"api", "api", "api->app"}, {"app", "app", "app->db"}};
+  store.set(0, {"client", "load:client->api", "attempts_rps"}, 3);
+  for (const auto& [node, series] : {std::pair{"api", "api->app"}, std::pair{"app", "app->db"}}) {
+    store.set(0, {node, series, "attempts_rps"}, 7);
+    store.set(0, {node, series, "calls_rps"}, 6);
+  }
+  for (const auto& f : derive_totals(store, 0, in)) store.set(0, f.key, f.value);
+
+  for (const auto& m : model::check_series()) {
+    for (const std::string who : {"", "api", "db"}) {
+      const auto key = series_for(topo, m.name, who);
+      if (!who.empty() && !m.per_service) {
+        EXPECT_FALSE(key) << m.name << " of " << who;
+        continue;
+      }
+      ASSERT_TRUE(key) << m.name << " of " << (who.empty() ? "the system" : who);
+      const auto& s = store.get(*key);
+      EXPECT_TRUE(!s.empty() && std::isfinite(s[0])) << m.name << " of " << (who.empty() ? "the system" : who)
+                                                     << " is not recorded";
+    }
+  }
+  // Sums and worst values.
+  EXPECT_EQ(store.get({"", "system", "shed_rps"})[0], 6);
+  EXPECT_EQ(store.get({"", "system", "cpu_cores"})[0], 20);
+  EXPECT_EQ(store.get({"", "system", "calls_rps"})[0], 12);
+  EXPECT_EQ(store.get({"api", "api", "attempts_rps"})[0], 7);
+  EXPECT_EQ(store.get({"", "system", "attempts_rps"})[0], 3) << "the system's attempts are its clients'";
+  EXPECT_EQ(store.get({"", "system", "p99_s"})[0], 3);
+}
+
+TEST(Expectations, AWindowChecksTheTicksWithinIt) {
+  model::Topology topo;
+  SeriesStore store;
+  for (size_t i = 0; i < 10; ++i) store.set(i, {"", "system", "goodput_rps"}, static_cast<double>(i));
+  model::Expect ex;
+  model::Check c;
+  c.name = "window";
+  c.metric = "goodput";
+  c.aggregate = "mean";
+  c.op = ">=";
+  c.threshold = 4;
+  c.from_ns = 2 * kS;  // ticks ending in (2 s, 5 s] at 1 s: 3, 4, 5
+  c.to_ns = 5 * kS;
+  ex.checks = {c};
+  PhaseTicks ph;
+  ph.end = 10;
+  ph.tick_s = 1;
+  const auto v = evaluate(topo, ex, analysis::Result{}, store, ph, 10);
+  ASSERT_EQ(v.size(), 1u);
+  ASSERT_TRUE(v[0].measured);
+  EXPECT_DOUBLE_EQ(*v[0].measured, 4);
+  EXPECT_TRUE(v[0].passed);
+  EXPECT_NE(v[0].detail.find("from 2 s to 5 s"), std::string::npos) << v[0].detail;
 }

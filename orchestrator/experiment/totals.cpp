@@ -1,0 +1,97 @@
+#include "orchestrator/experiment/totals.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace faultline::experiment {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Sums the finite values; NaN when there is none. `worst` takes the largest.
+struct Acc {
+  double v = kNaN;
+  void add(double x) {
+    if (std::isfinite(x)) v = std::isfinite(v) ? v + x : x;
+  }
+  void worst(double x) {
+    if (std::isfinite(x)) v = std::isfinite(v) ? std::max(v, x) : x;
+  }
+};
+
+}  // namespace
+
+std::vector<Figure> derive_totals(const SeriesStore& store, size_t tick, const TotalsInput& in) {
+  auto at = [&](const std::string& node, const std::string& service, const char* metric) {
+    const auto& s = store.get({node, service, metric});
+    return tick < s.size() ? s[tick] : kNaN;
+  };
+  std::vector<Figure> out;
+  auto emit = [&](SeriesKey key, const Acc& a) {
+    if (std::isfinite(a.v)) out.push_back({std::move(key), a.v});
+  };
+
+  // A service's attempts and calls: what it sends down all its edges.
+  Acc system_calls;
+  for (const auto& s : in.services) {
+    Acc attempts, calls;
+    for (const auto& e : in.edges)
+      if (e.caller == s.name) {
+        attempts.add(at(e.node, e.series, "attempts_rps"));
+        calls.add(at(e.node, e.series, "calls_rps"));
+      }
+    // One that calls nothing sends nothing, whenever its rates are known.
+    if (std::isfinite(at(s.node, s.name, "goodput_rps"))) {
+      if (!std::isfinite(attempts.v)) attempts.v = 0;
+      if (!std::isfinite(calls.v)) calls.v = 0;
+    }
+    emit({s.node, s.name, "attempts_rps"}, attempts);
+    emit({s.node, s.name, "calls_rps"}, calls);
+    system_calls.add(calls.v);
+  }
+  emit({"", "system", "calls_rps"}, system_calls);
+
+  // The system as its clients see it: the load generators.
+  {
+    Acc offered, goodput, attempts, errors, p50, p99;
+    for (const auto& l : in.loads) {
+      offered.add(at(l.node, l.name, "offered_rps"));
+      goodput.add(at(l.node, l.name, "goodput_rps"));
+      attempts.add(at(l.node, l.name, "attempts_rps"));
+      errors.add(at(l.node, l.name, "errors_rps"));
+      p50.worst(at(l.node, l.name, "p50_s"));
+      p99.worst(at(l.node, l.name, "p99_s"));
+    }
+    // A client that answered this tick answered all of these: a goodput of
+    // nothing is 0, not unknown.
+    if (std::isfinite(offered.v)) {
+      if (!std::isfinite(goodput.v)) goodput.v = 0;
+      if (!std::isfinite(attempts.v)) attempts.v = 0;
+      if (!std::isfinite(errors.v)) errors.v = 0;
+    }
+    emit({"", "system", "offered_rps"}, offered);
+    emit({"", "system", "goodput_rps"}, goodput);
+    emit({"", "system", "attempts_rps"}, attempts);
+    emit({"", "system", "errors_rps"}, errors);
+    emit({"", "system", "p50_s"}, p50);
+    emit({"", "system", "p99_s"}, p99);
+  }
+
+  // Inside the system: every service's figures summed.
+  for (const char* m : {"requests_rps", "queue_depth", "inflight", "shed_rps", "breaker_open", "retries_refused_rps"}) {
+    Acc a;
+    for (const auto& s : in.services) a.add(at(s.node, s.name, m));
+    emit({"", "system", m}, a);
+  }
+  // And every node's cgroup.
+  for (const char* m : {"cpu_cores", "cpu_throttled_s", "memory_bytes", "oom_kills"}) {
+    Acc a;
+    for (const auto& n : in.nodes) a.add(at(n, "", m));
+    emit({"", "system", m}, a);
+  }
+  return out;
+}
+
+}  // namespace faultline::experiment
