@@ -92,6 +92,8 @@ int cmd_run(const RunArgs& a) {
   if (!sfd.valid()) throw FatalError(kExitRuntime, "signalfd: " + std::string(strerror(errno)));
 
   int code = kExitOk;
+  // This invocation's runs only: an --out folder used before may hold others.
+  std::vector<nlohmann::json> summaries;
   for (const auto& v : variants) {
     for (int r = 0; r < repeats; ++r) {
       std::vector<std::string> set = a.set;
@@ -148,9 +150,10 @@ int cmd_run(const RunArgs& a) {
       std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
       if (res->interrupted) return kExitRuntime;
       if (!res->passed) code = kExitExpectationFailed;
+      summaries.push_back(res->summary);
     }
   }
-  if (many) print_compare(out_root, read_summaries(out_root));
+  if (many) print_compare(out_root, summaries);
   return code;
 }
 

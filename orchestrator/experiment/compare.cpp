@@ -51,6 +51,25 @@ Estimate estimate(const std::vector<double>& values) {
   return e;
 }
 
+std::string Share::str() const {
+  if (n == 0) return "0/0";
+  char b[64];
+  std::snprintf(b, sizeof b, "%zu/%zu (%.0f-%.0f%%)", k, n, lo * 100, hi * 100);
+  return b;
+}
+
+Share share(size_t k, size_t n) {
+  Share s{k, n, 0, 0};
+  if (n == 0) return s;
+  const double z = 1.96, nn = static_cast<double>(n), p = static_cast<double>(k) / nn;
+  const double denom = 1 + z * z / nn;
+  const double centre = (p + z * z / (2 * nn)) / denom;
+  const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / denom;
+  s.lo = std::max(0.0, centre - half);
+  s.hi = std::min(1.0, centre + half);
+  return s;
+}
+
 std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& summaries) {
   std::vector<VariantRow> rows;
   std::map<std::string, size_t> index;
@@ -65,6 +84,11 @@ std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& sum
       rows.push_back(row);
     }
     auto& r = rows[it->second];
+    // A run cut short measured nothing it could be judged by.
+    if (s.value("/experiment/interrupted"_json_pointer, false)) {
+      ++r.interrupted;
+      continue;
+    }
     ++r.repeats;
     const auto& verdict = s.contains("verdict") ? s["verdict"] : nlohmann::json::object();
     if (verdict.value("collapsed", false)) ++r.collapsed;
@@ -100,10 +124,16 @@ std::string render_table(const std::vector<VariantRow>& rows) {
                                                   "recovery (s)", "amplification", "goodput in fault", "passed"}};
   for (const auto& r : rows) {
     const std::string n = std::to_string(r.repeats);
-    cells.push_back({r.variant, n, std::to_string(r.collapsed) + "/" + n, r.time_to_collapse_s.str(),
-                     std::to_string(r.recovered) + "/" + n, r.recovery_s.str(), r.amplification.str(),
-                     percent(r.goodput_ratio),
-                     std::to_string(r.passed) + "/" + n});
+    // A mean over fewer runs than the row's (only those that collapsed, or
+    // recovered) says over how many.
+    auto over = [&](const Estimate& e, std::string text) {
+      if (e.n > 0 && e.n < r.repeats) text += " (" + std::to_string(e.n) + (e.n == 1 ? " run)" : " runs)");
+      return text;
+    };
+    cells.push_back({r.variant, n + (r.interrupted ? " (+" + std::to_string(r.interrupted) + " interrupted)" : ""),
+                     share(r.collapsed, r.repeats).str(), over(r.time_to_collapse_s, r.time_to_collapse_s.str()),
+                     share(r.recovered, r.repeats).str(), over(r.recovery_s, r.recovery_s.str()), r.amplification.str(),
+                     percent(r.goodput_ratio), std::to_string(r.passed) + "/" + n});
   }
   std::vector<size_t> w(cells[0].size(), 0);
   for (const auto& row : cells)
@@ -129,7 +159,8 @@ std::string render_table(const std::vector<VariantRow>& rows) {
 std::string render_csv(const std::vector<VariantRow>& rows) {
   std::string out =
       "variant,runs,collapsed,recovered,passed,time_to_collapse_s_mean,time_to_collapse_s_ci95,recovery_s_mean,"
-      "recovery_s_ci95,amplification_mean,amplification_ci95,goodput_in_fault_ratio_mean,goodput_in_fault_ratio_ci95\n";
+      "recovery_s_ci95,amplification_mean,amplification_ci95,goodput_in_fault_ratio_mean,goodput_in_fault_ratio_ci95,"
+      "collapsed_ci95_lo,collapsed_ci95_hi,recovered_ci95_lo,recovered_ci95_hi,interrupted\n";
   auto est = [](const Estimate& e) {
     if (e.n == 0) return std::string(",");
     char b[64];
@@ -138,10 +169,17 @@ std::string render_csv(const std::vector<VariantRow>& rows) {
     if (e.half) std::snprintf(b, sizeof b, "%.6g", *e.half), s += b;
     return s;
   };
+  auto bounds = [](const Share& s) {
+    if (s.n == 0) return std::string(",");
+    char b[48];
+    std::snprintf(b, sizeof b, "%.4g,%.4g", s.lo, s.hi);
+    return std::string(b);
+  };
   for (const auto& r : rows)
     out += r.variant + "," + std::to_string(r.repeats) + "," + std::to_string(r.collapsed) + "," +
            std::to_string(r.recovered) + "," + std::to_string(r.passed) + "," + est(r.time_to_collapse_s) + "," +
-           est(r.recovery_s) + "," + est(r.amplification) + "," + est(r.goodput_ratio) + "\n";
+           est(r.recovery_s) + "," + est(r.amplification) + "," + est(r.goodput_ratio) + "," + bounds(share(r.collapsed, r.repeats)) +
+           "," + bounds(share(r.recovered, r.repeats)) + "," + std::to_string(r.interrupted) + "\n";
   return out;
 }
 

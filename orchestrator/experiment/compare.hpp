@@ -21,9 +21,20 @@ struct Estimate {
 // Mean and 95% interval of the finite values.
 Estimate estimate(const std::vector<double>& values);
 
+// A share of runs (collapsed, recovered) with its 95% Wilson score interval,
+// which stays inside [0, 1] and means something at 0/n and n/n, unlike a
+// normal approximation over a handful of repeats.
+struct Share {
+  size_t k = 0, n = 0;
+  double lo = 0, hi = 0;
+  std::string str() const;  // "3/5 (23-88%)", "0/0"
+};
+Share share(size_t k, size_t n);
+
 struct VariantRow {
   std::string variant;
-  size_t repeats = 0;
+  size_t repeats = 0;       // runs that finished (the statistics are over these)
+  size_t interrupted = 0;   // runs cut short (Ctrl-C): left out of the statistics
   size_t collapsed = 0, recovered = 0, passed = 0;
   Estimate time_to_collapse_s, recovery_s, amplification, goodput_ratio;
 };

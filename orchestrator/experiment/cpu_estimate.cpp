@@ -31,6 +31,10 @@ CpuEstimate estimate_cpu(const model::Topology& topo, bool engine) {
     for (const auto& k : n.load->mix) weight += k.weight;
     double peak = n.load->rate;
     for (const auto& s : n.load->schedule) peak = std::max(peak, s.rate);
+    // A load fault's rate is part of the plan too.
+    for (const auto& f : topo.faults)
+      if (f.target.kind == model::FaultTarget::Kind::kLoad && f.target.name == n.name && f.rate)
+        peak = std::max(peak, *f.rate);
     for (const auto& k : n.load->mix)
       flow(n.load->target_node, n.load->target_port, k.path, peak * (weight > 0 ? k.weight / weight : 1), 0);
     const double c = peak * kClientOverheadS;
@@ -40,21 +44,36 @@ CpuEstimate estimate_cpu(const model::Topology& topo, bool engine) {
     est.breakdown.push_back(b);
   }
   for (const auto& n : topo.nodes) {
+    // What the node's services and CPU hogs want together; its cgroup caps the sum.
+    double node_cores = 0;
+    const size_t first_line = est.breakdown.size();
     for (const auto& s : n.services) {
       auto it = arrivals.find({n.name, s.port});
       if (it == arrivals.end()) continue;
       double work = 0;
       for (const auto& ep : s.endpoints) work += ep.work.mean_ns / 1e9;
       work /= static_cast<double>(std::max<size_t>(1, s.endpoints.size()));
-      double c = it->second * (work + kServeOverheadS);
-      if (n.cpu_millicores) c = std::min(c, n.cpu_millicores / 1000.0);  // the cgroup caps it
-      est.cores += c;
+      const double c = it->second * (work + kServeOverheadS);
+      node_cores += c;
       hops_rate += it->second;
       char b[200];
       std::snprintf(b, sizeof b, "%s: %.2f cores (%.0f req/s x %.3g ms)", s.name.c_str(), c, it->second,
                     (work + kServeOverheadS) * 1e3);
       est.breakdown.push_back(b);
     }
+    for (const auto& f : topo.faults)
+      if (f.target.kind == model::FaultTarget::Kind::kNode && f.target.name == n.name &&
+          f.action == model::Fault::Action::kCpuHog) {
+        node_cores += f.hog_millicores / 1000.0;
+        char b[120];
+        std::snprintf(b, sizeof b, "cpu hog in %s (a fault): %.2f cores", n.name.c_str(), f.hog_millicores / 1000.0);
+        est.breakdown.push_back(b);
+      }
+    if (n.cpu_millicores && node_cores > n.cpu_millicores / 1000.0) {
+      node_cores = n.cpu_millicores / 1000.0;
+      if (est.breakdown.size() > first_line) est.breakdown.back() += "; node " + n.name + " capped at its cpu limit";
+    }
+    est.cores += node_cores;
   }
   if (engine && hops_rate > 0) {
     const double c = hops_rate * 8 * kEnginePacketS;

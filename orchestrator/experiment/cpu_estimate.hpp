@@ -26,7 +26,8 @@ inline constexpr double kClientOverheadS = 30e-6;
 inline constexpr double kEnginePacketS = 3e-6;
 
 // Rates follow the calls (their probabilities, without retries: the
-// estimate is of the healthy system).
+// estimate is of the healthy system at its planned peak: the load's largest
+// scheduled or fault rate, CPU hogs the faults start).
 CpuEstimate estimate_cpu(const model::Topology& topo, bool userspace_engine);
 
 }  // namespace faultline::experiment

@@ -141,7 +141,7 @@ nlohmann::json make_summary(const SummaryInputs& in) {
     s["thresholds"] = {{"degraded_goodput", th.degraded_goodput}, {"failed_goodput", th.failed_goodput},
                        {"slo_factor", th.slo_factor},             {"collapse_goodput", th.collapse_goodput},
                        {"recovered_goodput", th.recovered_goodput}, {"recovered_p99", th.recovered_p99},
-                       {"recovery_window_ticks", th.recovery_window_ticks}};
+                       {"recovery_window_ticks", th.recovery_window_ticks}, {"load_back_within", th.offered_back}};
   }
   json nodes = json::array(), services = json::array(), edges = json::array(), links = json::array();
   for (const auto& n : topo.nodes) {

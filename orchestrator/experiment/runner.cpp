@@ -248,6 +248,27 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
     if (r.applied_s && !r.reverted_s) r.reverted_s = t_end;
   set_phase(interrupted ? "interrupted" : "done", t_end);
   progress.finish();
+  // The estimate was a guess; what the host really did decides whether the
+  // run's failures may be the host's own.
+  size_t saturated = 0;
+  double first_saturated = -1;
+  {
+    const auto& host = (*collector)->store().get({"host", "", "host_cpu_cores"});
+    const auto& times = (*collector)->store().times();
+    for (size_t i = 0; i < host.size(); ++i)
+      if (std::isfinite(host[i]) && host[i] >= 0.95 * static_cast<double>(cpus)) {
+        if (saturated++ == 0 && i < times.size()) first_saturated = times[i];
+      }
+  }
+  if (saturated > 0) {
+    char b[320];
+    std::snprintf(b, sizeof b,
+                  "the host's %ld CPUs were saturated in %zu tick%s (first at %.1f s): delays and failures then may be "
+                  "the host's, not the faults'; run fewer or lighter workloads, or on a bigger host",
+                  cpus, saturated, saturated == 1 ? "" : "s", first_saturated);
+    events.add(t_end, "warning", {{"what", b}});
+    std::fprintf(stderr, "faultline: warning: %s\n", b);
+  }
   ph.end = (*collector)->store().ticks();
 
   // Analysis on what was recorded (also after an interruption: partial results).
@@ -261,6 +282,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
     th.collapse_goodput = j.collapse_goodput_ppm / 1e6;
     th.recovered_goodput = j.recovered_goodput_ppm / 1e6;
     th.recovered_p99 = j.recovered_p99;
+    th.offered_back = j.load_back_ppm / 1e6;
     th.recovery_window_ticks = static_cast<size_t>(std::max<int64_t>(1, (j.recovery_window_ns + ex.tick_ns - 1) / ex.tick_ns));
     if (j.slo_p99_ns)
       for (auto& sv : input.services) sv.slo_p99_s = seconds(*j.slo_p99_ns);
@@ -288,7 +310,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
              {"backends", backends},
              {"cpu_estimate_cores", std::round(est.cores * 100) / 100},
              {"cpu_used_mean_cores", std::round((*collector)->host_cpu_mean() * 100) / 100},
-             {"cpu_used_max_cores", std::round((*collector)->host_cpu_max() * 100) / 100}};
+             {"cpu_used_max_cores", std::round((*collector)->host_cpu_max() * 100) / 100},
+             {"cpu_saturated_ticks", saturated}};
   auto opt_s = [&](bool has, double v) { return has ? nlohmann::json(v) : nlohmann::json(nullptr); };
   si.phases = {{"tick_s", tick_s},
                {"warmup_end_s", warm_s},

@@ -11,7 +11,8 @@ namespace {
 
 const std::vector<std::string> kExpectKeys = {"recovers_within", "collapse", "max_amplification", "max_blast_radius",
                                               "check", "degraded_below", "failed_below", "slo", "slo_factor",
-                                              "collapse_below", "recovered_above", "recovered_p99", "recovery_window"};
+                                              "collapse_below", "recovered_above", "recovered_p99", "recovery_window",
+                                              "load_back_within"};
 const std::vector<std::string> kCheckKeys = {"name",  "metric", "service", "aggregate", "phase",
                                              "from", "to",     "op",      "threshold"};
 
@@ -110,6 +111,7 @@ void read_expect_fields(Table& t, Expect& e) {
     if (*v < 1.0) t.fail("recovered_p99", format_number(*v) + " is below 1; allowed: 1 or more (times the baseline p99)");
     else j.recovered_p99 = *v;
   }
+  if (auto v = t.percent("load_back_within")) j.load_back_ppm = *v;
   if (auto v = t.duration("recovery_window")) {
     if (*v == 0) t.fail("recovery_window", "must be more than 0");
     else j.recovery_window_ns = *v;

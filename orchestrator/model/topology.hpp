@@ -247,6 +247,7 @@ struct Judgement {
   uint32_t recovered_goodput_ppm = 950'000;  // recovered: goodput >= 95% of baseline
   double recovered_p99 = 1.1;                // ... and p99 <= 1.1 x baseline
   int64_t recovery_window_ns = 5'000'000'000;  // ... over a window of 5 s
+  uint32_t load_back_ppm = 100'000;          // metastable: offered within 10% of its baseline
   bool operator==(const Judgement&) const = default;
 };
 

@@ -137,6 +137,26 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   EXPECT_NEAR(estimate_cpu(t, false).cores, 0.1 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
       << "a cgroup limit caps the node's use";
   EXPECT_GT(estimate_cpu(t, true).cores, estimate_cpu(t, false).cores) << "the link engine costs CPU too";
+
+  // Faults are part of the plan: a load step to 800 req/s doubles api's and
+  // the client's share; a CPU hog in db adds to it, within db's limit.
+  t.nodes[0].cpu_millicores = 500;
+  model::Fault step;
+  step.target = {model::FaultTarget::Kind::kLoad, "client", "", ""};
+  step.rate = 800;
+  model::Fault hog;
+  hog.target = {model::FaultTarget::Kind::kNode, "db", "", ""};
+  hog.action = model::Fault::Action::kCpuHog;
+  hog.hog_millicores = 300;
+  t.faults = {step};
+  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 800 * kServeOverheadS + 800 * kClientOverheadS, 1e-9)
+      << "db: 400 req/s x 2.04 ms is over its 0.5 cores";
+  t.faults = {hog};
+  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
+      << "0.408 + 0.3 capped at db's 0.5";
+  t.nodes[0].cpu_millicores = 0;
+  EXPECT_NEAR(estimate_cpu(t, false).cores,
+              200 * (0.002 + kServeOverheadS) + 0.3 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
 }
 
 TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {
@@ -222,6 +242,34 @@ TEST(Compare, MeansAndStudentIntervalsPerVariant) {
   EXPECT_NE(table.find("3/3"), std::string::npos);
   const std::string csv = render_csv(rows);
   EXPECT_NE(csv.find("budget,1,0,1,1,"), std::string::npos) << csv;
+}
+
+TEST(Compare, SharesHaveWilsonIntervalsAndInterruptedRunsAreLeftOut) {
+  // Wilson 95% for 3/10: 0.108 to 0.603 (textbook value); 0/5 still has an
+  // upper bound, 5/5 a lower one.
+  const Share s = share(3, 10);
+  EXPECT_NEAR(s.lo, 0.1078, 1e-3);
+  EXPECT_NEAR(s.hi, 0.6032, 1e-3);
+  EXPECT_DOUBLE_EQ(share(0, 5).lo, 0);
+  EXPECT_NEAR(share(0, 5).hi, 0.4345, 1e-3);
+  EXPECT_NEAR(share(5, 5).lo, 0.5655, 1e-3);
+  EXPECT_EQ(share(3, 10).str(), "3/10 (11-60%)");
+  auto summary = [](bool collapsed, bool interrupted) {
+    nlohmann::json s;
+    s["experiment"]["variant"] = "v";
+    s["experiment"]["interrupted"] = interrupted;
+    s["verdict"]["collapsed"] = collapsed;
+    s["verdict"]["time_to_collapse_s"] = collapsed ? nlohmann::json(2.0) : nlohmann::json(nullptr);
+    return s;
+  };
+  const auto rows = compare_summaries({summary(true, false), summary(false, false), summary(true, true)});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].repeats, 2u);
+  EXPECT_EQ(rows[0].interrupted, 1u);
+  EXPECT_EQ(rows[0].collapsed, 1u);
+  const std::string table = render_table(rows);
+  EXPECT_NE(table.find("2 (+1 interrupted)"), std::string::npos) << table;
+  EXPECT_NE(table.find("2 (1 run)"), std::string::npos) << "a mean over fewer runs says so:\n" << table;
 }
 
 // client -> api -> app -> db; api's call has a breaker and a budget, app's

@@ -161,6 +161,46 @@ delay = "20ms"
   EXPECT_EQ(t.links[0].b_to_a.delay_ns, 20'000'000);
 }
 
+TEST(Values, JudgementThresholdsAndCheckWindowsAreRead) {
+  const auto t = must_load(R"(
+[[node]]
+name = "api"
+  [[node.service]]
+  port = 80
+
+[expect]
+degraded_below = "80%"
+failed_below = "5%"
+slo = "250ms"
+collapse_below = "20%"
+recovered_above = "90%"
+recovered_p99 = 1.5
+recovery_window = "3s"
+load_back_within = "25%"
+
+[[expect.check]]
+name = "late errors"
+metric = "errors"
+service = "api"
+from = "20s"
+to = "30s"
+op = "<"
+threshold = 1
+)");
+  const auto& j = t.expect.judge;
+  EXPECT_EQ(j.degraded_goodput_ppm, 800'000u);
+  EXPECT_EQ(j.failed_goodput_ppm, 50'000u);
+  EXPECT_EQ(j.slo_p99_ns, 250'000'000);
+  EXPECT_EQ(j.collapse_goodput_ppm, 200'000u);
+  EXPECT_EQ(j.recovered_goodput_ppm, 900'000u);
+  EXPECT_DOUBLE_EQ(j.recovered_p99, 1.5);
+  EXPECT_EQ(j.recovery_window_ns, 3'000'000'000);
+  EXPECT_EQ(j.load_back_ppm, 250'000u);
+  ASSERT_EQ(t.expect.checks.size(), 1u);
+  EXPECT_EQ(t.expect.checks[0].from_ns, 20'000'000'000);
+  EXPECT_EQ(t.expect.checks[0].to_ns, 30'000'000'000);
+}
+
 TEST(Values, DirectionTableOverridesOnlyItsDirection) {
   const auto t = must_load(R"(
 [[node]]
