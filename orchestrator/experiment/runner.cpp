@@ -284,8 +284,14 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
     th.recovered_p99 = j.recovered_p99;
     th.offered_back = j.load_back_ppm / 1e6;
     th.recovery_window_ticks = static_cast<size_t>(std::max<int64_t>(1, (j.recovery_window_ns + ex.tick_ns - 1) / ex.tick_ns));
-    if (j.slo_p99_ns)
-      for (auto& sv : input.services) sv.slo_p99_s = seconds(*j.slo_p99_ns);
+    for (auto& sv : input.services) {
+      // The service's own SLO, else the one [expect] sets for every service.
+      std::optional<int64_t> slo = j.slo_p99_ns;
+      for (const auto& n : topo.nodes)
+        for (const auto& s : n.services)
+          if (s.name == sv.name && s.slo_p99_ns) slo = s.slo_p99_ns;
+      if (slo) sv.slo_p99_s = seconds(*slo);
+    }
   }
   RunnerResult out;
   out.interrupted = interrupted;

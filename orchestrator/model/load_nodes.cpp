@@ -17,7 +17,8 @@ const std::vector<std::string> kNodeKeys = {"name",    "cpu",          "memory",
 const std::vector<std::string> kEndpointKeys = {"path",          "work",       "wait",     "request_memory",
                                                 "response_size", "error_rate", "parallel", "calls"};
 const std::vector<std::string> kServiceOwnKeys = {"name",       "port",            "workers",        "queue",
-                                                  "discipline", "max_queue_delay", "drop_abandoned", "endpoint"};
+                                                  "discipline", "max_queue_delay", "drop_abandoned", "endpoint",
+                                                  "slo"};
 
 constexpr int64_t kMaxPids = 4'194'304;  // the kernel's pid_max ceiling
 
@@ -68,6 +69,10 @@ void read_admission(Table& t, Service& svc) {
   if (auto v = t.choice("discipline", {"fifo", "lifo"})) svc.lifo = *v == "lifo";
   if (auto v = t.duration("max_queue_delay")) svc.max_queue_delay_ns = *v;
   if (auto v = t.boolean("drop_abandoned")) svc.drop_abandoned = *v;
+  if (auto v = t.duration("slo")) {
+    if (*v == 0) t.fail("slo", "must be more than 0 (the p99 above which the service is degraded)");
+    else svc.slo_p99_ns = *v;
+  }
 }
 
 // The endpoint keys of `t`: a [[node.service.endpoint]], or the service's own

@@ -107,6 +107,9 @@ struct Service {
   bool lifo = false;
   int64_t max_queue_delay_ns = 0;  // 0: shed only when the queue is full
   bool drop_abandoned = true;   // skip queued work whose caller's deadline has passed
+  // Its p99 SLO for the analysis (degraded above it); unset: [expect] slo,
+  // else slo_factor x its baseline p99.
+  std::optional<int64_t> slo_p99_ns;
   // endpoints[0] is written with the service's own keys (path, work, ...);
   // more come from [[node.service.endpoint]]. Never empty after loading.
   std::vector<Endpoint> endpoints;

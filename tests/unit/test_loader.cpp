@@ -167,6 +167,7 @@ TEST(Values, JudgementThresholdsAndCheckWindowsAreRead) {
 name = "api"
   [[node.service]]
   port = 80
+  slo = "40ms"
 
 [expect]
 degraded_below = "80%"
@@ -196,6 +197,7 @@ threshold = 1
   EXPECT_DOUBLE_EQ(j.recovered_p99, 1.5);
   EXPECT_EQ(j.recovery_window_ns, 3'000'000'000);
   EXPECT_EQ(j.load_back_ppm, 250'000u);
+  EXPECT_EQ(node(t, "api").services.at(0).slo_p99_ns, 40'000'000) << "a service's own SLO";
   ASSERT_EQ(t.expect.checks.size(), 1u);
   EXPECT_EQ(t.expect.checks[0].from_ns, 20'000'000'000);
   EXPECT_EQ(t.expect.checks[0].to_ns, 30'000'000'000);
