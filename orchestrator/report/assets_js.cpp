@@ -728,22 +728,26 @@ extern const char* const kReportJs = R"fl_asset(
   // ------------------------------------------------------------------ plots
   const PLOTS = [
     { ms: ['offered_rps'], title: 'Offered load', unit: 'req/s', core: true, note: 'organic requests started by the load generators' },
-    { ms: ['attempts_rps'], title: 'Attempts', unit: 'req/s', core: true, note: 'every try on each call edge, retries and hedges included' },
+    // kinds: which of the series are drawn. A service's attempts are its
+    // edges' summed, and the system's sums of service and node figures are
+    // for checks: drawn beside their parts they only repeat them. (A load
+    // generator's node is of kind 'load'.)
+    { ms: ['attempts_rps'], title: 'Attempts', unit: 'req/s', core: true, kinds: ['load', 'edge', 'system'], note: 'every try on each call edge, retries and hedges included' },
     { ms: ['goodput_rps'], title: 'Goodput', unit: 'req/s', core: true, note: 'successes (loads: within the client deadline; services: 2xx)' },
     { ms: ['p99_s'], title: 'p99 latency', unit: 's', core: true, log: true, note: 'client-observed for loads, server-side for services' },
     { ms: ['errors_rps'], title: 'Errors', unit: 'req/s', core: true, note: 'failed requests, any cause' },
-    { ms: ['shed_rps'], title: 'Shed', unit: 'req/s', note: 'queue full, queueing delay, abandoned' },
-    { ms: ['queue_depth'], title: 'Queue depth', unit: 'requests', note: 'waiting requests, gauge' },
-    { ms: ['breaker_open'], title: 'Open breakers', unit: '', note: 'downstream circuit breakers open' },
-    { ms: ['retries_refused_rps'], title: 'Retries refused', unit: 'req/s', note: 'by a retry budget or throttle' },
-    { ms: ['cpu_cores', 'host_cpu_cores'], title: 'CPU', unit: 'cores', note: 'cgroup CPU per node; host: the whole machine' },
-    { ms: ['memory_bytes'], title: 'Memory', unit: 'B', note: 'cgroup memory per node' },
+    { ms: ['shed_rps'], title: 'Shed', unit: 'req/s', kinds: ['service'], note: 'queue full, queueing delay, abandoned' },
+    { ms: ['queue_depth'], title: 'Queue depth', unit: 'requests', kinds: ['service'], note: 'waiting requests, gauge' },
+    { ms: ['breaker_open'], title: 'Open breakers', unit: '', kinds: ['service'], note: 'downstream circuit breakers open' },
+    { ms: ['retries_refused_rps'], title: 'Retries refused', unit: 'req/s', kinds: ['service'], note: 'by a retry budget or throttle' },
+    { ms: ['cpu_cores', 'host_cpu_cores'], title: 'CPU', unit: 'cores', kinds: ['node', 'load', 'host'], note: 'cgroup CPU per node; host: the whole machine' },
+    { ms: ['memory_bytes'], title: 'Memory', unit: 'B', kinds: ['node', 'load'], note: 'cgroup memory per node' },
     { ms: ['received_pps'], title: 'Network traffic', unit: 'packets/s', note: 'received per link direction and per segment member' },
     { ms: ['engine_dropped_pps', 'dropped_pps'], title: 'Network drops', unit: 'packets/s', note: 'link engine (loss and queue limit) per direction; partitions (eBPF)' },
   ];
   const KIND_ORDER = { service: 0, load: 1, edge: 2, system: 3, node: 4, host: 5, net: 6 };
   function linesFor(def) {
-    let ls = SER.filter((x) => def.ms.includes(x.m) && x.v.some((v) => v !== null));
+    let ls = SER.filter((x) => def.ms.includes(x.m) && x.v.some((v) => v !== null) && (!def.kinds || def.kinds.includes(x.kind)));
     // The system line repeats a single load generator's: show it only when it adds something.
     const nLoads = ls.filter((x) => x.kind === 'load').length;
     if (nLoads === 1) ls = ls.filter((x) => x.kind !== 'system');

@@ -85,6 +85,14 @@ Folder realistic_run() {
     row(t, "db", "", "cpu_cores", shape(t, 0.35, 0.2, 20, 35));
     row(t, "api", "", "cpu_cores", shape(t, 0.25, 0.6, 24, 40));
     row(t, "host", "", "host_cpu_cores", shape(t, 0.9, 1.3, 20, 40));
+    // Figures the collector derives for checks, which the plots must not
+    // draw beside their parts: a service's attempts (its edges summed), the
+    // system's sums of service and node figures.
+    row(t, "api", "api", "attempts_rps", shape(t, 400, 1560, 21, 38));
+    row(t, "", "system", "shed_rps", shape(t, 0, 520, 22, 36));
+    row(t, "", "system", "queue_depth", shape(t, 2, 140, 24, 40, 0.1));
+    row(t, "", "system", "cpu_cores", shape(t, 0.6, 0.8, 20, 35));
+    row(t, "", "system", "memory_bytes", 5e7);
     // The network: both directions of a link, a partition's drops.
     row(t, "link:api-db", "api->db", "received_pps", shape(t, 800, 2400, 21, 38));
     row(t, "link:api-db", "db->api", "received_pps", shape(t, 800, 1800, 21, 38));
