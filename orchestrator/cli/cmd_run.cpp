@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -138,7 +139,8 @@ int cmd_run(const RunArgs& a) {
           order += (i == 0 ? "" : p.same_tick ? ", " : " -> ") + p.service;
           if (i + 1 == prop.size() || !prop[i + 1].same_tick) {
             char b[48];
-            std::snprintf(b, sizeof b, " (+%.3gs)", p.after_fault_s);
+            std::snprintf(b, sizeof b, p.after_fault_s == std::floor(p.after_fault_s) ? " (+%.0fs)" : " (+%.1fs)",
+                          p.after_fault_s);
             order += b;
           }
         }

@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 #include "orchestrator/runtime/netns.hpp"
@@ -191,20 +192,29 @@ void Collector::tick(size_t tick, double t_s) {
   // node's namespace, an io_context of its own): one that does not answer
   // delays no other, and the tick takes the slowest answer, not their sum.
   {
+    auto read = [](TargetState* t) {
+      t->body = t->scraper->get("/metrics");
+      t->at = SteadyClock::now();
+    };
     std::vector<std::jthread> readers;
     readers.reserve(targets_.size());
-    for (auto& ts : targets_)
-      readers.emplace_back([t = ts.get()] {
-        t->body = t->scraper->get("/metrics");
-        t->at = SteadyClock::now();
-      });
+    for (auto& ts : targets_) {
+      try {
+        readers.emplace_back(read, ts.get());
+      } catch (const std::system_error&) {
+        read(ts.get());  // no thread to spare (EAGAIN): read it here, late rather than never
+      }
+    }
   }
   for (auto& ts : targets_) collect_target(*ts, tick, t_s);
   for (auto& ns : nodes_) collect_node(*ns, tick, t_s);
   if (net_) {
+    // Rates from the second tick on, like the workloads': the first would
+    // span only the moments between open() and it.
     const auto now = SteadyClock::now();
-    for (const auto& n : net_->tick(seconds_between(net_prev_at_, now)))
-      record(tick, t_s, n.node, n.service, n.metric, n.value);
+    const auto net = net_->tick(tick == 0 ? 0 : seconds_between(net_prev_at_, now));
+    if (tick > 0)
+      for (const auto& n : net) record(tick, t_s, n.node, n.service, n.metric, n.value);
     net_prev_at_ = now;
   }
   collect_host(tick, t_s);

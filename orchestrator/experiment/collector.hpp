@@ -2,8 +2,8 @@
 // read from inside its node over loopback (a path the experiment's
 // impairments never touch), each node's cgroup counters, the network's
 // counters (links, segments, the link engine, partitions) and the host's CPU.
-// Counters become per-second rates over the tick and histograms per-tick
-// quantiles; every value is appended to timeseries.csv as it is measured and
+// Counters become per-second rates over the real time between two reads of
+// the same source and histograms per-tick quantiles; every value is appended to timeseries.csv as it is measured and
 // kept in a SeriesStore for the analysis.
 #pragma once
 

@@ -61,14 +61,18 @@ CpuEstimate estimate_cpu(const model::Topology& topo, bool engine) {
                     (work + kServeOverheadS) * 1e3);
       est.breakdown.push_back(b);
     }
+    // One hog at a time per node (the loader refuses overlapping ones): the largest.
+    uint32_t hog = 0;
     for (const auto& f : topo.faults)
       if (f.target.kind == model::FaultTarget::Kind::kNode && f.target.name == n.name &&
-          f.action == model::Fault::Action::kCpuHog) {
-        node_cores += f.hog_millicores / 1000.0;
-        char b[120];
-        std::snprintf(b, sizeof b, "cpu hog in %s (a fault): %.2f cores", n.name.c_str(), f.hog_millicores / 1000.0);
-        est.breakdown.push_back(b);
-      }
+          f.action == model::Fault::Action::kCpuHog)
+        hog = std::max(hog, f.hog_millicores);
+    if (hog > 0) {
+      node_cores += hog / 1000.0;
+      char b[120];
+      std::snprintf(b, sizeof b, "cpu hog in %s (a fault): %.2f cores", n.name.c_str(), hog / 1000.0);
+      est.breakdown.push_back(b);
+    }
     if (n.cpu_millicores && node_cores > n.cpu_millicores / 1000.0) {
       node_cores = n.cpu_millicores / 1000.0;
       if (est.breakdown.size() > first_line) est.breakdown.back() += "; node " + n.name + " capped at its cpu limit";

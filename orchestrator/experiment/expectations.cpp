@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <set>
 
 #include "orchestrator/model/check_metrics.hpp"
 

@@ -173,7 +173,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   // once, in the order the run reaped them; one a fault caused names it.
   size_t exits_reported = 0;
   auto note_exits = [&](double t, std::optional<size_t> fault) {
-    run.value()->reap_exited();
+    // A fault's own exits were recorded by the fault; others are reaped here.
+    if (!fault) run.value()->reap_exited();
     const auto& exits = run.value()->exits();
     for (; exits_reported < exits.size(); ++exits_reported) {
       const auto& e = exits[exits_reported];
@@ -212,6 +213,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
       const auto& st = steps[next_step++];
       const double ts = now_s();
       if (any_fault && phase != "faults" && st.kind == Step::Kind::kApply) set_phase("faults", ts);
+      note_exits(ts, std::nullopt);  // whatever ended before this step is not its doing
       Status s = st.kind == Step::Kind::kApply ? faults.apply(st.fault, st.fraction, ts) : faults.revert(st.fault, ts);
       auto& rec = records[st.fault];
       if (st.kind == Step::Kind::kApply && !rec.applied_s) rec.applied_s = ts;
@@ -223,8 +225,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
         failure = s;
         break;
       }
-      if (st.kind == Step::Kind::kRevert && faults.active().empty() && ts >= seconds(last_fault_end_ns) - 1e-3)
-        set_phase("recovery", ts);
+      // After the last fault's end (a revert, or a restart, which ends at once).
+      if (faults.active().empty() && ts >= seconds(last_fault_end_ns) - 1e-3) set_phase("recovery", ts);
     }
     if (!failure.ok()) break;
     if (now_s() >= t_tick) {
@@ -283,7 +285,10 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
     th.recovered_goodput = j.recovered_goodput_ppm / 1e6;
     th.recovered_p99 = j.recovered_p99;
     th.offered_back = j.load_back_ppm / 1e6;
-    th.recovery_window_ticks = static_cast<size_t>(std::max<int64_t>(1, (j.recovery_window_ns + ex.tick_ns - 1) / ex.tick_ns));
+    // Within the horizon (the loader refuses a longer window set in the file;
+    // the default shrinks to a shorter horizon).
+    const int64_t window = std::min(j.recovery_window_ns, ex.horizon_ns);
+    th.recovery_window_ticks = static_cast<size_t>(std::max<int64_t>(1, (window + ex.tick_ns - 1) / ex.tick_ns));
     for (auto& sv : input.services) {
       // The service's own SLO, else the one [expect] sets for every service.
       std::optional<int64_t> slo = j.slo_p99_ns;

@@ -2,7 +2,9 @@
 // calls (the sum of its call edges), and the whole system's value of every
 // series a check may name (model::check_series): what the clients see from
 // the load generators (offered, goodput, attempts, errors summed; p50 and
-// p99 the worst client's) and the services' and nodes' figures summed.
+// p99 the worst client's) and the services' and nodes' figures summed. A sum
+// is over the parts measured in the tick: a service that did not answer
+// (paused, starved) is missing from it, as from its own series.
 // Pure: the collector records what it returns; tests feed it a store.
 #pragma once
 

@@ -5,7 +5,6 @@
 // system and, where they exist per service, for each service.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +22,7 @@ const std::vector<CheckMetric>& check_series();
 const std::vector<std::string>& check_scalars();
 // Every name a check may use (series, aliases, scalars), for "did you mean".
 std::vector<std::string> check_metric_names();
-// The series a name or alias means; nullopt for scalars and unknown names.
+// The series a name or alias means; null for scalars and unknown names.
 const CheckMetric* find_check_series(const std::string& name);
 
 }  // namespace faultline::model

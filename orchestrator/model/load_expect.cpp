@@ -57,6 +57,13 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
   if (const auto* m = find_check_series(c.metric); m && !m->per_service && !c.service.empty())
     t.fail("service", c.metric + " is the load generators' (what the clients offer): leave service out to check "
                       "the whole system; a service's own arrivals are requests_rps");
+  // The analysis' scalars are one number per run: nothing to aggregate over a phase or window.
+  if (!c.metric.empty() && !find_check_series(c.metric))
+    for (const char* k : {"aggregate", "phase", "from", "to"})
+      if (t.has(k)) {
+        t.fail(k, c.metric + " is one number for the whole run; " + k + " applies to series only");
+        break;  // one error says it
+      }
   if (auto v = t.choice("aggregate", {"mean", "max", "min", "p50", "p99", "last"})) c.aggregate = *v;
   if (auto v = t.choice("phase", {"baseline", "fault", "recovery", "all"})) c.phase = *v;
   // A window of the run instead of a phase (times since the experiment started).
@@ -76,7 +83,7 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
   return c;
 }
 
-void read_expect_fields(Table& t, Expect& e) {
+void read_expect_fields(Table& t, Expect& e, int64_t horizon_ns) {
   if (auto v = t.duration("recovers_within")) {
     if (*v == 0)
       t.fail("recovers_within", "must be more than 0");
@@ -116,6 +123,15 @@ void read_expect_fields(Table& t, Expect& e) {
     if (*v == 0) t.fail("recovery_window", "must be more than 0");
     else j.recovery_window_ns = *v;
   }
+  // Recovery is a whole window within the horizon: a longer window could
+  // never be found, and every run would read as not recovered. (The default
+  // window shrinks to a shorter horizon.)
+  if (t.has("recovery_window") && t.ok("recovery_window") && j.recovery_window_ns > horizon_ns) {
+    t.fail("recovery_window",
+           "the recovery window (" + units::format_duration(j.recovery_window_ns) +
+               ") is longer than the experiment's horizon (" + units::format_duration(horizon_ns) +
+               "), within which recovery is judged; allowed: at most the horizon");
+  }
 }
 
 }  // namespace
@@ -127,7 +143,7 @@ void read_expect(Table& top, LoadState& s) {
   if (!raw) return;
   Table t(s.d, *raw, "[expect]", kExpectKeys);
   e.loc = t.loc();
-  read_expect_fields(t, e);
+  read_expect_fields(t, e, s.topo.experiment.horizon_ns);
   std::map<std::string, SourceLoc> names;
   for (const auto* c : t.tables("check")) e.checks.push_back(read_check(s.d, *c, s, names));
 }

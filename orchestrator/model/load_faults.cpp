@@ -281,7 +281,7 @@ void check_timing(FaultCtx& c) {
     else if (t.ok("for") && c.f.at_ns + c.f.for_ns > e.duration_ns)
       t.fail("for", "the fault would end at " + format_duration(c.f.at_ns + c.f.for_ns) +
                         ", after the run (duration = " + format_duration(e.duration_ns) +
-                        "); allowed: at + for <= duration, or for = 0 (until the end)");
+                        "); allowed: at + for <= duration, or for = 0 (until duration)");
   }
   if (t.ok("ramp") && c.f.ramp_ns > 0) {
     if (t.ok("for") && c.f.for_ns > 0 && c.f.ramp_ns > c.f.for_ns)

@@ -233,7 +233,8 @@ struct Check {
   std::string service;      // empty: whole system
   std::string aggregate = "mean";  // mean, max, min, p50, p99, last
   std::string phase = "fault";     // baseline, fault, recovery, all
-  // A window instead of a phase: [from, to] since the experiment started.
+  // A window instead of a phase: the ticks ending in (from, to], times since
+  // the experiment started.
   std::optional<int64_t> from_ns, to_ns;
   std::string op = "<=";           // <, <=, >, >=, ==
   double threshold = 0;

@@ -245,12 +245,15 @@ std::string format_bytes(uint64_t b) {
 std::string format_bytes_short(uint64_t b) {
   static constexpr std::array<Unit, 4> kBinary{
       {{"TiB", 1ull << 40}, {"GiB", 1ull << 30}, {"MiB", 1ull << 20}, {"KiB", 1ull << 10}}};
-  for (const auto& u : kBinary) {
+  for (size_t i = 0; i < kBinary.size(); ++i) {
+    const auto& u = kBinary[i];
     if (b < u.factor) continue;
     if (b % u.factor == 0) return std::to_string(b / u.factor) + std::string(u.name);
+    const double v = static_cast<double>(b) / static_cast<double>(u.factor);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%.4g%s", static_cast<double>(b) / static_cast<double>(u.factor),
-                  std::string(u.name).c_str());
+    // Just under the next unit, four digits round up to 1024: say 1 of it.
+    if (i > 0 && v >= 1023.95) std::snprintf(buf, sizeof buf, "1%s", std::string(kBinary[i - 1].name).c_str());
+    else std::snprintf(buf, sizeof buf, "%.4g%s", v, std::string(u.name).c_str());
     return buf;
   }
   return std::to_string(b) + "B";

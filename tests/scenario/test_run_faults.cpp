@@ -181,6 +181,11 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
       EXPECT_NEAR(e["t"].get<double>(), 25, 0.5);
     }
   EXPECT_EQ(exits, 1);
+  // The restart was the last fault to end: the recovery phase starts with it.
+  double recovery = -1;
+  for (const auto& e : read_events(out() / "events.jsonl"))
+    if (e["kind"] == "phase" && e["phase"] == "recovery") recovery = e["t"];
+  EXPECT_NEAR(recovery, 25, 0.5);
   EXPECT_GT(s.mean("db", "db", "requests_rps", 28, 29), 50) << "db answers again after its restart";
   // Every series a check may name has a system row (errors, shed, cpu, ...).
   for (const char* m : {"errors_rps", "p50_s", "shed_rps", "requests_rps", "cpu_cores", "memory_bytes", "calls_rps"})

@@ -155,6 +155,9 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
       << "0.408 + 0.3 capped at db's 0.5";
   t.nodes[0].cpu_millicores = 0;
+  auto small = hog;
+  small.hog_millicores = 100;
+  t.faults = {small, hog};  // one after the other: the larger one counts
   EXPECT_NEAR(estimate_cpu(t, false).cores,
               200 * (0.002 + kServeOverheadS) + 0.3 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
 }

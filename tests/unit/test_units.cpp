@@ -161,6 +161,7 @@ TEST(Format, RoundTripsThroughTheParsers) {
   EXPECT_EQ(units::format_bytes_short(3ull << 30), "3GiB");
   EXPECT_EQ(units::format_bytes_short(1'000'000), "976.6KiB");
   EXPECT_EQ(units::format_bytes_short(512), "512B");
+  EXPECT_EQ(units::format_bytes_short((1ull << 30) - 1), "1GiB") << "not 1024MiB";
   EXPECT_EQ(units::format_bytes_short(0), "0B");
 }
 
