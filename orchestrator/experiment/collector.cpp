@@ -89,17 +89,17 @@ std::vector<Edge> call_edges(const model::Topology& topo) {
     return node + ":" + std::to_string(port);
   };
   std::vector<Edge> out;
-  auto add = [&](const std::string& caller, const std::string& node, uint16_t port) {
-    Edge e{caller, service_at(node, port), node + ":" + std::to_string(port)};
+  auto add = [&](const std::string& caller, const std::string& caller_node, const std::string& node, uint16_t port) {
+    Edge e{caller, service_at(node, port), node + ":" + std::to_string(port), caller_node};
     for (const auto& x : out)
       if (x.caller == e.caller && x.callee == e.callee) return;
     out.push_back(std::move(e));
   };
   for (const auto& n : topo.nodes) {
-    if (n.load) add("load:" + n.name, n.load->target_node, n.load->target_port);
+    if (n.load) add("load:" + n.name, n.name, n.load->target_node, n.load->target_port);
     for (const auto& s : n.services)
       for (const auto& ep : s.endpoints)
-        for (const auto& c : ep.calls) add(s.name, c.to_node, c.to_port);
+        for (const auto& c : ep.calls) add(s.name, n.name, c.to_node, c.to_port);
   }
   return out;
 }
@@ -160,13 +160,7 @@ Result<std::unique_ptr<Collector>> Collector::open(runtime::Run& run, const mode
     (t->target.kind == ScrapeTarget::Kind::kService ? c->totals_.services : c->totals_.loads)
         .push_back({t->target.node, t->target.name});
   for (const auto& n : topo.nodes) c->totals_.nodes.push_back(n.name);
-  for (const auto& e : c->edges_) {
-    std::string node = e.caller.rfind("load:", 0) == 0 ? e.caller.substr(5) : "";
-    for (const auto& n : topo.nodes)
-      for (const auto& sv : n.services)
-        if (sv.name == e.caller) node = n.name;
-    c->totals_.edges.push_back({e.caller, node, e.caller + "->" + e.callee});
-  }
+  for (const auto& e : c->edges_) c->totals_.edges.push_back({e.caller, e.caller_node, e.series()});
   c->net_ = std::make_unique<LinkCounters>(run);
   (void)c->net_->tick(0);  // the counters' starting values
   c->net_prev_at_ = SteadyClock::now();
@@ -298,8 +292,8 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
     for (const auto& e : edges_) {
       if (e.caller != svc) continue;
       const Pred edge = all_of(mine, label_is("downstream", e.downstream_label));
-      record(tick, t_s, node, e.caller + "->" + e.callee, "attempts_rps", r("faultline_downstream_attempts_total", edge));
-      record(tick, t_s, node, e.caller + "->" + e.callee, "calls_rps", r("faultline_downstream_calls_total", edge));
+      record(tick, t_s, node, e.series(), "attempts_rps", r("faultline_downstream_attempts_total", edge));
+      record(tick, t_s, node, e.series(), "calls_rps", r("faultline_downstream_calls_total", edge));
     }
   } else {
     const std::string& load = t.name;
@@ -312,7 +306,7 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
     record(tick, t_s, node, load, "p99_s", q("faultline_load_latency_seconds", {}, 0.99));
     for (const auto& e : edges_)
       if (e.caller == load)
-        record(tick, t_s, node, e.caller + "->" + e.callee, "attempts_rps", r("faultline_load_attempts_total", any));
+        record(tick, t_s, node, e.series(), "attempts_rps", r("faultline_load_attempts_total", any));
   }
   ts.prev = std::move(cur);
   ts.prev_at = ts.at;

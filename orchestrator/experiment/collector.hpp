@@ -48,6 +48,9 @@ std::chrono::milliseconds scrape_timeout(int64_t tick_ns);
 // caller's metrics use for it ("node:port"). Loads are callers "load:<node>".
 struct Edge {
   std::string caller, callee, downstream_label;
+  std::string caller_node;  // where the caller runs: its series are recorded under it
+  // The edge's series name in timeseries.csv: "caller->callee".
+  std::string series() const { return caller + "->" + callee; }
 };
 std::vector<Edge> call_edges(const model::Topology& topo);
 

@@ -21,14 +21,6 @@ nlohmann::json num(std::optional<double> v) {
 }
 nlohmann::json num(double v) { return num(std::optional<double>(v)); }
 
-std::string node_of_service(const model::Topology& topo, const std::string& svc) {
-  if (svc.rfind("load:", 0) == 0) return svc.substr(5);
-  for (const auto& n : topo.nodes)
-    for (const auto& s : n.services)
-      if (s.name == svc) return n.name;
-  return "";
-}
-
 std::string fmt(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.3g", v);
@@ -58,6 +50,7 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
       ss.goodput = store.get({n.name, s.name, "goodput_rps"});
       ss.p99_s = store.get({n.name, s.name, "p99_s"});
       ss.up = store.get({n.name, s.name, "up"});
+      if (s.slo_p99_ns) ss.slo_p99_s = static_cast<double>(*s.slo_p99_ns) / 1e9;
       // A control is compared with propagation only where the service has
       // it: a queue always bounds (shedding), breakers and retry budgets or
       // throttles only where its calls configure them.
@@ -90,8 +83,7 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
     }
   }
   for (const auto& e : call_edges(topo))
-    in.edges.push_back({e.caller, e.callee, store.get({node_of_service(topo, e.caller), e.caller + "->" + e.callee,
-                                                      "attempts_rps"})});
+    in.edges.push_back({e.caller, e.callee, store.get({e.caller_node, e.series(), "attempts_rps"})});
   return in;
 }
 

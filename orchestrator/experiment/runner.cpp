@@ -289,14 +289,10 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
     // the default shrinks to a shorter horizon).
     const int64_t window = std::min(j.recovery_window_ns, ex.horizon_ns);
     th.recovery_window_ticks = static_cast<size_t>(std::max<int64_t>(1, (window + ex.tick_ns - 1) / ex.tick_ns));
-    for (auto& sv : input.services) {
-      // The service's own SLO, else the one [expect] sets for every service.
-      std::optional<int64_t> slo = j.slo_p99_ns;
-      for (const auto& n : topo.nodes)
-        for (const auto& s : n.services)
-          if (s.name == sv.name && s.slo_p99_ns) slo = s.slo_p99_ns;
-      if (slo) sv.slo_p99_s = seconds(*slo);
-    }
+    // [expect]'s SLO for every service without its own (analysis_input set those).
+    if (j.slo_p99_ns)
+      for (auto& sv : input.services)
+        if (!sv.slo_p99_s) sv.slo_p99_s = seconds(*j.slo_p99_ns);
   }
   RunnerResult out;
   out.interrupted = interrupted;

@@ -43,16 +43,13 @@ void Run::note_exit(const std::string& node, const ProcId& id, int status) {
   exits_.push_back({node, id, status});
 }
 
-size_t Run::reap_exited() {
-  size_t n = 0;
+void Run::reap_exited() {
   for (auto& p : processes_) {
     int status = 0;
     if (p.id().pid <= 0 || !p.exited(&status)) continue;
     note_exit(p.node(), p.id(), status);
     p = NodeProcess();
-    ++n;
   }
-  return n;
 }
 
 Cgroup* Run::cgroup(const std::string& node) {

@@ -66,8 +66,8 @@ class Run {
   const std::vector<Exit>& exits() const { return exits_; }
   void note_exit(const std::string& node, const ProcId& id, int status);
   // Reaps every tracked process that has ended (note_exit each) and empties
-  // its slot; returns how many.
-  size_t reap_exited();
+  // its slot.
+  void reap_exited();
   Cgroup* cgroup(const std::string& node);
   NodeHolder* holder(const std::string& ns);
   Result<NodeEntry> entry(const std::string& node);

@@ -291,7 +291,7 @@ name = "app"
 service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
 [[node]]
 name = "db"
-service = [{ port = 80 }]
+service = [{ port = 80, slo = "40ms" }]
 [[link]]
 between = ["client", "api"]
 [[link]]
@@ -321,6 +321,8 @@ TEST(AnalysisInput, ControlsAreComparedOnlyWhereTheServiceHasThem) {
     EXPECT_FALSE(s.shed.empty()) << s.name;
   }
   EXPECT_EQ(in.horizon_end, 3u);
+  for (const auto& s : in.services)
+    EXPECT_EQ(s.slo_p99_s, s.name == "db" ? std::optional<double>(0.04) : std::nullopt) << s.name << "'s own SLO";
 }
 
 TEST(Totals, EverySeriesACheckMayNameIsRecordedForTheSystemAndItsServices) {
