@@ -6,6 +6,10 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
+BUILD_TYPE ?= RelWithDebInfo
+# Warnings are errors for the project's own people (CI, `make dev`), never in
+# a user's build: a compiler newer or older than ours must not stop it.
+WERROR ?= OFF
 
 ifneq ($(shell id -u),0)
 .DEFAULT_GOAL := rerun
@@ -15,7 +19,7 @@ rerun:
 	sudo -E $(MAKE)
 else
 
-.PHONY: all deps configure build test test-unit test-integration test-vm demo bench clean
+.PHONY: all deps configure build dev test test-unit test-integration test-vm demo bench clean
 
 all: build
 
@@ -23,10 +27,15 @@ deps:
 	bash scripts/install-deps.sh
 
 configure: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFAULTLINE_WERROR=$(WERROR) \
+	  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# A developer's build: warnings are errors.
+dev:
+	$(MAKE) build WERROR=ON
 
 # Every tier: unit (no root), integration (root, namespaces), scenario; then
 # the VM kernel tier (tests/vm) when qemu is installed.
