@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 struct partition_bpf;
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "netem/engine/ring_version.hpp"
 #include "netem/impairment.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::netem::engine {
 

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace faultline::netem::engine {
 

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "orchestrator/util/fd.hpp"
+#include "base/fd.hpp"
 
 namespace faultline::netem {
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
+#include "base/result.hpp"
 #include "netem/engine/config.hpp"
 #include "netem/engine/control.hpp"
 #include "netem/engine/lateness.hpp"
@@ -25,8 +27,6 @@
 #include "netem/engine/port.hpp"
 #include "netem/engine/rt_guard.hpp"
 #include "netem/engine/trace.hpp"
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::netem::engine {
 

@@ -13,8 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "base/result.hpp"
 #include "netem/impairment.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::netem {
 

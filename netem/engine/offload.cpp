@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "orchestrator/util/fd.hpp"
+#include "base/fd.hpp"
 
 namespace faultline::netem {
 

@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::netem {
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::netem::engine {
 

@@ -19,9 +19,9 @@
 #include <cstdint>
 #include <string>
 
+#include "base/fd.hpp"
+#include "base/result.hpp"
 #include "netem/engine/ring_version.hpp"
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::netem::engine {
 

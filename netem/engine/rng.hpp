@@ -8,13 +8,13 @@
 #include <cstdint>
 #include <string_view>
 
-#include "orchestrator/util/random_core.hpp"
+#include "base/random_core.hpp"
 
 namespace faultline::netem::engine {
 
 using faultline::splitmix64;
 
-// xoshiro256** (orchestrator/util/random_core.hpp): small, fast, and its
+// xoshiro256** (base/random_core.hpp): small, fast, and its
 // output is fixed by its definition, unlike std:: distributions whose results
 // differ between standard libraries.
 class Rng {

@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <string>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::netem::engine {
 

@@ -1,6 +1,6 @@
 #include "netem/kernel/kernel_netem.hpp"
 
-#include "orchestrator/util/nl_errno.hpp"
+#include "base/nl_errno.hpp"
 
 #include <linux/gen_stats.h>
 #include <linux/netlink.h>

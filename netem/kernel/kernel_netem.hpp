@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "netem/impairment.hpp"
-#include "orchestrator/util/result.hpp"
 
 struct nl_sock;
 

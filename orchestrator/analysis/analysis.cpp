@@ -115,8 +115,8 @@ double percentile(const Series& s, size_t begin, size_t end, double q) {
   return v[rank == 0 ? 0 : rank - 1];
 }
 
-Result analyse(const Input& in) {
-  Result r;
+Findings analyse(const Input& in) {
+  Findings r;
   const size_t n = ticks(in);
   const Thresholds& th = in.th;
   const double tick = in.tick_s;

@@ -112,7 +112,7 @@ struct Amplification {
   double peak = 0;           // largest per-tick ratio
 };
 
-struct Result {
+struct Findings {
   Baseline system;
   std::map<std::string, Baseline> baselines;
   std::map<std::string, std::vector<Health>> health;
@@ -130,7 +130,7 @@ struct Result {
   std::vector<ControlTiming> controls;
 };
 
-Result analyse(const Input& in);
+Findings analyse(const Input& in);
 
 // Helpers shared with expectation checks.
 double mean(const Series& s, size_t begin, size_t end);  // NaNs skipped; NaN when none

@@ -1,8 +1,8 @@
 #include <cstdio>
 
+#include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/runtime/probe.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::cli {
 

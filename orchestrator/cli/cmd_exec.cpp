@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/spawn.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::cli {
 

@@ -17,9 +17,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/runtime/control.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::cli {
 

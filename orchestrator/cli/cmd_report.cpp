@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "base/result.hpp"
 #include "orchestrator/report/report.hpp"
-#include "orchestrator/util/result.hpp"
 
 #include "orchestrator/cli/commands.hpp"
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/fd.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/cli/owner.hpp"
 #include "orchestrator/experiment/compare.hpp"
@@ -17,7 +18,6 @@
 #include "orchestrator/experiment/runner.hpp"
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/runtime/probe.hpp"
-#include "orchestrator/util/fd.hpp"
 
 namespace faultline::cli {
 

@@ -15,12 +15,12 @@
 #include <map>
 #include <string>
 
+#include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/cli/owner.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/probe.hpp"
 #include "orchestrator/runtime/run.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::cli {
 

@@ -3,11 +3,11 @@
 #include <cctype>
 #include <cstdio>
 
+#include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/model/loader.hpp"
 #include "orchestrator/runtime/binaries.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::cli {
 

@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
-#include "orchestrator/util/result.hpp"
 
 using namespace faultline;
 

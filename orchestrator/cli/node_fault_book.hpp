@@ -12,9 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.hpp"
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/runtime/node_faults.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::cli {
 

@@ -9,10 +9,11 @@
 #include <cstring>
 #include <map>
 
+#include "base/result.hpp"
 #include "orchestrator/model/impairment_args.hpp"
 #include "orchestrator/model/units.hpp"
 #include "orchestrator/runtime/control.hpp"
-#include "orchestrator/util/result.hpp"
+#include "orchestrator/runtime/proc.hpp"
 
 namespace faultline::cli {
 
@@ -245,7 +246,8 @@ int serve_until_stopped(runtime::Run& run) {
     run.reap_exited();
     for (; exits_reported < run.exits().size(); ++exits_reported) {
       const auto& e = run.exits()[exits_reported];
-      std::fprintf(stderr, "faultline: process %d in node %s exited (status %d)\n", e.id.pid, e.node.c_str(), e.status);
+      std::fprintf(stderr, "faultline: process %d in node %s ended: %s\n", e.id.pid, e.node.c_str(),
+                   runtime::describe_wait_status(e.status).c_str());
     }
     for (const auto& c : run.plan().cgroups) {
       auto* cg = run.cgroup(c.node);

@@ -344,9 +344,6 @@ void Collector::collect_host(size_t tick, double t_s) {
   const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   const double cores = static_cast<double>(db) / static_cast<double>(dtot) * static_cast<double>(cpus);
   record(tick, t_s, "host", "", "host_cpu_cores", cores);
-  host_sum_ += cores;
-  host_max_ = std::max(host_max_, cores);
-  ++host_n_;
 }
 
 std::vector<LatestScrape> Collector::latest() const {
@@ -360,8 +357,5 @@ std::vector<Figure> Collector::latest_figures() const {
   std::lock_guard lock(latest_mu_);
   return latest_figures_;
 }
-
-double Collector::host_cpu_mean() const { return host_n_ ? host_sum_ / host_n_ : kNaN; }
-double Collector::host_cpu_max() const { return host_n_ ? host_max_ : kNaN; }
 
 }  // namespace faultline::experiment

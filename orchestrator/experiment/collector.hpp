@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/experiment/link_counters.hpp"
 #include "orchestrator/experiment/series_store.hpp"
@@ -24,7 +25,6 @@
 #include "orchestrator/measure/scraper.hpp"
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
-#include "orchestrator/util/fd.hpp"
 
 namespace faultline::runtime {
 class Run;
@@ -75,9 +75,6 @@ class Collector {
   std::vector<LatestScrape> latest() const;
   // Every figure of the last tick (safe from another thread, unlike store()).
   std::vector<Figure> latest_figures() const;
-  // Mean and max host CPU use (cores) over the ticks so far.
-  double host_cpu_mean() const;
-  double host_cpu_max() const;
 
  private:
   struct TargetState;
@@ -100,8 +97,6 @@ class Collector {
   std::unique_ptr<LinkCounters> net_;
   std::chrono::steady_clock::time_point net_prev_at_;
   uint64_t host_busy_prev_ = 0, host_total_prev_ = 0;
-  double host_sum_ = 0, host_max_ = 0;
-  size_t host_n_ = 0;
   mutable std::mutex latest_mu_;  // guards every target's latest and latest_figures_
   std::vector<Figure> latest_figures_;
 };

@@ -16,7 +16,7 @@ std::string fmt(double v) {
 }
 
 // Scalars of the analysis a check may name instead of a series.
-std::optional<std::optional<double>> scalar(const analysis::Result& a, const std::string& metric,
+std::optional<std::optional<double>> scalar(const analysis::Findings& a, const std::string& metric,
                                             const std::string& service) {
   if (metric == "amplification") {
     if (service.empty()) return std::optional<double>(a.max_amplification);
@@ -72,7 +72,7 @@ std::optional<SeriesKey> series_for(const model::Topology& topo, const std::stri
   return std::nullopt;
 }
 
-std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& ex, const analysis::Result& a,
+std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& ex, const analysis::Findings& a,
                               const SeriesStore& store, const PhaseTicks& ph, double horizon_s) {
   std::vector<Verdict> out;
   if (ex.recovers_within_ns) {

@@ -37,7 +37,7 @@ struct PhaseTicks {
 // metric is not a series or the service is unknown.
 std::optional<SeriesKey> series_for(const model::Topology& topo, const std::string& metric, const std::string& service);
 
-std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& expect, const analysis::Result& a,
+std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& expect, const analysis::Findings& a,
                               const SeriesStore& store, const PhaseTicks& phases, double horizon_s);
 
 bool compare(double value, const std::string& op, double threshold);

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::experiment {
 

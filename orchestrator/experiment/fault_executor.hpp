@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/runtime/links.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::runtime {
 class Run;

@@ -6,6 +6,7 @@
 #include <boost/version.hpp>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <toml++/toml.h>
 
 #include "orchestrator/experiment/collector.hpp"
@@ -87,7 +88,7 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
   return in;
 }
 
-std::string headline(const analysis::Result& a, bool any_fault, double horizon_s) {
+std::string headline(const analysis::Findings& a, bool any_fault, double horizon_s) {
   if (!any_fault) return "no fault injected: baseline only";
   std::string h;
   if (a.collapsed) h = "collapsed " + fmt(*a.time_to_collapse_s) + " s after the first fault";
@@ -216,6 +217,36 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   s["expectations"] = ex;
   s["passed"] = passed;
   return s;
+}
+
+HostUse host_use(const SeriesStore& store, long cpus) {
+  HostUse u;
+  const auto& host = store.get({"host", "", "host_cpu_cores"});
+  const auto& times = store.times();
+  double sum = 0;
+  size_t n = 0;
+  u.mean_cores = u.max_cores = std::numeric_limits<double>::quiet_NaN();
+  for (size_t i = 0; i < host.size(); ++i) {
+    if (!std::isfinite(host[i])) continue;
+    sum += host[i];
+    u.max_cores = n++ == 0 ? host[i] : std::max(u.max_cores, host[i]);
+    if (host[i] >= 0.95 * static_cast<double>(cpus) && u.saturated_ticks++ == 0 && i < times.size())
+      u.first_saturated_s = times[i];
+  }
+  if (n > 0) u.mean_cores = sum / static_cast<double>(n);
+  return u;
+}
+
+nlohmann::json key_figures(const SeriesStore& st, const PhaseTicks& ph, bool any_fault) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const double g = analysis::mean(st.get({"", "system", "goodput_rps"}), ph.fault_begin, ph.fault_end);
+  const double off = analysis::mean(st.get({"", "system", "offered_rps"}), ph.fault_begin, ph.fault_end);
+  const double gb = analysis::mean(st.get({"", "system", "goodput_rps"}), ph.baseline_begin, ph.baseline_end);
+  auto n = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 1000) / 1000) : nlohmann::json(nullptr); };
+  return {{"goodput_baseline_rps", n(gb)},
+          {"goodput_during_fault_rps", n(any_fault ? g : kNaN)},
+          {"offered_during_fault_rps", n(any_fault ? off : kNaN)},
+          {"goodput_during_fault_ratio", n(any_fault && off > 0 ? g / off : kNaN)}};
 }
 
 Status write_json(const std::string& path, const nlohmann::json& j) {

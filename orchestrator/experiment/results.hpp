@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "orchestrator/analysis/analysis.hpp"
 #include "orchestrator/experiment/expectations.hpp"
 #include "orchestrator/experiment/series_store.hpp"
 #include "orchestrator/model/topology.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::experiment {
 
@@ -26,7 +26,20 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
 
 // The verdict in one line: "collapsed 4 s after the first fault; not recovered
 // within 30 s (metastable)".
-std::string headline(const analysis::Result& a, bool any_fault, double horizon_s);
+std::string headline(const analysis::Findings& a, bool any_fault, double horizon_s);
+
+// What the host's CPUs did over the run (host_cpu_cores): a run whose
+// workloads saturated the host may show the host's failures, not the faults'.
+struct HostUse {
+  double mean_cores = 0, max_cores = 0;   // NaN when nothing was measured
+  size_t saturated_ticks = 0;             // ticks with >= 95% of the CPUs busy
+  double first_saturated_s = -1;          // the first of them; -1: none
+};
+HostUse host_use(const SeriesStore& store, long cpus);
+
+// The key figures of summary.json: goodput in the baseline and during the
+// faults, offered load during them and their ratio.
+nlohmann::json key_figures(const SeriesStore& store, const PhaseTicks& ph, bool any_fault);
 
 struct SummaryInputs {
   const model::Topology* topo = nullptr;
@@ -37,7 +50,7 @@ struct SummaryInputs {
   nlohmann::json figures;  // key figures: goodput during the fault, ...
   nlohmann::json phases;   // tick_s, warmup_end_s, baseline, first_fault_s, last_fault_end_s, end_s
   std::vector<FaultRecord> faults;
-  const analysis::Result* analysis = nullptr;
+  const analysis::Findings* analysis = nullptr;
   const analysis::Thresholds* thresholds = nullptr;
   const std::vector<Verdict>* verdicts = nullptr;
   bool interrupted = false;

@@ -11,12 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.hpp"
 #include "orchestrator/analysis/analysis.hpp"
 #include "orchestrator/experiment/expectations.hpp"
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/probe.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::experiment {
 
@@ -36,7 +36,7 @@ struct RunnerOptions {
 struct RunnerResult {
   bool interrupted = false;
   bool passed = false;           // every expectation held (and not interrupted)
-  analysis::Result analysis;
+  analysis::Findings analysis;
   std::vector<Verdict> verdicts;
   nlohmann::json summary;
   std::string headline;          // the verdict in one line

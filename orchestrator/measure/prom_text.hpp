@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::measure {
 

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace faultline::measure {
 

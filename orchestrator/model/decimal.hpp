@@ -6,7 +6,7 @@
 #include <string_view>
 #include <utility>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::model::detail {
 

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
+#include "base/result.hpp"
 #include "orchestrator/model/topology.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::model::detail {
 

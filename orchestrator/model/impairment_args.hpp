@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "netem/impairment.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::model {
 

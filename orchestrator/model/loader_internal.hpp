@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "orchestrator/model/impairment_keys.hpp"
 #include "orchestrator/model/loader.hpp"
 #include "orchestrator/model/toml_reader.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::model::detail {
 

@@ -1,5 +1,5 @@
+#include "base/random_core.hpp"
 #include "orchestrator/plan/plan.hpp"
-#include "orchestrator/util/random_core.hpp"
 
 #include <algorithm>
 #include <map>

@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/ipv4.hpp"
 #include "orchestrator/model/topology.hpp"
-#include "orchestrator/util/ipv4.hpp"
 #include "workloads/spec/config.hpp"
 
 namespace faultline::plan {

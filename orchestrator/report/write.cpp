@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "base/atomic_file.hpp"
+#include "base/fd.hpp"
 #include "orchestrator/report/report.hpp"
-#include "orchestrator/util/atomic_file.hpp"
-#include "orchestrator/util/fd.hpp"
 
 namespace faultline::report {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::runtime {
 

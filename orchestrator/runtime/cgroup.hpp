@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace faultline::runtime {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::runtime {
 

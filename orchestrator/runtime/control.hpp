@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace faultline::runtime {
 

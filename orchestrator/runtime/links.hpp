@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.hpp"
 #include "netem/impairment.hpp"
 #include "orchestrator/plan/plan.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::ebpf {
 class PartitionFilter;

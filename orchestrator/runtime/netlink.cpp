@@ -1,6 +1,6 @@
 #include "orchestrator/runtime/netlink.hpp"
 
-#include "orchestrator/util/nl_errno.hpp"
+#include "base/nl_errno.hpp"
 
 #include <arpa/inet.h>
 #include <linux/if_link.h>

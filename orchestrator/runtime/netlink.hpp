@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/util/ipv4.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/ipv4.hpp"
+#include "base/result.hpp"
 
 struct nl_sock;
 struct rtnl_link;

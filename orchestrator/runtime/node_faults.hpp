@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/runtime/proc.hpp"
 #include "orchestrator/runtime/spawn.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::runtime {
 

@@ -17,8 +17,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "base/nl_errno.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
-#include "orchestrator/util/nl_errno.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
 

@@ -157,4 +157,10 @@ Result<uint64_t> ns_inode(pid_t pid, const char* kind) {
   return static_cast<uint64_t>(st.st_ino);
 }
 
+std::string describe_wait_status(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFSTOPPED(status)) return "stopped by signal " + std::to_string(WSTOPSIG(status));
+  return "exit status " + std::to_string(WEXITSTATUS(status));
+}
+
 }  // namespace faultline::runtime

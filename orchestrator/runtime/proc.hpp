@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace faultline::runtime {
 
@@ -32,6 +32,9 @@ Result<UniqueFd> open_verified(const ProcId& id);
 Status kill_verified(const ProcId& id, int timeout_ms = 5000);
 Status signal_verified(const ProcId& id, int sig);
 bool is_alive(const ProcId& id);
+
+// "killed by signal 9", "exit status 3": a wait status as people read it.
+std::string describe_wait_status(int status);
 
 // The inode of /proc/PID/ns/<kind> (kind: "net", "uts", "mnt", ...).
 Result<uint64_t> ns_inode(pid_t pid, const char* kind);

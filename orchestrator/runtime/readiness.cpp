@@ -9,8 +9,9 @@
 #include <chrono>
 #include <thread>
 
+#include "base/fd.hpp"
 #include "orchestrator/runtime/netns.hpp"
-#include "orchestrator/util/fd.hpp"
+#include "orchestrator/runtime/proc.hpp"
 
 namespace faultline::runtime {
 
@@ -27,11 +28,6 @@ bool accepts(uint16_t port) {
   return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0;
 }
 
-std::string exit_str(int status) {
-  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-  return "exited with status " + std::to_string(WEXITSTATUS(status));
-}
-
 }  // namespace
 
 Status wait_listening(int netns_fd, uint16_t port, NodeProcess& process, int timeout_ms) {
@@ -42,7 +38,7 @@ Status wait_listening(int netns_fd, uint16_t port, NodeProcess& process, int tim
     for (;;) {
       if (accepts(port)) return {};
       int status = 0;
-      if (process.exited(&status)) return logic_error("it " + exit_str(status) + " before listening");
+      if (process.exited(&status)) return logic_error("it ended (" + describe_wait_status(status) + ") before listening");
       if (std::chrono::steady_clock::now() > deadline)
         return sys_error(ETIMEDOUT, "nothing listens on port " + std::to_string(port) + " after " +
                                         std::to_string(timeout_ms) + " ms");

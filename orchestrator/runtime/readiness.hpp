@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
+#include "base/result.hpp"
 #include "orchestrator/runtime/spawn.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::runtime {
 

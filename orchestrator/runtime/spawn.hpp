@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "base/fd.hpp"
+#include "base/result.hpp"
 #include "orchestrator/runtime/proc.hpp"
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::runtime {
 

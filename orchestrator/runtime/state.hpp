@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/fd.hpp"
+#include "base/result.hpp"
 #include "orchestrator/runtime/proc.hpp"
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
 
 namespace faultline::runtime {
 

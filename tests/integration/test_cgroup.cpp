@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "orchestrator/runtime/cgroup.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "tests/support/kernel_snapshot.hpp"
 
 namespace faultline::runtime {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/cli_run_test.hpp"
+#include "tests/support/cli_run_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;

@@ -16,7 +16,7 @@
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/cli_run_test.hpp"
+#include "tests/support/cli_run_test.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;

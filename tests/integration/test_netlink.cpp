@@ -24,7 +24,7 @@
 
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "tests/support/kernel_snapshot.hpp"
 
 namespace faultline::runtime {
 namespace {

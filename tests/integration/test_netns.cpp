@@ -27,7 +27,7 @@
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/proc.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "tests/support/kernel_snapshot.hpp"
 
 namespace faultline::runtime {
 namespace {

@@ -26,7 +26,7 @@
 #include "orchestrator/runtime/probe.hpp"
 #include "orchestrator/runtime/run.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "tests/support/kernel_snapshot.hpp"
 
 using namespace faultline;
 using namespace std::chrono_literals;

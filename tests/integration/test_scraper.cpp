@@ -13,8 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "base/fd.hpp"
 #include "orchestrator/measure/scraper.hpp"
-#include "orchestrator/util/fd.hpp"
 
 using namespace faultline;
 using namespace std::chrono_literals;

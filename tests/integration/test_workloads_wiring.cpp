@@ -24,7 +24,7 @@
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/proc.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/cli_run_test.hpp"
+#include "tests/support/cli_run_test.hpp"
 #include "workloads/spec/config.hpp"
 
 using namespace faultline;
@@ -242,7 +242,7 @@ TEST_F(WorkloadsWiring, AServiceThatCannotStartFailsUpAndLeavesNothing) {
                          cli("up --name " + run_ + " --logs " + (dir_ / "logs").string() + " " + write_topology(kTopo)));
   EXPECT_NE(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("service api in node api"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("exited with status 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ended (exit status 3) before listening"), std::string::npos) << r.out;
   EXPECT_NE(read_text((dir_ / "logs" / "api.service.log").string()).find("bad configuration"), std::string::npos);
   EXPECT_FALSE(fs::exists(runtime::run_dir(run_)));
 }

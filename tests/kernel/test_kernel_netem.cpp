@@ -38,7 +38,7 @@
 #include "netem/kernel/kernel_netem.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "tests/support/kernel_snapshot.hpp"
 
 namespace faultline::netem {
 namespace {

@@ -17,8 +17,8 @@
 
 #include "orchestrator/measure/scraper.hpp"
 #include "orchestrator/runtime/netns.hpp"
-#include "support/cli_run_test.hpp"
-#include "support/run_results.hpp"
+#include "tests/support/cli_run_test.hpp"
+#include "tests/support/run_results.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;

@@ -20,8 +20,8 @@
 
 #include "orchestrator/runtime/proc.hpp"
 #include "orchestrator/runtime/state.hpp"
-#include "support/cli_run_test.hpp"
-#include "support/run_results.hpp"
+#include "tests/support/cli_run_test.hpp"
+#include "tests/support/run_results.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;

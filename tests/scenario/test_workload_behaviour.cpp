@@ -10,8 +10,8 @@
 #include <cmath>
 #include <thread>
 
-#include "support/cli_run_test.hpp"
-#include "workloads/support/node_metrics.hpp"
+#include "tests/support/cli_run_test.hpp"
+#include "tests/workloads/support/node_metrics.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "orchestrator/runtime/state.hpp"
-#include "support/kernel_snapshot.hpp"
+#include "tests/support/kernel_snapshot.hpp"
 
 namespace faultline::testing {
 

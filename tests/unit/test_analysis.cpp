@@ -48,7 +48,7 @@ TEST(Analysis, PropagationTravelsUpTheChainInOrder) {
   for (size_t i = 15; i < 20; ++i) svc(in, "c").goodput[i] = 2;
   for (size_t i = 17; i < 20; ++i) svc(in, "b").p99_s[i] = 0.5;
   for (size_t i = 19; i < 20; ++i) svc(in, "a").goodput[i] = 50;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   ASSERT_EQ(r.propagation.size(), 3u);
   EXPECT_EQ(r.propagation[0].service, "c");
   EXPECT_EQ(r.propagation[0].via, "");
@@ -74,7 +74,7 @@ TEST(Analysis, CollapseIsTimedFromTheFirstFaultAndRecoveryNeedsAWholeWindow) {
   for (size_t i = 18; i < 24; ++i) in.goodput[i] = 5;   // < 10% of 100 offered from 18
   for (size_t i = 24; i < 26; ++i) in.goodput[i] = 99;  // two good ticks: not a window
   in.goodput[26] = 50;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_TRUE(r.collapsed);
   EXPECT_DOUBLE_EQ(*r.time_to_collapse_s, 3);
   EXPECT_TRUE(r.recovered);
@@ -84,14 +84,14 @@ TEST(Analysis, CollapseIsTimedFromTheFirstFaultAndRecoveryNeedsAWholeWindow) {
 TEST(Analysis, NeverRecoveringWithOfferedLoadBackIsMetastable) {
   Input in = chain_input();
   for (size_t i = 16; i < 40; ++i) in.goodput[i] = 3;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_TRUE(r.collapsed);
   EXPECT_FALSE(r.recovered);
   EXPECT_FALSE(r.recovery_s.has_value());
   EXPECT_TRUE(r.metastable);
   // The same, but the offered load stayed low: not metastable, just not recovered.
   for (size_t i = 20; i < 40; ++i) in.offered[i] = 10;
-  const Result r2 = analyse(in);
+  const Findings r2 = analyse(in);
   EXPECT_FALSE(r2.recovered);
   EXPECT_FALSE(r2.metastable);
 }
@@ -101,16 +101,16 @@ TEST(Analysis, RecoveryAfterTheHorizonIsNotRecovery) {
   // only from 30, long before the run ends at 40.
   Input in = chain_input();
   for (size_t i = 16; i < 30; ++i) in.goodput[i] = 3;
-  const Result without = analyse(in);
+  const Findings without = analyse(in);
   ASSERT_TRUE(without.recovered) << "no horizon given: judged to the end";
   EXPECT_DOUBLE_EQ(*without.recovery_s, 10);
   in.horizon_end = 28;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_FALSE(r.recovered);
   EXPECT_FALSE(r.recovery_s.has_value());
   EXPECT_TRUE(r.metastable) << "offered load was back all through the horizon";
   in.horizon_end = 35;  // the window [30, 35) ends within it
-  const Result r2 = analyse(in);
+  const Findings r2 = analyse(in);
   EXPECT_TRUE(r2.recovered);
   EXPECT_DOUBLE_EQ(*r2.recovery_s, 10);
 }
@@ -118,7 +118,7 @@ TEST(Analysis, RecoveryAfterTheHorizonIsNotRecovery) {
 TEST(Analysis, AFlappingSystemDoesNotCountAsRecovered) {
   Input in = chain_input();
   for (size_t i = 20; i < 40; ++i) in.goodput[i] = i % 2 ? 100 : 40;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_FALSE(r.recovered);
   EXPECT_TRUE(r.metastable);
 }
@@ -128,7 +128,7 @@ TEST(Analysis, NoBaselineMeansUnknownHealthNotDegraded) {
   auto& c = svc(in, "c");
   for (size_t i = 0; i < 40; ++i) c.goodput[i] = i < 15 ? 0 : 100;
   for (size_t i = 0; i < 40; ++i) c.p99_s[i] = kNaN;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_FALSE(r.baselines.at("c").valid);
   EXPECT_EQ(r.health.at("c")[30], Health::kUnknown);
   EXPECT_TRUE(r.propagation.empty());
@@ -140,7 +140,7 @@ TEST(Analysis, NoFaultNoVerdicts) {
   in.first_fault.reset();
   in.last_fault_end.reset();
   for (size_t i = 30; i < 40; ++i) in.goodput[i] = 0;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_FALSE(r.collapsed);
   EXPECT_TRUE(r.propagation.empty());
   EXPECT_TRUE(r.baselines.at("a").valid) << "baselines are still computed";
@@ -153,7 +153,7 @@ TEST(Analysis, AmplificationPerEdgeAndTier) {
     in.edges[2].attempts[i] = 1600;  // b -> c: 16
   }
   in.edges[2].attempts[17] = 3200;
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   ASSERT_EQ(r.amplification.size(), 3u);
   EXPECT_EQ(r.amplification[2].tier, 3);
   EXPECT_DOUBLE_EQ(r.amplification[1].during_fault, 4);
@@ -171,7 +171,7 @@ TEST(Analysis, ControlsThatEngageAfterTheServiceDegradedAreOutpaced) {
   for (size_t i = 18; i < 25; ++i) b.breaker_open[i] = 1;  // opens at 18: too late
   b.shed.assign(40, 0);
   for (size_t i = 15; i < 20; ++i) b.shed[i] = 30;  // sheds from 15: ahead of it
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   ASSERT_EQ(r.controls.size(), 2u);
   EXPECT_EQ(r.controls[0].control, "breaker");
   EXPECT_DOUBLE_EQ(*r.controls[0].engaged_s, 3);
@@ -194,7 +194,7 @@ TEST(Analysis, WithinOneTickServicesNearerTheFaultDegradedFirst) {
   for (const char* n : {"a", "b", "c"})
     for (size_t i = 15; i < 20; ++i) svc(in, n).goodput[i] = 1;
   in.origins = {"c"};
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   ASSERT_EQ(r.propagation.size(), 3u);
   EXPECT_EQ(r.propagation[0].service, "c");
   EXPECT_EQ(r.propagation[1].service, "b");
@@ -219,7 +219,7 @@ TEST(Analysis, AServiceThatStopsAnsweringScrapesIsDegraded) {
     svc(in, "b").p99_s[i] = 0.9;
   }
   in.origins = {"c"};
-  Result r = analyse(in);
+  Findings r = analyse(in);
   EXPECT_EQ(r.health.at("c")[15], Health::kDegraded) << "unresponsive";
   EXPECT_EQ(r.health.at("c")[20], Health::kHealthy);
   ASSERT_EQ(r.propagation.size(), 2u);
@@ -247,7 +247,7 @@ TEST(Analysis, RecoveryJudgesTheWindowNotEachNoisyTick) {
   // below 95%, the window's mean does not.
   const double after[] = {92, 104, 97, 101, 99, 93, 106, 100, 98, 102};
   for (size_t i = 0; i < 10; ++i) in.goodput[20 + i] = after[i];
-  const Result r = analyse(in);
+  const Findings r = analyse(in);
   EXPECT_TRUE(r.recovered);
   EXPECT_DOUBLE_EQ(*r.recovery_s, 0);
 }
@@ -264,7 +264,7 @@ TEST(Analysis, RecoveryIsJudgedAgainstTheLoadOfferedThenAndTheBaselinesWorstP99)
     in.p99_s[i] = i < 15 ? (i % 3 == 0 ? 0.004 : 0.001) : 0.003;
   }
   for (size_t i = 15; i < 20; ++i) in.goodput[i] = 0;
-  Result r = analyse(in);
+  Findings r = analyse(in);
   EXPECT_TRUE(r.recovered);
   EXPECT_DOUBLE_EQ(*r.recovery_s, 0);
   // Serving 90% of what is offered is not recovered, whatever the baseline drew.

@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "orchestrator/util/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
 using faultline::write_file_atomic;
 

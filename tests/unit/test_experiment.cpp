@@ -172,7 +172,7 @@ TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {
   s.endpoints = {model::Endpoint{}};
   n.services = {s};
   t.nodes = {n};
-  analysis::Result a;
+  analysis::Findings a;
   a.recovered = true;
   a.recovery_s = 12;
   a.collapsed = false;
@@ -395,7 +395,7 @@ TEST(Expectations, AWindowChecksTheTicksWithinIt) {
   PhaseTicks ph;
   ph.end = 10;
   ph.tick_s = 1;
-  const auto v = evaluate(topo, ex, analysis::Result{}, store, ph, 10);
+  const auto v = evaluate(topo, ex, analysis::Findings{}, store, ph, 10);
   ASSERT_EQ(v.size(), 1u);
   ASSERT_TRUE(v[0].measured);
   EXPECT_DOUBLE_EQ(*v[0].measured, 4);

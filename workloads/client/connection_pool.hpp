@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::workloads::client {
 

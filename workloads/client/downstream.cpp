@@ -73,7 +73,7 @@ struct Downstream::CallState {
   CallState* next = nullptr;
 };
 
-Downstream::Downstream(asio::any_io_executor ex, const model::Call& call, const policy::Clock& clock,
+Downstream::Downstream(asio::any_io_executor ex, const spec::Call& call, const policy::Clock& clock,
                        prometheus::Registry& registry, DownstreamOptions options)
     : strand_(options.own_strand ? asio::any_io_executor(asio::make_strand(ex)) : ex),
       call_(call),

@@ -1,4 +1,4 @@
-// One downstream (a model::Call): how a service endpoint, or the load
+// One downstream (a spec::Call): how a service endpoint, or the load
 // generator, calls another service. It owns the policies that belong to
 // the downstream and outlive single calls (connection pool, circuit
 // breaker, retry budget, retry throttle) and runs each call through them:
@@ -43,7 +43,7 @@
 #include <string>
 #include <string_view>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 #include "workloads/client/connection_pool.hpp"
 #include "workloads/client/downstream_metrics.hpp"
 #include "workloads/client/outcome.hpp"
@@ -78,7 +78,7 @@ class Downstream {
  public:
   // clock must be the real monotonic clock in production (timers wait in
   // real time); clock and registry must outlive the Downstream.
-  Downstream(asio::any_io_executor ex, const model::Call& call, const policy::Clock& clock,
+  Downstream(asio::any_io_executor ex, const spec::Call& call, const policy::Clock& clock,
              prometheus::Registry& registry, DownstreamOptions options = {});
   ~Downstream();
   Downstream(const Downstream&) = delete;
@@ -98,7 +98,7 @@ class Downstream {
   void shutdown();
 
   const std::string& name() const { return name_; }  // "node:port"
-  const model::Call& config() const { return call_; }
+  const spec::Call& config() const { return call_; }
   // Read on the strand, or when no call runs (tests).
   const policy::CircuitBreaker& breaker() const { return breaker_; }
   const ConnectionPool& pool() const { return pool_; }
@@ -112,7 +112,7 @@ class Downstream {
   // The strand, type-erased once: every conversion of a strand to an
   // any_io_executor allocates, so coroutines and timers share this one.
   asio::any_io_executor strand_;
-  model::Call call_;
+  spec::Call call_;
   const policy::Clock& clock_;
   std::string name_;
   DownstreamOptions options_;

@@ -5,7 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::workloads::http {
 

@@ -20,7 +20,7 @@
 #include <functional>
 #include <string>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 
 namespace faultline::workloads::http {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <string_view>
 
-#include "orchestrator/util/random_core.hpp"
+#include "base/random_core.hpp"
 
 namespace faultline::workloads::loadgen {
 
@@ -42,13 +42,13 @@ int64_t time_of_mass(const RateSchedule& schedule, int64_t from, double mark) {
   }
 }
 
-ArrivalGenerator::ArrivalGenerator(model::Load::Arrival kind, policy::Rng rng)
+ArrivalGenerator::ArrivalGenerator(spec::Load::Arrival kind, policy::Rng rng)
     : kind_(kind), rng_(std::move(rng)), digest_(kFnv1aBasis) {
   mark_ = draw_mark();
 }
 
 double ArrivalGenerator::draw_mark() {
-  if (kind_ == model::Load::Arrival::kConstant) return 1.0;
+  if (kind_ == spec::Load::Arrival::kConstant) return 1.0;
   // Exp(1); 1 - U is in (0, 1], so the log is finite.
   return -std::log(1.0 - rng_.uniform01());
 }

@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 #include "workloads/loadgen/rate_schedule.hpp"
 #include "workloads/policy/random.hpp"
 
@@ -32,7 +32,7 @@ int64_t time_of_mass(const RateSchedule& schedule, int64_t from, double mark);
 
 class ArrivalGenerator {
  public:
-  ArrivalGenerator(model::Load::Arrival kind, policy::Rng rng);
+  ArrivalGenerator(spec::Load::Arrival kind, policy::Rng rng);
 
   // The next intended send time (kForever: none while the rate stays 0).
   int64_t next(const RateSchedule& schedule);
@@ -47,7 +47,7 @@ class ArrivalGenerator {
  private:
   double draw_mark();
 
-  model::Load::Arrival kind_;
+  spec::Load::Arrival kind_;
   policy::Rng rng_;
   int64_t last_ = 0;   // the previous arrival (the start at first)
   double mark_;        // the mass between last_ and the next arrival

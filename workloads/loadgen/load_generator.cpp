@@ -21,7 +21,7 @@ void rethrow(std::exception_ptr e) {
   if (e) std::rethrow_exception(e);
 }
 
-client::DownstreamOptions options_of(const model::Load& load, std::function<void()> on_attempt) {
+client::DownstreamOptions options_of(const spec::Load& load, std::function<void()> on_attempt) {
   client::DownstreamOptions o;
   o.on_attempt = std::move(on_attempt);
   o.max_connections = load.connections;
@@ -31,8 +31,8 @@ client::DownstreamOptions options_of(const model::Load& load, std::function<void
 
 }  // namespace
 
-model::Call call_of(const model::Load& load) {
-  model::Call c;
+spec::Call call_of(const spec::Load& load) {
+  spec::Call c;
   c.loc = load.loc;
   c.to_node = load.target_node;
   c.to_port = load.target_port;

@@ -37,8 +37,8 @@ namespace faultline::workloads::loadgen {
 
 namespace asio = boost::asio;
 
-// The model::Call a load makes: its target, timeout and retry policy.
-model::Call call_of(const model::Load& load);
+// The spec::Call a load makes: its target, timeout and retry policy.
+spec::Call call_of(const spec::Load& load);
 
 class LoadGenerator {
  public:

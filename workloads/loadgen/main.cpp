@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 #include "workloads/http/io_threads.hpp"
 #include "workloads/http/metrics_handler.hpp"
 #include "workloads/http/server.hpp"

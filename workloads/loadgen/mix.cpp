@@ -4,7 +4,7 @@
 
 namespace faultline::workloads::loadgen {
 
-RequestMix::RequestMix(const std::vector<model::RequestKind>& kinds) {
+RequestMix::RequestMix(const std::vector<spec::RequestKind>& kinds) {
   uint64_t sum = 0;
   for (const auto& k : kinds) {
     if (k.weight == 0) continue;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 #include "workloads/policy/random.hpp"
 
 namespace faultline::workloads::loadgen {
@@ -15,7 +15,7 @@ class RequestMix {
  public:
   // Kinds of weight 0 are never drawn; an empty mix (or all weights 0)
   // asks for "/".
-  explicit RequestMix(const std::vector<model::RequestKind>& kinds);
+  explicit RequestMix(const std::vector<spec::RequestKind>& kinds);
 
   // The index of the drawn kind; path(i) is its path.
   size_t pick(policy::Rng& rng) const;

@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 
 namespace faultline::workloads::policy {
 
@@ -50,7 +50,7 @@ struct AdmissionConfig {
   bool drop_abandoned = true;
 };
 
-inline AdmissionConfig admission_config(const model::Service& s) {
+inline AdmissionConfig admission_config(const spec::Service& s) {
   return AdmissionConfig{s.queue, s.lifo, s.max_queue_delay_ns, s.drop_abandoned};
 }
 

@@ -8,15 +8,15 @@ namespace faultline::workloads::policy {
 namespace {
 
 // A cap below the base would make the formulas undefined; treat it as the base.
-int64_t effective_cap(const model::Backoff& b) { return std::max(b.cap_ns, std::max<int64_t>(0, b.base_ns)); }
+int64_t effective_cap(const spec::Backoff& b) { return std::max(b.cap_ns, std::max<int64_t>(0, b.base_ns)); }
 
 }  // namespace
 
-Backoff::Backoff(const model::Backoff& config) : cfg_(config), prev_ns_(std::max<int64_t>(0, config.base_ns)) {}
+Backoff::Backoff(const spec::Backoff& config) : cfg_(config), prev_ns_(std::max<int64_t>(0, config.base_ns)) {}
 
 int64_t Backoff::plain_ns(uint32_t retry) const {
   const int64_t base = std::max<int64_t>(0, cfg_.base_ns);
-  if (cfg_.kind == model::Backoff::Kind::kConstant) return base;
+  if (cfg_.kind == spec::Backoff::Kind::kConstant) return base;
   const int64_t cap = effective_cap(cfg_);
   // In double: base * multiplier^(n-1) overflows int64 long before n is large;
   // the comparison with the cap happens before converting back.
@@ -26,8 +26,8 @@ int64_t Backoff::plain_ns(uint32_t retry) const {
 }
 
 int64_t Backoff::next_ns(uint32_t retry, Rng& rng) {
-  using J = model::Backoff::Jitter;
-  if (cfg_.kind == model::Backoff::Kind::kNone) return 0;
+  using J = spec::Backoff::Jitter;
+  if (cfg_.kind == spec::Backoff::Kind::kNone) return 0;
   if (retry < 1) retry = 1;
   const int64_t base = std::max<int64_t>(0, cfg_.base_ns);
   if (cfg_.jitter == J::kDecorrelated) {

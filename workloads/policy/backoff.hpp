@@ -11,7 +11,7 @@
 //   decorrelated  sleep = min(cap, U[base, 3 * previous sleep]), the first
 //                 previous sleep being base; it ignores the multiplier.
 //
-// Defaults (model::Backoff) follow Envoy's router retry policy: exponential,
+// Defaults (spec::Backoff) follow Envoy's router retry policy: exponential,
 // base interval 25 ms, max interval 10x the base (250 ms), full jitter
 // (https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/router_filter
 // "x-envoy-max-retries" / "retry_back_off"). gRPC's connection backoff
@@ -23,7 +23,7 @@
 
 #include <cstdint>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 #include "workloads/policy/random.hpp"
 
 namespace faultline::workloads::policy {
@@ -33,18 +33,18 @@ namespace faultline::workloads::policy {
 // nothing. next_ns(1) starts a new sequence.
 class Backoff {
  public:
-  explicit Backoff(const model::Backoff& config);
+  explicit Backoff(const spec::Backoff& config);
 
   // The wait before retry `retry` (1 = the first retry), in ns; never negative.
   int64_t next_ns(uint32_t retry, Rng& rng);
 
-  const model::Backoff& config() const { return cfg_; }
+  const spec::Backoff& config() const { return cfg_; }
 
  private:
   // The delay before jitter: constant or exponential, capped.
   int64_t plain_ns(uint32_t retry) const;
 
-  model::Backoff cfg_;
+  spec::Backoff cfg_;
   int64_t prev_ns_;  // decorrelated jitter: the previous sleep
 };
 

@@ -22,7 +22,7 @@ bool rate_reached(uint32_t failures, uint32_t n, uint32_t rate_ppm) {
 
 }  // namespace
 
-CircuitBreaker::CircuitBreaker(const model::CircuitBreaker& config, const Clock& clock) : cfg_(config), clock_(clock) {
+CircuitBreaker::CircuitBreaker(const spec::CircuitBreaker& config, const Clock& clock) : cfg_(config), clock_(clock) {
   // Degenerate numbers get the nearest meaningful ones: a window of at least
   // one call, a minimum no larger than the window (resilience4j caps it the
   // same way), at least one probe.

@@ -1,6 +1,6 @@
 // A circuit breaker per downstream, after resilience4j's CircuitBreaker
 // (https://resilience4j.readme.io/docs/circuitbreaker); defaults in
-// model::CircuitBreaker are resilience4j's: failure rate 50% over a
+// spec::CircuitBreaker are resilience4j's: failure rate 50% over a
 // count-based sliding window of 100 calls, minimum 100 calls, 60 s open,
 // 10 permitted calls in half-open.
 //
@@ -33,7 +33,7 @@
 #include <utility>
 #include <vector>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 #include "workloads/policy/clock.hpp"
 
 namespace faultline::workloads::policy {
@@ -55,7 +55,7 @@ class CircuitBreaker {
   using TransitionFn = std::function<void(BreakerState from, BreakerState to)>;
   static constexpr uint64_t kAnyEpoch = ~uint64_t{0};
 
-  CircuitBreaker(const model::CircuitBreaker& config, const Clock& clock);
+  CircuitBreaker(const spec::CircuitBreaker& config, const Clock& clock);
 
   // May a call be made now? false: rejected (open, or half-open with all
   // probes out). Moves open -> half-open once open_ns has passed.
@@ -79,7 +79,7 @@ class CircuitBreaker {
   void transition(BreakerState to);
   void reset_window();
 
-  model::CircuitBreaker cfg_;
+  spec::CircuitBreaker cfg_;
   const Clock& clock_;
   BreakerState state_ = BreakerState::kClosed;
   uint64_t epoch_ = 0;

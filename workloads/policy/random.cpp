@@ -38,8 +38,8 @@ int64_t clamp_ns(double v) {
 
 }  // namespace
 
-int64_t Rng::sample(const model::DurationDist& d) {
-  using K = model::DurationDist::Kind;
+int64_t Rng::sample(const spec::DurationDist& d) {
+  using K = spec::DurationDist::Kind;
   const double mean = static_cast<double>(d.mean_ns);
   const double param = static_cast<double>(d.param_ns);
   switch (d.kind) {

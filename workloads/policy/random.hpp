@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <limits>
 
-#include "orchestrator/model/topology.hpp"
-#include "orchestrator/util/random_core.hpp"
+#include "base/random_core.hpp"
+#include "workloads/spec/types.hpp"
 
 namespace faultline::workloads::policy {
 
@@ -71,7 +71,7 @@ class Rng {
   //                If param_ns is 0, xm is derived from mean_ns and alpha.
   //   uniform      mean_ns +- param_ns
   //   normal       mean mean_ns, standard deviation param_ns, clamped at 0
-  int64_t sample(const model::DurationDist& d);
+  int64_t sample(const spec::DurationDist& d);
 
   static constexpr int64_t kMaxSampleNs = int64_t{1} << 62;
 

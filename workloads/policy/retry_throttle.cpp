@@ -5,7 +5,7 @@
 
 namespace faultline::workloads::policy {
 
-RetryThrottle::RetryThrottle(const model::RetryThrottle& config)
+RetryThrottle::RetryThrottle(const spec::RetryThrottle& config)
     : max_milli_(static_cast<int64_t>(config.max_tokens) * 1000),
       ratio_milli_(std::max<int64_t>(0, std::llround(config.token_ratio * 1000.0))),
       tokens_milli_(max_milli_) {}

@@ -12,13 +12,13 @@
 
 #include <cstdint>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 
 namespace faultline::workloads::policy {
 
 class RetryThrottle {
  public:
-  explicit RetryThrottle(const model::RetryThrottle& config);
+  explicit RetryThrottle(const spec::RetryThrottle& config);
 
   void on_success();
   void on_failure();

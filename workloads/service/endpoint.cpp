@@ -24,9 +24,9 @@ ServeResult failed_call(const client::Outcome& o) {
 
 }  // namespace
 
-bool draws_time(const model::DurationDist& d) { return d.mean_ns > 0 || d.param_ns > 0; }
+bool draws_time(const spec::DurationDist& d) { return d.mean_ns > 0 || d.param_ns > 0; }
 
-EndpointRunner::EndpointRunner(asio::any_io_executor ex, const model::Endpoint& config, CpuPool* cpu,
+EndpointRunner::EndpointRunner(asio::any_io_executor ex, const spec::Endpoint& config, CpuPool* cpu,
                                const policy::Clock& clock, prometheus::Registry& registry, const std::string& service)
     : ex_(ex), cfg_(config), cpu_(cpu), has_work_(draws_time(config.work) && cpu), has_wait_(draws_time(config.wait)) {
   for (const auto& call : cfg_.calls) {

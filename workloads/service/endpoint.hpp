@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/model/topology.hpp"
+#include "workloads/spec/types.hpp"
 #include "workloads/client/downstream.hpp"
 #include "workloads/policy/clock.hpp"
 #include "workloads/policy/random.hpp"
@@ -34,14 +34,14 @@ struct ServeResult {
 };
 
 // True when the distribution can draw a duration above zero.
-bool draws_time(const model::DurationDist& d);
+bool draws_time(const spec::DurationDist& d);
 
 class EndpointRunner {
  public:
   // cpu may be null when no endpoint of the service has CPU work. The
   // downstreams register their series in registry with labels service and
   // endpoint; clock and registry must outlive the runner.
-  EndpointRunner(asio::any_io_executor ex, const model::Endpoint& config, CpuPool* cpu, const policy::Clock& clock,
+  EndpointRunner(asio::any_io_executor ex, const spec::Endpoint& config, CpuPool* cpu, const policy::Clock& clock,
                  prometheus::Registry& registry, const std::string& service);
 
   // Serves one request; rng is the request's own stream (draws in a fixed
@@ -52,14 +52,14 @@ class EndpointRunner {
   // Ends the downstream calls in flight and closes their connections.
   void shutdown();
 
-  const model::Endpoint& config() const { return cfg_; }
+  const spec::Endpoint& config() const { return cfg_; }
 
  private:
   asio::awaitable<ServeResult> call_one_by_one(policy::Rng& rng, std::optional<int64_t> deadline_ns);
   asio::awaitable<ServeResult> call_in_parallel(policy::Rng& rng, std::optional<int64_t> deadline_ns);
 
   asio::any_io_executor ex_;
-  model::Endpoint cfg_;
+  spec::Endpoint cfg_;
   CpuPool* cpu_;
   bool has_work_, has_wait_;
   std::vector<std::unique_ptr<client::Downstream>> calls_;

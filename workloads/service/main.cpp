@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <exception>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 #include "workloads/http/io_threads.hpp"
 #include "workloads/service/service_app.hpp"
 #include "workloads/spec/config.hpp"

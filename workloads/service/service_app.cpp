@@ -18,7 +18,7 @@ std::string service_name(const ServiceConfig& c) {
   return c.node.empty() ? "service" : c.node;
 }
 
-bool burns_cpu(const model::Service& s) {
+bool burns_cpu(const spec::Service& s) {
   return std::any_of(s.endpoints.begin(), s.endpoints.end(), [](const auto& e) { return draws_time(e.work); });
 }
 
@@ -26,7 +26,7 @@ double seconds(int64_t ns) { return static_cast<double>(ns) * 1e-9; }
 
 }  // namespace
 
-Status validate(const model::Service& s) {
+Status validate(const spec::Service& s) {
   if (s.endpoints.empty()) return logic_error("service has no endpoints");
   if (s.workers == 0) return logic_error("service has 0 workers");
   std::set<std::string> paths;
@@ -71,7 +71,7 @@ asio::awaitable<http::Response> ServiceApp::handle(const http::Request& req) {
     co_return http::text_response(http::bhttp::status::not_found, "no such endpoint\n");
   }
   EndpointMetrics& m = ep->metrics;
-  const model::Endpoint& cfg = ep->runner.config();
+  const spec::Endpoint& cfg = ep->runner.config();
   auto finish = [&m, arrival](http::Response res) {
     m.count_response(res.result_int());
     m.duration.Observe(seconds(policy::SteadyClock::read() - arrival));

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
 #include "workloads/http/metrics_handler.hpp"
 #include "workloads/http/server.hpp"
 #include "workloads/policy/random.hpp"
@@ -31,7 +31,7 @@ namespace faultline::workloads::service {
 
 // Errors of a configuration the service cannot serve (the loader checks
 // topologies; a hand-written JSON file may still be wrong).
-Status validate(const model::Service& s);
+Status validate(const spec::Service& s);
 
 class ServiceApp {
  public:
@@ -54,7 +54,7 @@ class ServiceApp {
 
  private:
   struct Endpoint {
-    Endpoint(asio::any_io_executor ex, const model::Endpoint& cfg, CpuPool* cpu, prometheus::Registry& r,
+    Endpoint(asio::any_io_executor ex, const spec::Endpoint& cfg, CpuPool* cpu, prometheus::Registry& r,
              const std::string& service)
         : metrics(r, service, cfg.path), runner(ex, cfg, cpu, policy::SteadyClock::instance(), r, service) {}
     EndpointMetrics metrics;

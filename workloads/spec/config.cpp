@@ -3,11 +3,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "orchestrator/util/atomic_file.hpp"
+#include "base/atomic_file.hpp"
 
-namespace faultline::model {
+namespace faultline::spec {
 
-// nlohmann ADL hooks for the model's value types (the SourceLoc of each is
+// nlohmann ADL hooks for the spec's value types (the SourceLoc of each is
 // not carried: a workload reports errors against its JSON, the loader has
 // already checked the TOML).
 NLOHMANN_JSON_SERIALIZE_ENUM(DurationDist::Kind, {{DurationDist::Kind::kConstant, "constant"},
@@ -47,7 +47,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Load, target_node, target_port, 
                                                 timeout_ns, retries, backoff, budget_ppm, budget_min_per_s, throttle,
                                                 connections, metrics_port)
 
-}  // namespace faultline::model
+}  // namespace faultline::spec
 
 namespace faultline::workloads {
 

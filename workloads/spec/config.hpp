@@ -1,22 +1,23 @@
-// The configuration of one workload process: the model's own types
-// (orchestrator/model/topology.hpp), written by the orchestrator as JSON into
-// the run folder and read by faultline-service / faultline-loadgen with
-// --config. One set of types, no hand-synced copies.
+// The configuration of one workload process: the spec's types
+// (workloads/spec/types.hpp, which the topology model holds as they are),
+// written by the orchestrator as JSON into the run folder and read by
+// faultline-service / faultline-loadgen with --config. One set of types, no
+// hand-synced copies.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "orchestrator/model/topology.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/result.hpp"
+#include "workloads/spec/types.hpp"
 
 namespace faultline::workloads {
 
 struct ServiceConfig {
   std::string node;             // the node it runs in (a label in metrics)
   uint64_t seed = 1;            // of the work and error draws, backoff jitter
-  model::Service service;
+  spec::Service service;
   bool operator==(const ServiceConfig&) const = default;
 };
 
@@ -24,7 +25,7 @@ struct LoadConfig {
   std::string node;
   uint64_t seed = 1;            // of arrivals, the mix and backoff jitter
   int64_t duration_ns = 0;      // 0: run until stopped
-  model::Load load;
+  spec::Load load;
   bool operator==(const LoadConfig&) const = default;
 };
 

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "orchestrator/util/fd.hpp"
+#include "base/fd.hpp"
 #include "tests/engine/support/testnet.hpp"
 
 namespace fl_engine_test {

@@ -13,7 +13,7 @@
 #include <charconv>
 #include <prometheus/registry.h>
 
-#include "workloads/integration/scripted_server.hpp"
+#include "tests/workloads/integration/scripted_server.hpp"
 #include "workloads/client/downstream.hpp"
 #include "workloads/policy/clock.hpp"
 
@@ -52,13 +52,13 @@ double metric(prometheus::Registry& reg, const std::string& name, const promethe
 
 class ClientLocal : public ::testing::Test {
  protected:
-  model::Call call_to(uint16_t port) {
-    model::Call c;
+  spec::Call call_to(uint16_t port) {
+    spec::Call c;
     c.to_node = "127.0.0.1";
     c.to_port = port;
     c.path = "/work";
     c.timeout_ns = 1000 * kMs;
-    c.backoff.kind = model::Backoff::Kind::kNone;
+    c.backoff.kind = spec::Backoff::Kind::kNone;
     c.budget_min_per_s = 0;
     return c;
   }
@@ -120,8 +120,8 @@ TEST_F(ClientLocal, BackoffSeparatesRetries) {
   ScriptedServer srv(io, [](size_t) { return Reply{500}; });
   auto c = call_to(srv.port());
   c.retries = 2;
-  c.backoff.kind = model::Backoff::Kind::kConstant;
-  c.backoff.jitter = model::Backoff::Jitter::kNone;
+  c.backoff.kind = spec::Backoff::Kind::kConstant;
+  c.backoff.jitter = spec::Backoff::Jitter::kNone;
   c.backoff.base_ns = 40 * kMs;
   Downstream d(io.get_executor(), c, SteadyClock::instance(), reg);
   const Outcome o = call(d);
@@ -212,8 +212,8 @@ TEST_F(ClientLocal, BackoffBeyondTheCallersDeadlineIsNotSlept) {
   ScriptedServer srv(io, [](size_t) { return Reply{500}; });
   auto c = call_to(srv.port());
   c.retries = 3;
-  c.backoff.kind = model::Backoff::Kind::kConstant;
-  c.backoff.jitter = model::Backoff::Jitter::kNone;
+  c.backoff.kind = spec::Backoff::Kind::kConstant;
+  c.backoff.jitter = spec::Backoff::Jitter::kNone;
   c.backoff.base_ns = 500 * kMs;
   Downstream d(io.get_executor(), c, SteadyClock::instance(), reg);
   const int64_t t0 = now();

@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "workloads/integration/scripted_server.hpp"
+#include "tests/workloads/integration/scripted_server.hpp"
 #include "workloads/loadgen/load_generator.hpp"
 #include "workloads/spec/config.hpp"
 
@@ -39,9 +39,9 @@ LoadConfig config_to(uint16_t port, double rate, int64_t duration_ns) {
   c.duration_ns = duration_ns;
   c.load.target_node = "127.0.0.1";
   c.load.target_port = port;
-  c.load.mix = {model::RequestKind{"/a", 1}};
+  c.load.mix = {spec::RequestKind{"/a", 1}};
   c.load.rate = rate;
-  c.load.arrival = model::Load::Arrival::kConstant;
+  c.load.arrival = spec::Load::Arrival::kConstant;
   return c;
 }
 
@@ -117,7 +117,7 @@ TEST(LoadgenLocal, TimeoutsAndRetriesGoThroughTheDownstream) {
   prometheus::Registry reg;
   auto cfg = config_to(srv.port(), 200, 250 * kMs);
   cfg.load.retries = 2;
-  cfg.load.backoff.kind = model::Backoff::Kind::kNone;
+  cfg.load.backoff.kind = spec::Backoff::Kind::kNone;
   cfg.load.budget_min_per_s = 1000;
   LoadGenerator gen(io.get_executor(), cfg, reg);
   const auto s = run(io, gen);
@@ -148,7 +148,7 @@ TEST(LoadgenLocal, AttemptsAreCountedWhenSentNotWhenTheRequestEnds) {
   auto cfg = config_to(srv.port(), 100, 200 * kMs);
   cfg.load.timeout_ns = 300 * kMs;
   cfg.load.retries = 1;
-  cfg.load.backoff.kind = model::Backoff::Kind::kNone;
+  cfg.load.backoff.kind = spec::Backoff::Kind::kNone;
   cfg.load.budget_min_per_s = 1000;
   LoadGenerator gen(io.get_executor(), cfg, reg);
   bool done = false;

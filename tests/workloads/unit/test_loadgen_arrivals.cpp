@@ -12,11 +12,11 @@ namespace faultline::workloads::loadgen {
 namespace {
 
 constexpr int64_t kS = 1'000'000'000;
-using Arrival = model::Load::Arrival;
-using Kind = model::RateStep::Kind;
+using Arrival = spec::Load::Arrival;
+using Kind = spec::RateStep::Kind;
 
-model::RateStep ev(Kind k, double at_s, double rate, double for_s = 0) {
-  model::RateStep s;
+spec::RateStep ev(Kind k, double at_s, double rate, double for_s = 0) {
+  spec::RateStep s;
   s.kind = k;
   s.at_ns = static_cast<int64_t>(at_s * kS);
   s.for_ns = static_cast<int64_t>(for_s * kS);

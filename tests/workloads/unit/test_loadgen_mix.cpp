@@ -10,8 +10,8 @@
 namespace faultline::workloads::loadgen {
 namespace {
 
-model::RequestKind kind(const char* path, uint32_t w) {
-  model::RequestKind k;
+spec::RequestKind kind(const char* path, uint32_t w) {
+  spec::RequestKind k;
   k.path = path;
   k.weight = w;
   return k;

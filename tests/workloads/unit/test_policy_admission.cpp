@@ -202,7 +202,7 @@ TEST(PolicyAdmission, GrowsWhileWrappedUpToTheCapacity) {
 }
 
 TEST(PolicyAdmission, ConfigFromService) {
-  model::Service svc;
+  spec::Service svc;
   svc.queue = 7;
   svc.lifo = true;
   svc.max_queue_delay_ns = 3 * kMs;

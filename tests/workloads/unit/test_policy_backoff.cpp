@@ -10,13 +10,13 @@
 namespace faultline::workloads::policy {
 namespace {
 
-using K = model::Backoff::Kind;
-using J = model::Backoff::Jitter;
+using K = spec::Backoff::Kind;
+using J = spec::Backoff::Jitter;
 constexpr int64_t kMs = 1'000'000;
 constexpr int kDraws = 50'000;
 
-model::Backoff cfg(K kind, J jitter, int64_t base, int64_t cap, double mult = 2.0) {
-  return model::Backoff{kind, jitter, base, cap, mult};
+spec::Backoff cfg(K kind, J jitter, int64_t base, int64_t cap, double mult = 2.0) {
+  return spec::Backoff{kind, jitter, base, cap, mult};
 }
 
 struct Range {
@@ -25,7 +25,7 @@ struct Range {
 };
 
 // Draws retry `n` of fresh sequences (so decorrelated starts from base).
-Range draws(const model::Backoff& c, uint32_t n, Rng& rng) {
+Range draws(const spec::Backoff& c, uint32_t n, Rng& rng) {
   Range r;
   double sum = 0;
   for (int i = 0; i < kDraws; ++i) {
@@ -173,7 +173,7 @@ TEST(PolicyBackoff, CapRespectedByEveryJitter) {
 
 TEST(PolicyBackoff, SameSeedSameSleeps) {
   Rng a(9), b(9);
-  Backoff x(model::Backoff{}), y(model::Backoff{});
+  Backoff x(spec::Backoff{}), y(spec::Backoff{});
   for (uint32_t n = 1; n <= 20; ++n) ASSERT_EQ(x.next_ns(n, a), y.next_ns(n, b));
 }
 

@@ -12,8 +12,8 @@ namespace {
 using S = BreakerState;
 constexpr int64_t kS = 1'000'000'000;
 
-model::CircuitBreaker consecutive(uint32_t n, int64_t open_ns, uint32_t probes) {
-  model::CircuitBreaker c;
+spec::CircuitBreaker consecutive(uint32_t n, int64_t open_ns, uint32_t probes) {
+  spec::CircuitBreaker c;
   c.enabled = true;
   c.consecutive_failures = n;
   c.open_ns = open_ns;
@@ -21,8 +21,8 @@ model::CircuitBreaker consecutive(uint32_t n, int64_t open_ns, uint32_t probes) 
   return c;
 }
 
-model::CircuitBreaker rate(uint32_t rate_ppm, uint32_t window, uint32_t min_calls, int64_t open_ns, uint32_t probes) {
-  model::CircuitBreaker c;
+spec::CircuitBreaker rate(uint32_t rate_ppm, uint32_t window, uint32_t min_calls, int64_t open_ns, uint32_t probes) {
+  spec::CircuitBreaker c;
   c.enabled = true;
   c.consecutive_failures = 0;
   c.failure_rate_ppm = rate_ppm;
@@ -44,7 +44,7 @@ void call(CircuitBreaker& b, bool ok) {
 
 TEST(PolicyBreaker, DisabledAlwaysAdmits) {
   ManualClock clock;
-  model::CircuitBreaker c = consecutive(1, kS, 1);
+  spec::CircuitBreaker c = consecutive(1, kS, 1);
   c.enabled = false;
   CircuitBreaker b(c, clock);
   for (int i = 0; i < 100; ++i) call(b, false);

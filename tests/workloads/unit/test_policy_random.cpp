@@ -11,7 +11,7 @@
 namespace faultline::workloads::policy {
 namespace {
 
-using Kind = model::DurationDist::Kind;
+using Kind = spec::DurationDist::Kind;
 constexpr int kDraws = 200'000;
 
 struct Moments {
@@ -19,7 +19,7 @@ struct Moments {
   int64_t min = INT64_MAX, max = INT64_MIN;
 };
 
-Moments moments(Rng& rng, const model::DurationDist& d, int n = kDraws) {
+Moments moments(Rng& rng, const spec::DurationDist& d, int n = kDraws) {
   Moments m;
   double sum = 0, sum2 = 0;
   for (int i = 0; i < n; ++i) {
@@ -112,9 +112,9 @@ TEST(PolicyRng, BernoulliPpm) {
 
 TEST(PolicyRng, ConstantIsExact) {
   Rng rng(4);
-  const model::DurationDist d{Kind::kConstant, 1'500'000, 0, 0.0};
+  const spec::DurationDist d{Kind::kConstant, 1'500'000, 0, 0.0};
   for (int i = 0; i < 100; ++i) ASSERT_EQ(rng.sample(d), 1'500'000);
-  EXPECT_EQ(rng.sample(model::DurationDist{Kind::kConstant, -5, 0, 0.0}), 0);
+  EXPECT_EQ(rng.sample(spec::DurationDist{Kind::kConstant, -5, 0, 0.0}), 0);
 }
 
 TEST(PolicyRng, ExponentialMeanAndSd) {
@@ -136,7 +136,7 @@ TEST(PolicyRng, LognormalMeanAndSd) {
 TEST(PolicyRng, ParetoMeanAndScale) {
   Rng rng(7);
   // As the loader writes "pareto(3ms, 3)": xm = mean (alpha - 1) / alpha = 2 ms.
-  const model::DurationDist d{Kind::kPareto, 3'000'000, 2'000'000, 3.0};
+  const spec::DurationDist d{Kind::kPareto, 3'000'000, 2'000'000, 3.0};
   const auto m = moments(rng, d);
   EXPECT_NEAR(m.mean, 3e6, 3e6 * 0.03);
   EXPECT_GE(m.min, 2'000'000);  // nothing below the scale
@@ -150,7 +150,7 @@ TEST(PolicyRng, ParetoMeanAndScale) {
 
 TEST(PolicyRng, ParetoHeavyTailNeverOverflows) {
   Rng rng(8);
-  const model::DurationDist d{Kind::kPareto, 1'000'000'000, 90'909'091, 1.1};
+  const spec::DurationDist d{Kind::kPareto, 1'000'000'000, 90'909'091, 1.1};
   for (int i = 0; i < kDraws; ++i) {
     const int64_t v = rng.sample(d);
     ASSERT_GE(v, 90'909'091);
@@ -188,7 +188,7 @@ TEST(PolicyRng, NormalIsClampedAtZero) {
 
 TEST(PolicyRng, SampleIsDeterministic) {
   Rng a(12), b(12);
-  const model::DurationDist d{Kind::kLognormal, 1'000'000, 3'000'000, 0.0};
+  const spec::DurationDist d{Kind::kLognormal, 1'000'000, 3'000'000, 0.0};
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(a.sample(d), b.sample(d));
 }
 

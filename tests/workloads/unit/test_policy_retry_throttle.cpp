@@ -7,7 +7,7 @@ namespace faultline::workloads::policy {
 namespace {
 
 TEST(PolicyRetryThrottle, GrpcExampleStopsAtHalfAndRecovers) {
-  RetryThrottle t(model::RetryThrottle{10, 0.1});
+  RetryThrottle t(spec::RetryThrottle{10, 0.1});
   EXPECT_TRUE(t.enabled());
   EXPECT_DOUBLE_EQ(t.tokens(), 10.0);
   for (int i = 0; i < 4; ++i) {
@@ -26,7 +26,7 @@ TEST(PolicyRetryThrottle, GrpcExampleStopsAtHalfAndRecovers) {
 }
 
 TEST(PolicyRetryThrottle, FloorAtZeroAndExactTenthsBackUp) {
-  RetryThrottle t(model::RetryThrottle{10, 0.1});
+  RetryThrottle t(spec::RetryThrottle{10, 0.1});
   for (int i = 0; i < 30; ++i) t.on_failure();
   EXPECT_DOUBLE_EQ(t.tokens(), 0.0);
   for (int i = 0; i < 50; ++i) t.on_success();
@@ -37,7 +37,7 @@ TEST(PolicyRetryThrottle, FloorAtZeroAndExactTenthsBackUp) {
 }
 
 TEST(PolicyRetryThrottle, CapAtMaxTokens) {
-  RetryThrottle t(model::RetryThrottle{10, 0.5});
+  RetryThrottle t(spec::RetryThrottle{10, 0.5});
   for (int i = 0; i < 100; ++i) t.on_success();
   EXPECT_DOUBLE_EQ(t.tokens(), 10.0);
   for (int i = 0; i < 4; ++i) t.on_failure();
@@ -47,7 +47,7 @@ TEST(PolicyRetryThrottle, CapAtMaxTokens) {
 }
 
 TEST(PolicyRetryThrottle, OddMaxHasAFractionalThreshold) {
-  RetryThrottle t(model::RetryThrottle{3, 0.1});
+  RetryThrottle t(spec::RetryThrottle{3, 0.1});
   t.on_failure();  // 2 > 1.5
   EXPECT_TRUE(t.allows_retry());
   t.on_failure();  // 1 <= 1.5
@@ -59,7 +59,7 @@ TEST(PolicyRetryThrottle, OddMaxHasAFractionalThreshold) {
 }
 
 TEST(PolicyRetryThrottle, ZeroMaxTokensIsOff) {
-  RetryThrottle t(model::RetryThrottle{0, 0.1});
+  RetryThrottle t(spec::RetryThrottle{0, 0.1});
   EXPECT_FALSE(t.enabled());
   for (int i = 0; i < 100; ++i) t.on_failure();
   EXPECT_TRUE(t.allows_retry());

@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "orchestrator/util/fd.hpp"
-#include "orchestrator/util/result.hpp"
+#include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace faultline {
 
