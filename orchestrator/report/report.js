@@ -1,9 +1,3 @@
-// The report's script: reads the embedded JSON and draws every section with SVG.
-#include "orchestrator/report/assets.hpp"
-
-namespace faultline::report {
-
-extern const char* const kReportJs = R"fl_asset(
 // faultline report: everything on the page is drawn here, from the JSON in
 // #fl-data, with SVG built through the DOM. No library and no network: the
 // page must open from a results folder copied anywhere, years later. Text
@@ -1195,6 +1189,3 @@ extern const char* const kReportJs = R"fl_asset(
     rc.setAttribute('data-ok', errors.length ? '0' : '1');
   });
 })();
-)fl_asset";
-
-}  // namespace faultline::report
