@@ -1,9 +1,9 @@
 // The page's stylesheet and scripts, inlined into every report.html (the page
 // must open offline, so nothing is linked). They are real files beside this
-// one (report.css, report.js, catcher.js), which the build embeds as bytes
-// (cmake/embed_files.cmake writes report_assets.cpp in the build tree), so
-// that editors, `node --check` and the tests under tests/report see them as
-// what they are.
+// one (report.css, catcher.js, report_lib.js, report.js), which the build
+// embeds as bytes (cmake/embed_files.cmake writes report_assets.cpp in the
+// build tree), so that editors, `node --check` and the tests under
+// tests/report see them as what they are.
 #pragma once
 
 #include <string_view>
@@ -11,7 +11,11 @@
 namespace faultline::report {
 
 extern const std::string_view kReportCss;  // report.css
-extern const std::string_view kReportJs;   // report.js
+// report_lib.js: the pure part (formatting, scales, colours, layout, the
+// data's shaping and health), which defines window.flReport; runs before
+// report.js, which draws.
+extern const std::string_view kReportLibJs;
+extern const std::string_view kReportJs;  // report.js
 // catcher.js. Runs first, in <head>: records errors (window.onerror,
 // console.error, Content-Security-Policy violations) into window.__flErrors
 // for the page's render check, and fills the check in when the main script

@@ -88,6 +88,8 @@ std::string render_report(const nlohmann::json& summary, const std::string& time
   html += "<script type=\"application/json\" id=\"fl-data\">";
   html += embed_json(data);
   html += "</script>\n<script>\n";
+  html += kReportLibJs;
+  html += "</script>\n<script>\n";
   html += kReportJs;
   html += "</script>\n</body>\n</html>\n";
   return html;

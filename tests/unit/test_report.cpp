@@ -81,9 +81,10 @@ TEST(Report, DataCannotCloseItsScriptElement) {
   summary["faults"][0]["what"] = evil;
   const std::string html = render_report(summary, "t,node,service,metric,value\n1,a</script>,x,m,1\n",
                                          {{{"kind", "warning"}, {"what", evil}}});
-  // Three script elements (error catcher, data, drawing), each closed once.
-  EXPECT_EQ(count(html, "</script>"), 3u);
-  EXPECT_EQ(count(html, "<script"), 3u);
+  // Four script elements (error catcher, data, the pure functions, drawing),
+  // each closed once.
+  EXPECT_EQ(count(html, "</script>"), 4u);
+  EXPECT_EQ(count(html, "<script"), 4u);
   EXPECT_EQ(html.find("<!--"), std::string::npos);
   const json data = embedded(html);
   EXPECT_EQ(data["summary"]["experiment"]["name"], evil);
