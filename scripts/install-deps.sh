@@ -11,8 +11,9 @@ PKGS=(
   libtomlplusplus-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
   iproute2 iputils-ping procps
-  # Unit tier: the report's JavaScript under node (tests/report).
-  nodejs
+  # Unit tier: the report's JavaScript under node (tests/report), and
+  # summary.json checked against docs/summary.schema.json.
+  nodejs python3-jsonschema
 )
 # Optional tiers: extra packages a test tier or benchmark uses.
 if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then

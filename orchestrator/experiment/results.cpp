@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <netlink/version.h>
+#include <sys/utsname.h>
 
 #include <boost/version.hpp>
 #include <cmath>
@@ -235,6 +236,24 @@ HostUse host_use(const SeriesStore& store, long cpus) {
   }
   if (n > 0) u.mean_cores = sum / static_cast<double>(n);
   return u;
+}
+
+nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate_cores, const HostUse& use) {
+  nlohmann::json features = nlohmann::json::object();
+  for (const auto& f : probe.features) features[f.name] = f.present;
+  nlohmann::json backends = nlohmann::json::object();
+  for (const auto& [k, v] : probe.backends()) backends[k] = v;
+  auto r2 = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 100) / 100) : nlohmann::json(nullptr); };
+  utsname u{};
+  return {{"kernel", ::uname(&u) == 0 ? u.release : ""},
+          {"cpus", cpus},
+          {"cgroup_layout", probe.cgroup_layout},
+          {"features", features},
+          {"backends", backends},
+          {"cpu_estimate_cores", r2(estimate_cores)},
+          {"cpu_used_mean_cores", r2(use.mean_cores)},
+          {"cpu_used_max_cores", r2(use.max_cores)},
+          {"cpu_saturated_ticks", use.saturated_ticks}};
 }
 
 nlohmann::json key_figures(const SeriesStore& st, const PhaseTicks& ph, bool any_fault) {

@@ -11,6 +11,7 @@
 #include "orchestrator/experiment/expectations.hpp"
 #include "orchestrator/experiment/series_store.hpp"
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/runtime/probe.hpp"
 
 namespace faultline::experiment {
 
@@ -36,6 +37,11 @@ struct HostUse {
   double first_saturated_s = -1;          // the first of them; -1: none
 };
 HostUse host_use(const SeriesStore& store, long cpus);
+
+// summary.json's `host`: the kernel, its probed features and the backends
+// chosen from them, the CPUs, the estimate of the CPU the run needs and what
+// it used (docs/summary.schema.json).
+nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate_cores, const HostUse& use);
 
 // The key figures of summary.json: goodput in the baseline and during the
 // faults, offered load during them and their ratio.

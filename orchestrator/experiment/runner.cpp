@@ -1,6 +1,5 @@
 #include "orchestrator/experiment/runner.hpp"
 
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -34,11 +33,6 @@ struct RunGuard {
     if (run) (void)run->down();
   }
 };
-
-std::string kernel_release() {
-  utsname u{};
-  return ::uname(&u) == 0 ? u.release : "";
-}
 
 double last_value(const SeriesStore& s, const SeriesKey& k) {
   const auto& v = s.get(k);
@@ -88,23 +82,6 @@ class RunTestbed final : public Testbed {
   FaultExecutor& faults_;
   Collector& collector_;
 };
-
-nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate, const HostUse& use) {
-  nlohmann::json features = nlohmann::json::object();
-  for (const auto& f : probe.features) features[f.name] = f.present;
-  nlohmann::json backends = nlohmann::json::object();
-  for (const auto& [k, v] : probe.backends()) backends[k] = v;
-  auto r2 = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 100) / 100) : nlohmann::json(nullptr); };
-  return {{"kernel", kernel_release()},
-          {"cpus", cpus},
-          {"cgroup_layout", probe.cgroup_layout},
-          {"features", features},
-          {"backends", backends},
-          {"cpu_estimate_cores", r2(estimate)},
-          {"cpu_used_mean_cores", r2(use.mean_cores)},
-          {"cpu_used_max_cores", r2(use.max_cores)},
-          {"cpu_saturated_ticks", use.saturated_ticks}};
-}
 
 }  // namespace
 

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "orchestrator/report/report.hpp"
+#include "tests/support/summary_schema.hpp"
 
 namespace faultline::report {
 namespace {
@@ -51,7 +52,9 @@ struct Folder {
 };
 
 // client (load) -> api -> db. db degrades at 21 s (1 s after the fault),
-// api at 24 s, the client at 27 s; recovery from 38 to 42 s.
+// api at 24 s, the client at 27 s; recovery from 38 to 42 s. Its summary is
+// one make_summary could write (docs/summary.schema.json; checked below),
+// without the analysis' health verdicts, so that the page's own rule shows.
 Folder realistic_run() {
   Folder f;
   std::ostringstream csv;
@@ -102,39 +105,52 @@ Folder realistic_run() {
   f.csv = csv.str();
 
   f.summary = json::parse(R"({
-    "faultline": {"version": "0.1.0"},
+    "faultline": {"version": "0.1.0", "compiler": "12.2.0",
+                  "libraries": {"boost": "1_81", "libbpf": "v1.1", "libnl": "3.7.0", "tomlplusplus": "3.3.0",
+                                "nlohmann_json": "3.11.2"}},
     "experiment": {"name": "retry-storm <b>&</b>", "file": "topologies/retry-storm.toml", "seed": 7,
-                   "variant": "baseline", "repeat": 0, "overrides": ["node.api.service.8080.calls.db:5432.retries=3"]},
-    "host": {"kernel": "6.1.0-test", "cpus": 2, "features": {"sch_netem": false, "tbf": true, "clsact": true},
+                   "variant": "baseline", "repeat": 0, "overrides": ["node.api.service.8080.calls.db:5432.retries=3"],
+                   "run": "retry-storm", "interrupted": false},
+    "host": {"kernel": "6.1.0-test", "cpus": 2, "cgroup_layout": "v1 cpu,memory + v2",
+             "features": {"sch_netem": false, "tbf": true, "clsact": true},
              "backends": {"link": "userspace", "partition": "ebpf", "cgroup": "v1+v2"},
-             "cpu_estimate_cores": 1.4, "cpu_used_mean_cores": 1.0, "cpu_used_max_cores": 1.3},
+             "cpu_estimate_cores": 1.4, "cpu_used_mean_cores": 1.0, "cpu_used_max_cores": 1.3,
+             "cpu_saturated_ticks": 0},
     "phases": {"tick_s": 1, "warmup_end_s": 5, "baseline": [5, 15], "first_fault_s": 20,
                "last_fault_end_s": 35, "end_s": 60},
+    "figures": {"goodput_baseline_rps": 398, "goodput_during_fault_rps": 180, "offered_during_fault_rps": 400,
+                "goodput_during_fault_ratio": 0.45},
+    "thresholds": {"degraded_goodput": 0.9, "failed_goodput": 0.1, "slo_factor": 2, "collapse_goodput": 0.1,
+                   "recovered_goodput": 0.95, "recovered_p99": 1.1, "recovery_window_ticks": 5,
+                   "load_back_within": 0.1},
     "topology": {
       "nodes": [{"name": "client", "services": [], "load": true},
                 {"name": "api", "services": ["api"], "load": false},
                 {"name": "db", "services": ["db"], "load": false}],
       "services": [{"name": "api", "node": "api", "port": 8080}, {"name": "db", "node": "db", "port": 5432}],
       "edges": [{"caller": "load:client", "callee": "api"}, {"caller": "api", "callee": "db"}],
-      "links": [{"a": "client", "b": "api"}, {"a": "api", "b": "db"}]
+      "links": [{"a": "client", "b": "api"}, {"a": "api", "b": "db"}],
+      "segments": []
     },
     "faults": [{"index": 0, "target": "node:db", "what": "cpu 0.2 </script><script>alert(1)</script>",
                 "at_s": 20, "for_s": 15, "applied_s": 20.0, "reverted_s": 35.0}],
     "verdict": {"collapsed": true, "time_to_collapse_s": 7, "recovered": true, "recovery_s": 7,
                 "metastable": false, "blast_radius": 1.0, "hops_per_s": 0.33, "max_amplification": 3.9,
                 "headline": "collapsed 7 s after the first fault; recovered 7 s after it ended"},
-    "baselines": {"api": {"goodput_rps": 400, "p99_s": 0.02, "slo_p99_s": 0.04},
-                  "db": {"goodput_rps": 400, "p99_s": 0.004, "slo_p99_s": 0.008}},
-    "propagation": [{"service": "db", "after_fault_s": 1, "via": "", "hops": 0},
-                    {"service": "api", "after_fault_s": 4, "via": "db", "hops": 1}],
+    "baselines": {"api": {"goodput_rps": 400, "p99_s": 0.02, "slo_p99_s": 0.04, "valid": true},
+                  "db": {"goodput_rps": 400, "p99_s": 0.004, "slo_p99_s": 0.008, "valid": true},
+                  "system": {"goodput_rps": 398, "p99_s": 0.03, "valid": true}},
+    "health": {"tick_s": 1, "services": {}},
+    "propagation": [{"service": "db", "after_fault_s": 1, "via": "", "hops": 0, "same_tick": false},
+                    {"service": "api", "after_fault_s": 4, "via": "db", "hops": 1, "same_tick": false}],
     "amplification": [{"caller": "load:client", "callee": "api", "tier": 1, "during_fault": 2.4, "peak": 2.5},
                       {"caller": "api", "callee": "db", "tier": 2, "during_fault": 3.9, "peak": 4.0}],
     "tier_amplification": {"1": 2.4, "2": 3.9},
     "controls": [{"service": "api", "control": "breaker", "engaged_s": 9, "degraded_s": 4, "outpaced": true}],
-    "expectations": [{"name": "recovers_within", "measured": 7, "op": "<=", "threshold": 5, "passed": false,
-                      "detail": "recovered 7 s after the last fault"},
-                     {"name": "max_amplification", "measured": 3.9, "op": "<=", "threshold": 10, "passed": true,
-                      "detail": ""}],
+    "expectations": [{"name": "recovers_within", "metric": "recovery_time", "measured": 7, "op": "<=", "threshold": 5,
+                      "passed": false, "detail": "recovered 7 s after the last fault"},
+                     {"name": "max_amplification", "metric": "amplification", "measured": 3.9, "op": "<=",
+                      "threshold": 10, "passed": true, "detail": ""}],
     "passed": false
   })");
 
@@ -156,6 +172,8 @@ Folder realistic_run() {
 // The odd run: no fault at all, a service (cache) that never degraded and has
 // no samples, null verdict fields, no expectations, no propagation, a series
 // with holes, and an edge whose caller is named without its "load:" prefix.
+// Its summary is outside the schema on purpose (an older or hand-made one):
+// the page draws what it can.
 Folder odd_run() {
   Folder f;
   std::ostringstream csv;
@@ -356,6 +374,21 @@ std::map<std::string, std::string> pairs(const std::string& s, char kv) {
     if (p != std::string::npos) out[item.substr(0, p)] = item.substr(p + 1);
   }
   return out;
+}
+
+// The summaries the report is tested with are ones make_summary could write:
+// when summary.json changes, so must they (and the page, if it reads the change).
+TEST(ReportFolders, TheRealisticRunsSummaryMatchesTheSchema) {
+  const auto dir = fs::temp_directory_path() / ("fl-report-schema-" + std::to_string(::getpid()));
+  Folder f = realistic_run();
+  write_folder(dir / "run", f);
+  EXPECT_TRUE(faultline::testing::matches_summary_schema(dir / "run" / "summary.json"));
+  f.summary["health"] = {{"tick_s", 1}, {"services", {{"db", "hhhdddfffh"}}}};
+  EXPECT_TRUE(faultline::testing::matches_summary_schema(f.summary));
+  write_folder(dir / "odd", odd_run());
+  EXPECT_FALSE(faultline::testing::matches_summary_schema(dir / "odd" / "summary.json"));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {

@@ -13,6 +13,7 @@
 #include "orchestrator/experiment/totals.hpp"
 #include "orchestrator/model/check_metrics.hpp"
 #include "orchestrator/model/loader.hpp"
+#include "tests/support/chain_topology.hpp"
 
 using namespace faultline;
 using namespace faultline::experiment;
@@ -277,21 +278,7 @@ TEST(Compare, SharesHaveWilsonIntervalsAndInterruptedRunsAreLeftOut) {
 
 // client -> api -> app -> db; api's call has a breaker and a budget, app's
 // only retries.
-constexpr const char* kChain = R"(
-[experiment]
-duration = "30s"
-[[node]]
-name = "client"
-load = { target = "api:80", rate = 10 }
-[[node]]
-name = "api"
-service = [{ port = 80, calls = [{ to = "app:80", retries = 2, budget = "10%", breaker = {} }] }]
-[[node]]
-name = "app"
-service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
-[[node]]
-name = "db"
-service = [{ port = 80, slo = "40ms" }]
+const std::string kChain = std::string("[experiment]\nduration = \"30s\"\n") + faultline::testing::kChainNodes + R"(
 [[link]]
 between = ["client", "api"]
 [[link]]
