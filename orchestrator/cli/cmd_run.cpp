@@ -70,14 +70,16 @@ void print_compare(const std::string& dir, const std::vector<nlohmann::json>& su
 }  // namespace
 
 int cmd_run(const RunArgs& a) {
-  const auto base = load_or_die(a.file, a.set);
+  // Read once: standard input ("-") cannot be read again for each run.
+  const auto src = read_or_die(a.file);
+  const auto base = load_or_die(src, a.set);
   require_root("run");
   const auto probe = runtime::probe_kernel();
 
   std::vector<model::Variant> variants = base.variants;
   if (!a.variant.empty()) {
     std::erase_if(variants, [&](const model::Variant& v) { return v.name != a.variant; });
-    if (variants.empty()) throw FatalError(kExitBadInput, "no [[variant]] named '" + a.variant + "' in " + a.file);
+    if (variants.empty()) throw FatalError(kExitBadInput, "no [[variant]] named '" + a.variant + "' in " + src.name);
   }
   if (variants.empty()) variants.push_back({});
   const int repeats = std::max(1, a.repeat);
@@ -100,13 +102,13 @@ int cmd_run(const RunArgs& a) {
       std::vector<std::string> set = a.set;
       set.insert(set.end(), v.set.begin(), v.set.end());
       set.push_back("experiment.seed=" + std::to_string(seed0 + static_cast<uint64_t>(r)));
-      const auto topo = load_or_die(a.file, set);
+      const auto topo = load_or_die(src, set);
       const std::string run = choose_run_name(topo, many || a.name.empty() ? "" : a.name);
       std::vector<std::string> missing;
       experiment::RunnerOptions o;
       o.out_dir = many ? out_root + "/" + (v.name.empty() ? "base" : v.name) + "/" + std::to_string(r) : out_root;
       o.run_name = run;
-      o.file = fs::absolute(a.file).string();
+      o.file = recorded_file(a.file);
       o.variant = v.name;
       o.repeat = r;
       o.overrides = set;

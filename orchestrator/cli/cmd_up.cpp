@@ -63,7 +63,7 @@ int cmd_up(const UpArgs& a) {
   const auto plan = plan::make_plan(topo, name, po);
   runtime::RunOptions opts;
   opts.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
-  opts.file = std::filesystem::absolute(a.file).string();
+  opts.file = recorded_file(a.file);
   opts.log_dir = a.log_dir.empty() ? runtime::default_log_dir(name) : std::filesystem::absolute(a.log_dir).string();
 
   const sigset_t sigs = control_signals();

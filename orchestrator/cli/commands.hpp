@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/model/topology_source.hpp"
 #include "orchestrator/plan/plan.hpp"
 
 namespace faultline::cli {
@@ -45,8 +46,14 @@ int cmd_report(const std::string& dir);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
 
 // Shared helpers.
+// Reads a topology file ("-": standard input, read once) or fails with
+// FatalError(2) naming it and what is allowed.
+model::TopologySource read_or_die(const std::string& file);
 // Loads and validates; prints every diagnostic to stderr; FatalError(2) on any.
+model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set);
 model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set);
+// The topology file as a run records it: an absolute path, or <stdin>.
+std::string recorded_file(const std::string& file);
 // Fails with exit code 3 unless running as root.
 void require_root(const std::string& what);
 // A free run name derived from the experiment name, or `wanted` verbatim (checked).

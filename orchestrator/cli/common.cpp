@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <filesystem>
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
@@ -11,13 +12,37 @@
 
 namespace faultline::cli {
 
-model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set) {
-  auto r = set.empty() ? model::load_file(file) : model::load_file_with_overrides(file, set);
-  if (!r.errors.empty()) {
-    for (const auto& d : r.errors) std::fprintf(stderr, "%s\n", d.str().c_str());
-    throw FatalError(kExitBadInput, std::to_string(r.errors.size()) + " error(s) in " + file + "; nothing was created");
-  }
+namespace {
+
+[[noreturn]] void refuse(const std::vector<model::Diagnostic>& errors, const std::string& name) {
+  for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.str().c_str());
+  throw FatalError(kExitBadInput, std::to_string(errors.size()) + " error(s) in " + name + "; nothing was created");
+}
+
+}  // namespace
+
+model::TopologySource read_or_die(const std::string& file) {
+  std::vector<model::Diagnostic> errors;
+  auto src = model::read_source(file, errors);
+  if (!src) refuse(errors, model::source_name(file));
+  return std::move(*src);
+}
+
+model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set) {
+  auto r = model::load_source(src, set);
+  if (!r.errors.empty()) refuse(r.errors, src.name);
   return std::move(*r.topology);
+}
+
+model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set) {
+  return load_or_die(read_or_die(file), set);
+}
+
+std::string recorded_file(const std::string& file) {
+  if (file == model::kStdinPath) return model::kStdinName;
+  std::error_code ec;
+  const auto abs = std::filesystem::absolute(file, ec);
+  return ec ? file : abs.string();
 }
 
 void require_root(const std::string& what) {
