@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/cli/node_fault_book.hpp"
+#include "orchestrator/runtime/control_request.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::cli {
@@ -18,8 +19,8 @@ sigset_t control_signals();
 // Serves until a control signal arrives, then runs run.down(). Returns the exit code.
 int serve_until_stopped(runtime::Run& run);
 
-// One control request against a live run; node faults are held in `nodes`
-// (exposed for tests).
-nlohmann::json handle_control(runtime::Run& run, NodeFaultBook& nodes, const nlohmann::json& req);
+// One control request (parsed: runtime/control_request.hpp) against a live
+// run; node faults are held in `nodes` (exposed for tests).
+nlohmann::json handle_control(runtime::Run& run, NodeFaultBook& nodes, const runtime::ControlRequest& req);
 
 }  // namespace faultline::cli
