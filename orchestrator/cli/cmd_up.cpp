@@ -73,10 +73,11 @@ int cmd_up(const UpArgs& a) {
     opts.persistent = false;
     auto run = runtime::Run::up(plan, opts);
     if (!run.ok()) throw FatalError(exit_code_for(run.error()), "up: " + run.error().message());
+    auto control = open_control(*run.value());
     print_summary(stdout, *run.value(), a.verbose);
     std::printf("Ctrl-C takes it down.\n");
     std::fflush(stdout);
-    return serve_until_stopped(*run.value());
+    return serve_until_stopped(*run.value(), std::move(control));
   }
 
   opts.persistent = true;
@@ -105,11 +106,13 @@ int cmd_up(const UpArgs& a) {
       std::fclose(report);
       ::_exit(1);
     }
+    // The control socket exists before `up` returns, for the fault typed next.
+    auto control = open_control(*run.value());
     std::fputs("OK", report);
     print_summary(report, *run.value(), a.verbose);
     std::fclose(report);
     std::fprintf(stderr, "faultline: run %s up, owner pid %d\n", name.c_str(), ::getpid());
-    ::_exit(serve_until_stopped(*run.value()));
+    ::_exit(serve_until_stopped(*run.value(), std::move(control)));
   }
   ::close(pipefd[1]);
   std::string msg;

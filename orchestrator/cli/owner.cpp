@@ -194,18 +194,21 @@ json handle_control(runtime::Run& run, NodeFaultBook& nodes, const runtime::Cont
   return refusal("unknown request");
 }
 
-int serve_until_stopped(runtime::Run& run) {
+runtime::ControlServer open_control(const runtime::Run& run) {
+  auto server = runtime::ControlServer::listen(runtime::control_socket_path(run.name()));
+  if (server.ok()) return std::move(server.value());
+  std::fprintf(stderr, "faultline: no control socket (faults cannot be typed): %s\n", server.error().message().c_str());
+  return {};
+}
+
+int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
   const sigset_t sigs = control_signals();
   UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
-  auto server = runtime::ControlServer::listen(runtime::control_socket_path(run.name()));
-  if (!server.ok())
-    std::fprintf(stderr, "faultline: no control socket (faults cannot be typed): %s\n",
-                 server.error().message().c_str());
   std::map<std::string, uint64_t> ooms;
   NodeFaultBook nodes(run);
   size_t exits_reported = 0;
   for (;;) {
-    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.ok() ? server->fd() : -1, POLLIN, 0}};
+    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.fd(), POLLIN, 0}};
     const int n = ::poll(fds, 2, 1000);
     if (n > 0 && (fds[0].revents & POLLIN)) {
       signalfd_siginfo si{};
@@ -215,8 +218,8 @@ int serve_until_stopped(runtime::Run& run) {
         break;
       }
     }
-    if (n > 0 && server.ok() && (fds[1].revents & POLLIN))
-      server->serve_pending([&](const runtime::ControlRequest& req) { return handle_control(run, nodes, req); });
+    if (n > 0 && server.fd() >= 0 && (fds[1].revents & POLLIN))
+      server.serve_pending([&](const runtime::ControlRequest& req) { return handle_control(run, nodes, req); });
     run.reap_exited();
     for (; exits_reported < run.exits().size(); ++exits_reported) {
       const auto& e = run.exits()[exits_reported];
