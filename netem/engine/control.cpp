@@ -34,7 +34,7 @@ std::string answer_line(const json& answer) {
 }
 
 std::string too_long() {
-  return "the request is longer than " + std::to_string(kMaxEngineRequestBytes) + " bytes";
+  return "the request is larger than " + std::to_string(kMaxEngineRequestBytes) + " bytes";
 }
 
 }  // namespace

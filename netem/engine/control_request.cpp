@@ -2,9 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <initializer_list>
 
+#include "base/json_request.hpp"
 #include "netem/engine/impairment_json.hpp"
 
 namespace faultline::netem::engine {
@@ -13,33 +12,13 @@ using nlohmann::json;
 
 namespace {
 
-struct OpName {
-  const char* name;
-  EngineRequest::Op op;
-  std::initializer_list<const char*> keys;  // besides "op"
-};
-
-const OpName kOps[] = {
+const RequestOp<EngineRequest::Op> kOps[] = {
     {"ping", EngineRequest::Op::kPing, {}},
     {"stats", EngineRequest::Op::kStats, {"reset_lateness"}},
     {"get", EngineRequest::Op::kGet, {}},
     {"set", EngineRequest::Op::kSet, {"link", "segment", "dir", "impairment"}},
     {"stop", EngineRequest::Op::kStop, {}},
 };
-
-const char* kAllowedOps = "ping, stats, get, set, stop";
-
-Status check_keys(const json& req, const OpName& op) {
-  for (const auto& [key, value] : req.items()) {
-    if (key == "op") continue;
-    if (std::any_of(op.keys.begin(), op.keys.end(), [&](const char* k) { return key == k; })) continue;
-    std::string allowed;
-    for (const char* k : op.keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-    return logic_error(std::string(op.name) + ": unknown key '" + key + "'; allowed: " +
-                       (allowed.empty() ? "none" : allowed));
-  }
-  return {};
-}
 
 Status parse_set(const json& req, EngineRequest& out) {
   const auto link = req.find("link");
@@ -69,20 +48,13 @@ Status parse_set(const json& req, EngineRequest& out) {
 }  // namespace
 
 Result<EngineRequest> parse_engine_request(std::string_view line) {
-  if (line.size() > kMaxEngineRequestBytes)
-    return logic_error("the request is longer than " + std::to_string(kMaxEngineRequestBytes) + " bytes");
-  const json req = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
-  if (req.is_discarded()) return logic_error("the request is not JSON (malformed or truncated)");
-  if (!req.is_object()) return logic_error("the request is not a JSON object");
-  const auto op_it = req.find("op");
-  if (op_it == req.end() || !op_it->is_string())
-    return logic_error(std::string("the request needs \"op\", a string: ") + kAllowedOps);
-  const std::string op = op_it->get<std::string>();
-  const auto* known = std::find_if(std::begin(kOps), std::end(kOps), [&](const OpName& o) { return op == o.name; });
-  if (known == std::end(kOps)) return logic_error("unknown op '" + op + "'; allowed: " + kAllowedOps);
-  FL_TRY(check_keys(req, *known));
+  auto parsed = parse_request_object(line, kMaxEngineRequestBytes);
+  if (!parsed.ok()) return parsed.error();
+  const json& req = parsed.value();
+  auto known = request_op(req, kOps);
+  if (!known.ok()) return known.error();
   EngineRequest out;
-  out.op = known->op;
+  out.op = known.value()->op;
   if (out.op == EngineRequest::Op::kStats) {
     if (const auto r = req.find("reset_lateness"); r != req.end()) {
       if (!r->is_boolean()) return logic_error("stats: 'reset_lateness' must be a boolean");

@@ -2,10 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <charconv>
-#include <initializer_list>
 
+#include "base/json_request.hpp"
 #include "orchestrator/model/units.hpp"
 
 namespace faultline::runtime {
@@ -16,11 +15,7 @@ namespace {
 
 constexpr size_t kMaxArgs = 64;
 
-struct OpName {
-  const char* name;
-  ControlRequest::Op op;
-  std::initializer_list<const char*> keys;  // besides "op"
-};
+using OpName = RequestOp<ControlRequest::Op>;
 
 const OpName kOps[] = {
     {"ping", ControlRequest::Op::kPing, {}},
@@ -31,22 +26,6 @@ const OpName kOps[] = {
     {"partition", ControlRequest::Op::kPartition, {"from", "to", "both_ways", "proto", "ports", "flap"}},
     {"heal", ControlRequest::Op::kHeal, {"id"}},
 };
-
-const char* kAllowedOps = "ping, list, stats, impair, clear, partition, heal";
-
-// Only the keys the op reads: a typo is an error, never silently ignored.
-Status check_keys(const json& req, const OpName& op) {
-  for (const auto& [key, value] : req.items()) {
-    if (key == "op") continue;
-    const bool known = std::any_of(op.keys.begin(), op.keys.end(), [&](const char* k) { return key == k; });
-    if (known) continue;
-    std::string allowed;
-    for (const char* k : op.keys) allowed += (allowed.empty() ? "" : ", ") + std::string(k);
-    return logic_error(std::string(op.name) + ": unknown key '" + key + "'; allowed: " +
-                       (allowed.empty() ? "none" : allowed));
-  }
-  return {};
-}
 
 Result<std::string> string_field(const json& req, const char* key, bool required) {
   const auto it = req.find(key);
@@ -140,16 +119,11 @@ Status parse_heal(const json& req, ControlRequest& out) {
 }
 
 Result<ControlRequest> parse_object(const json& req) {
-  if (!req.is_object()) return logic_error("the request is not a JSON object");
-  const auto op_it = req.find("op");
-  if (op_it == req.end() || !op_it->is_string())
-    return logic_error(std::string("the request needs \"op\", a string: ") + kAllowedOps);
-  const std::string op = op_it->get<std::string>();
-  const auto* known = std::find_if(std::begin(kOps), std::end(kOps), [&](const OpName& o) { return op == o.name; });
-  if (known == std::end(kOps)) return logic_error("unknown op '" + op + "'; allowed: " + kAllowedOps);
-  FL_TRY(check_keys(req, *known));
+  auto known = request_op(req, kOps);
+  if (!known.ok()) return known.error();
+  const std::string op = known.value()->name;
   ControlRequest out;
-  out.op = known->op;
+  out.op = known.value()->op;
   switch (out.op) {
     case ControlRequest::Op::kImpair: {
       auto args = strings_field(req, "args");
@@ -181,11 +155,9 @@ Result<ControlRequest> parse_object(const json& req) {
 }  // namespace
 
 Result<ControlRequest> parse_control_request(std::string_view text) {
-  if (text.size() > kMaxControlRequestBytes)
-    return logic_error("the request is larger than " + std::to_string(kMaxControlRequestBytes) + " bytes");
-  const json req = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (req.is_discarded()) return logic_error("the request is not JSON (malformed or truncated)");
-  return parse_object(req);
+  auto req = parse_request_object(text, kMaxControlRequestBytes);
+  if (!req.ok()) return req.error();
+  return parse_object(req.value());
 }
 
 }  // namespace faultline::runtime

@@ -87,7 +87,7 @@ TEST(EngineControl, EveryBadRequestGetsAnErrorAndTheEngineCarriesOn) {
     };
     for (const auto& [what, payload, want] : cases) expect_refused(what, raw_exchange(sock, payload), want);
     // 10 MB on one line: answered after the first 64 KiB, the rest never read.
-    expect_refused("10 MB request", raw_exchange(sock, std::string(10 << 20, ' ')), "longer than 65536 bytes");
+    expect_refused("10 MB request", raw_exchange(sock, std::string(10 << 20, ' ')), "larger than 65536 bytes");
 
     // One connection, a bad line between good ones: each line its own answer.
     const auto mixed = answers(raw_exchange(sock, "{\"op\":\"ping\"}\n{\"op\":\n{\"op\":\"get\"}\n"));

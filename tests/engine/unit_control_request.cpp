@@ -87,7 +87,7 @@ TEST(EngineRequestParse, SizeIsBoundedBeforeParsing) {
   padded.resize(kMaxEngineRequestBytes, ' ');
   EXPECT_EQ(ok(padded).op, Op::kPing);
   padded.push_back(' ');
-  EXPECT_NE(error_of(padded).find("longer than 65536 bytes"), std::string::npos);
+  EXPECT_NE(error_of(padded).find("larger than 65536 bytes"), std::string::npos);
 }
 
 TEST(EngineRequestParse, NoInputThrows) {

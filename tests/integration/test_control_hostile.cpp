@@ -21,21 +21,6 @@ using nlohmann::json;
 
 namespace {
 
-const char* kTopo = R"(
-[experiment]
-name = "hostile"
-
-[[node]]
-name = "a"
-
-[[node]]
-name = "b"
-
-[[link]]
-between = ["a", "b"]
-delay = "1ms"
-)";
-
 constexpr uid_t kNobody = 65534;
 
 class ControlHostile : public CliRunTest {
@@ -43,7 +28,7 @@ class ControlHostile : public CliRunTest {
   void SetUp() override {
     CliRunTest::SetUp();
     if (IsSkipped()) return;
-    up(kTopo);
+    up(kTwoNodesOneLink);
     sock_ = runtime::control_socket_path(run_);
   }
   // The owner's answer to raw bytes: a JSON object with ok false and an
