@@ -10,6 +10,7 @@
 #include <map>
 
 #include "base/result.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/model/impairment_args.hpp"
 #include "orchestrator/runtime/control.hpp"
 #include "orchestrator/runtime/proc.hpp"
@@ -30,7 +31,12 @@ sigset_t control_signals() {
 namespace {
 
 json refusal(const std::string& msg) { return json{{"ok", false}, {"error", msg}}; }
-json refusal(const Error& e) { return refusal(e.message()); }
+// A system error keeps its errno, so that the client can tell a refused
+// request (bad input) from a failure of the run or the kernel.
+json refusal(const Error& e) {
+  if (e.err == 0) return refusal(e.context);
+  return json{{"ok", false}, {"error", e.context}, {"errno", e.err}};
+}
 
 // "link:api-db" (both ways), "link:api->db" (one way), "segment:lan".
 struct Target {
@@ -243,7 +249,7 @@ int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
   const Status st = run.down();
   if (!st.ok()) {
     std::fprintf(stderr, "faultline: teardown: %s\n", st.error().message().c_str());
-    return kExitRuntime;
+    return exit_code(Failure::kRuntime);
   }
   return 0;
 }

@@ -119,7 +119,8 @@ void ControlServer::serve_pending(const Handler& h) {
   }
 }
 
-Result<json> control_request(const std::string& run, const json& req, int timeout_ms) {
+Result<json> control_request(const std::string& run, const json& req, int timeout_ms, bool* answered) {
+  if (answered) *answered = false;
   const std::string path = control_socket_path(run);
   auto addr = address(path);
   if (!addr.ok()) return addr.error();
@@ -134,10 +135,13 @@ Result<json> control_request(const std::string& run, const json& req, int timeou
   json ans = json::parse(text.value(), nullptr, false);
   if (ans.is_discarded() || !ans.is_object())
     return sys_error(EPROTO, "the owner of run " + run + " answered with something not a JSON object");
+  if (answered) *answered = true;
   const auto ok = ans.find("ok");
   if (ok == ans.end() || !ok->is_boolean() || !ok->get<bool>()) {
     const auto err = ans.find("error");
-    return logic_error(err != ans.end() && err->is_string() ? err->get<std::string>() : "the owner refused");
+    const auto no = ans.find("errno");
+    return Error{no != ans.end() && no->is_number_integer() ? no->get<int>() : 0,
+                 err != ans.end() && err->is_string() ? err->get<std::string>() : "the owner refused"};
   }
   return ans;
 }

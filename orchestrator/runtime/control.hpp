@@ -41,7 +41,11 @@ class ControlServer {
 };
 
 // One request to a run's owner. Errors: the owner is not answering, or its
-// answer has "ok": false (the message is the owner's "error").
-Result<nlohmann::json> control_request(const std::string& run, const nlohmann::json& req, int timeout_ms = 30'000);
+// answer has "ok": false (the message is the owner's "error", with its
+// "errno" when the owner failed at a system call; 0 when it refused the
+// request itself). `answered` (when given) tells the two apart: false when
+// the owner could not be reached or did not answer.
+Result<nlohmann::json> control_request(const std::string& run, const nlohmann::json& req, int timeout_ms = 30'000,
+                                       bool* answered = nullptr);
 
 }  // namespace faultline::runtime
