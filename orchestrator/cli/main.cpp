@@ -6,6 +6,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 
 using namespace faultline;
 
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    return rc == 0 ? 0 : cli::exit_code(cli::Failure::kBadInput);
   }
 
   try {
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     }
     if (sub == "compare") return cli::cmd_compare(compare_dir);
     if (sub == "report") return cli::cmd_report(report_dir);
-    return kExitBadInput;
+    return cli::exit_code(cli::Failure::kBadInput);
   } catch (const FatalError& e) {
     std::fprintf(stderr, "faultline: %s\n", e.what());
     return e.exit_code();

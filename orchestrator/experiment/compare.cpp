@@ -25,6 +25,12 @@ std::optional<double> get(const nlohmann::json& j, const char* a, const char* b 
   return p->get<double>();
 }
 
+// A boolean field that is true; absent, null or another type is false.
+bool flag(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace
 
 std::string Estimate::str(int precision) const {
@@ -91,9 +97,8 @@ std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& sum
     }
     ++r.repeats;
     const auto& verdict = s.contains("verdict") ? s["verdict"] : nlohmann::json::object();
-    if (verdict.value("collapsed", false)) ++r.collapsed;
-    if (verdict.contains("recovered") && verdict["recovered"].is_boolean() && verdict["recovered"].get<bool>())
-      ++r.recovered;
+    if (flag(verdict, "collapsed")) ++r.collapsed;
+    if (flag(verdict, "recovered")) ++r.recovered;
     if (s.value("passed", false)) ++r.passed;
     if (auto x = get(s, "verdict", "time_to_collapse_s")) ttc[name].push_back(*x);
     if (auto x = get(s, "verdict", "recovery_s")) rec[name].push_back(*x);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/model/topology_source.hpp"
 
 namespace faultline::model {
 
@@ -24,12 +25,20 @@ struct LoadResult {
   std::vector<Diagnostic> errors;
 };
 
+// `path` may be "-" (standard input, named <stdin>); see topology_source.hpp
+// for what is read and what is refused.
 LoadResult load_file(const std::string& path);
 LoadResult load_string(std::string_view toml_text, const std::string& file_name);
 
 // Applies `key=value` overrides (dotted TOML paths such as experiment.seed or
 // node.api.cpu) before validation. Used by --set; errors name "--set:1:col".
 LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides);
+
+// The two halves of load_file_with_overrides, for callers that load one text
+// several times (standard input can be read only once). A source that cannot
+// be read is one diagnostic at NAME:1:1.
+std::optional<TopologySource> read_source(const std::string& path, std::vector<Diagnostic>& errors);
+LoadResult load_source(const TopologySource& src, const std::vector<std::string>& overrides);
 
 // Names that become kernel interface names are limited to this many characters.
 inline constexpr size_t kMaxIfNameLen = 15;

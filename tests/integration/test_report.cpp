@@ -203,7 +203,7 @@ Folder odd_run() {
     "controls": [],
     "expectations": [{"name": "never_collapses", "measured": null, "op": "==", "threshold": null,
                       "passed": null, "detail": null}],
-    "passed": null
+    "passed": false
   })");
   f.events.push_back({{"t", 3.0}, {"kind", "exit"}, {"node", "web"}, {"process", "faultline-service"}, {"status", 0}});
   return f;
