@@ -18,6 +18,10 @@ PKGS=(
 # Optional tiers: extra packages a test tier or benchmark uses.
 if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
   PKGS+=(qemu-system-x86 busybox-static chromium prometheus wrk nginx-light)
+  # The OTLP/JSON export's test: protobuf's own JSON parser over the
+  # OpenTelemetry .proto files (fetched from npm by tests/otlp/fetch-proto.sh).
+  PKGS+=(python3-protobuf protobuf-compiler)
+  command -v npm >/dev/null || PKGS+=(npm)
   # VM kernel tier (tests/vm): kernels whose modules are compressed.
   PKGS+=(xz-utils zstd)
 fi

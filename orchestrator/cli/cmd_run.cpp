@@ -145,27 +145,32 @@ int cmd_run(const RunArgs& a) {
       if (!rep.ok()) std::fprintf(stderr, "faultline: report: %s\n", rep.error().message().c_str());
       std::printf("%s: %s\n", res->passed ? "PASS" : (res->interrupted ? "INTERRUPTED" : "FAIL"), res->headline.c_str());
       if (!res->analysis.propagation.empty()) {
-        // "db (+0s) -> app, api (+1s)": services of one tick share its time;
-        // their order within it comes from the call graph, not a measurement.
+        // "db +0.012s -> app +0.140s, api +0.152s": each service at its
+        // onset after the first fault; a comma joins onsets within their
+        // resolution (simultaneous as far as the requests tell).
         std::string order;
+        double resolution = 0;
         bool ties = false;
-        const auto& prop = res->analysis.propagation;
-        for (size_t i = 0; i < prop.size(); ++i) {
-          const auto& p = prop[i];
-          ties = ties || p.same_tick;
-          order += (i == 0 ? "" : p.same_tick ? ", " : " -> ") + p.service;
-          if (i + 1 == prop.size() || !prop[i + 1].same_tick) {
-            char b[48];
-            std::snprintf(b, sizeof b, p.after_fault_s == std::floor(p.after_fault_s) ? " (+%.0fs)" : " (+%.1fs)",
-                          p.after_fault_s);
-            order += b;
-          }
+        for (const auto& p : res->analysis.propagation) {
+          char b[96];
+          std::snprintf(b, sizeof b, "%s%s +%.3fs", order.empty() ? "" : (p.simultaneous ? ", " : " -> "),
+                        p.service.c_str(), p.after_fault_s);
+          order += b;
+          ties = ties || p.simultaneous;
+          resolution = std::max(resolution, p.resolution_s);
         }
-        std::printf("  degraded in order: %s%s; largest amplification %.3g\n", order.c_str(),
-                    ties ? " (within a tick, nearest the fault first)" : "", res->analysis.max_amplification);
+        std::printf("  degraded in order: %s", order.c_str());
+        if (ties) std::printf(" (a comma: within %.0f ms of each other, simultaneous)", resolution * 1000);
+        std::printf("; largest amplification: %.3g attempts per organic request, %.3g per call\n",
+                    res->analysis.max_cumulative_amplification, res->analysis.max_hop_amplification);
       }
       for (const auto& ver : res->verdicts)
         if (!ver.passed) std::printf("  expectation %s failed: %s\n", ver.name.c_str(), ver.detail.c_str());
+      // Health verdicts from part of the requests say so.
+      if (const auto& rec = res->summary["records"]; rec.is_object() && rec.value("complete", true) == false)
+        std::printf("  health judged from sampled requests: %llu spans recorded, %llu not sampled (experiment.trace_rps), "
+                    "%llu dropped by full buffers\n",
+                    rec.value("spans", 0ULL), rec.value("unsampled", 0ULL), rec.value("dropped", 0ULL));
       std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
       if (res->interrupted) return exit_code(Failure::kRuntime);
       if (!res->passed) code = exit_code(Failure::kExpectation);

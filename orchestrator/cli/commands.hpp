@@ -33,6 +33,13 @@ struct RunArgs {
   bool quiet = false;              // no live status line
 };
 
+struct TracesArgs {
+  std::string dir;                // results folder
+  std::string out;                // default DIR/traces.otlp.json
+  std::optional<double> from_s;   // spans that start in [from, to), seconds since the start
+  std::optional<double> to_s;
+};
+
 int cmd_validate(const std::string& file, const std::vector<std::string>& set);
 int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set);
 int cmd_up(const UpArgs& a);
@@ -44,6 +51,7 @@ int cmd_doctor();
 int cmd_run(const RunArgs& a);
 int cmd_compare(const std::string& dir);
 int cmd_report(const std::string& dir);
+int cmd_traces(const TracesArgs& a);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
 
 // Shared helpers.

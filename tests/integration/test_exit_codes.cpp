@@ -43,6 +43,8 @@ class ExitCodes : public CliRunTest {
     empty_ = folder("empty", nullptr);
     hollow_ = folder("hollow", "{}");
     broken_ = folder("broken", "{\"experiment\": ");
+    untraced_ = folder("untraced", R"({"experiment": {"name": "codes"}, "verdict": {}, "passed": true,
+                                       "phases": {"t0_monotonic_ns": 1, "t0_unix_ns": 2}})");
   }
   std::string folder(const std::string& name, const char* summary) const {
     const auto d = dir_ / name;
@@ -57,7 +59,7 @@ class ExitCodes : public CliRunTest {
       EXPECT_NE(r.out.find(c.says), std::string::npos) << "faultline " << c.args << "\n" << r.out;
     }
   }
-  std::string good_, bad_, results_, empty_, hollow_, broken_;
+  std::string good_, bad_, results_, empty_, hollow_, broken_, untraced_;
 };
 
 TEST_F(ExitCodes, BadInputIsTwoForEveryVerb) {
@@ -95,6 +97,10 @@ TEST_F(ExitCodes, BadInputIsTwoForEveryVerb) {
       {"compare " + hollow_, 2, "1 of 1 summaries refused"},
       {"compare " + broken_, 2, "is not JSON"},
       {"compare " + results_, 0, "(base)"},
+      {"traces " + (dir_ / "absent").string(), 2, "summary.json: cannot be read"},
+      {"traces " + hollow_ + "/base/0", 2, "no phases.t0_monotonic_ns"},
+      {"traces " + results_ + "/base/0", 2, "no phases.t0_monotonic_ns"},
+      {"traces " + untraced_ + "/base/0", 2, "records.bin"},
   });
   EXPECT_FALSE(fs::exists(runtime::run_dir(run_))) << "bad input created a run";
   EXPECT_TRUE(runtime::list_runs().empty());

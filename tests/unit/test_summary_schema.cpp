@@ -11,6 +11,7 @@
 #include "orchestrator/experiment/results.hpp"
 #include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/timeline.hpp"
+#include "orchestrator/experiment/traces.hpp"
 #include "orchestrator/model/loader.hpp"
 #include "tests/support/chain_topology.hpp"
 #include "tests/support/summary_schema.hpp"
@@ -47,7 +48,8 @@ target = "node:db"
 cpu = 0.1
 [expect]
 recovers_within = "10s"
-max_amplification = 10
+max_cumulative_amplification = 10
+max_hop_amplification = 4
 [[expect.check]]
 name = "fast"
 metric = "p99"
@@ -83,10 +85,68 @@ SeriesStore run_series(const model::Topology& topo) {
   return st;
 }
 
+// The request records of the same run: every 10 ms the client sends api a
+// request, api calls app, app calls db; from 11 s db refuses (so app fails,
+// then api), until 17 s. api's breaker refuses calls from 15 s; db sheds.
+std::map<std::string, RecordSource> run_records(int64_t t0) {
+  using workloads::trace::SpanCause;
+  using workloads::trace::SpanKind;
+  using workloads::trace::SpanRecord;
+  std::map<std::string, RecordSource> rec;
+  rec["load:client"].names = {"api:80"};
+  rec["api"].names = {"/", "app:80"};
+  rec["app"].names = {"/", "db:80"};
+  rec["db"].names = {"/"};
+  uint64_t id = 1;
+  auto ns = [t0](double s) { return t0 + static_cast<int64_t>(s * 1e9); };
+  auto add = [&](const std::string& src, SpanKind kind, uint16_t name, uint64_t trace, uint64_t parent, double start,
+                 double end, SpanCause cause) {
+    SpanRecord r;
+    r.trace_hi = trace;
+    r.trace_lo = 1;
+    r.span_id = id++;
+    r.parent_id = parent;
+    r.kind = kind;
+    r.name = name;
+    r.start_ns = ns(start);
+    r.end_ns = ns(end);
+    r.cause = cause;
+    r.status = cause == SpanCause::kOk ? 200 : 502;
+    rec[src].spans.push_back(r);
+    return r.span_id;
+  };
+  for (int k = 0; k < static_cast<int>(kTicks) * 100; ++k) {
+    const double t = k * 0.01;
+    const bool down = t >= 11 && t < 17;
+    const auto c = down ? SpanCause::kConnect : SpanCause::kOk;
+    const uint64_t trace = static_cast<uint64_t>(k) + 1;
+    const uint64_t root = add("load:client", SpanKind::kCall, 0, trace, 0, t, t + 0.003, c);
+    const uint64_t a1 = add("load:client", SpanKind::kAttempt, 0, trace, root, t, t + 0.003, c);
+    const uint64_t req = add("api", SpanKind::kRequest, 0, trace, a1, t + 0.0002, t + 0.0028, down ? SpanCause::kDownstream : c);
+    const bool refused = t >= 15 && t < 17;
+    const uint64_t call = add("api", SpanKind::kCall, 1, trace, req, t + 0.0003, t + 0.0027,
+                              refused ? SpanCause::kBreakerOpen : c);
+    if (refused) continue;
+    const uint64_t a2 = add("api", SpanKind::kAttempt, 1, trace, call, t + 0.0003, t + 0.0027, c);
+    const uint64_t req2 = add("app", SpanKind::kRequest, 0, trace, a2, t + 0.0004, t + 0.0026, down ? SpanCause::kDownstream : c);
+    const uint64_t call2 = add("app", SpanKind::kCall, 1, trace, req2, t + 0.0005, t + 0.0025, c);
+    add("app", SpanKind::kAttempt, 1, trace, call2, t + 0.0005, t + 0.0025, c);
+    if (!down) add("db", SpanKind::kRequest, 0, trace, 0, t + 0.0006, t + 0.0024, SpanCause::kOk);
+    if (down && k % 10 == 0) add("db", SpanKind::kRequest, 0, trace, 0, t + 0.0006, t + 0.0007, SpanCause::kShedQueueFull);
+  }
+  for (auto& [name, s] : rec) s.pulls = kTicks;
+  return rec;
+}
+
 json summary_of(const model::Topology& topo, bool with_fault) {
   const SeriesStore store = run_series(topo);
   PhaseTicks ph{3, 9, 10, 15, 25, kTicks, 1};
-  auto in = analysis_input(topo, store, ph, 1, with_fault);
+  const int64_t t0 = 1'000'000'000'000;
+  const auto records = run_records(t0);
+  Schedule sched;
+  if (with_fault) sched = Schedule{true, 10'000'000'000, 15'000'000'000, 30'000'000'000};
+  else sched.end_ns = 30'000'000'000;
+  auto in = analysis_input(topo, store, ph, sched, RequestData{&records, t0, 30.0});
   in.th = thresholds_of(topo.expect.judge, topo.experiment);
   const auto findings = analysis::analyse(in);
   const auto verdicts = evaluate(topo, topo.expect, findings, store, ph, 10);
@@ -109,7 +169,9 @@ json summary_of(const model::Topology& topo, bool with_fault) {
                {"baseline", {3.0, 9.0}},
                {"first_fault_s", with_fault ? json(10.0) : json(nullptr)},
                {"last_fault_end_s", with_fault ? json(15.0) : json(nullptr)},
-               {"end_s", 30.0}};
+               {"end_s", 30.0},
+               {"t0_monotonic_ns", t0},
+               {"t0_unix_ns", int64_t{1'796'550'000'000'000'000}}};
   if (with_fault)
     for (size_t k = 0; k < topo.faults.size(); ++k) {
       const auto& f = topo.faults[k];
@@ -119,7 +181,10 @@ json summary_of(const model::Topology& topo, bool with_fault) {
   si.thresholds = &in.th;
   si.verdicts = &verdicts;
   si.any_fault = with_fault;
+  if (with_fault) si.first_fault_s = 10.0;
   si.horizon_s = 10;
+  si.records = records_summary(records);
+  si.traces = first_failed_traces(records, service_addresses(topo), t0, with_fault ? 10.0 : 0.0);
   return make_summary(si);
 }
 
@@ -147,10 +212,11 @@ TEST_F(SummarySchema, WhatMakeSummaryWritesMatchesIt) {
   EXPECT_TRUE(matches_summary_schema(summary_));
   // The summary exercises every part of the schema: no empty lists where
   // the schema describes items.
-  for (const char* k : {"faults", "propagation", "amplification", "controls", "expectations"})
+  for (const char* k : {"faults", "propagation", "amplification", "controls", "expectations", "traces"})
     EXPECT_FALSE(summary_[k].empty()) << k;
   EXPECT_EQ(summary_["topology"]["segments"].size(), 1u);
-  EXPECT_FALSE(summary_["tier_amplification"].empty());
+  EXPECT_FALSE(summary_["health"]["calls"].empty());
+  EXPECT_FALSE(summary_["traces"][0]["spans"].empty());
   EXPECT_TRUE(summary_.contains("config"));
   EXPECT_TRUE(summary_.contains("thresholds"));
   EXPECT_EQ(summary_["verdict"]["collapsed"], true);
@@ -186,8 +252,8 @@ TEST_F(SummarySchema, AMissingOrUnknownFieldFails) {
   s.erase("passed");
   EXPECT_NE(failure(s).find("'passed' is a required property"), std::string::npos);
   s = summary_;
-  s["propagation"][0].erase("same_tick");
-  EXPECT_NE(failure(s).find("/propagation/0: 'same_tick' is a required property"), std::string::npos);
+  s["propagation"][0].erase("simultaneous");
+  EXPECT_NE(failure(s).find("/propagation/0: 'simultaneous' is a required property"), std::string::npos);
   // A field make_summary starts writing must be added to the schema too.
   s = summary_;
   s["verdict"]["onset_s"] = 3;
