@@ -11,8 +11,9 @@
   const R = window.flReport;
   const {
     DASH, ARROW, isNum, num, obj, arr, str, clamp,
-    fmtNum, fmtSec, fmtUnit, axisLabel, fmtT, fmtX, truncate,
-    linTicks, bisect, yAxis, edgeWidth, ampTone, HEALTH_COLOUR, NEVER_COLOUR, LOAD_FILL, scaleColour, inkOn,
+    fmtNum, fmtSec, fmtUnit, axisLabel, fmtT, fmtMs, fmtAfter, fmtClock, fmtX, fmtPct, truncate,
+    linTicks, bisect, yAxis, edgeWidth, ampTone, HEALTH_COLOUR, HEALTH_STATES, NEVER_COLOUR, LOAD_FILL, scaleColour, inkOn,
+    CAUSE_TONES, CAUSE_COLOUR, ampLabel, edgeKey,
     short, faultTargetsNode, faultTargetsEdge, describeEvent, PLOTS, linesFor,
   } = R;
 
@@ -64,17 +65,23 @@
   try { D = JSON.parse($('fl-data').textContent || '{}'); } catch (e) { errors.push('data: ' + e.message); }
   const md = R.model(D);
   const {
-    S, T, EV, TH, SER, phases, verdict, exp, services, loads, edges, graphNodes, nodeById, canonName, valAt, colourOf,
-    FAULTS, X0, X1, firstFault, PHASES, phaseAt, activeFaults, baselineOf, healthAt, PROP, propByService, propMax,
-    degradedColour, TS,
+    S, T, EV, SER, phases, verdict, exp, services, loads, edges, graphNodes, nodeById, valAt, colourOf,
+    FAULTS, X0, X1, firstFault, PHASES, phaseAt, activeFaults, baselineOf, healthAt, callHealthAt, judged, HW,
+    STEP, STEPS, timeOfStep, stepOf, tickAt, PROP, propByService, propMax, degradedColour, REPLAY, viaEdges, AMP, TRACES,
+    resolution, TS,
   } = md;
 
   // ------------------------------------------------------------ page state
-  const state = { mode: 'static', tick: Math.max(0, T.length - 1), playing: 0 };
+  // The graph shows one of three things (mode): when each service degraded
+  // (static), health at the slider's time (time), or the replay of the
+  // onsets (replay). The slider moves in steps of the health window (the
+  // tick without one).
+  const state = { mode: 'static', step: STEPS, playing: 0 };
+  const now = () => timeOfStep(state.step);
   const listeners = []; // redraws that follow the time cursor
-  function setTick(i, mode) {
-    state.tick = clamp(i, 0, Math.max(0, T.length - 1));
-    if (mode) state.mode = mode;
+  function setStep(k, mode) {
+    state.step = clamp(Math.round(k), 0, STEPS);
+    if (mode) { if (mode !== 'replay') stopReplay(); state.mode = mode; }
     listeners.forEach((fn) => { try { fn(); } catch (e) { errors.push('update: ' + e.message); } });
   }
 
@@ -128,22 +135,29 @@
 
   // --------------------------------------------------------------- topology
   const graph = { nodes: new Map(), edges: [] };
+  const hotSet = new Set(); // the calls on the failure's recorded path
+  const isHot = (ge) => hotSet.has(ge.key);
+  const MODES = [['static', 'when degraded'], ['time', 'health at time'], ['replay', 'replay onsets']];
   function drawTopology(main) {
     const card = h('section', { class: 'card', id: 'topology' }, [
       h('div', { class: 'card-head' }, [h('h2', { text: 'Topology and how the failure travelled' }),
-        h('div', { class: 'seg', role: 'group' }, [
-          h('button', { type: 'button', 'data-mode': 'static', text: 'when degraded', onclick: () => setTick(state.tick, 'static') }),
-          h('button', { type: 'button', 'data-mode': 'time', text: 'health at time', onclick: () => setTick(state.tick, 'time') })])]),
+        h('div', { class: 'seg', role: 'group' }, MODES.map(([mode, text]) => h('button', {
+          type: 'button', 'data-mode': mode, text,
+          onclick: () => (mode === 'replay' ? startReplay() : (stopPlay(), setStep(state.step, mode))) })))]),
       h('div', { class: 'graph-wrap', id: 'graph' }),
-      h('div', { class: 'timectl' }, [
+      h('div', { class: 'timectl', id: 'fl-timectl' }, [
         h('button', { type: 'button', class: 'play', id: 'fl-play', 'aria-label': 'play', text: '\u25b6', onclick: togglePlay }),
-        h('input', { type: 'range', id: 'fl-slider', min: 0, max: Math.max(0, T.length - 1), value: state.tick, step: 1, 'aria-label': 'time',
-          oninput: (e) => { stopPlay(); setTick(+e.target.value, 'time'); } }),
+        h('input', { type: 'range', id: 'fl-slider', min: 0, max: STEPS, value: state.step, step: 1, 'aria-label': 'time',
+          oninput: (e) => { stopPlay(); setStep(+e.target.value, 'time'); } }),
         h('span', { class: 'tlabel', id: 'fl-tlabel' })]),
+      h('div', { class: 'replayctl', id: 'fl-replayctl', hidden: true }, [
+        h('button', { type: 'button', class: 'play', id: 'fl-replay', 'aria-label': 'replay the onsets', text: '\u25b6', onclick: startReplay }),
+        h('span', { class: 'rclock', id: 'fl-replay-clock' }),
+        h('span', { class: 'tlabel', id: 'fl-replay-note' })]),
       h('div', { class: 'legend', id: 'graph-legend' }),
     ]);
     main.appendChild(card);
-    if (!T.length) { $('fl-slider').disabled = true; $('fl-play').disabled = true; }
+    if (!T.length && HW === null) { $('fl-slider').disabled = true; $('fl-play').disabled = true; }
     renderGraph();
     listeners.push(updateGraph);
   }
@@ -172,10 +186,15 @@
       P.set(id, { x: colW * (Li + 0.5), y: top + rowH * (k + 0.5) });
     }));
     const gE = sv('g', { class: 'edges' }, svg), gN = sv('g', { class: 'nodes' }, svg);
-    // The propagation path: an edge the failure was recorded to travel along.
-    const viaEdge = new Set();
-    for (const p of PROP) if (p.via) { viaEdge.add(L.key(str(p.service), str(p.via))); viaEdge.add(L.key(str(p.via), str(p.service))); }
-    const amp = new Map(arr(S.amplification).map(obj).map((a) => [L.key(canonName(str(a.caller)), str(a.callee)), a]));
+    // The propagation path: the calls the failure was recorded to come
+    // through (via_edge); an older summary names only the callee (via).
+    hotSet.clear();
+    viaEdges.forEach((k) => hotSet.add(k));
+    for (const p of PROP) if (p.via && !p.via_edge) hotSet.add(str(p.service) + '->' + str(p.via));
+    const amp = new Map(AMP.map((a) => [a.key, a]));
+    // The replay step that lit each via edge.
+    const litBy = new Map();
+    for (const st of REPLAY.steps) { const k = edgeKey(st.viaEdge, md.canonName); if (k && !litBy.has(k)) litBy.set(k, st); }
     for (const e of edges) {
       const a = P.get(e.caller), b = P.get(e.callee);
       if (!a || !b) continue;
@@ -192,20 +211,26 @@
         d = `M${a.x},${y1} C${a.x},${y0 + 30} ${b.x},${y0 + 30} ${b.x},${y2}`;
         mid = { x: (a.x + b.x) / 2, y: (y1 + 6 * (y0 + 30) + y2) / 8 }; // the curve at t = 1/2
       }
-      const hot = viaEdge.has(L.key(e.caller, e.callee));
-      const am = amp.get(L.key(e.caller, e.callee));
-      const width = edgeWidth(am ? am.during_fault : null);
-      const g = sv('g', { class: 'gedge' + (hot ? ' hot' : '') }, gE);
+      const key = e.caller + '->' + e.callee;
+      const hot = hotSet.has(key);
+      const am = amp.get(key);
+      const width = edgeWidth(am ? am.cumulative : null);
+      const lit = litBy.get(key) || null;
+      const g = sv('g', { class: 'gedge' + (hot ? ' hot' : ''), 'data-edge': key, 'data-replay-group': lit ? lit.group : null }, gE);
       const path = sv('path', { d, class: 'edge', 'marker-end': hot ? 'url(#fl-arrow-hot)' : 'url(#fl-arrow)', style: { strokeWidth: width + 'px' } }, g);
-      svgTitle(g, short(e.caller) + ' ' + ARROW + ' ' + short(e.callee) + (am ? '  amplification ' + fmtX(num(am.during_fault)) + ' during the fault, peak ' + fmtX(num(am.peak)) : ''));
+      svgTitle(g, short(e.caller) + ' ' + ARROW + ' ' + short(e.callee) + (am ? '  amplification per hop ' + fmtX(am.perHop) + ' (peak ' + fmtX(am.perHopPeak) +
+        '), cumulative ' + fmtX(am.cumulative) + ' (peak ' + fmtX(am.cumulativePeak) + ')' + (am.tier !== null ? ', tier ' + am.tier : '') : '') +
+        (lit ? '  the failure reached ' + lit.service + ' through this call, +' + fmtMs(lit.after) : ''));
       // The edge's label: its amplification, or in time mode its attempts then.
       const lg = sv('g', { class: 'elabel', transform: `translate(${mid.x},${mid.y})` }, g);
       const label = { g: lg, pill: sv('rect', { y: -9, height: 18, rx: 9 }, lg), text: sv('text', { x: 0, y: 4, 'text-anchor': 'middle' }, lg) };
-      graph.edges.push({ e, path, g, label, am, mid });
+      graph.edges.push({ e, key, path, g, label, am, mid, lit });
     }
     for (const n of graphNodes) {
       const p = P.get(n.id);
-      const g = sv('g', { class: 'gnode ' + n.kind, transform: `translate(${p.x - nodeW / 2},${p.y - nodeH / 2})`, tabindex: 0 }, gN);
+      const st = REPLAY.steps.find((x) => x.service === n.id) || null;
+      const g = sv('g', { class: 'gnode ' + n.kind, transform: `translate(${p.x - nodeW / 2},${p.y - nodeH / 2})`, tabindex: 0,
+        'data-id': n.id, 'data-replay-group': st ? st.group : null, 'data-onset-ms': st ? Math.round(st.after * 1000) : null }, gN);
       const rect = sv('rect', { width: nodeW, height: nodeH, rx: n.kind === 'load' ? nodeH / 2 : 10 }, g);
       const maxChars = Math.floor((nodeW - 20) / 7.4);
       const name = sv('text', { x: nodeW / 2, y: 20, 'text-anchor': 'middle', class: 'nname', text: truncate(n.name, maxChars) }, g);
@@ -221,7 +246,7 @@
       g.addEventListener('pointerenter', (ev) => showTip(ev, nodeTip(n)));
       g.addEventListener('pointermove', (ev) => showTip(ev, nodeTip(n)));
       g.addEventListener('pointerleave', hideTip);
-      graph.nodes.set(n.id, { n, g, rect, name, sub, badges });
+      graph.nodes.set(n.id, { n, g, rect, name, sub, badges, st });
     }
     // A fault on the link under a call: the edge is drawn dotted, with the fault's tag.
     for (const ge of graph.edges) {
@@ -239,19 +264,20 @@
 
   function nodeTip(n) {
     const rows = [];
-    const p = propByService.get(n.id), b = baselineOf(n), i = state.tick;
+    const p = propByService.get(n.id), t = now(), i = tickAt(t);
     if (n.kind === 'service') {
+      const b = baselineOf(n);
       rows.push([null, 'node', n.node + (n.port ? ':' + n.port : ''), false]);
-      rows.push([null, 'degraded', p ? '+' + fmtT(num(p.after_fault_s)) + ' after the first fault' : 'never', false]);
-      if (p && p.via) rows.push([null, 'reached via', str(p.via) + ' (' + (num(p.hops) ?? DASH) + ' hops)', false]);
-      rows.push([null, 'baseline goodput', fmtUnit(b.goodput, 'req/s') + (b.measured ? ' (measured here)' : ''), false]);
-      rows.push([null, 'baseline p99 / SLO', fmtSec(b.p99) + ' / ' + fmtSec(b.slo), false]);
+      rows.push([null, 'degraded', p ? fmtAfter(num(p.after_fault_s)) + ' after the first fault (\u00b1' + fmtMs(num(p.resolution_s) ?? resolution) + ')' : 'never', false]);
+      if (p && p.via) rows.push([null, 'reached via', str(p.via) + (p.via_edge ? ' (' + str(p.via_edge) + ')' : '') + ', ' + (num(p.hops) ?? DASH) + ' hops', false]);
+      rows.push([null, 'SLO', fmtSec(b.slo) + (b.slo === null ? '' : b.explicit ? ' (set)' : ' (2 \u00d7 baseline p99 ' + fmtSec(b.triesP99) + ')'), false]);
+      if (b.badShare !== null) rows.push([null, 'bad share in baseline', fmtPct(b.badShare) + ' of ' + fmtNum(b.tries) + ' tries (allowed ' + fmtPct(b.allowed) + ')', false]);
     } else {
       rows.push([null, 'load generator on', n.node, false]);
     }
-    if (T.length) {
-      const hl = healthAt(n, i);
-      rows.push([HEALTH_COLOUR[hl], 'at ' + fmtT(T[i]), hl, false]);
+    const hl = healthAt(n, t);
+    rows.push([HEALTH_COLOUR[hl], 'at ' + fmtClock(t, STEP), judged(n) ? hl : 'not judged (no letters in summary.json)', false]);
+    if (i >= 0) {
       rows.push([null, 'goodput', fmtUnit(valAt('goodput_rps', n.id, i), 'req/s'), false]);
       if (n.kind === 'load') rows.push([null, 'offered', fmtUnit(valAt('offered_rps', n.id, i), 'req/s'), false]);
       rows.push([null, 'p99', fmtSec(valAt('p99_s', n.id, i)), false]);
@@ -260,84 +286,120 @@
     return tipRows(n.kind === 'load' ? n.name + ' (load generator)' : n.name, rows);
   }
 
+  function setLabel(ge, text) {
+    ge.label.g.style.display = text ? '' : 'none';
+    if (ge.label.text.textContent !== text) {
+      ge.label.text.textContent = text;
+      const w = text.length * 6.4 + 12;
+      ge.label.pill.setAttribute('x', -w / 2);
+      ge.label.pill.setAttribute('width', w);
+    }
+  }
+
   function updateGraph() {
-    const i = state.tick, t = T.length ? T[i] : null, timeMode = state.mode === 'time' && T.length > 0;
-    document.querySelectorAll('.seg button').forEach((b) => b.classList.toggle('on', b.dataset.mode === (timeMode ? 'time' : 'static')));
-    for (const { n, rect, sub, badges } of graph.nodes.values()) {
-      let fill, text;
-      if (timeMode) {
-        const hl = healthAt(n, i);
-        fill = HEALTH_COLOUR[hl];
-        const gp = valAt('goodput_rps', n.id, i);
-        text = hl + (gp !== null ? ' \u00b7 ' + fmtNum(gp) + ' rps' : '');
+    const t = now(), mode = state.mode;
+    document.querySelectorAll('#topology .seg button').forEach((b) => b.classList.toggle('on', b.dataset.mode === mode));
+    const reached = mode === 'replay' ? REPLAY.reached(replay.a) : 0;
+    for (const { n, g, rect, sub, badges, st } of graph.nodes.values()) {
+      let fill, text, shown = '';
+      if (mode === 'time') {
+        const hl = healthAt(n, t);
+        shown = judged(n) ? hl : 'unjudged';
+        fill = n.kind === 'load' && !judged(n) ? LOAD_FILL : HEALTH_COLOUR[hl];
+        const gp = valAt('goodput_rps', n.id, tickAt(t));
+        text = (judged(n) ? hl : n.kind === 'load' ? 'load generator' : 'not judged') + (gp !== null ? ' \u00b7 ' + fmtNum(gp) + ' rps' : '');
       } else if (n.kind === 'load') {
         fill = LOAD_FILL;
-        const off = obj(obj(S.baselines)[n.id]).goodput_rps;
-        text = 'load generator' + (isNum(off) ? ' \u00b7 ' + fmtNum(off) + ' rps' : '');
+        text = 'load generator';
+      } else if (mode === 'replay') {
+        const on = st && st.group < reached;
+        shown = on ? 'degraded' : 'healthy';
+        fill = on ? degradedColour(n.id) : st ? HEALTH_COLOUR.healthy : NEVER_COLOUR;
+        text = on ? fmtAfter(st.after) : st ? 'healthy' : 'not degraded';
+        g.classList.toggle('turning', !!on && st.group === reached - 1 && replay.timer !== 0);
       } else {
         fill = Array.isArray(S.propagation) ? degradedColour(n.id) : HEALTH_COLOUR.unknown;
         const p = propByService.get(n.id);
-        text = p ? (num(p.hops) === 0 ? 'first \u00b7 ' : '') + '+' + fmtT(num(p.after_fault_s)) : Array.isArray(S.propagation) ? 'not degraded' : 'no data';
+        text = p ? (num(p.hops) === 0 ? 'first \u00b7 ' : '') + fmtAfter(num(p.after_fault_s)) : Array.isArray(S.propagation) ? 'not degraded' : 'no data';
       }
+      if (mode !== 'replay') g.classList.remove('turning');
+      if (shown) g.setAttribute('data-state', shown); else g.removeAttribute('data-state');
       rect.style.fill = fill;
       rect.parentNode.style.setProperty('--ink-on', inkOn(fill));
       sub.textContent = text;
-      badges.forEach(({ f, bg }) => bg.classList.toggle('off', timeMode && !(t >= f.a && t < f.b)));
+      badges.forEach(({ f, bg }) => bg.classList.toggle('off', mode === 'time' && !(t >= f.a && t < f.b)));
     }
     for (const ge of graph.edges) {
       if (ge.fault) {
-        const on = !timeMode || (t >= ge.fault.a && t < ge.fault.b);
+        const on = mode !== 'time' || (t >= ge.fault.a && t < ge.fault.b);
         ge.g.classList.toggle('fault-on', on);
         ge.badge.classList.toggle('off', !on);
       }
-      let text = ge.am && isNum(ge.am.during_fault) ? fmtX(ge.am.during_fault) : '';
-      if (timeMode) {
-        const rate = valAt('attempts_rps', 'edge:' + ge.e.caller + '->' + ge.e.callee, i);
-        if (rate !== null) text = fmtNum(rate) + '/s';
+      // Time mode: the call's health (summary.health.calls) as its colour.
+      const ch = mode === 'time' ? callHealthAt(ge.e.caller, ge.e.callee, t) : null;
+      ge.path.style.stroke = ch ? HEALTH_COLOUR[ch] : '';
+      if (ch) ge.g.setAttribute('data-state', ch); else ge.g.removeAttribute('data-state');
+      ge.g.classList.toggle('idle', ch === 'idle');
+      // Replay: the via edges light up as the failure passes along them.
+      const lit = mode === 'replay' && ge.lit !== null && ge.lit.group < reached;
+      ge.g.classList.toggle('lit', lit);
+      ge.g.classList.toggle('hot', mode === 'static' && isHot(ge));
+      ge.path.setAttribute('marker-end', lit || (mode === 'static' && isHot(ge)) ? 'url(#fl-arrow-hot)' : 'url(#fl-arrow)');
+      let text = mode === 'replay' ? '' : ampLabel(ge.am);
+      if (mode === 'time') {
+        const rate = valAt('attempts_rps', 'edge:' + ge.key, tickAt(t));
+        text = rate !== null ? fmtNum(rate) + '/s' : ch ? ch : '';
       }
-      ge.label.g.style.display = text ? '' : 'none';
-      if (ge.label.text.textContent !== text) {
-        ge.label.text.textContent = text;
-        const w = text.length * 6.6 + 12;
-        ge.label.pill.setAttribute('x', -w / 2);
-        ge.label.pill.setAttribute('width', w);
-      }
+      if (mode === 'replay' && lit) text = fmtAfter(ge.lit.after);
+      setLabel(ge, text);
     }
     const lab = $('fl-tlabel');
     if (lab) {
-      if (!T.length) lab.textContent = 'no time series recorded';
+      if (!T.length && HW === null) lab.textContent = 'no time series recorded';
       else {
         const af = activeFaults(t);
-        lab.textContent = 't = ' + fmtT(t) + (firstFault !== null ? '  (' + (t >= firstFault ? '+' : '') + fmtT(t - firstFault) + ' from the first fault)' : '') +
+        lab.textContent = 't = ' + fmtClock(t, STEP) + (firstFault !== null ? '  (' + (t >= firstFault ? '+' : '') + fmtClock(t - firstFault, STEP) + ' from the first fault)' : '') +
           (phaseAt(t) ? '  \u00b7  ' + phaseAt(t) : '') + (af.length ? '  \u00b7  active: ' + af.map((f) => 'F' + f.idx).join(', ') : '');
       }
     }
     const sl = $('fl-slider');
-    if (sl && +sl.value !== i) sl.value = i;
-    drawGraphLegend(timeMode);
+    if (sl && +sl.value !== state.step) sl.value = state.step;
+    $('graph').classList.toggle('replay', mode === 'replay');
+    $('fl-timectl').hidden = mode === 'replay';
+    $('fl-replayctl').hidden = mode !== 'replay';
+    if (mode === 'replay') drawReplayClock();
+    drawGraphLegend(mode);
   }
 
-  function drawGraphLegend(timeMode) {
+  function drawGraphLegend(mode) {
     const lg = $('graph-legend');
-    if (!lg || lg.dataset.mode === String(timeMode)) return;
-    lg.dataset.mode = String(timeMode);
+    if (!lg || lg.dataset.mode === mode) return;
+    lg.dataset.mode = mode;
     lg.textContent = '';
     const item = (colour, text) => h('span', { class: 'li' }, [h('span', { class: 'sw', style: 'background:' + colour }), text]);
-    if (timeMode) {
-      ['healthy', 'degraded', 'failed', 'unknown'].forEach((k) => lg.appendChild(item(HEALTH_COLOUR[k], k)));
-      lg.appendChild(h('span', { class: 'li note', text: 'degraded: goodput < ' + Math.round(TH.degraded * 100) + '% of baseline or p99 > SLO; failed: goodput < ' + Math.round(TH.failed * 100) + '%' }));
+    const ramp = () => {
+      const stops = [0, 0.25, 0.5, 0.75, 1].map((f) => scaleColour(f) + ' ' + f * 100 + '%').join(',');
+      lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'ramp-l', text: 'degraded at +0 ms' }),
+        h('span', { class: 'ramp', style: 'background:linear-gradient(90deg,' + stops + ')' }),
+        h('span', { class: 'ramp-l', text: fmtAfter(propMax) + ' after the first fault' })]));
+    };
+    if (mode === 'time') {
+      HEALTH_STATES.forEach((k) => lg.appendChild(item(HEALTH_COLOUR[k], k === 'idle' ? 'idle (asked nothing: not a failure)' : k)));
+      lg.appendChild(h('span', { class: 'li note', text: HW !== null
+        ? 'the analysis\u2019 verdict per ' + fmtMs(HW) + ' window, from the requests (summary.health); calls coloured the same way; load generators are not judged'
+        : 'summary.json has no health letters: nothing is judged' }));
+    } else if (mode === 'replay') {
+      lg.appendChild(item(HEALTH_COLOUR.healthy, 'not yet degraded'));
+      if (PROP.length) ramp();
+      lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'sw line lit' }), 'the call the failure came through']));
     } else {
-      if (PROP.length) {
-        const stops = [0, 0.25, 0.5, 0.75, 1].map((f) => scaleColour(f) + ' ' + f * 100 + '%').join(',');
-        lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'ramp-l', text: 'degraded at +0 s' }),
-          h('span', { class: 'ramp', style: 'background:linear-gradient(90deg,' + stops + ')' }),
-          h('span', { class: 'ramp-l', text: '+' + fmtT(propMax) + ' after the first fault' })]));
-      }
+      if (PROP.length) ramp();
       if (Array.isArray(S.propagation)) lg.appendChild(item(NEVER_COLOUR, 'never degraded'));
       else lg.appendChild(item(HEALTH_COLOUR.unknown, 'no propagation recorded'));
-      if (loads.length) lg.appendChild(item(LOAD_FILL, 'load generator'));
-      if (graph.edges.some((ge) => ge.g.classList.contains('hot'))) lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'sw line hot' }), 'path the failure took']));
+      if (graph.edges.some((ge) => isHot(ge))) lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'sw line hot' }), 'path the failure took']));
+      if (AMP.length) lg.appendChild(h('span', { class: 'li note', text: 'edge labels: amplification per hop (attempts \u00f7 calls) and cumulative (attempts per organic request)' }));
     }
+    if (loads.length) lg.appendChild(item(LOAD_FILL, 'load generator'));
     if (graph.edges.some((ge) => ge.fault)) lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'sw line faulted' }), 'link under a fault']));
     if (FAULTS.length) lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'fchip', text: 'F' + FAULTS[0].idx }), 'fault target']));
   }
@@ -349,17 +411,72 @@
   }
   function togglePlay() {
     if (state.playing) { stopPlay(); return; }
-    if (!T.length) return;
-    if (state.tick >= T.length - 1 || state.mode !== 'time') state.tick = 0;
+    if (!STEPS) return;
+    if (state.step >= STEPS || state.mode !== 'time') state.step = 0;
     const b = $('fl-play');
     b.textContent = '\u275a\u275a';
     b.setAttribute('aria-label', 'pause');
-    const step = Math.max(1, Math.round(T.length / 300));
-    setTick(state.tick, 'time');
+    const step = Math.max(1, Math.round(STEPS / 400));
+    setStep(state.step, 'time');
     state.playing = setInterval(() => {
-      if (state.tick >= T.length - 1) { stopPlay(); return; }
-      setTick(state.tick + step, 'time');
-    }, 80);
+      if (state.step >= STEPS) { stopPlay(); return; }
+      setStep(state.step + step, 'time');
+    }, 60);
+  }
+
+  // ----------------------------------------------------------------- replay
+  // The onsets replayed on their measured times (R.replaySchedule): replay.a
+  // is the replay's own time in seconds; a short hold follows the last group.
+  const replay = { timer: 0, a: 0, done: false };
+  const REPLAY_TICK = 0.03, REPLAY_HOLD = 0.5;
+  function stopReplay() {
+    if (replay.timer) { clearInterval(replay.timer); replay.timer = 0; }
+    const b = $('fl-replay');
+    if (b) { b.textContent = replay.done ? '\u21bb' : '\u25b6'; b.setAttribute('aria-label', replay.done ? 'replay again' : 'replay the onsets'); }
+  }
+  function startReplay() {
+    stopPlay();
+    stopReplay();
+    replay.a = 0;
+    replay.done = false;
+    state.mode = 'replay';
+    const b = $('fl-replay');
+    if (b) { b.textContent = '\u275a\u275a'; b.setAttribute('aria-label', 'replaying'); }
+    setStep(state.step);
+    if (!REPLAY.groups.length) { replayFinished(); return; }
+    replay.timer = setInterval(() => {
+      replay.a = Math.min(replay.a + REPLAY_TICK, REPLAY.duration + REPLAY_HOLD);
+      if (replay.a >= REPLAY.duration + REPLAY_HOLD) replayFinished();
+      setStep(state.step);
+    }, REPLAY_TICK * 1000);
+  }
+  function replayFinished() {
+    replay.done = true;
+    stopReplay();
+    // For the render check: what the replay ended with.
+    const rc = $('render-check');
+    if (!rc) return;
+    rc.setAttribute('data-replay-done', '1');
+    rc.setAttribute('data-replay-lit', graph.edges.filter((ge) => ge.g.classList.contains('lit')).map((ge) => ge.key).sort().join(';'));
+    rc.setAttribute('data-replay-turned', [...graph.nodes.values()].filter((x) => x.g.dataset.state === 'degraded').map((x) => x.n.id).join(';'));
+    rc.setAttribute('data-replay-clock', $('fl-replay-clock').textContent);
+  }
+  function drawReplayClock() {
+    const clock = $('fl-replay-clock'), note = $('fl-replay-note');
+    if (!REPLAY.groups.length) {
+      clock.textContent = DASH;
+      note.textContent = FAULTS.length ? 'No service degraded: nothing to replay.' : 'No fault, no propagation to replay.';
+      return;
+    }
+    const reached = REPLAY.reached(replay.a);
+    clock.textContent = fmtAfter(REPLAY.clockAt(replay.a)) + ' after the first fault';
+    const last = reached ? REPLAY.groups[reached - 1] : null;
+    const res = REPLAY.resolutions.map(fmtMs).join(' to ');
+    note.textContent = (last ? 'now: ' + last.steps.map((s) => s.service + ' ' + fmtAfter(s.after) + (s.viaEdge ? ' via ' + s.viaEdge : '')).join(', ') +
+        (last.steps.length > 1 ? ' (simultaneous: within the resolution, order not measured)' : '') + '.  '
+      : 'the first fault is applied.  ') +
+      'Onsets \u00b1' + res + '; slowed down: ' + fmtSec(REPLAY.perResolution) + ' of replay per ' + res + ' of the run, each step ' +
+      fmtSec(REPLAY.minStep) + ' to ' + fmtSec(REPLAY.maxStep) + '; the clock shows the run\u2019s time.';
   }
 
   // ------------------------------------------------------------------ plots
@@ -507,11 +624,11 @@
       hoverLine.setAttribute('visibility', 'hidden');
       items.forEach((it) => it.dot.setAttribute('visibility', 'hidden'));
     });
-    overlay.addEventListener('click', (ev) => { const i = bisect(T, tx(ev.clientX)); if (i >= 0) { stopPlay(); setTick(i, 'time'); } });
+    overlay.addEventListener('click', (ev) => { stopPlay(); setStep(stepOf(tx(ev.clientX)), 'time'); });
     function moveCursor() {
-      const on = state.mode === 'time' && T.length;
+      const on = state.mode === 'time';
       cursor.setAttribute('visibility', on ? 'visible' : 'hidden');
-      if (on) { const cx = x(T[state.tick]); cursor.setAttribute('x1', cx); cursor.setAttribute('x2', cx); }
+      if (on) { const cx = x(now()); cursor.setAttribute('x1', cx); cursor.setAttribute('x2', cx); }
     }
     moveCursor();
     return { cursor: moveCursor };
@@ -601,26 +718,21 @@
     return svg;
   }
   function drawAmplification(parent) {
-    const amp = arr(S.amplification).map(obj);
-    const tiers = Object.entries(obj(S.tier_amplification)).filter(([, v]) => isNum(v)).sort((a, b) => +a[0] - +b[0]);
-    const card = h('section', { class: 'card', id: 'amplification' }, [h('h2', { text: 'Amplification (attempts \u00f7 offered)' })]);
-    if (!amp.length && !tiers.length) card.appendChild(h('p', { class: 'empty', text: 'No amplification was measured.' }));
-    if (tiers.length) {
-      const max = Math.max(1, ...tiers.map(([, v]) => v));
-      const box = h('div', { class: 'tiers' });
-      for (const [k, v] of tiers) box.appendChild(h('div', { class: 'tier' }, [h('span', { class: 'tier-k', text: 'tier ' + k }), bar([[v, 'fill t-' + ampTone(v)]], max, 220), h('span', { class: 'tier-v', text: fmtX(v) })]));
-      card.appendChild(h('h3', { text: 'Per tier, during the faults' }));
-      card.appendChild(box);
-    }
-    if (amp.length) {
-      const max = Math.max(1, ...amp.flatMap((a) => [num(a.peak) ?? 0, num(a.during_fault) ?? 0]));
-      card.appendChild(h('h3', { text: 'Per edge' }));
-      card.appendChild(table(['edge', 'tier', 'during faults', 'peak', ''], amp.map((a) => ({
-        cells: [short(canonName(str(a.caller))) + ' ' + ARROW + ' ' + str(a.callee), isNum(a.tier) ? a.tier : DASH,
-          badge(fmtX(num(a.during_fault)), ampTone(num(a.during_fault))), fmtX(num(a.peak)),
-          bar([[num(a.peak), 'fill peak'], [num(a.during_fault), 'fill t-' + ampTone(num(a.during_fault))]], max, 160)],
-      }))));
-      card.appendChild(h('p', { class: 'sub', text: 'Bar: solid = during the faults, light = peak tick; the tick mark is 1\u00d7 (no amplification).' }));
+    const card = h('section', { class: 'card', id: 'amplification' }, [h('h2', { text: 'Amplification' }),
+      h('p', { class: 'sub', text: 'Per hop: attempts \u00f7 calls on the edge (its own retries and hedges). Cumulative: attempts on the edge per organic ' +
+        'request offered (every hop above it multiplied). Over the fault phase; peak: the worst tick. Tier: the callee\u2019s depth.' })]);
+    if (!AMP.length) card.appendChild(h('p', { class: 'empty', text: 'No amplification was measured.' }));
+    else {
+      const max = Math.max(1, ...AMP.flatMap((a) => [a.cumulativePeak ?? 0, a.cumulative ?? 0]));
+      card.appendChild(table(['edge', 'tier', 'per hop', 'peak', 'cumulative', 'peak', 'failing from', 'cumulative'], AMP.map((a) => ({
+        cells: [short(a.caller) + ' ' + ARROW + ' ' + a.callee, a.tier ?? DASH,
+          badge(fmtX(a.perHop), ampTone(a.perHop)), fmtX(a.perHopPeak),
+          badge(fmtX(a.cumulative), ampTone(a.cumulative)), fmtX(a.cumulativePeak),
+          a.onset !== null ? fmtAfter(a.onset) : 'never',
+          bar([[a.cumulativePeak, 'fill peak'], [a.cumulative, 'fill t-' + ampTone(a.cumulative)]], max, 140)],
+      })), 'amp'));
+      card.appendChild(h('p', { class: 'sub', text: 'Bar: solid = cumulative over the faults, light = its peak tick; the tick mark is 1\u00d7 (no amplification). ' +
+        'Failing from: when the caller\u2019s attempts on the edge began to fail, after the first fault.' }));
     }
     parent.appendChild(card);
   }
@@ -637,36 +749,100 @@
   }
   function drawPropagation(parent) {
     const card = h('section', { class: 'card', id: 'propagation' }, [h('h2', { text: 'Propagation' })]);
-    if (!PROP.length) card.appendChild(h('p', { class: 'empty', text: FAULTS.length ? 'No service degraded.' : 'No fault, no propagation.' }));
+    if (!REPLAY.steps.length) card.appendChild(h('p', { class: 'empty', text: FAULTS.length ? 'No service degraded.' : 'No fault, no propagation.' }));
     else {
-      const order = PROP.slice().sort((a, b) => (num(a.after_fault_s) ?? 1e18) - (num(b.after_fault_s) ?? 1e18));
-      const speed = num(verdict.hops_per_s);
-      card.appendChild(h('p', { class: 'sub', text: order.length + ' of ' + services.length + ' services degraded' + (speed !== null ? ', travelling at ' + +speed.toPrecision(3) + ' hops/s' : '') +
-        (order.some((p) => p.same_tick === true) ? '. Within one tick (' + fmtT(num(phases.tick_s) ?? 1) + ') the order is not measured: nearest the fault first' : '') }));
-      card.appendChild(table(['#', 'service', 'degraded after', 'via', 'hops', 'timeline, 0 to ' + fmtT(propMax)], order.map((p, k) => ({
-        cells: [k + 1, h('span', { class: 'svc' }, [h('span', { class: 'dot', style: 'background:' + degradedColour(str(p.service)) }), str(p.service)]),
-          '+' + fmtT(num(p.after_fault_s)) + (p.same_tick === true ? ' (same tick)' : ''), str(p.via) || (num(p.hops) === 0 ? 'first' : DASH), isNum(p.hops) ? p.hops : DASH,
-          timelineDots([[num(p.after_fault_s), 'deg', 'degraded +' + fmtT(num(p.after_fault_s))]], propMax, 160)],
+      const speed = num(verdict.hops_per_s), res = REPLAY.resolutions.map(fmtMs).join(' to ');
+      const together = REPLAY.groups.filter((g) => g.steps.length > 1);
+      card.appendChild(h('p', { class: 'sub', text: REPLAY.steps.length + ' of ' + services.length + ' services degraded' +
+        (speed !== null ? ', travelling at ' + +speed.toPrecision(3) + ' hops/s' : '') + '. Onsets to the millisecond after the first fault, each within \u00b1' + res +
+        ' (the resolution); a step within it of the one before is simultaneous: their order is not measured' +
+        (together.length ? ' (' + together.map((g) => g.steps.map((s) => s.service).join(' = ')).join('; ') + ')' : '') + '.' }));
+      const tlMax = Math.max(1e-3, ...REPLAY.steps.map((s) => s.after));
+      card.appendChild(table(['#', 'service', 'onset', 'via', 'through the call', 'hops', 'timeline, 0 to ' + fmtMs(tlMax)], REPLAY.steps.map((st, k) => ({
+        cls: 'g-' + (st.group % 2 ? 'odd' : 'even') + (st.simultaneous ? ' simul' : ''),
+        cells: [REPLAY.groups[st.group].steps.length > 1 ? (st.group + 1) + String.fromCharCode(97 + REPLAY.groups[st.group].steps.indexOf(st)) : String(st.group + 1),
+          h('span', { class: 'svc' }, [h('span', { class: 'dot', style: 'background:' + degradedColour(st.service) }), st.service]),
+          h('span', {}, [fmtAfter(st.after) + ' \u00b1' + fmtMs(st.resolution), st.simultaneous ? h('span', { class: 'badge b-warn simul-badge', text: 'simultaneous' }) : null]),
+          st.via || (st.hops === 0 ? 'first' : 'on its own'), st.viaEdge ? h('span', { class: 'mono', text: st.viaEdge.replace('->', ' ' + ARROW + ' ') }) : DASH,
+          st.hops !== null ? st.hops : DASH,
+          timelineDots([[st.after, 'deg', 'degraded ' + fmtAfter(st.after)]], tlMax, 160)],
       }))));
     }
     const ctl = arr(S.controls).map(obj);
     card.appendChild(h('h3', { text: 'Controls: engaged vs reached' }));
     if (!ctl.length) card.appendChild(h('p', { class: 'empty', text: 'No resilience control (breaker, shedding, retry budget) was recorded.' }));
     else {
-      const max = Math.max(1, ...ctl.flatMap((c) => [num(c.engaged_s) ?? 0, num(c.degraded_s) ?? 0]));
-      card.appendChild(table(['service', 'control', 'reached', 'engaged', 'verdict', 'timeline, 0 to ' + fmtT(max)], ctl.map((c) => {
+      const max = Math.max(1e-3, ...ctl.flatMap((c) => [num(c.engaged_s) ?? 0, num(c.degraded_s) ?? 0]));
+      card.appendChild(table(['service', 'control', 'reached', 'engaged', 'verdict', 'timeline, 0 to ' + fmtMs(max)], ctl.map((c) => {
         const e = num(c.engaged_s), d = num(c.degraded_s);
         return {
           cls: c.outpaced === true ? 'row-bad' : '',
-          cells: [str(c.service), str(c.control), d !== null ? '+' + fmtT(d) : 'not reached', e !== null ? '+' + fmtT(e) : 'never',
-            c.outpaced === true ? badge('outpaced', 'bad') : c.outpaced === false ? badge('in time', 'ok') : badge('n/a', 'na'),
-            timelineDots([[d, 'deg', 'reached +' + fmtT(d)], [e, 'eng', 'engaged +' + fmtT(e)]], max, 160)],
+          cells: [str(c.service), str(c.control), d !== null ? fmtAfter(d) : 'not reached', e !== null ? fmtAfter(e) : 'never',
+            h('span', {}, [c.outpaced === true ? badge('outpaced', 'bad') : c.outpaced === false ? badge('in time', 'ok') : badge('n/a', 'na'),
+              c.simultaneous === true ? badge('simultaneous', 'warn') : null]),
+            timelineDots([[d, 'deg', 'reached ' + fmtAfter(d)], [e, 'eng', 'engaged ' + fmtAfter(e)]], max, 160)],
         };
       })));
-      card.appendChild(h('p', { class: 'sub' }, [h('span', { class: 'dot deg' }), ' propagation reached the service  ', h('span', { class: 'dot eng' }), ' the control engaged (seconds after the first fault)']));
+      card.appendChild(h('p', { class: 'sub' }, [h('span', { class: 'dot deg' }), ' propagation reached the service  ', h('span', { class: 'dot eng' }),
+        ' the control engaged (after the first fault). Outpaced: the service degraded first (beyond the resolution) or the control never engaged; simultaneous: within it.']));
     }
     parent.appendChild(card);
   }
+
+  // ------------------------------------------------------------- waterfall
+  // The first organic requests that failed after the first fault
+  // (summary.traces), each span a row (R.waterfall): indented by its depth,
+  // a bar from its start to its end, coloured by how it ended.
+  function drawTraces(main) {
+    const card = h('section', { class: 'card', id: 'traces' }, [h('h2', { text: 'The first failed requests' })]);
+    main.appendChild(card);
+    if (!TRACES.length) {
+      card.appendChild(h('p', { class: 'empty', text: Array.isArray(S.traces) ? 'No organic request failed after the first fault.' : 'summary.json has no traces (a run made before request records).' }));
+      return;
+    }
+    card.appendChild(h('p', { class: 'sub', text: 'Every span of each request, across every service it reached (W3C trace context): requests served, calls made and each attempt ' +
+      '(numbered from 0; a retry or hedge after it). Times from the request\u2019s start. Hover a row for its details.' }));
+    const lg = h('div', { class: 'legend' });
+    for (const [cls, colour, text] of CAUSE_TONES) lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'sw', style: 'background:' + colour }), text]));
+    lg.appendChild(h('span', { class: 'li' }, [h('span', { class: 'sw open-sw' }), 'still open at the end']));
+    card.appendChild(lg);
+    TRACES.forEach((w, k) => {
+      const det = h('details', { class: 'wf-trace', open: k === 0 ? true : null, 'data-trace-id': w.traceId, 'data-rows': w.rows.length },
+        [h('summary', {}, [h('span', { class: 'mono', text: w.traceId.slice(0, 16) + '\u2026' }), '  ' + short(w.source) + ', started ' + fmtClock(w.t0, 0.001) +
+          (firstFault !== null ? ' (' + fmtAfter(w.t0 - firstFault) + ' after the first fault)' : '') + ', ' + w.cause + ' after ' + fmtSec(w.total) +
+          ', ' + w.rows.length + ' spans'])]);
+      card.appendChild(det);
+      const box = h('div', { class: 'wf-box' });
+      det.appendChild(box);
+      drawWaterfall(box, w);
+    });
+  }
+  function drawWaterfall(box, w) {
+    const rowH = 17, top = 22, labelW = 330, outcomeW = 150;
+    const W = Math.max(760, box.clientWidth || card0Width());
+    const H = top + w.rows.length * rowH + 6;
+    const x0 = labelW, x1 = W - outcomeW;
+    const x = (s) => x0 + s / w.total * (x1 - x0);
+    const svg = sv('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'waterfall', role: 'img', 'aria-label': 'spans of trace ' + w.traceId }, box);
+    const gA = sv('g', { class: 'axis' }, svg);
+    for (const v of linTicks(0, w.total, Math.max(3, Math.floor((x1 - x0) / 90)))) {
+      sv('line', { x1: x(v), x2: x(v), y1: top - 4, y2: H, class: 'gridline' }, gA);
+      sv('text', { x: x(v), y: top - 8, 'text-anchor': 'middle', text: v === 0 ? '0' : '+' + fmtSec(v) }, gA);
+    }
+    w.rows.forEach((r, k) => {
+      const y = top + k * rowH;
+      const g = sv('g', { class: 'wf-row c-' + r.cls + (r.open ? ' open' : '') + ' k-' + r.kind, 'data-span-id': r.id, 'data-depth': r.depth,
+        'data-cause': r.cause, 'data-cause-class': r.cls, 'data-kind': r.kind }, svg);
+      if (k % 2) sv('rect', { x: 0, y, width: W, height: rowH, class: 'wf-stripe' }, g);
+      const indent = 6 + r.depth * 11;
+      sv('text', { x: indent, y: y + 12.5, class: 'wf-label', text: truncate(r.what, Math.floor((labelW - indent - 8) / 6.3)) }, g);
+      sv('rect', { x: x(r.start), y: y + 3, width: Math.max(2, x(r.end) - x(r.start)), height: rowH - 6, rx: 2, class: 'wf-bar', style: { fill: CAUSE_COLOUR[r.cls] } }, g);
+      sv('text', { x: x1 + 8, y: y + 12.5, class: 'wf-outcome', text: truncate(r.outcome, Math.floor((outcomeW - 10) / 6.3)) }, g);
+      svgTitle(g, r.what + '\n' + r.outcome + '\nfrom +' + fmtSec(r.start) + ' to +' + fmtSec(r.end) + ' (' + fmtSec(r.dur) + ')' +
+        '\nsource ' + r.source + ', span ' + r.id + (r.parent ? ', parent ' + r.parent : '') + (r.orphan ? ' (not in this trace)' : ''));
+    });
+  }
+  const card0Width = () => (($('fl-main') || {}).clientWidth || 1000) - 44;
 
   function drawEvents(main) {
     const list = EV.slice().sort((a, b) => (num(a.t) ?? 0) - (num(b.t) ?? 0));
@@ -710,10 +886,9 @@
   section('topology', () => drawTopology(main));
   section('time series', () => drawPlots(main));
   section('expectations', () => drawExpectations(main));
-  const duo = h('div', { class: 'duo' });
-  main.appendChild(duo);
-  section('amplification', () => drawAmplification(duo));
-  section('propagation', () => drawPropagation(duo));
+  section('propagation', () => drawPropagation(main));
+  section('traces', () => drawTraces(main));
+  section('amplification', () => drawAmplification(main));
   section('events', () => drawEvents(main));
   section('host', () => drawHost(main));
   main.appendChild(h('footer', { class: 'foot', text: 'faultline report \u00b7 self-contained: this file holds its data and needs no network' }));
@@ -721,7 +896,8 @@
   // report.html#t=27 opens with the graph at 27 s.
   function fromHash() {
     const t = R.hashTime(location.hash);
-    if (t !== null && T.length) setTick(bisect(T, t), 'time');
+    if (t !== null) setStep(stepOf(t), 'time');
+    if (R.hashFlag(location.hash, 'replay')) startReplay();
   }
   section('time from the address', fromHash);
   window.addEventListener('hashchange', fromHash);
@@ -735,7 +911,7 @@
   }, 150));
   document.addEventListener('keydown', (e) => {
     if (e.target && /^(input|button|select|textarea)$/i.test(e.target.tagName)) return; // the slider steps by itself
-    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') { stopPlay(); setTick(state.tick + (e.key === 'ArrowRight' ? 1 : -1), 'time'); e.preventDefault(); }
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') { stopPlay(); setStep(state.step + (e.key === 'ArrowRight' ? 1 : -1), 'time'); e.preventDefault(); }
     else if (e.key === ' ' && e.target === document.body) { togglePlay(); e.preventDefault(); }
   });
 
@@ -752,6 +928,12 @@
     rc.setAttribute('data-plot-paths', paths.join(';'));
     rc.setAttribute('data-first-unhealthy', first.join(';'));
     rc.setAttribute('data-expectations', String(document.querySelectorAll('#expectations tbody tr').length));
+    rc.setAttribute('data-replay-steps', REPLAY.steps.map((st) => st.service + '@' + (st.group + 1)).join(';'));
+    rc.setAttribute('data-waterfall', [...document.querySelectorAll('#traces .wf-trace')].map((d) => d.dataset.traceId + ':' + d.querySelectorAll('g.wf-row').length).join(';'));
+    rc.setAttribute('data-mode', state.mode);
+    rc.setAttribute('data-time', String(now()));
+    rc.setAttribute('data-health-now', [...graph.nodes.values()].map((x) => x.n.id + '=' + (x.g.dataset.state || '')).join(';'));
+    rc.setAttribute('data-call-health-now', graph.edges.map((ge) => ge.key + '=' + (ge.g.dataset.state || '')).join(';'));
     rc.setAttribute('data-errors', errors.join(' | '));
     rc.setAttribute('data-ok', errors.length ? '0' : '1');
   });

@@ -1,7 +1,8 @@
 // faultline report, the pure part: formatting, axis ticks and scales, colours,
 // the graph's layout, and the shaping of the run's data (summary.json, the
-// series, events.jsonl) into what the page draws, with the page's own health
-// rule. Nothing here touches the DOM, the window or a timer: report.js draws,
+// series, events.jsonl) into what the page draws: health at a time from the
+// analysis' letters, the replay of the onsets, the waterfall of a trace.
+// Nothing here touches the DOM, the window or a timer: report.js draws,
 // this computes. In the page it is window.flReport; under node it is the
 // module's exports (tests/report/report_lib.test.js).
 (function (root, build) {
@@ -59,6 +60,21 @@
   // (seconds, bytes, cores); others are in the plot's heading.
   const axisLabel = (v, unit) => (unit === 's' || unit === 'B' || unit === 'cores' ? fmtUnit(v, unit) : fmtNum(v));
   const fmtT = (t) => (isNum(t) ? +t.toFixed(1) + ' s' : DASH);
+  // Onsets are to the millisecond: whole milliseconds up to 10 s (tenths
+  // below 10 ms), seconds beyond.
+  function fmtMs(v) {
+    if (!isNum(v)) return DASH;
+    const ms = v * 1000, a = Math.abs(ms);
+    if (a >= 1e4) return fmtSec(v);
+    return (a < 10 ? +ms.toFixed(1) : Math.round(ms)) + ' ms';
+  }
+  const fmtAfter = (v) => (isNum(v) ? (v < 0 ? '' : '+') + fmtMs(v) : DASH);
+  // A time on the slider, with as many decimals as its step needs (0.1 s: one).
+  function fmtClock(t, step) {
+    if (!isNum(t)) return DASH;
+    const d = isNum(step) && step > 0 ? clamp(Math.ceil(-Math.log10(step) - 1e-9), 0, 4) : 1;
+    return t.toFixed(d) + ' s';
+  }
   const fmtX = (v) => (isNum(v) ? TIMES + String(+v.toPrecision(3)) : DASH);
   const fmtPct = (v) => (isNum(v) ? Math.round(v * 100) + '%' : DASH);
   function truncate(s, n) { return s.length > n ? s.slice(0, Math.max(1, n - 1)) + ELLIPSIS : s; }
@@ -113,7 +129,7 @@
     }
     return { y, ticks, log: useLog };
   }
-  // An edge's stroke width from its amplification during the faults.
+  // An edge's stroke width from its (cumulative) amplification.
   const edgeWidth = (during) => (isNum(during) ? clamp(1.2 + Math.log2(Math.max(1, during)) * 1.6, 1.2, 7) : 1.6);
   // Badges of amplification: 1.5x is notable, 3x bad.
   function ampTone(v) { return !isNum(v) ? 'na' : v >= 3 ? 'bad' : v >= 1.5 ? 'warn' : 'ok'; }
@@ -137,7 +153,10 @@
       return colours.get(id);
     };
   }
-  const HEALTH_COLOUR = { healthy: '#3aa66a', degraded: '#f0a202', failed: '#d7263d', unknown: '#a0a8b3' };
+  // Health (summary.health's letters): idle (asked nothing) is not failure,
+  // so it is a calm blue, apart from the warm colours of degradation.
+  const HEALTH_COLOUR = { healthy: '#3aa66a', degraded: '#f0a202', failed: '#d7263d', idle: '#8fb4d9', unknown: '#a0a8b3' };
+  const HEALTH_STATES = ['healthy', 'degraded', 'failed', 'idle', 'unknown'];
   const NEVER_COLOUR = '#7fbf8e', LOAD_FILL = '#546277';
   // When a service degraded, as a fraction of the latest: early = deep red
   // (where the failure started), late = yellow.
@@ -357,6 +376,10 @@
     const m = /(?:^#|&)t=(-?[0-9.]+)/.exec(str(hash));
     return m ? +m[1] : null;
   }
+  // "#replay" (or "...&replay"): a word alone in the address.
+  function hashFlag(hash, word) {
+    return str(hash).replace(/^#/, '').split('&').includes(word);
+  }
 
   // ----------------------------------------------------------------- events
   function describeEvent(e) {
@@ -407,10 +430,207 @@
     return ls;
   }
 
+  // ----------------------------------------------------------------- health
+  // summary.health: one letter per window of window_s for each service and
+  // call edge; window k covers [k, k + 1) x window_s.
+  const LETTER = { h: 'healthy', d: 'degraded', f: 'failed', i: 'idle', u: 'unknown' };
+  // The window holding time t (-1: none). The slack keeps t = k x window_s,
+  // as the slider makes it, in window k despite rounding (15.3 / 0.1 = 152.999...).
+  function windowIndex(t, windowS) {
+    return isNum(t) && isNum(windowS) && windowS > 0 && t >= 0 ? Math.floor(t / windowS + 1e-9) : -1;
+  }
+  // The state a string of letters gives at time t: null without letters (not
+  // judged), unknown outside them or for a letter it does not know.
+  function letterAt(letters, windowS, t) {
+    if (typeof letters !== 'string' || !(isNum(windowS) && windowS > 0)) return null;
+    const k = windowIndex(t, windowS);
+    return k >= 0 && k < letters.length ? LETTER[letters[k]] || 'unknown' : 'unknown';
+  }
+  // When the letters first say degraded or failed: the start of that window, or null.
+  function firstUnhealthy(letters, windowS) {
+    if (typeof letters !== 'string' || !(isNum(windowS) && windowS > 0)) return null;
+    const m = /[df]/.exec(letters);
+    return m ? +(m.index * windowS).toPrecision(12) : null;
+  }
+  // "caller->callee" as the graph's key (a bare load node as "load:NODE").
+  function edgeKey(s, canonName) {
+    s = str(s);
+    const k = s.indexOf('->');
+    if (k <= 0 || k + 2 >= s.length) return null;
+    const a = s.slice(0, k), b = s.slice(k + 2);
+    return (canonName ? canonName(a) : a) + '->' + b;
+  }
+  // The tick of timeseries.csv whose interval holds t (a rate is over the
+  // tick that ends at its t): the first tick at or after t, else the last.
+  function tickIndexAt(T, t) {
+    if (!T.length || !isNum(t)) return -1;
+    let lo = 0, hi = T.length - 1;
+    if (T[hi] < t - 1e-9) return hi;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (T[m] >= t - 1e-9) hi = m; else lo = m + 1; }
+    return lo;
+  }
+
+  // ----------------------------------------------------------------- replay
+  // The replay of summary.propagation: the services turn degraded in onset
+  // order, a step simultaneous with the one before (within its resolution)
+  // together with it. Measured time is stretched so that milliseconds can be
+  // seen: each gap (from the first fault to the first onset, then between
+  // groups) takes `perResolution` seconds of replay per resolution of
+  // measured time, at least `minStep` and at most `maxStep`; between two
+  // moments the clock runs linearly, so it always shows measured time.
+  // Returns the steps, the groups (each with its replay time `at`), the
+  // replay's duration, clockAt(a) (seconds after the first fault at replay
+  // time a) and reached(a) (how many groups have turned by then).
+  function replaySchedule(prop, opts) {
+    opts = obj(opts);
+    const perRes = num(opts.perResolution) ?? 0.4, minStep = num(opts.minStep) ?? 0.4, maxStep = num(opts.maxStep) ?? 1.6;
+    const fallbackRes = num(opts.resolution) ?? 0.05;
+    const steps = arr(prop).map(obj).filter((p) => str(p.service) && isNum(p.after_fault_s)).map((p, k) => ({
+      order: k, service: str(p.service), after: p.after_fault_s, onset: num(p.onset_s),
+      resolution: isNum(p.resolution_s) && p.resolution_s > 0 ? p.resolution_s : fallbackRes,
+      via: str(p.via), viaEdge: str(p.via_edge), hops: num(p.hops), simultaneous: p.simultaneous === true,
+    }));
+    steps.sort((a, b) => a.after - b.after || a.order - b.order); // the summary's order; stable
+    const groups = [];
+    for (const st of steps) {
+      const g = st.simultaneous && groups.length ? groups[groups.length - 1] : null;
+      if (g) { g.steps.push(st); g.until = Math.max(g.until, st.after); g.resolution = Math.max(g.resolution, st.resolution); }
+      else groups.push({ index: groups.length, steps: [st], from: st.after, until: st.after, resolution: st.resolution, at: 0 });
+      st.group = (g || groups[groups.length - 1]).index;
+    }
+    const keys = [[0, 0]]; // [replay time, measured time]
+    let at = 0, prev = 0;
+    for (const g of groups) {
+      at += clamp(Math.max(0, g.from - prev) / g.resolution * perRes, minStep, maxStep);
+      g.at = +at.toPrecision(12);
+      keys.push([g.at, g.from]);
+      prev = Math.max(prev, g.from);
+    }
+    function clockAt(a) {
+      if (!isNum(a) || a <= 0) return 0;
+      for (let k = 1; k < keys.length; k++) {
+        const [a1, r1] = keys[k], [a0, r0] = keys[k - 1];
+        if (a <= a1) return a1 > a0 ? r0 + (r1 - r0) * (a - a0) / (a1 - a0) : r1;
+      }
+      return keys[keys.length - 1][1];
+    }
+    const reached = (a) => groups.filter((g) => isNum(a) && g.at <= a + 1e-9).length;
+    const resolutions = [...new Set(steps.map((s) => s.resolution))].sort((a, b) => a - b);
+    return { steps, groups, duration: at, clockAt, reached, resolutions, perResolution: perRes, minStep, maxStep };
+  }
+
+  // -------------------------------------------------------------- waterfall
+  // A span's cause as the waterfall colours it.
+  const CAUSE_CLASS = {
+    ok: 'ok',
+    timeout: 'timeout', deadline: 'timeout', gateway_timeout: 'timeout',
+    shed: 'shed', shed_queue_full: 'shed', shed_queue_delay: 'shed', shed_abandoned: 'shed',
+    connect: 'refused',
+    http_5xx: '5xx', injected: '5xx', memory: '5xx', downstream: '5xx',
+    breaker_open: 'breaker', budget_exhausted: 'breaker', throttled: 'breaker',
+  };
+  const CAUSE_TONES = [
+    ['ok', '#3aa66a', 'ok'], ['timeout', '#f28e2b', 'timeout, deadline'], ['shed', '#9467bd', 'shed (503)'],
+    ['refused', '#2f6db5', 'refused, no connection'], ['5xx', '#d7263d', '5xx'],
+    ['breaker', '#37474f', 'breaker open, retry budget or throttle'], ['other', '#a0a8b3', '4xx, cancelled'],
+  ];
+  const CAUSE_COLOUR = Object.fromEntries(CAUSE_TONES.map(([k, c]) => [k, c]));
+  const causeClass = (c) => CAUSE_CLASS[str(c)] || 'other';
+  const KIND_RANK = { request: 0, call: 1, attempt: 2 };
+  // What a span is, in words: who did what to whom, and which try.
+  function spanWhat(sp) {
+    const src = short(str(sp.source)), name = str(sp.name);
+    if (sp.kind === 'request') return src + ' serves ' + name;
+    if (sp.kind === 'call') return src + ' calls ' + name + (isNum(sp.attempt) ? ' (' + sp.attempt + (sp.attempt === 1 ? ' attempt)' : ' attempts)') : '');
+    if (sp.kind === 'attempt') {
+      const n = isNum(sp.attempt) ? ' attempt ' + sp.attempt : ' attempt';
+      return src + ' ' + ARROW + ' ' + name + n + (sp.hedge === true ? ' (hedge)' : isNum(sp.attempt) && sp.attempt > 0 ? ' (retry)' : '');
+    }
+    return src + ' ' + str(sp.kind) + ' ' + name;
+  }
+  function spanOutcome(sp) {
+    return str(sp.cause) + (isNum(sp.status) && sp.status > 0 ? ' ' + sp.status : '') +
+      (sp.fallback === true ? ', fallback' : '') + (sp.open === true ? ', still open' : '');
+  }
+  // One trace of summary.traces as the waterfall's rows: every span once, in
+  // tree order (a parent, then its children by start), indented by its depth
+  // along the parent links; a span whose parent is not in the trace (or in a
+  // cycle) is a root of its own, marked orphan. Times are offsets from the
+  // trace's start; x and w are fractions of the whole trace.
+  function waterfall(trace) {
+    const tr = obj(trace);
+    const byId = new Map();
+    for (const x of arr(tr.spans)) {
+      const o = obj(x), id = str(o.id);
+      if (id && isNum(o.start_s) && !byId.has(id)) byId.set(id, o);
+    }
+    const kids = new Map(), roots = [];
+    for (const [id, sp] of byId) {
+      const p = sp.parent === null || sp.parent === undefined ? '' : str(sp.parent);
+      if (p && p !== id && byId.has(p)) { if (!kids.has(p)) kids.set(p, []); kids.get(p).push(sp); }
+      else roots.push(sp);
+    }
+    const order = (a, b) => a.start_s - b.start_s || (KIND_RANK[a.kind] ?? 3) - (KIND_RANK[b.kind] ?? 3) ||
+      (num(a.attempt) ?? 0) - (num(b.attempt) ?? 0) || (str(a.id) < str(b.id) ? -1 : 1);
+    const list = [], seen = new Set();
+    function walk(top, orphan) {
+      const stack = [[top, 0]];
+      while (stack.length) {
+        const [sp, depth] = stack.pop();
+        if (seen.has(sp.id)) continue;
+        seen.add(sp.id);
+        list.push({ sp, depth, orphan: orphan && depth === 0 });
+        const ch = (kids.get(str(sp.id)) || []).slice().sort(order);
+        for (let k = ch.length - 1; k >= 0; k--) stack.push([ch[k], depth + 1]);
+      }
+    }
+    roots.sort(order).forEach((r) => walk(r, r.parent !== null && r.parent !== undefined && str(r.parent) !== ''));
+    // Spans in a cycle of parent links have no root: each is shown as one.
+    [...byId.values()].filter((sp) => !seen.has(str(sp.id))).sort(order).forEach((sp) => walk(sp, true));
+    let t0 = isNum(tr.start_s) ? tr.start_s : Infinity, t1 = -Infinity;
+    for (const { sp } of list) {
+      t0 = Math.min(t0, sp.start_s);
+      t1 = Math.max(t1, sp.start_s, isNum(sp.end_s) ? sp.end_s : sp.start_s);
+    }
+    if (!list.length) t0 = t1 = 0;
+    const total = Math.max(t1 - t0, 1e-6);
+    const rows = list.map(({ sp, depth, orphan }) => {
+      const start = sp.start_s - t0, end = Math.max(sp.start_s, isNum(sp.end_s) ? sp.end_s : sp.start_s) - t0;
+      return {
+        id: str(sp.id), parent: sp.parent === null || sp.parent === undefined ? null : str(sp.parent), depth, orphan,
+        source: str(sp.source), kind: str(sp.kind), name: str(sp.name), attempt: num(sp.attempt),
+        hedge: sp.hedge === true, fallback: sp.fallback === true, open: sp.open === true,
+        cause: str(sp.cause), cls: causeClass(sp.cause), status: num(sp.status),
+        start, end, dur: end - start, x: start / total, w: (end - start) / total,
+        what: spanWhat(sp), outcome: spanOutcome(sp),
+      };
+    });
+    return { traceId: str(tr.trace_id), source: str(tr.source), cause: str(tr.cause), t0: isFinite(t0) ? t0 : 0, total, rows,
+             maxDepth: Math.max(0, ...rows.map((r) => r.depth)) };
+  }
+
+  // ---------------------------------------------------------- amplification
+  // summary.amplification's edges, by tier then caller and callee, with the
+  // two figures of docs/design.md: per hop (attempts / calls on the edge)
+  // and cumulative (attempts on it per organic request).
+  function ampRows(amp, canonName) {
+    return arr(amp).map(obj).filter((a) => str(a.caller) && str(a.callee)).map((a) => {
+      const caller = canonName ? canonName(str(a.caller)) : str(a.caller), callee = str(a.callee);
+      return { caller, callee, key: caller + '->' + callee, tier: num(a.tier),
+               perHop: num(a.per_hop), perHopPeak: num(a.per_hop_peak), cumulative: num(a.cumulative),
+               cumulativePeak: num(a.cumulative_peak), onset: num(a.onset_after_fault_s) };
+    }).sort((a, b) => (a.tier ?? 1e9) - (b.tier ?? 1e9) || a.caller.localeCompare(b.caller) || a.callee.localeCompare(b.callee));
+  }
+  // The edge's label on the graph: both figures, named.
+  function ampLabel(r) {
+    if (!r || (r.perHop === null && r.cumulative === null)) return '';
+    return 'hop ' + fmtX(r.perHop) + ' \u00b7 cum ' + fmtX(r.cumulative);
+  }
+
   // ------------------------------------------------------------------ model
   // Everything the page draws, from the embedded data ({summary, series,
-  // events}): the graph, the series, the time axis, faults and phases, and
-  // health at a tick.
+  // events}): the graph, the series, the time axis and the slider's steps,
+  // faults and phases, health at a time, the replay and the traces.
   function model(data) {
     const D = obj(data);
     const S = obj(D.summary);
@@ -419,11 +639,6 @@
     const EV = arr(D.events).filter((e) => e && typeof e === 'object' && !Array.isArray(e));
     const phases = obj(S.phases);
     const thIn = obj(S.thresholds);
-    const TH = {
-      degraded: num(thIn.degraded_goodput) ?? 0.9,
-      failed: num(thIn.failed_goodput) ?? 0.1,
-      slo: num(thIn.slo_factor) ?? 2,
-    };
     const g = topologyGraph(S.topology);
     const SER = seriesList(TS, g);
     const seriesIndex = new Map(SER.map((x) => [x.m + '\u0000' + x.id, x]));
@@ -445,83 +660,64 @@
     function phaseAt(t) { let p = ''; for (const x of PHASES) if (t >= x.a && t < x.b) p = x.name; return p; }
     const activeFaults = (t) => FAULTS.filter((f) => t >= f.a && t < f.b);
 
-    // Degraded: goodput < 90% of baseline or p99 > SLO; failed: goodput < 10%
-    // of baseline (the design's defaults; summary.thresholds may change them).
-    const baselineIdx = (() => {
-      const bl = arr(phases.baseline);
-      let a = num(bl[0]), b = num(bl[1]);
-      if (a === null || b === null) { a = num(phases.warmup_end_s) ?? X0; b = firstFault ?? (X0 + (X1 - X0) / 4); }
-      const idx = [];
-      T.forEach((t, i) => { if (t >= a && t < b) idx.push(i); });
-      return idx;
-    })();
-    function meanOver(s, idx) {
-      if (!s) return null;
-      let sum = 0, n = 0;
-      for (const i of idx) if (isNum(s.v[i])) { sum += s.v[i]; n++; }
-      return n ? sum / n : null;
+    // Health: the analysis' letters (summary.health), per window of
+    // window_s. Nothing is judged where the summary has none (load
+    // generators, a summary older than the request records).
+    const HEALTH = obj(S.health);
+    const HW = isNum(HEALTH.window_s) && HEALTH.window_s > 0 ? HEALTH.window_s : null;
+    const svcLetters = new Map(), callLetters = new Map();
+    if (HW !== null) {
+      for (const [k, v] of Object.entries(obj(HEALTH.services))) if (typeof v === 'string') svcLetters.set(g.canonName(k), v);
+      for (const [k, v] of Object.entries(obj(HEALTH.calls))) { const e = edgeKey(k, g.canonName); if (e && typeof v === 'string') callLetters.set(e, v); }
     }
-    const baselines = new Map();
-    function baselineOf(node) {
-      if (baselines.has(node.id)) return baselines.get(node.id);
-      const bs = obj(S.baselines);
-      const b = obj(bs[node.id] || (node.kind === 'load' ? bs[node.name] : null));
-      const r = { goodput: num(b.goodput_rps), p99: num(b.p99_s), slo: num(b.slo_p99_s), ratio: false, measured: false };
-      if (r.goodput === null) {
-        if (node.kind === 'load') r.ratio = true; // a load generator's goodput against what it offers
-        else { r.goodput = meanOver(seriesOf('goodput_rps', node.id), baselineIdx); r.measured = r.goodput !== null; }
-      }
-      if (r.p99 === null) r.p99 = meanOver(seriesOf('p99_s', node.id), baselineIdx);
-      if (r.slo === null && r.p99 !== null && r.p99 > 0) r.slo = r.p99 * TH.slo;
-      baselines.set(node.id, r);
-      return r;
-    }
-    // The analysis' own verdicts (summary.health) where it made them: letters
-    // per tick, tick k at k * tick_s. Elsewhere (load generators, an older
-    // summary) the same rule from the series, an unanswered scrape included.
-    const HEALTH = obj(S.health), HEALTH_TICK = num(HEALTH.tick_s), HEALTH_OF = obj(HEALTH.services);
-    const LETTER = { h: 'healthy', d: 'degraded', f: 'failed', u: 'unknown' };
-    function healthAt(node, i) {
-      if (i < 0 || i >= T.length) return 'unknown';
-      const letters = HEALTH_OF[node.id];
-      if (typeof letters === 'string' && HEALTH_TICK) {
-        const k = Math.round(T[i] / HEALTH_TICK);
-        return k >= 0 && k < letters.length ? (LETTER[letters[k]] || 'unknown') : 'unknown';
-      }
-      if (valAt('up', node.id, i) === 0) return 'degraded';
-      const gp = valAt('goodput_rps', node.id, i), p99 = valAt('p99_s', node.id, i), b = baselineOf(node);
-      if (gp === null && p99 === null) return 'unknown';
-      const ref = b.ratio ? valAt('offered_rps', node.id, i) : b.goodput;
-      const haveRef = isNum(ref) && ref > 0;
-      if (gp !== null && haveRef) {
-        if (gp < TH.failed * ref) return 'failed';
-        if (gp < TH.degraded * ref) return 'degraded';
-      }
-      if (p99 !== null && isNum(b.slo) && p99 > b.slo) return 'degraded';
-      return haveRef || isNum(b.slo) ? 'healthy' : 'unknown';
-    }
-    // Each graph node's first degraded or failed tick ("id=t", or "id=never"),
-    // for the page's render check.
-    const firstUnhealthy = () => g.graphNodes.map((n) => {
-      for (let i = 0; i < T.length; i++) { const hl = healthAt(n, i); if (hl === 'degraded' || hl === 'failed') return n.id + '=' + T[i]; }
-      return n.id + '=never';
+    const judged = (node) => svcLetters.has(node.id);
+    const healthAt = (node, t) => letterAt(svcLetters.get(node.id), HW, t) || 'unknown';
+    // A call edge's state at t; null when the summary does not judge it.
+    const callHealthAt = (caller, callee, t) => letterAt(callLetters.get(caller + '->' + callee), HW, t);
+    // Each graph node's first degraded or failed window ("id=start"), "never",
+    // or "unjudged" without letters: for the page's render check.
+    const firstUnhealthyList = () => g.graphNodes.map((n) => {
+      if (!judged(n)) return n.id + '=unjudged';
+      const t = firstUnhealthy(svcLetters.get(n.id), HW);
+      return n.id + '=' + (t === null ? 'never' : t);
     });
+    // The slider's step: the health window, else the tick.
+    const tick = isNum(phases.tick_s) && phases.tick_s > 0 ? phases.tick_s : tFinite.length > 1 ? tFinite[1] - tFinite[0] : 1;
+    const STEP = HW ?? tick;
+    const STEPS = Math.max(0, Math.ceil((X1 - X0) / STEP - 1e-9));
+    const timeOfStep = (k) => +(X0 + clamp(Math.round(k), 0, STEPS) * STEP).toPrecision(12);
+    const stepOf = (t) => (isNum(t) ? clamp(Math.round((t - X0) / STEP), 0, STEPS) : 0);
+
+    // The analysis' SLO and baseline of each service.
+    function baselineOf(node) {
+      const b = obj(obj(S.baselines)[node.id]);
+      return { slo: num(b.slo_s), explicit: b.slo_explicit === true, triesP99: num(b.tries_p99_s), badShare: num(b.bad_share),
+               allowed: num(b.bad_share_allowed), tries: num(b.tries) };
+    }
 
     // When each service degraded: summary.propagation (the analysis' verdict).
     const PROP = arr(S.propagation).map(obj).filter((p) => p.service);
     const propByService = new Map(PROP.map((p) => [str(p.service), p]));
-    const propMax = Math.max(1, ...PROP.map((p) => num(p.after_fault_s) ?? 0));
+    const propMax = Math.max(1e-3, ...PROP.map((p) => num(p.after_fault_s) ?? 0));
     function degradedColour(id) {
       const p = propByService.get(id);
       if (!p) return NEVER_COLOUR;
       return scaleColour((num(p.after_fault_s) ?? 0) / propMax);
     }
+    const resolution = num(thIn.onset_resolution_s) ?? num(obj(PROP[0]).resolution_s) ?? 0.05;
+    const REPLAY = replaySchedule(PROP, { resolution });
+    // The call edges the failure came through (via_edge), as graph keys.
+    const viaEdges = new Set(PROP.map((p) => edgeKey(p.via_edge, g.canonName)).filter(Boolean));
+    const AMP = ampRows(S.amplification, g.canonName);
+    const TRACES = arr(S.traces).map(obj).filter((t) => arr(t.spans).length).map(waterfall);
 
     return Object.assign({}, g, {
-      S, TS, T, EV, TH, SER, seriesOf, valAt, colourOf,
+      S, TS, T, EV, SER, seriesOf, valAt, colourOf,
       topo: obj(S.topology), phases, verdict: obj(S.verdict), exp: obj(S.experiment),
       FAULTS, X0, X1, firstFault, PHASES, phaseAt, activeFaults,
-      baselineOf, healthAt, firstUnhealthy, PROP, propByService, propMax, degradedColour,
+      HW, judged, healthAt, callHealthAt, firstUnhealthy: firstUnhealthyList,
+      tick, STEP, STEPS, timeOfStep, stepOf, tickAt: (t) => tickIndexAt(T, t),
+      baselineOf, PROP, propByService, propMax, degradedColour, resolution, REPLAY, viaEdges, AMP, TRACES,
     });
   }
 
@@ -549,7 +745,8 @@
       ['Metastable', yn(verdict.metastable, 'yes', 'no'), tone(verdict.metastable, true)],
       ['Blast radius', fmtPct(num(verdict.blast_radius)), isNum(verdict.blast_radius) ? (verdict.blast_radius > 0.5 ? 'bad' : verdict.blast_radius > 0 ? 'warn' : 'ok') : 'na'],
       ['Propagation speed', isNum(verdict.hops_per_s) ? +verdict.hops_per_s.toPrecision(3) + ' hops/s' : DASH, 'na'],
-      ['Max amplification', fmtX(num(verdict.max_amplification)), isNum(verdict.max_amplification) ? (verdict.max_amplification >= 3 ? 'bad' : verdict.max_amplification >= 1.5 ? 'warn' : 'ok') : 'na'],
+      ['Cumulative amplification', fmtX(num(verdict.max_cumulative_amplification)), ampTone(num(verdict.max_cumulative_amplification))],
+      ['Per-hop amplification', fmtX(num(verdict.max_hop_amplification)), ampTone(num(verdict.max_hop_amplification))],
       ['Faults', faults.length ? faults.length + (firstFault !== null ? ' from ' + fmtT(firstFault) : '') : 'none', 'na'],
     ];
     return { badge, headline, cards };
@@ -558,12 +755,15 @@
   return {
     DASH, ARROW, TIMES, ELLIPSIS,
     isNum, num, obj, arr, str, clamp,
-    fmtNum, fmtSec, fmtBytes, fmtUnit, axisLabel, fmtT, fmtX, fmtPct, truncate,
+    fmtNum, fmtSec, fmtBytes, fmtUnit, axisLabel, fmtT, fmtMs, fmtAfter, fmtClock, fmtX, fmtPct, truncate,
     niceStep, linTicks, bisect, yAxis, edgeWidth, ampTone,
-    PALETTE, LOAD_COLOURS, colourPicker, HEALTH_COLOUR, NEVER_COLOUR, LOAD_FILL, scaleColour, inkOn,
+    PALETTE, LOAD_COLOURS, colourPicker, HEALTH_COLOUR, HEALTH_STATES, NEVER_COLOUR, LOAD_FILL, scaleColour, inkOn,
     topologyGraph, short, classify, seriesList, layout, faultTargetsNode, faultTargetsEdge,
-    faultList, phaseList, faultRows, hashTime, describeEvent,
+    faultList, phaseList, faultRows, hashTime, hashFlag, describeEvent,
     PLOTS, KIND_ORDER, linesFor,
+    LETTER, windowIndex, letterAt, firstUnhealthy, edgeKey, tickIndexAt,
+    replaySchedule, CAUSE_CLASS, CAUSE_TONES, CAUSE_COLOUR, causeClass, spanWhat, spanOutcome, waterfall,
+    ampRows, ampLabel,
     model, verdictView,
   };
 });

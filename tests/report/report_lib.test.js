@@ -1,6 +1,7 @@
 // The report's pure functions (orchestrator/report/report_lib.js) under node:
 // formatting, scales, colours, the graph and its layout, faults and phases,
-// and the page's health rule, on synthetic data shaped like what
+// health from summary.health's letters, the replay of the onsets, the
+// waterfall of a trace and amplification, on synthetic data shaped like what
 // report/render.cpp embeds ({summary, series: {t, series: [{m, n, s, v}]},
 // events}). Only node's own test runner and assert: `node --test FILE`.
 'use strict';
@@ -339,62 +340,218 @@ test('the model: time axis, open faults, phases and the graph from a summary', (
   assert.deepEqual(none.firstUnhealthy(), []);
 });
 
-test('health from the series: goodput against the baseline, p99 against the SLO, unanswered scrapes', () => {
-  // db's goodput falls to 300 (75%) at 21 s and to 20 (5%) at 25 s; api's
-  // p99 is above twice its baseline from 23 to 25 s; api did not answer at 27 s.
-  const md = R.model(data({
-    topology: chainTopology,
-    phases: { baseline: [1, 11], first_fault_s: 20 },
-    baselines: { api: { goodput_rps: null, p99_s: null, slo_p99_s: null } },
-  }, [
-    ['goodput_rps', 'db', 'db', (t) => (t >= 25 ? 20 : t >= 21 ? 300 : 400)],
-    ['goodput_rps', 'api', 'api', () => 400],
-    ['p99_s', 'api', 'api', (t) => (t >= 23 && t < 26 ? 0.05 : 0.01)],
-    ['up', 'api', 'api', (t) => (t === 27 ? 0 : 1)],
-    ['offered_rps', 'client', '', () => 100],
-    ['goodput_rps', 'client', '', (t) => (t >= 24 ? 50 : 99)],
-  ], [], 30));
-  const at = (id, t) => md.healthAt(md.nodeById.get(id), md.T.indexOf(t));
-  assert.equal(at('db', 20), 'healthy');
-  assert.equal(at('db', 21), 'degraded');
-  assert.equal(at('db', 25), 'failed');
-  assert.equal(at('api', 22), 'healthy');
-  assert.equal(at('api', 23), 'degraded', 'p99 over 2x the measured baseline p99');
-  assert.equal(at('api', 26), 'healthy');
-  assert.equal(at('api', 27), 'degraded', 'no answer to the scrape');
-  assert.equal(at('load:client', 23), 'healthy');
-  assert.equal(at('load:client', 24), 'degraded', 'a load generator against what it offered');
-  assert.equal(md.healthAt(md.nodeById.get('db'), -1), 'unknown');
-  assert.equal(md.healthAt(md.nodeById.get('db'), 30), 'unknown');
-  assert.deepEqual(md.firstUnhealthy(), ['load:client=24', 'api=23', 'db=21']);
-  const b = md.baselineOf(md.nodeById.get('api'));
-  assert.deepEqual([b.goodput, b.measured], [400, true], 'measured over the baseline window');
-  assert.ok(Math.abs(b.p99 - 0.01) < 1e-12 && Math.abs(b.slo - 0.02) < 1e-12, JSON.stringify(b));
+test('health letters: window k covers [k, k + 1) x window_s, idle is its own state', () => {
+  assert.equal(R.windowIndex(0, 0.1), 0);
+  assert.equal(R.windowIndex(0.0999, 0.1), 0);
+  assert.equal(R.windowIndex(0.1, 0.1), 1);
+  assert.equal(R.windowIndex(15.3, 0.1), 153, '15.3 / 0.1 is 152.99999999999997 in floating point');
+  assert.equal(R.windowIndex(0.35, 0.1), 3, 'floor, not round');
+  assert.equal(R.windowIndex(-0.05, 0.1), -1);
+  assert.equal(R.windowIndex(1, 0), -1);
+  const L = 'uhhidfih?';
+  const at = (t) => R.letterAt(L, 0.1, t);
+  assert.deepEqual([0.05, 0.1, 0.29, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8].map(at),
+                   ['unknown', 'healthy', 'healthy', 'idle', 'degraded', 'failed', 'idle', 'healthy', 'unknown']);
+  assert.equal(at(0.9), 'unknown', 'past the letters');
+  assert.equal(at(-1), 'unknown');
+  assert.equal(R.letterAt(undefined, 0.1, 1), null, 'no letters: not judged');
+  assert.equal(R.letterAt('hh', null, 1), null, 'no window: not judged');
+  assert.equal(R.firstUnhealthy('iihhidf', 0.1), 0.5, 'idle is not unhealthy');
+  assert.equal(R.firstUnhealthy('iihhiih', 0.1), null);
+  assert.equal(R.firstUnhealthy('hhf', 0.25), 0.5);
+  assert.equal(R.firstUnhealthy(null, 0.1), null);
 });
 
-test('health: the summary\'s baselines and thresholds apply, the analysis\' letters win', () => {
-  const rows = [['goodput_rps', 'db', 'db', (t) => (t >= 10 ? 70 : 100)], ['goodput_rps', 'api', 'api', () => 100]];
-  const base = { topology: chainTopology, baselines: { db: { goodput_rps: 100 }, api: { goodput_rps: 100 } } };
-  const dflt = R.model(data(base, rows, [], 20));
-  const db = dflt.nodeById.get('db');
-  assert.equal(dflt.healthAt(db, dflt.T.indexOf(12)), 'degraded');
-  const lax = R.model(data(Object.assign({ thresholds: { degraded_goodput: 0.5, failed_goodput: 0.2 } }, base), rows, [], 20));
-  assert.equal(lax.healthAt(lax.nodeById.get('db'), lax.T.indexOf(12)), 'healthy');
-  assert.deepEqual(lax.TH, { degraded: 0.5, failed: 0.2, slo: 2 });
+test('the tick of the series holding a time, and edge keys', () => {
+  const T = [1, 2, 3, 4];
+  assert.equal(R.tickIndexAt(T, 0.2), 0);
+  assert.equal(R.tickIndexAt(T, 2), 1, 'the tick that ends at t');
+  assert.equal(R.tickIndexAt(T, 2.1), 2);
+  assert.equal(R.tickIndexAt(T, 9), 3);
+  assert.equal(R.tickIndexAt([], 1), -1);
+  const g = R.topologyGraph(chainTopology);
+  assert.equal(R.edgeKey('client->api', g.canonName), 'load:client->api');
+  assert.equal(R.edgeKey('load:client->api', g.canonName), 'load:client->api');
+  assert.equal(R.edgeKey('api->db'), 'api->db');
+  for (const bad of ['', 'api', '->db', 'api->', null]) assert.equal(R.edgeKey(bad), null, String(bad));
+});
 
-  // Letters per tick (tick k at k * tick_s): db's from the analysis, api's from the rule.
-  const judged = R.model(data(Object.assign({ health: { tick_s: 2, services: { db: 'uhhhhdddffh' } } }, base), rows, [], 20));
-  const jd = judged.nodeById.get('db');
-  const hl = (t) => judged.healthAt(jd, judged.T.indexOf(t));
-  assert.equal(hl(1), 'healthy', 't = 1 s rounds to tick 1 (t = 2 s)');
-  assert.equal(hl(10), 'degraded');
-  assert.equal(hl(16), 'failed');
-  assert.equal(hl(20), 'healthy', 'the letters, not the series');
-  assert.equal(hl(12), 'degraded');
-  // Past the letters: unknown, not the rule.
-  const short = R.model(data({ topology: chainTopology, health: { tick_s: 1, services: { db: 'hh' } } }, rows, [], 5));
-  assert.equal(short.healthAt(short.nodeById.get('db'), 3), 'unknown');
-  assert.deepEqual(judged.firstUnhealthy(), ['load:client=never', 'api=never', 'db=9']);
+test('the model judges services and calls by summary.health, nothing else by anything', () => {
+  // The series say db is fine and api is dying: the page must not care.
+  const rows = [['goodput_rps', 'db', 'db', () => 400], ['goodput_rps', 'api', 'api', () => 0],
+                ['up', 'api', 'api', () => 0], ['attempts_rps', 'api', 'api->db', (t) => t * 10]];
+  const md = R.model(data({
+    topology: chainTopology,
+    phases: { tick_s: 1, end_s: 3 },
+    health: { window_s: 0.5, services: { db: 'hhhdfi', api: 'iiiiii' }, calls: { 'api->db': 'hhhdfi', 'client->api': 'hhhfff' } },
+  }, rows, [], 3));
+  const node = (id) => md.nodeById.get(id);
+  assert.equal(md.healthAt(node('db'), 1.49), 'healthy');
+  assert.equal(md.healthAt(node('db'), 1.5), 'degraded');
+  assert.equal(md.healthAt(node('db'), 2.0), 'failed');
+  assert.equal(md.healthAt(node('db'), 2.5), 'idle');
+  assert.equal(md.healthAt(node('api'), 1.0), 'idle', 'asked nothing: idle, whatever its own goodput');
+  assert.equal(md.healthAt(node('load:client'), 1.0), 'unknown', 'a load generator has no letters');
+  assert.equal(md.judged(node('load:client')), false);
+  assert.equal(md.judged(node('db')), true);
+  assert.equal(md.callHealthAt('api', 'db', 2.2), 'failed');
+  assert.equal(md.callHealthAt('load:client', 'api', 0.2), 'healthy', 'a bare load node\'s call under its graph id');
+  assert.equal(md.callHealthAt('db', 'api', 1), null, 'a call without letters is not judged');
+  assert.deepEqual(md.firstUnhealthy(), ['load:client=unjudged', 'api=never', 'db=1.5']);
+  // The slider steps through the health windows.
+  assert.deepEqual([md.STEP, md.STEPS, md.timeOfStep(3), md.stepOf(1.6), md.stepOf(99)], [0.5, 6, 1.5, 3, 6]);
+  assert.equal(md.valAt('attempts_rps', 'edge:api->db', md.tickAt(1.5)), 20);
+
+  // An older summary (letters per tick, no window_s) and no summary: nothing judged, the tick for a step.
+  const old = R.model(data({ topology: chainTopology, phases: { tick_s: 1 }, health: { tick_s: 1, services: { db: 'ddd' } } }, rows, [], 3));
+  assert.equal(old.healthAt(old.nodeById.get('db'), 1), 'unknown');
+  assert.deepEqual(old.firstUnhealthy(), ['load:client=unjudged', 'api=unjudged', 'db=unjudged']);
+  assert.deepEqual([old.STEP, old.STEPS], [1, 3]);
+  const b = R.model(data({ topology: chainTopology,
+    baselines: { db: { slo_s: 0.03, slo_explicit: false, tries_p99_s: 0.015, bad_share: 0.01, bad_share_allowed: 0.05, tries: 900 } } }, [], [], 2));
+  assert.deepEqual(b.baselineOf(b.nodeById.get('db')),
+                   { slo: 0.03, explicit: false, triesP99: 0.015, badShare: 0.01, allowed: 0.05, tries: 900 });
+  assert.deepEqual(b.baselineOf(b.nodeById.get('api')),
+                   { slo: null, explicit: false, triesP99: null, badShare: null, allowed: null, tries: null });
+});
+
+test('the replay: onset order, simultaneous steps together, milliseconds stretched, the clock in measured time', () => {
+  const prop = [
+    { service: 'db', onset_s: 15.062, after_fault_s: 0.062, resolution_s: 0.05, via: '', via_edge: '', hops: 0, simultaneous: false },
+    { service: 'app', onset_s: 15.071, after_fault_s: 0.071, resolution_s: 0.05, via: 'db', via_edge: 'app->db', hops: 1, simultaneous: true },
+    { service: 'api', onset_s: 15.9, after_fault_s: 0.9, resolution_s: 0.05, via: 'app', via_edge: 'api->app', hops: 2, simultaneous: false },
+    { service: 'web', onset_s: 25, after_fault_s: 10, resolution_s: 0.2, via: 'api', via_edge: 'web->api', hops: 3, simultaneous: false },
+    { service: 'cache', onset_s: 25.1, after_fault_s: 10.1, resolution_s: 0.2, via: '', via_edge: '', hops: -1, simultaneous: true },
+    { onset_s: 3, after_fault_s: 1 }, { service: 'x' },
+  ];
+  const r = R.replaySchedule(prop);
+  assert.deepEqual(r.steps.map((s) => [s.service, s.group]), [['db', 0], ['app', 0], ['api', 1], ['web', 2], ['cache', 2]]);
+  assert.deepEqual(r.groups.map((g) => [g.from, g.until, g.steps.length]), [[0.062, 0.071, 2], [0.9, 0.9, 1], [10, 10.1, 2]]);
+  // 62 ms is 1.24 resolutions: 0.496 s; 838 ms, 16.8: capped at 1.6 s; 9.1 s: 1.6 s.
+  const close = (a, b) => Math.abs(a - b) < 1e-9;
+  assert.ok(close(r.groups[0].at, 0.496), String(r.groups[0].at));
+  assert.ok(close(r.groups[1].at, 2.096), String(r.groups[1].at));
+  assert.ok(close(r.groups[2].at, 3.696), String(r.groups[2].at));
+  assert.ok(close(r.duration, 3.696));
+  assert.deepEqual(r.resolutions, [0.05, 0.2]);
+  assert.equal(r.clockAt(0), 0);
+  assert.ok(close(r.clockAt(0.248), 0.031), 'half way to the first onset: half its time');
+  assert.ok(close(r.clockAt(r.groups[1].at), 0.9));
+  assert.ok(close(r.clockAt((r.groups[1].at + r.groups[2].at) / 2), 5.45));
+  assert.equal(r.clockAt(99), 10);
+  assert.deepEqual([0, 0.495, 0.496, 2.1, 3.7, 99].map(r.reached), [0, 0, 1, 2, 3, 3]);
+  // A tiny gap still takes the shortest step, and options change the stretch.
+  const tiny = R.replaySchedule([{ service: 'a', after_fault_s: 0.001, resolution_s: 0.05 }], { minStep: 0.2 });
+  assert.ok(close(tiny.duration, 0.2));
+  const slow = R.replaySchedule([{ service: 'a', after_fault_s: 0.1, resolution_s: 0.05 }], { perResolution: 1, maxStep: 5 });
+  assert.ok(close(slow.duration, 2));
+  assert.deepEqual(R.replaySchedule(null).groups, []);
+  assert.equal(R.replaySchedule([]).clockAt(1), 0);
+  // Out of order in the input: sorted by onset, the first of a run is never simultaneous with nothing.
+  const unsorted = R.replaySchedule([{ service: 'b', after_fault_s: 0.5, simultaneous: false }, { service: 'a', after_fault_s: 0.2, simultaneous: true }]);
+  assert.deepEqual(unsorted.steps.map((s) => [s.service, s.group]), [['a', 0], ['b', 1]]);
+});
+
+// A small trace: the client calls api twice (the first attempt times out at
+// api, whose call to db was shed), the second answered by a hedge. Spans
+// are listed out of order, as the records arrive.
+const trace = {
+  trace_id: '0123456789abcdef0123456789abcdef', source: 'load:client', start_s: 20, cause: 'timeout',
+  spans: [
+    { id: 'a2', parent: 'c1', source: 'load:client', kind: 'attempt', name: 'api', start_s: 20.3, end_s: 20.5, cause: 'ok', status: 200, attempt: 1, hedge: true, fallback: false, open: false },
+    { id: 'c1', parent: null, source: 'load:client', kind: 'call', name: 'api', start_s: 20, end_s: 20.5, cause: 'ok', status: 200, attempt: 2, hedge: false, fallback: false, open: false },
+    { id: 'r1', parent: 'a1', source: 'api', kind: 'request', name: '/', start_s: 20.01, end_s: 20.6, cause: 'gateway_timeout', status: 504, attempt: 0, hedge: false, fallback: false, open: false },
+    { id: 'a1', parent: 'c1', source: 'load:client', kind: 'attempt', name: 'api', start_s: 20, end_s: 20.4, cause: 'timeout', status: 0, attempt: 0, hedge: false, fallback: false, open: false },
+    { id: 'd1', parent: 'r1', source: 'api', kind: 'call', name: 'db', start_s: 20.02, end_s: 20.6, cause: 'shed', status: 503, attempt: 1, hedge: false, fallback: true, open: false },
+    { id: 'x1', parent: 'gone', source: 'db', kind: 'request', name: '/', start_s: 20.05, end_s: 21, cause: 'ok', status: 200, attempt: 0, hedge: false, fallback: false, open: true },
+    { id: 'y1', parent: 'y2', source: 'db', kind: 'request', name: '/', start_s: 20.07, end_s: 20.08, cause: 'connect', status: 0, attempt: 0, hedge: false, fallback: false, open: false },
+    { id: 'y2', parent: 'y1', source: 'db', kind: 'attempt', name: 'db', start_s: 20.06, end_s: 20.09, cause: 'breaker_open', status: 0, attempt: 2, hedge: false, fallback: false, open: false },
+    { id: 'c1', parent: null, source: 'dup', kind: 'call', name: 'api', start_s: 0, end_s: 1 },
+    { id: 'nostart', parent: 'c1', source: 'api', kind: 'request' },
+  ],
+};
+
+test('a trace\'s waterfall: tree order, depth by parent links, offsets from the start, widths', () => {
+  const w = R.waterfall(trace);
+  assert.equal(w.traceId, trace.trace_id);
+  assert.equal(w.t0, 20);
+  assert.ok(Math.abs(w.total - 1) < 1e-9, 'to the latest end (the open span at 21 s)');
+  assert.deepEqual(w.rows.map((r) => [r.id, r.depth]),
+                   [['c1', 0], ['a1', 1], ['r1', 2], ['d1', 3], ['a2', 1], ['x1', 0], ['y2', 0], ['y1', 1]]);
+  assert.equal(w.maxDepth, 3);
+  const row = Object.fromEntries(w.rows.map((r) => [r.id, r]));
+  assert.equal(row.c1.source, 'load:client', 'the first span of an id wins');
+  assert.equal(row.x1.orphan, true, 'its parent is not in the trace');
+  assert.equal(row.y2.orphan, true, 'a cycle of parent links: shown from its earliest span');
+  assert.equal(row.c1.orphan, false);
+  assert.ok(Math.abs(row.a2.start - 0.3) < 1e-9 && Math.abs(row.a2.dur - 0.2) < 1e-9);
+  assert.ok(Math.abs(row.a2.x - 0.3) < 1e-9 && Math.abs(row.a2.w - 0.2) < 1e-9);
+  assert.ok(Math.abs(row.r1.x - 0.01) < 1e-9 && Math.abs(row.r1.w - 0.59) < 1e-9, 'a child may outlast its parent');
+  assert.deepEqual(w.rows.map((r) => r.cls), ['ok', 'timeout', 'timeout', 'shed', 'ok', 'ok', 'breaker', 'refused']);
+  assert.equal(row.a1.what, 'client \u2192 api attempt 0');
+  assert.equal(row.a2.what, 'client \u2192 api attempt 1 (hedge)');
+  assert.equal(row.y2.what, 'db \u2192 db attempt 2 (retry)');
+  assert.equal(row.c1.what, 'client calls api (2 attempts)');
+  assert.equal(row.d1.what, 'api calls db (1 attempt)');
+  assert.equal(row.r1.what, 'api serves /');
+  assert.equal(row.r1.outcome, 'gateway_timeout 504');
+  assert.equal(row.d1.outcome, 'shed 503, fallback');
+  assert.equal(row.x1.outcome, 'ok 200, still open');
+  assert.equal(row.a1.outcome, 'timeout');
+  // Nothing usable: no rows, no exception.
+  assert.deepEqual(R.waterfall(null).rows, []);
+  assert.deepEqual(R.waterfall({ spans: [{ id: 'a' }] }).rows, []);
+});
+
+test('causes are classed as the waterfall colours them', () => {
+  const want = {
+    ok: 'ok', timeout: 'timeout', deadline: 'timeout', gateway_timeout: 'timeout',
+    shed: 'shed', shed_queue_full: 'shed', shed_queue_delay: 'shed', shed_abandoned: 'shed',
+    connect: 'refused', http_5xx: '5xx', injected: '5xx', memory: '5xx', downstream: '5xx',
+    breaker_open: 'breaker', budget_exhausted: 'breaker', throttled: 'breaker',
+    http_4xx: 'other', cancelled: 'other', what: 'other',
+  };
+  for (const [cause, cls] of Object.entries(want)) assert.equal(R.causeClass(cause), cls, cause);
+  // Every class has a colour and a legend entry.
+  for (const cls of new Set(Object.values(want))) assert.ok(R.CAUSE_COLOUR[cls], cls);
+  assert.equal(new Set(R.CAUSE_TONES.map(([, c]) => c)).size, R.CAUSE_TONES.length, 'distinct colours');
+});
+
+test('amplification: both figures per edge, by tier, named on the graph', () => {
+  const g = R.topologyGraph(chainTopology);
+  const rows = R.ampRows([
+    { caller: 'api', callee: 'db', tier: 2, per_hop: 1.43, per_hop_peak: 2.85, cumulative: 2.81, cumulative_peak: 3.68, onset_after_fault_s: 0.12 },
+    { caller: 'client', callee: 'api', tier: 1, per_hop: 2.39, per_hop_peak: 3.44, cumulative: 2.39, cumulative_peak: 3.44, onset_after_fault_s: null },
+    { caller: 'api' },
+  ], g.canonName);
+  assert.deepEqual(rows.map((r) => [r.key, r.tier, r.perHop, r.cumulative, r.onset]),
+                   [['load:client->api', 1, 2.39, 2.39, null], ['api->db', 2, 1.43, 2.81, 0.12]]);
+  assert.equal(R.ampLabel(rows[1]), 'hop \u00d71.43 \u00b7 cum \u00d72.81');
+  assert.equal(R.ampLabel({ perHop: null, cumulative: null }), '');
+  assert.equal(R.ampLabel(undefined), '');
+  const md = R.model(data({ topology: chainTopology, amplification: [{ caller: 'client', callee: 'api', tier: 1, per_hop: 2, cumulative: 2 }],
+                            propagation: [{ service: 'api', after_fault_s: 0.1, via: 'db', via_edge: 'api->db' }, { service: 'db', after_fault_s: 0.05, via_edge: 'client->api' }] }, [], [], 2));
+  assert.deepEqual(md.AMP.map((r) => r.key), ['load:client->api']);
+  assert.deepEqual([...md.viaEdges].sort(), ['api->db', 'load:client->api']);
+});
+
+test('milliseconds, offsets and the slider\'s clock', () => {
+  assert.equal(R.fmtMs(0.121752), '122 ms');
+  assert.equal(R.fmtMs(0.0042), '4.2 ms');
+  assert.equal(R.fmtMs(2.5347), '2535 ms');
+  assert.equal(R.fmtMs(12.5), '12.5 s');
+  assert.equal(R.fmtMs(null), DASH);
+  assert.equal(R.fmtAfter(0.125), '+125 ms');
+  assert.equal(R.fmtAfter(0), '+0 ms');
+  assert.equal(R.fmtAfter(-0.01), '-10 ms');
+  assert.equal(R.fmtClock(15.3, 0.1), '15.3 s');
+  assert.equal(R.fmtClock(15, 0.1), '15.0 s');
+  assert.equal(R.fmtClock(15, 1), '15 s');
+  assert.equal(R.fmtClock(15.25, 0.05), '15.25 s');
+  assert.equal(R.hashFlag('#replay', 'replay'), true);
+  assert.equal(R.hashFlag('#t=3&replay', 'replay'), true);
+  assert.equal(R.hashFlag('#replayed', 'replay'), false);
+  assert.equal(R.hashFlag('', 'replay'), false);
 });
 
 test('propagation colours: deep red first, yellow last, green never', () => {
@@ -413,7 +570,8 @@ test('propagation colours: deep red first, yellow last, green never', () => {
 test('the verdict card: badge, headline and the tones of its figures', () => {
   const faults = [{ a: 20 }];
   const v = R.verdictView({ passed: false, verdict: { collapsed: true, time_to_collapse_s: 4, recovered: false, metastable: true,
-                                                        blast_radius: 0.4, hops_per_s: 0.3333, max_amplification: 3.2 } },
+                                                        blast_radius: 0.4, hops_per_s: 0.3333, max_cumulative_amplification: 3.2,
+                                                        max_hop_amplification: 1.6 } },
                           faults, 20);
   assert.deepEqual(v.badge, ['FAILED', 'bad']);
   assert.equal(v.headline, 'collapsed 4 s after the first fault; did not recover (metastable)');
@@ -423,7 +581,9 @@ test('the verdict card: badge, headline and the tones of its figures', () => {
   assert.deepEqual(card.Metastable, ['yes', 'bad']);
   assert.deepEqual(card['Blast radius'], ['40%', 'warn']);
   assert.deepEqual(card['Propagation speed'], ['0.333 hops/s', 'na']);
-  assert.deepEqual(card['Max amplification'], ['\u00d73.2', 'bad']);
+  assert.deepEqual(card['Cumulative amplification'], ['\u00d73.2', 'bad']);
+  assert.deepEqual(card['Per-hop amplification'], ['\u00d71.6', 'warn']);
+  assert.equal(card['Max amplification'], undefined, 'the old figure is gone');
   assert.deepEqual(card.Faults, ['1 from 20 s', 'na']);
 
   assert.equal(R.verdictView({ passed: true, verdict: { headline: 'all good' } }, faults, 20).headline, 'all good');
