@@ -437,8 +437,11 @@ std::vector<PartitionInfo> LinkControl::partitions() const {
   std::vector<PartitionInfo> out;
   auto add = [&](uint32_t id, const PartitionSpec& spec, std::vector<std::string> left_on) {
     PartitionInfo pi{id, spec, 0, 0, std::move(left_on)};
-    for (const auto& [node, filter] : filters_) {
-      auto c = filter->counters();
+    // Counted where its rules are: its receivers, or where it was left.
+    for (const auto& node : pi.left_on.empty() ? spec.to : pi.left_on) {
+      auto f = filters_.find(node);
+      if (f == filters_.end()) continue;
+      auto c = f->second->counters();
       if (!c.ok()) continue;
       for (const auto& rc : c.value())
         if (rc.id == id) {
