@@ -36,6 +36,27 @@ struct fl_part_slot {
   struct fl_part_rule rules[FL_PART_MAX_RULES];
 };
 
+/* The verdict on the first fragment of a fragmented IPv4 datagram, kept so
+ * that its later fragments (which carry no ports) share it. Keyed as the
+ * kernel's reassembly is: source, destination, protocol, IP id. An LRU map:
+ * datagrams whose later fragments never come are evicted by newer ones. */
+#define FL_PART_FRAG_ENTRIES 1024
+#define FL_PART_NO_RULE 0xffffffffu
+
+struct fl_part_frag_key {
+  __u32 saddr; /* network order, as on the wire */
+  __u32 daddr;
+  __u16 id;    /* network order */
+  __u8 proto;
+  __u8 pad;
+};
+
+struct fl_part_frag_verdict {
+  __u32 counter; /* index into the counters map of the rule that matched, or FL_PART_NO_RULE */
+  __u8 drop;
+  __u8 pad[3];
+};
+
 struct fl_part_counters {
   __u64 matched_dropped;
   __u64 matched_passed; /* matched while a flapping rule was in its "off" phase */

@@ -1,15 +1,18 @@
 #include "ebpf/partition_loader.hpp"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <sched.h>
+#include <linux/if_ether.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <algorithm>
 #include <cstring>
-#include <thread>
+#include <utility>
 
 #include "partition.h"
 #include "partition.skel.h"
@@ -20,24 +23,57 @@ namespace faultline::ebpf {
 static_assert(sizeof(fl_part_rule) == 56, "fl_part_rule layout changed: update partition.h users");
 static_assert(sizeof(fl_part_counters) == 16, "fl_part_counters layout changed");
 static_assert(offsetof(fl_part_slot, rules) == 8, "fl_part_slot layout changed");
+static_assert(kMaxPartitionRules == FL_PART_MAX_RULES);
 
 namespace {
 
-// Runs fn on a short-lived thread inside netns_fd: detaching uses netlink,
-// which acts on the calling thread's network namespace.
-template <class Fn>
-int in_netns_thread(int netns_fd, Fn fn) {
-  int rc = 0;
-  std::thread t([&] {
-    if (::setns(netns_fd, CLONE_NEWNET) != 0) {
-      rc = -errno;
-      return;
+// Netlink requests to remove what attach() made, on a socket opened in the
+// interfaces' namespace: a netlink socket acts in the namespace it was
+// created in, whichever thread uses it. Built in a buffer on the stack (the
+// teardown path allocates nothing), as libbpf's bpf_tc_detach builds its own.
+struct TcRequest {
+  nlmsghdr nh;
+  tcmsg tc;
+  char attrs[16];
+};
+
+int tc_delete(int nl, uint16_t type, int ifindex, uint32_t parent, uint32_t handle, uint32_t info,
+              const char* kind) noexcept {
+  TcRequest req{};
+  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(tcmsg));
+  req.nh.nlmsg_type = type;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  req.nh.nlmsg_seq = 1;
+  req.tc.tcm_family = AF_UNSPEC;
+  req.tc.tcm_ifindex = ifindex;
+  req.tc.tcm_parent = parent;
+  req.tc.tcm_handle = handle;
+  req.tc.tcm_info = info;
+  if (kind) {
+    auto* rta = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&req) + NLMSG_ALIGN(req.nh.nlmsg_len));
+    const size_t len = std::strlen(kind) + 1;
+    rta->rta_type = TCA_KIND;
+    rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
+    std::memcpy(RTA_DATA(rta), kind, len);
+    req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+  }
+  if (::send(nl, &req, req.nh.nlmsg_len, 0) < 0) return -errno;
+  alignas(nlmsghdr) char buf[512];
+  for (;;) {
+    const ssize_t n = ::recv(nl, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
     }
-    rc = fn();
-  });
-  t.join();
-  return rc;
+    auto* h = reinterpret_cast<nlmsghdr*>(buf);
+    if (!NLMSG_OK(h, static_cast<unsigned>(n))) return -EPROTO;
+    if (h->nlmsg_type != NLMSG_ERROR) continue;
+    return static_cast<const nlmsgerr*>(NLMSG_DATA(h))->error;  // 0: acknowledged
+  }
 }
+
+constexpr uint32_t kIngress = TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS);
+constexpr uint32_t kHandle = 1, kPriority = 1;
 
 }  // namespace
 
@@ -45,19 +81,21 @@ PartitionFilter::PartitionFilter() = default;
 
 PartitionFilter::PartitionFilter(PartitionFilter&& o) noexcept
     : skel_(std::exchange(o.skel_, nullptr)),
-      netns_(std::move(o.netns_)),
-      ifindexes_(std::move(o.ifindexes_)),
+      netlink_(std::move(o.netlink_)),
+      hooks_(std::move(o.hooks_)),
       rules_(std::move(o.rules_)),
-      active_(o.active_) {}
+      active_(o.active_),
+      carried_(std::move(o.carried_)) {}
 
 PartitionFilter& PartitionFilter::operator=(PartitionFilter&& o) noexcept {
   if (this != &o) {
     detach();
     skel_ = std::exchange(o.skel_, nullptr);
-    netns_ = std::move(o.netns_);
-    ifindexes_ = std::move(o.ifindexes_);
+    netlink_ = std::move(o.netlink_);
+    hooks_ = std::move(o.hooks_);
     rules_ = std::move(o.rules_);
     active_ = o.active_;
+    carried_ = std::move(o.carried_);
   }
   return *this;
 }
@@ -65,44 +103,51 @@ PartitionFilter& PartitionFilter::operator=(PartitionFilter&& o) noexcept {
 PartitionFilter::~PartitionFilter() { detach(); }
 
 void PartitionFilter::detach() noexcept {
-  if (!skel_) return;
-  if (netns_.valid()) {
-    (void)in_netns_thread(netns_.get(), [&] {
-      for (int ifindex : ifindexes_) {
-        LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-        LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
-        (void)bpf_tc_detach(&hook, &opts);
-      }
-      return 0;
-    });
+  if (netlink_.valid()) {
+    for (const Hook& h : hooks_) {
+      // A clsact made for this filter goes, and its filters with it; on one
+      // that was there before, only this filter is removed.
+      if (h.own_clsact)
+        (void)tc_delete(netlink_.get(), RTM_DELQDISC, h.ifindex, TC_H_CLSACT, TC_H_MAKE(TC_H_CLSACT, 0), 0, "clsact");
+      else if (h.attached)
+        (void)tc_delete(netlink_.get(), RTM_DELTFILTER, h.ifindex, kIngress, kHandle,
+                        TC_H_MAKE(kPriority << 16, htons(ETH_P_ALL)), "bpf");
+    }
   }
-  partition_bpf__destroy(skel_);
-  skel_ = nullptr;
+  hooks_.clear();  // keeps its storage: no allocation
+  netlink_.reset();
+  if (skel_) partition_bpf__destroy(std::exchange(skel_, nullptr));
 }
 
-Result<PartitionFilter> PartitionFilter::attach(int netns_fd, const std::vector<int>& ifindexes) {
+int PartitionFilter::program_fd() const { return skel_ ? bpf_program__fd(skel_->progs.fl_partition_ingress) : -1; }
+
+Result<PartitionFilter> PartitionFilter::attach(const std::vector<int>& ifindexes) {
   PartitionFilter f;
-  f.netns_.reset(::fcntl(netns_fd, F_DUPFD_CLOEXEC, 0));
-  if (!f.netns_.valid()) return sys_error("dup netns fd for the partition filter");
+  f.netlink_.reset(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (!f.netlink_.valid()) return sys_error("open a netlink socket for the partition filter");
   f.skel_ = partition_bpf__open_and_load();
   if (!f.skel_) return sys_error("load partition.bpf.o (needs BPF and BTF)");
+  f.hooks_.reserve(ifindexes.size());
   for (int ifindex : ifindexes) {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST) return sys_error(-err, "create clsact on ifindex " + std::to_string(ifindex));
-    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(f.skel_->progs.fl_partition_ingress), .handle = 1,
-                .priority = 1);
+    // Recorded before the filter: an error below removes the clsact too,
+    // and never a filter that is not ours.
+    f.hooks_.push_back({ifindex, err == 0, false});
+    LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = bpf_program__fd(f.skel_->progs.fl_partition_ingress),
+                .handle = kHandle, .priority = kPriority);
     err = bpf_tc_attach(&hook, &opts);
     if (err) return sys_error(-err, "attach partition filter at ingress of ifindex " + std::to_string(ifindex));
-    f.ifindexes_.push_back(ifindex);
+    f.hooks_.back().attached = true;
   }
   return f;
 }
 
 Status PartitionFilter::set_rules(const std::vector<PartitionRule>& rules) {
   if (!skel_) return logic_error("partition filter not attached");
-  if (rules.size() > FL_PART_MAX_RULES)
-    return sys_error(E2BIG, "at most " + std::to_string(FL_PART_MAX_RULES) + " partition rules per node");
+  if (rules.size() > kMaxPartitionRules)
+    return sys_error(E2BIG, "at most " + std::to_string(kMaxPartitionRules) + " partition rules per node");
   // Keep what the rules that stay have counted so far.
   auto before = raw_counters();
   std::map<uint32_t, RuleCounters> carried;

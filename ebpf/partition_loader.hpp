@@ -1,6 +1,7 @@
 // Loader of partition.bpf.c: one instance per node, attached at clsact ingress
 // of each of the node's interfaces. Rules change atomically at run time (the
-// inactive rule set is written, then one map update flips to it).
+// inactive rule set is written, then one map update flips to it), and a
+// change that fails leaves the rules in force as they were.
 #pragma once
 
 #include <cstdint>
@@ -33,33 +34,48 @@ struct RuleCounters {
   uint64_t passed = 0;       // matched during a flapping rule's off phase
 };
 
+// Rules per node (each source address of a partition is one rule).
+inline constexpr size_t kMaxPartitionRules = 64;
+
 class PartitionFilter {
  public:
-  // Loads the program and attaches it at ingress of every ifindex. The calling
-  // thread must be in the interfaces' network namespace; netns_fd (dup'ed and
-  // kept) is used to detach later from any thread.
-  static Result<PartitionFilter> attach(int netns_fd, const std::vector<int>& ifindexes);
+  // Loads the program and attaches it at ingress of every ifindex (none: the
+  // program is only loaded, e.g. to be run by BPF_PROG_TEST_RUN). The calling
+  // thread must be in the interfaces' network namespace: a netlink socket
+  // opened there is kept, so that detaching later needs neither that thread
+  // nor a new one. On error nothing stays attached.
+  static Result<PartitionFilter> attach(const std::vector<int>& ifindexes);
 
   PartitionFilter();
   PartitionFilter(PartitionFilter&&) noexcept;
   PartitionFilter& operator=(PartitionFilter&&) noexcept;
   PartitionFilter(const PartitionFilter&) = delete;
   PartitionFilter& operator=(const PartitionFilter&) = delete;
-  ~PartitionFilter();  // detaches and unloads; never throws
+  ~PartitionFilter();  // detaches and unloads; never throws, starts no thread, allocates nothing
 
-  // Replaces the whole rule set at once.
+  // Replaces the whole rule set at once. On error the rules in force are
+  // unchanged (the flip to the new set is the last step), as rules() says.
   Status set_rules(const std::vector<PartitionRule>& rules);
   const std::vector<PartitionRule>& rules() const { return rules_; }
   // Counters of the rules installed now (summed over CPUs).
   Result<std::vector<RuleCounters>> counters() const;
+  // The loaded program, for BPF_PROG_TEST_RUN.
+  int program_fd() const;
 
  private:
+  // Removes the filters (and the clsact qdiscs this filter created) over the
+  // kept netlink socket, then unloads: no thread, no allocation.
   void detach() noexcept;
   // Counters of the active slot alone.
   Result<std::vector<RuleCounters>> raw_counters() const;
   partition_bpf* skel_ = nullptr;
-  UniqueFd netns_;
-  std::vector<int> ifindexes_;
+  UniqueFd netlink_;  // NETLINK_ROUTE, bound to the interfaces' namespace
+  struct Hook {
+    int ifindex = 0;
+    bool own_clsact = false;  // created here: removed with the filter
+    bool attached = false;    // the filter is ours (a refused attach leaves another's in place)
+  };
+  std::vector<Hook> hooks_;
   std::vector<PartitionRule> rules_;
   uint32_t active_ = 0;
   // Counts of rules that survive a change, from the slots before it: each

@@ -70,9 +70,16 @@ void print_list(const json& ans) {
   if (ans.contains("nodes"))
     for (const auto& [node, faults] : ans["nodes"].items())
       for (const auto& f : faults) std::printf("node %-20s %s\n", node.c_str(), f.get<std::string>().c_str());
-  for (const auto& p : ans["partitions"])
-    std::printf("partition %u: %s  dropped %llu\n", p["id"].get<unsigned>(), p["partition"].get<std::string>().c_str(),
-                static_cast<unsigned long long>(p["dropped"].get<uint64_t>()));
+  for (const auto& p : ans["partitions"]) {
+    std::string left;
+    if (p.contains("left_on")) {
+      for (const auto& n : p["left_on"]) left += (left.empty() ? "" : ",") + n.get<std::string>();
+      left = "   (left on " + left + " by a change that failed and could not be undone; heal " +
+             std::to_string(p["id"].get<unsigned>()) + " removes it)";
+    }
+    std::printf("partition %u: %s  dropped %llu%s\n", p["id"].get<unsigned>(), p["partition"].get<std::string>().c_str(),
+                static_cast<unsigned long long>(p["dropped"].get<uint64_t>()), left.c_str());
+  }
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ Failure input_failure(const Error& e) {
     case EISDIR:
     case ELOOP:
     case ENAMETOOLONG:
+    case E2BIG:  // a limit the request would pass (partition rules per node)
       return Failure::kBadInput;
     default:
       return environment_errno(e.err) ? Failure::kEnvironment : Failure::kRuntime;

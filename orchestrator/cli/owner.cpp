@@ -102,22 +102,29 @@ json impair_link(runtime::LinkControl& lc, const std::string& target, std::vecto
     std::fprintf(stderr, "faultline: fault: segment %s: %s\n", t->name.c_str(), netem::describe(*imp).c_str());
     return json{{"ok", true}, {"applied", netem::describe(*imp)}};
   }
-  // Each direction overlays its own current impairment.
+  // Each direction overlays its own current impairment; both are read
+  // before either changes, and set_link changes both or neither.
   std::vector<runtime::Direction> dirs;
   if (t->dir == runtime::Direction::kBoth) dirs = {runtime::Direction::kAtoB, runtime::Direction::kBtoA};
   else dirs = {t->dir};
+  netem::Impairment next[2];
+  for (int i = 0; i < 2; ++i) {
+    auto cur = lc.current_link(t->name, i == 0 ? runtime::Direction::kAtoB : runtime::Direction::kBtoA);
+    if (!cur.ok()) return refusal(cur.error());
+    next[i] = cur.value();
+  }
   json applied = json::object();
   for (auto d : dirs) {
-    auto base = lc.current_link(t->name, d);
-    if (!base.ok()) return refusal(base.error());
-    auto imp = model::parse_impairment_args(args, base.value());
+    auto& imp_d = next[d == runtime::Direction::kAtoB ? 0 : 1];
+    auto imp = model::parse_impairment_args(args, imp_d);
     if (!imp.ok()) return refusal(imp.error());
-    const Status st = lc.set_link(t->name, d, imp.value());
-    if (!st.ok()) return refusal(st.error());
-    applied[runtime::to_string(d)] = netem::describe(*imp);
-    std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->name.c_str(), runtime::to_string(d),
-                 netem::describe(*imp).c_str());
+    imp_d = imp.value();
+    applied[runtime::to_string(d)] = netem::describe(imp_d);
   }
+  if (const Status st = lc.set_link(t->name, next[0], next[1]); !st.ok()) return refusal(st.error());
+  for (const auto& [dir, what] : applied.items())
+    std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->name.c_str(), dir.c_str(),
+                 what.get<std::string>().c_str());
   return json{{"ok", true}, {"link", t->name}, {"applied", applied}};
 }
 
@@ -129,13 +136,18 @@ json clear(runtime::Run& run, runtime::LinkControl& lc, NodeFaultBook& nodes, co
     return json{{"ok", true}};
   }
   if (target == "all") {
-    if (Status st = nodes.clear_all(); !st.ok()) return refusal(st.error());
-    for (const auto& l : run.plan().links)
-      if (Status st = lc.reset_link(l.name); !st.ok()) return refusal(st.error());
+    // Every revert is tried, whatever failed before it; the first error is
+    // answered, and `list` shows what still holds.
+    Status first;
+    auto keep = [&first](Status st) {
+      if (!st.ok() && first.ok()) first = std::move(st);
+    };
+    keep(nodes.clear_all());
+    for (const auto& l : run.plan().links) keep(lc.reset_link(l.name));
     for (const auto& s : run.plan().segments)
-      if (s.carrier != plan::Carrier::kDirect)
-        if (Status st = lc.reset_segment(s.name); !st.ok()) return refusal(st.error());
-    if (Status st = lc.heal_all(); !st.ok()) return refusal(st.error());
+      if (s.carrier != plan::Carrier::kDirect) keep(lc.reset_segment(s.name));
+    keep(lc.heal_all());
+    if (!first.ok()) return refusal(first.error());
     std::fprintf(stderr, "faultline: fault: cleared everything\n");
     return json{{"ok", true}};
   }
@@ -155,11 +167,12 @@ json partition(runtime::LinkControl& lc, const runtime::ControlRequest& req) {
     std::swap(back.from, back.to);
     specs.push_back(back);
   }
-  for (const auto& s : specs) {
-    auto id = lc.partition(s);
-    if (!id.ok()) return refusal(id.error());
-    ids.push_back(id.value());
-    std::fprintf(stderr, "faultline: fault: partition %u: %s\n", id.value(), s.describe().c_str());
+  // Both ways is one change: in force both ways, or not at all.
+  auto made = lc.partition(specs);
+  if (!made.ok()) return refusal(made.error());
+  for (size_t i = 0; i < specs.size(); ++i) {
+    ids.push_back(made->at(i));
+    std::fprintf(stderr, "faultline: fault: partition %u: %s\n", made->at(i), specs[i].describe().c_str());
   }
   return json{{"ok", true}, {"ids", ids}};
 }

@@ -1,5 +1,7 @@
 // [[link]] and [[segment]], and whether the address pool holds them.
 #include <algorithm>
+#include <array>
+#include <map>
 #include <bit>
 
 #include "orchestrator/model/loader_internal.hpp"
@@ -97,7 +99,7 @@ void read_link(const toml::table& raw, LoadState& s) {
   l.a = ends->first;
   l.b = ends->second;
   s.link_index.emplace(link_key(l.a, l.b), s.links.size());
-  s.links.push_back(DeclaredLink{l.loc, l.a, l.b, ab, ba});
+  s.links.push_back(DeclaredLink{l.loc, t.loc("between"), l.a, l.b, ab, ba});
   if (valid) s.topo.links.push_back(std::move(l));
 }
 
@@ -164,6 +166,42 @@ void read_links(Table& top, LoadState& s) {
 
 void read_segments(Table& top, LoadState& s) {
   for (const auto* t : top.tables("segment")) read_segment(*t, s);
+}
+
+// A link is named after its two nodes, "A-B", and answers to "B-A" as well
+// (`link:A-B` targets, `faultline fault`, the link engine, results). Node
+// names may contain '-', so two links can spell the same name ("a" with
+// "b-c", and "a-b" with "c", are both "a-b-c"), and a link can spell a
+// segment's name; a name that means two things would be resolved to one of
+// them at random by whatever looked it up. Such topologies are refused here,
+// at the later link's `between` (or the segment's name), naming the other.
+void check_network_names(LoadState& s) {
+  std::map<std::string, const DeclaredLink*> spelled;  // "a-b" and "b-a" -> the link
+  auto names_of = [](const DeclaredLink& l) { return std::array{l.a + "-" + l.b, l.b + "-" + l.a}; };
+  auto describe = [](const DeclaredLink& l) { return "the link between '" + l.a + "' and '" + l.b + "'"; };
+  for (const auto& l : s.links) {
+    for (const auto& name : names_of(l)) {
+      auto [it, fresh] = spelled.emplace(name, &l);
+      if (fresh || it->second == &l) continue;
+      s.d.error(l.between, "between: this link is named '" + name + "', and so is " + describe(*it->second) +
+                               " at " + it->second->loc.str() +
+                               "; a link is named after its two nodes (A-B, in either order), so node names with '-' "
+                               "made the two names equal; allowed: node names that give every link its own name, "
+                               "e.g. without '-' in one of these nodes");
+      s.network_ok = false;
+      break;
+    }
+  }
+  for (const auto& g : s.topo.segments) {
+    auto it = spelled.find(g.name);
+    if (it == spelled.end()) continue;
+    auto at = s.names.find(g.name);
+    s.d.error(at != s.names.end() ? at->second : g.loc,
+              "name: segment '" + g.name + "' has the name of " + describe(*it->second) + " at " +
+                  it->second->loc.str() + " (a link is named after its two nodes, A-B in either order); allowed: a "
+                  "segment name that no link has");
+    s.network_ok = false;
+  }
 }
 
 void check_address_pool(LoadState& s) {

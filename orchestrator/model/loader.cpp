@@ -60,6 +60,7 @@ LoadResult convert(const toml::table& root, Diagnostics& d) {
   check_has_nodes(top, s);
   read_links(top, s);
   read_segments(top, s);
+  check_network_names(s);
   check_address_pool(s);
   check_references(s);
   read_faults(top, s);

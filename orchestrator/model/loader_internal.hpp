@@ -53,6 +53,7 @@ struct ServicePaths {
 // A link as declared, valid or not, for fault targets and overlays.
 struct DeclaredLink {
   SourceLoc loc;
+  SourceLoc between;  // the `between` value, where errors about the link's ends go
   std::string a, b;
   KeyNodes a_to_b, b_to_a;  // the link's keys overlaid with each direction's
 };
@@ -98,6 +99,9 @@ void read_experiment(Table& top, LoadState& s);
 void read_nodes(Table& top, LoadState& s);
 void read_links(Table& top, LoadState& s);
 void read_segments(Table& top, LoadState& s);
+// Two links never share a name and no link is named like a segment (see
+// check_network_names in load_network.cpp).
+void check_network_names(LoadState& s);
 void check_address_pool(LoadState& s);
 void check_references(LoadState& s);
 void read_faults(Table& top, LoadState& s);

@@ -3,6 +3,7 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include <algorithm>
 
 #include "ebpf/partition_loader.hpp"
 #include "netem/engine/config.hpp"
@@ -10,6 +11,7 @@
 #include "netem/engine/impairment_json.hpp"
 #include "netem/engine/offload.hpp"
 #include "netem/kernel/kernel_netem.hpp"
+#include "orchestrator/plan/lookup.hpp"
 #include "orchestrator/runtime/binaries.hpp"
 #include "orchestrator/runtime/run.hpp"
 
@@ -110,13 +112,9 @@ Status LinkControl::start_engine() {
 }
 
 Result<std::pair<std::string, bool>> LinkControl::resolve_link(const std::string& name) const {
-  for (const auto& l : run_.plan().links) {
-    if (l.name == name) return std::make_pair(l.name, false);
-    if (l.b + "-" + l.a == name) return std::make_pair(l.name, true);
-  }
-  std::string all;
-  for (const auto& l : run_.plan().links) all += (all.empty() ? "" : ", ") + l.name;
-  return sys_error(ENOENT, "no link '" + name + "' in run " + run_.name() + "; links: " + all);
+  auto r = plan::find_link(run_.plan(), name);
+  if (!r.ok()) return r.error();
+  return std::make_pair(r->link->name, r->reversed);
 }
 
 Result<netem::Impairment> LinkControl::current_link(const std::string& link, Direction d) const {
@@ -131,15 +129,12 @@ Result<netem::Impairment> LinkControl::current_segment(const std::string& seg) c
   return it->second;
 }
 
-Status LinkControl::apply(const std::string& link, Direction d, const netem::Impairment& imp) {
-  const plan::LinkPlan* lp = nullptr;
-  for (const auto& l : run_.plan().links)
-    if (l.name == link) lp = &l;
-  if (!lp) return sys_error(ENOENT, "no link " + link);
+Status LinkControl::apply(const plan::LinkPlan& link, Direction d, const netem::Impairment& imp) {
+  const plan::LinkPlan* lp = &link;
   if (lp->carrier == plan::Carrier::kEngine) {
-    json req{{"op", "set"}, {"link", link}, {"dir", to_string(d)}, {"impairment", imp}};
+    json req{{"op", "set"}, {"link", link.name}, {"dir", to_string(d)}, {"impairment", imp}};
     auto r = netem::engine_request(engine_sock_, req);
-    if (!r.ok()) return wrap(r.error(), "link engine: set " + link);
+    if (!r.ok()) return wrap(r.error(), "link engine: set " + link.name);
     return {};
   }
   // Kernel netem: each direction is the qdisc on the sending side's egress.
@@ -152,7 +147,7 @@ Status LinkControl::apply(const std::string& link, Direction d, const netem::Imp
     const Status st = netem::netem_apply(sock->raw(), idx.value(), imp, create);
     if (!st.ok()) {
       if (lp->carrier == plan::Carrier::kDirect)
-        return wrap(st.error(), "link " + link +
+        return wrap(st.error(), "link " + link.name +
                                     " is a plain veth pair (nothing impairs it in the plan) and the kernel netem "
                                     "could not take it live; declare the link with an impairment, a [[fault]] on "
                                     "it, or backend = \"userspace\"");
@@ -161,53 +156,87 @@ Status LinkControl::apply(const std::string& link, Direction d, const netem::Imp
     kernel_qdisc_.insert(node + ":" + ifname);
     return {};
   };
-  if (d != Direction::kBtoA) FL_TRY(set_side(lp->a, lp->b));
-  if (d != Direction::kAtoB) FL_TRY(set_side(lp->b, lp->a));
-  return {};
+  if (d == Direction::kAtoB) return set_side(lp->a, lp->b);
+  if (d == Direction::kBtoA) return set_side(lp->b, lp->a);
+  FL_TRY(set_side(lp->a, lp->b));
+  return set_side(lp->b, lp->a);
 }
 
 Status LinkControl::set_link(const std::string& link, Direction d, const netem::Impairment& imp) {
-  FL_TRY(apply(link, d, imp));
-  auto& now = links_now_[link];
-  if (d != Direction::kBtoA) now.first = imp;
-  if (d != Direction::kAtoB) now.second = imp;
+  auto it = links_now_.find(link);
+  if (it == links_now_.end()) return sys_error(ENOENT, "no link " + link);
+  const auto cur = it->second;  // a copy: set_link changes the entry
+  return set_link(link, d == Direction::kBtoA ? cur.first : imp, d == Direction::kAtoB ? cur.second : imp);
+}
+
+Status LinkControl::set_link(const std::string& link, const netem::Impairment& a_to_b,
+                             const netem::Impairment& b_to_a) {
+  auto ref = plan::find_link(run_.plan(), link);
+  if (!ref.ok()) return ref.error();
+  const plan::LinkPlan& lp = *ref->link;
+  auto& now = links_now_.at(lp.name);
+  const auto before = now;
+  const bool ab = !(before.first == a_to_b), ba = !(before.second == b_to_a);
+  if (ab && ba && a_to_b == b_to_a && lp.carrier == plan::Carrier::kEngine) {
+    FL_TRY(apply(lp, Direction::kBoth, a_to_b));  // one request: the engine changes both at once
+    now = {a_to_b, b_to_a};
+    return {};
+  }
+  if (ab) {
+    FL_TRY(apply(lp, Direction::kAtoB, a_to_b));
+    now.first = a_to_b;
+  }
+  if (ba) {
+    const Status st = apply(lp, Direction::kBtoA, b_to_a);
+    if (!st.ok()) {
+      // Put the first direction back; where even that fails, links_now_
+      // (and so `list`) keeps saying what the kernel holds.
+      if (ab && apply(lp, Direction::kAtoB, before.first).ok()) now.first = before.first;
+      return st;
+    }
+    now.second = b_to_a;
+  }
   return {};
 }
 
 Status LinkControl::reset_link(const std::string& link) {
   auto it = links_planned_.find(link);
   if (it == links_planned_.end()) return sys_error(ENOENT, "no link " + link);
-  const auto planned = it->second;
   // Nothing changed: nothing to do (and a plain veth pair, which cannot be
   // changed without netem, is not an error to `--clear all`).
-  if (links_now_[link] == planned) return {};
-  if (planned.first == planned.second) return set_link(link, Direction::kBoth, planned.first);
-  FL_TRY(set_link(link, Direction::kAtoB, planned.first));
-  return set_link(link, Direction::kBtoA, planned.second);
+  if (links_now_[link] == it->second) return {};
+  return set_link(link, it->second.first, it->second.second);
 }
 
 Status LinkControl::set_segment(const std::string& seg, const netem::Impairment& imp) {
-  const plan::SegmentPlan* sp = nullptr;
-  for (const auto& s : run_.plan().segments)
-    if (s.name == seg) sp = &s;
-  if (!sp) return sys_error(ENOENT, "no segment " + seg);
+  auto found = plan::find_segment(run_.plan(), seg);
+  if (!found.ok()) return found.error();
+  const plan::SegmentPlan* sp = found.value();
   if (sp->carrier == plan::Carrier::kEngine) {
-    auto r = netem::engine_request(engine_sock_, json{{"op", "set"}, {"segment", seg}, {"impairment", imp}});
-    if (!r.ok()) return wrap(r.error(), "link engine: set segment " + seg);
+    auto r = netem::engine_request(engine_sock_, json{{"op", "set"}, {"segment", sp->name}, {"impairment", imp}});
+    if (!r.ok()) return wrap(r.error(), "link engine: set segment " + sp->name);
   } else if (sp->carrier == plan::Carrier::kKernel) {
+    // A qdisc per member port: all change, or those changed go back.
     NlSocket* sock = run_.socket(plan::kFabric);
+    if (!sock) return logic_error("no netlink socket for the fabric");
+    const netem::Impairment before = segs_now_.at(sp->name);
+    std::vector<int> changed;
     for (const auto& q : run_.plan().qdiscs) {
-      if (q.node != plan::kFabric || q.what.rfind("segment " + seg + " ", 0) != 0) continue;
+      if (q.node != plan::kFabric || q.what.rfind("segment " + sp->name + " ", 0) != 0) continue;
       auto idx = sock->ifindex(q.ifname);
-      if (!idx.ok()) return idx.error();
-      FL_TRY(netem::netem_apply(sock->raw(), idx.value(), imp, false));
+      Status st = idx.ok() ? netem::netem_apply(sock->raw(), idx.value(), imp, false) : Status(idx.error());
+      if (!st.ok()) {
+        for (int i : changed) (void)netem::netem_apply(sock->raw(), i, before, false);
+        return wrap(st.error(), "segment " + sp->name + " (" + q.what + ")");
+      }
+      changed.push_back(idx.value());
     }
   } else {
-    return logic_error("segment " + seg +
+    return logic_error("segment " + sp->name +
                        " is a plain bridge (nothing impairs it in the plan); give it an impairment or a [[fault]], "
                        "or backend = \"userspace\"");
   }
-  segs_now_[seg] = imp;
+  segs_now_[sp->name] = imp;
   return {};
 }
 
@@ -218,32 +247,35 @@ Status LinkControl::reset_segment(const std::string& seg) {
   return set_segment(seg, it->second);
 }
 
-Status LinkControl::install_partitions(const std::string& node) {
+Result<std::unique_ptr<ebpf::PartitionFilter>> LinkControl::attach_filter(const std::string& node) {
   auto* h = run_.holder(node);
   if (!h) return sys_error(ENOENT, "no node " + node);
-  if (!filters_.count(node)) {
-    std::vector<std::string> ifnames;
-    for (const auto& a : run_.plan().addresses)
-      if (a.node == node) ifnames.push_back(a.ifname);
-    std::unique_ptr<ebpf::PartitionFilter> filter;
-    const Status st = in_netns(h->netns_fd(), [&]() -> Status {
-      std::vector<int> idx;
-      for (const auto& n : ifnames) {
-        const unsigned i = ::if_nametoindex(n.c_str());
-        if (i == 0) return sys_error("find interface " + n + " in " + node);
-        idx.push_back(static_cast<int>(i));
-      }
-      auto f = ebpf::PartitionFilter::attach(h->netns_fd(), idx);
-      if (!f.ok()) return f.error();
-      filter = std::make_unique<ebpf::PartitionFilter>(std::move(f.value()));
-      return {};
-    });
-    if (!st.ok()) return wrap(st.error(), "partition filter on " + node);
-    filters_[node] = std::move(filter);
-  }
-  // The node's whole rule set: every partition that drops traffic arriving here.
+  std::vector<std::string> ifnames;
+  for (const auto& a : run_.plan().addresses)
+    if (a.node == node) ifnames.push_back(a.ifname);
+  std::unique_ptr<ebpf::PartitionFilter> filter;
+  const Status st = in_netns(h->netns_fd(), [&]() -> Status {
+    std::vector<int> idx;
+    for (const auto& n : ifnames) {
+      const unsigned i = ::if_nametoindex(n.c_str());
+      if (i == 0) return sys_error("find interface " + n + " in " + node);
+      idx.push_back(static_cast<int>(i));
+    }
+    auto f = ebpf::PartitionFilter::attach(idx);
+    if (!f.ok()) return f.error();
+    filter = std::make_unique<ebpf::PartitionFilter>(std::move(f.value()));
+    return {};
+  });
+  if (!st.ok()) return wrap(st.error(), "partition filter on " + node);
+  return filter;
+}
+
+Result<std::vector<ebpf::PartitionRule>> LinkControl::rules_for(const std::string& node,
+                                                                const std::map<uint32_t, PartitionSpec>& set) const {
+  // The node's whole rule set: every partition that drops traffic arriving
+  // here, a rule per source address.
   std::vector<ebpf::PartitionRule> rules;
-  for (const auto& [id, spec] : partitions_) {
+  for (const auto& [id, spec] : set) {
     if (std::find(spec.to.begin(), spec.to.end(), node) == spec.to.end()) continue;
     for (const auto& a : run_.plan().addresses) {
       if (std::find(spec.from.begin(), spec.from.end(), a.node) == spec.from.end()) continue;
@@ -259,53 +291,157 @@ Status LinkControl::install_partitions(const std::string& node) {
       rules.push_back(r);
     }
   }
-  return filters_[node]->set_rules(rules);
+  if (rules.size() > ebpf::kMaxPartitionRules)
+    return sys_error(E2BIG, "node " + node + " would hold " + std::to_string(rules.size()) +
+                                " partition rules (one per source address of each partition into it); at most " +
+                                std::to_string(ebpf::kMaxPartitionRules) + " per node: heal some first");
+  return rules;
+}
+
+Status LinkControl::change_partitions(const std::map<uint32_t, PartitionSpec>& target,
+                                      const std::vector<std::string>& nodes_in) {
+  std::vector<std::string> nodes;
+  for (const auto& n : nodes_in)
+    if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
+  // Every node's new rules first: a node over the limit refuses the change
+  // before anything changed.
+  std::vector<std::vector<ebpf::PartitionRule>> wanted;
+  for (const auto& n : nodes) {
+    auto r = rules_for(n, target);
+    if (!r.ok()) return r.error();
+    wanted.push_back(std::move(r.value()));
+  }
+  struct Done {
+    std::string node;
+    std::vector<ebpf::PartitionRule> before;  // what it held
+    bool attached = false;                   // its filter was attached for this change
+  };
+  std::vector<Done> done;
+  Status failed;
+  for (size_t i = 0; i < nodes.size() && failed.ok(); ++i) {
+    const std::string& n = nodes[i];
+    auto it = filters_.find(n);
+    if (it == filters_.end()) {
+      if (wanted[i].empty()) continue;  // nothing to drop, nothing attached
+      auto f = attach_filter(n);
+      if (!f.ok()) {
+        failed = f.error();
+        break;
+      }
+      it = filters_.emplace(n, std::move(f.value())).first;
+      done.push_back({n, {}, true});
+    } else {
+      done.push_back({n, it->second->rules(), false});
+    }
+    if (const Status st = it->second->set_rules(wanted[i]); !st.ok())
+      failed = wrap(st.error(), "partition rules on " + n);
+  }
+  if (failed.ok()) return {};
+  // Undo, last changed first. A filter attached for the change goes whole;
+  // the others get their rules back (a refused set_rules changed nothing).
+  std::string undo_failed;
+  for (auto d = done.rbegin(); d != done.rend(); ++d) {
+    if (d->attached) {
+      filters_.erase(d->node);
+      continue;
+    }
+    auto& f = *filters_.at(d->node);
+    if (f.rules().size() == d->before.size() &&
+        std::equal(f.rules().begin(), f.rules().end(), d->before.begin(),
+                   [](const auto& x, const auto& y) { return x.id == y.id && x.src_net == y.src_net; }))
+      continue;
+    if (const Status st = f.set_rules(d->before); !st.ok())
+      undo_failed += (undo_failed.empty() ? "" : "; ") + d->node + ": " + st.error().message();
+  }
+  if (undo_failed.empty()) return failed;
+  return Error{failed.error().err, failed.error().context + " (undoing the change failed on " + undo_failed +
+                                       "; `faultline fault RUN list` shows what is left, `heal ID` removes it)"};
 }
 
 Result<uint32_t> LinkControl::partition(const PartitionSpec& spec) {
+  auto ids = partition(std::vector<PartitionSpec>{spec});
+  if (!ids.ok()) return ids.error();
+  return ids->front();
+}
+
+Result<std::vector<uint32_t>> LinkControl::partition(const std::vector<PartitionSpec>& specs) {
   if (!bpf_ok_)
     return sys_error(EOPNOTSUPP, "partitions need tc clsact and cls_bpf, which this kernel refused (see `faultline "
                                  "doctor`)");
-  for (const auto* side : {&spec.from, &spec.to})
-    for (const auto& n : *side)
-      if (!run_.holder(n) || n == plan::kFabric) return sys_error(ENOENT, "no node '" + n + "' in run " + run_.name());
-  const uint32_t id = next_partition_++;
-  partitions_[id] = spec;
-  for (const auto& n : spec.to) {
-    const Status st = install_partitions(n);
-    if (!st.ok()) {
-      partitions_.erase(id);
-      (void)install_partitions(n);
-      return st.error();
-    }
+  for (const auto& spec : specs)
+    for (const auto* side : {&spec.from, &spec.to})
+      for (const auto& n : *side)
+        if (!run_.holder(n) || n == plan::kFabric)
+          return sys_error(ENOENT, "no node '" + n + "' in run " + run_.name());
+  auto target = partitions_;
+  std::vector<uint32_t> ids;
+  std::vector<std::string> nodes;
+  for (const auto& spec : specs) {
+    const uint32_t id = next_partition_++;
+    target[id] = spec;
+    ids.push_back(id);
+    nodes.insert(nodes.end(), spec.to.begin(), spec.to.end());
   }
-  return id;
+  const Status st = change_partitions(target, nodes);
+  if (!st.ok()) {
+    for (size_t i = 0; i < ids.size(); ++i) leftovers_[ids[i]] = specs[i];
+    forget_healed_leftovers();
+    return st.error();
+  }
+  partitions_ = std::move(target);
+  return ids;
 }
 
 Status LinkControl::heal(uint32_t id) {
-  auto it = partitions_.find(id);
-  if (it == partitions_.end()) return sys_error(ENOENT, "no partition " + std::to_string(id));
-  const auto to = it->second.to;
-  partitions_.erase(it);
-  for (const auto& n : to) FL_TRY(install_partitions(n));
+  auto target = partitions_;
+  std::vector<std::string> nodes;
+  if (auto it = target.find(id); it != target.end()) {
+    nodes = it->second.to;
+    target.erase(it);
+  } else if (leftovers_.count(id)) {
+    nodes = nodes_holding(id);
+  } else {
+    return sys_error(ENOENT, "no partition " + std::to_string(id) + " (see `faultline fault RUN list`)");
+  }
+  const Status st = change_partitions(target, nodes);
+  forget_healed_leftovers();
+  if (!st.ok()) return st;
+  partitions_ = std::move(target);
   return {};
 }
 
 Status LinkControl::heal_all() {
-  std::vector<uint32_t> ids;
-  for (const auto& [id, s] : partitions_) ids.push_back(id);
-  for (uint32_t id : ids) FL_TRY(heal(id));
+  std::vector<std::string> nodes;
+  for (const auto& [node, f] : filters_) nodes.push_back(node);
+  const Status st = change_partitions({}, nodes);
+  forget_healed_leftovers();
+  if (!st.ok()) return st;
+  partitions_.clear();
   return {};
+}
+
+std::vector<std::string> LinkControl::nodes_holding(uint32_t id) const {
+  std::vector<std::string> out;
+  for (const auto& [node, f] : filters_)
+    if (std::any_of(f->rules().begin(), f->rules().end(), [&](const ebpf::PartitionRule& r) { return r.id == id; }))
+      out.push_back(node);
+  return out;
+}
+
+void LinkControl::forget_healed_leftovers() {
+  for (auto it = leftovers_.begin(); it != leftovers_.end();)
+    it = partitions_.count(it->first) || nodes_holding(it->first).empty() ? leftovers_.erase(it) : std::next(it);
 }
 
 std::vector<PartitionInfo> LinkControl::partitions() const {
   std::vector<PartitionInfo> out;
-  for (const auto& [id, spec] : partitions_) {
-    PartitionInfo pi{id, spec, 0, 0};
-    for (const auto& n : spec.to) {
-      auto it = filters_.find(n);
-      if (it == filters_.end()) continue;
-      auto c = it->second->counters();
+  auto add = [&](uint32_t id, const PartitionSpec& spec, std::vector<std::string> left_on) {
+    PartitionInfo pi{id, spec, 0, 0, std::move(left_on)};
+    // Counted where its rules are: its receivers, or where it was left.
+    for (const auto& node : pi.left_on.empty() ? spec.to : pi.left_on) {
+      auto f = filters_.find(node);
+      if (f == filters_.end()) continue;
+      auto c = f->second->counters();
       if (!c.ok()) continue;
       for (const auto& rc : c.value())
         if (rc.id == id) {
@@ -313,8 +449,10 @@ std::vector<PartitionInfo> LinkControl::partitions() const {
           pi.passed += rc.passed;
         }
     }
-    out.push_back(pi);
-  }
+    out.push_back(std::move(pi));
+  };
+  for (const auto& [id, spec] : partitions_) add(id, spec, {});
+  for (const auto& [id, spec] : leftovers_) add(id, spec, nodes_holding(id));
   return out;
 }
 
@@ -340,9 +478,11 @@ json LinkControl::describe() const {
                                {"carrier", plan::to_string(s.carrier)},
                                {"impairment", netem::describe(segs_now_.at(s.name))},
                                {"changed", segs_now_.at(s.name) != segs_planned_.at(s.name)}});
-  for (const auto& p : partitions())
-    out["partitions"].push_back(
-        {{"id", p.id}, {"partition", p.spec.describe()}, {"dropped", p.dropped}, {"passed", p.passed}});
+  for (const auto& p : partitions()) {
+    json j{{"id", p.id}, {"partition", p.spec.describe()}, {"dropped", p.dropped}, {"passed", p.passed}};
+    if (!p.left_on.empty()) j["left_on"] = p.left_on;
+    out["partitions"].push_back(std::move(j));
+  }
   return out;
 }
 

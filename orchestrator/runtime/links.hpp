@@ -19,6 +19,7 @@
 
 namespace faultline::ebpf {
 class PartitionFilter;
+struct PartitionRule;
 }
 
 namespace faultline::runtime {
@@ -40,6 +41,10 @@ struct PartitionInfo {
   uint32_t id = 0;
   PartitionSpec spec;
   uint64_t dropped = 0, passed = 0;
+  // Empty for a partition in force on every node of spec.to. Otherwise the
+  // nodes that still hold its rules after a change failed and could not be
+  // undone: `heal ID` removes them.
+  std::vector<std::string> left_on;
 };
 
 class LinkControl {
@@ -52,14 +57,25 @@ class LinkControl {
   // The impairment of a link direction / segment now, and what the plan gave it.
   Result<netem::Impairment> current_link(const std::string& link, Direction d) const;
   Result<netem::Impairment> current_segment(const std::string& seg) const;
+  // Each call changes one or both directions, all or nothing: when the
+  // second direction fails, the first is put back.
   Status set_link(const std::string& link, Direction d, const netem::Impairment& imp);
+  Status set_link(const std::string& link, const netem::Impairment& a_to_b, const netem::Impairment& b_to_a);
   Status set_segment(const std::string& seg, const netem::Impairment& imp);
   Status reset_link(const std::string& link);     // back to the planned impairments
   Status reset_segment(const std::string& seg);
 
+  // Partitions change every receiving node's rules, all or nothing: when one
+  // node refuses (its kernel, or the limit of ebpf::kMaxPartitionRules rules
+  // per node, which is checked before anything changes), the nodes already
+  // changed get their rules back and filters attached for the change are
+  // removed, so the kernel holds what it held before. Several specs (both
+  // ways, a node cut from all) are one change with one id each.
   Result<uint32_t> partition(const PartitionSpec& spec);
+  Result<std::vector<uint32_t>> partition(const std::vector<PartitionSpec>& specs);
   Status heal(uint32_t id);
   Status heal_all();
+  // In force, and left over from changes that failed and could not be undone.
   std::vector<PartitionInfo> partitions() const;
 
   // Engine counters (its "stats" answer) or null when no engine runs.
@@ -67,15 +83,23 @@ class LinkControl {
   // Everything active now, for `faultline fault RUN list`.
   nlohmann::json describe() const;
   // Resolves "api-db" or "db-api" to the plan's link name and whether the
-  // order was swapped.
+  // order was swapped (plan::find_link, the one resolver of link names).
   Result<std::pair<std::string, bool>> resolve_link(const std::string& name) const;
 
  private:
   explicit LinkControl(Run& run);
   Status start_engine();
   Status install_qdiscs();
-  Status apply(const std::string& link, Direction d, const netem::Impairment& imp);
-  Status install_partitions(const std::string& node);
+  Status apply(const plan::LinkPlan& link, Direction d, const netem::Impairment& imp);
+  // Every node in `nodes` to the rules `target` gives it, all or nothing.
+  Status change_partitions(const std::map<uint32_t, PartitionSpec>& target, const std::vector<std::string>& nodes);
+  Result<std::vector<ebpf::PartitionRule>> rules_for(const std::string& node,
+                                                     const std::map<uint32_t, PartitionSpec>& set) const;
+  Result<std::unique_ptr<ebpf::PartitionFilter>> attach_filter(const std::string& node);
+  // Nodes whose filter holds rules of partition `id`.
+  std::vector<std::string> nodes_holding(uint32_t id) const;
+  // Drops leftovers that no node holds any more (or that are in force).
+  void forget_healed_leftovers();
 
   Run& run_;
   bool bpf_ok_ = false;
@@ -85,7 +109,10 @@ class LinkControl {
   std::map<std::string, std::pair<netem::Impairment, netem::Impairment>> links_now_, links_planned_;
   std::map<std::string, netem::Impairment> segs_now_, segs_planned_;
   std::map<std::string, std::unique_ptr<ebpf::PartitionFilter>> filters_;
-  std::map<uint32_t, PartitionSpec> partitions_;
+  std::map<uint32_t, PartitionSpec> partitions_;  // in force on all their nodes
+  // Specs of partitions whose rules some node still holds after a failed
+  // change could not be undone (the filters' rules say where).
+  std::map<uint32_t, PartitionSpec> leftovers_;
   std::set<std::string> kernel_qdisc_;  // "node:ifname" given a netem qdisc live
   uint32_t next_partition_ = 1;
 };

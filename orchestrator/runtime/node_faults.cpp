@@ -312,14 +312,10 @@ Result<AppliedNodeFault> partition_node(Run& run, const std::string& node) {
   auto f = NodeFaultAccess::make(run, NodeFaultKind::kPartition, node);
   std::vector<uint32_t> ids;
   if (!out.to.empty()) {
-    for (const auto* spec : {&out, &in}) {
-      auto id = lc->partition(*spec);
-      if (!id.ok()) {
-        for (uint32_t i : ids) (void)lc->heal(i);
-        return wrap(id.error(), "partition node " + node);
-      }
-      ids.push_back(id.value());
-    }
+    // One change: both directions are in force, or neither.
+    auto made = lc->partition(std::vector<PartitionSpec>{out, in});
+    if (!made.ok()) return wrap(made.error(), "partition node " + node);
+    ids = std::move(made.value());
   }
   NodeFaultAccess::partitions(f, std::move(ids));
   return f;

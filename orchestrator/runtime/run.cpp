@@ -7,8 +7,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
-#include <thread>
+#include <new>
+
+#include "base/side_task.hpp"
 
 #include "orchestrator/runtime/cleanup.hpp"
 #include "orchestrator/runtime/readiness.hpp"
@@ -20,6 +23,20 @@ namespace {
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Runs a step of up or down, turning an exception (std::bad_alloc, say) into
+// its error: nothing throws out of ~Run, and the next step still runs. The
+// error carries no text, which could not be allocated either.
+template <class F>
+Status guarded(F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return Error{ENOMEM, {}};
+  } catch (...) {
+    return Error{EFAULT, {}};
+  }
 }
 
 // A workload that has not listened after this long is reported as failed.
@@ -125,11 +142,13 @@ Result<std::unique_ptr<Run>> Run::up(const plan::Plan& plan, const RunOptions& o
   run->timings_.holders_ms = ms_since(t0);
   {
     Status cgroups;
-    std::thread cg([&] {
+    auto make_cgroups = [&]() noexcept {
       const auto c0 = std::chrono::steady_clock::now();
-      cgroups = run->create_cgroups(layout.value());
+      cgroups = guarded([&] { return run->create_cgroups(layout.value()); });
       run->timings_.cgroups_ms = ms_since(c0);
-    });
+    };
+    // Where no second thread can start, the cgroups are made at join().
+    SideTask cg(make_cgroups);
     t0 = std::chrono::steady_clock::now();
     Status links = run->create_links();
     run->timings_.links_ms = ms_since(t0);
@@ -333,58 +352,75 @@ Status Run::start_process(const plan::ProcessPlan& p) {
   return {};
 }
 
+// Teardown runs in ~Run, which must not throw: every step is guarded (an
+// exception, e.g. std::bad_alloc, becomes its error and the next step still
+// runs) and none needs a new thread (the cgroups' helper thread is optional).
 Status Run::down() {
   if (down_) return {};
   down_ = true;
   Status first;
-  auto keep = [&](Status st) {
+  auto keep = [&](Status st) noexcept {
     if (!st.ok() && first.ok()) first = std::move(st);
   };
-  // The engine first: it is a process in the fabric, and the filters hold namespaces.
+  // The engine first: it is a process in the fabric, and the filters hold
+  // namespaces. Their destructors never throw.
   links_.reset();
   // A frozen task holds a SIGKILL until thawed, and killing a process waits
   // for it: a node left paused (a pause fault not reverted) must thaw first.
   auto t0 = std::chrono::steady_clock::now();
-  for (auto& [name, cg] : cgroups_) (void)cg.freeze(false);
-  for (auto& p : processes_) keep(p.kill());
+  keep(guarded([&] {
+    for (auto& [name, cg] : cgroups_) (void)cg.freeze(false);
+    return Status{};
+  }));
+  for (auto& p : processes_) keep(guarded([&] { return p.kill(); }));
   processes_.clear();
   sockets_.clear();
   timings_.down_processes_ms = ms_since(t0);
   t0 = std::chrono::steady_clock::now();
-  {
+  keep(guarded([&] {
     // Signalled together so the namespaces' teardowns overlap.
     std::vector<NodeHolder> hs;
+    hs.reserve(holders_.size());
     for (auto& [name, h] : holders_) hs.push_back(std::move(h));
-    holders_.clear();
-    keep(NodeHolder::kill_many(hs));
-  }
+    return NodeHolder::kill_many(hs);
+  }));
+  // Whatever the guarded step did not take (it could not allocate): one by one.
+  for (auto& [name, h] : holders_) keep(h.kill_and_wait());
+  holders_.clear();
   timings_.down_holders_ms = ms_since(t0);
   t0 = std::chrono::steady_clock::now();
   // destroy() kills what is left inside first: whatever a node started on its
   // own, or `faultline exec` started, is in its cgroup. Two threads take the
-  // cgroups from one shared index: removing a cgroup is mostly waiting on the
-  // kernel (css offlining), and a run's cgroups are independent of each
-  // other. (Starting them while the holders die measured no faster.)
+  // cgroups in map order from one shared counter: removing a cgroup is mostly
+  // waiting on the kernel (css offlining), and a run's cgroups are
+  // independent of each other. (Starting them while the holders die measured
+  // no faster.)
   {
-    std::vector<Cgroup*> all;
-    for (auto& [name, cg] : cgroups_) all.push_back(&cg);
     std::atomic<size_t> next{0};
-    auto destroy_some = [&all, &next](Status& out) {
-      for (size_t i; (i = next.fetch_add(1)) < all.size();)
-        if (Status st = all[i]->destroy(); !st.ok() && out.ok()) out = std::move(st);
-    };
+    const size_t total = cgroups_.size();
     Status mine, second;
-    std::thread other([&] { destroy_some(second); });
+    auto destroy_some = [&](Status& out) noexcept {
+      for (size_t i; (i = next.fetch_add(1)) < total;) {
+        auto it = cgroups_.begin();
+        std::advance(it, static_cast<std::ptrdiff_t>(i));
+        if (Status st = guarded([&] { return it->second.destroy(); }); !st.ok() && out.ok()) out = std::move(st);
+      }
+    };
+    auto other_half = [&]() noexcept { destroy_some(second); };
+    SideTask other(other_half);  // no thread: the caller does it all, below and at join()
     destroy_some(mine);
     other.join();
     keep(std::move(mine));
     keep(std::move(second));
   }
   cgroups_.clear();
-  keep(run_cgroup_.destroy());
-  remove_cgroup_root_if_unused();
+  keep(guarded([&] { return run_cgroup_.destroy(); }));
+  keep(guarded([&] {
+    remove_cgroup_root_if_unused();
+    return Status{};
+  }));
   timings_.down_cgroups_ms = ms_since(t0);
-  if (first.ok() && !journal_.dir().empty()) keep(remove_run_dir(plan_.run));
+  if (first.ok() && !journal_.dir().empty()) keep(guarded([&] { return remove_run_dir(plan_.run); }));
   return first;
 }
 

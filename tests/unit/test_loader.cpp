@@ -647,7 +647,11 @@ at = "20s"
 target = "link:a-b-c"
 delay = "5ms"
 )");
-  ASSERT_EQ(errors.size(), 1u) << dump(errors);
+  // Both links are named "a-b-c": refused at the second, and the target
+  // that names them both is refused too.
+  ASSERT_EQ(errors.size(), 2u) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 13, 11, "this link is named 'a-b-c', and so is the link between 'a' and 'b-c'"))
+      << dump(errors);
   EXPECT_TRUE(has_error(errors, 16, 10, "is ambiguous")) << dump(errors);
 }
 

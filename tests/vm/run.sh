@@ -248,9 +248,13 @@ export FAULTLINE_VM=1
 cd /tmp
 run_gtest fl_kernel_tests /opt/faultline/fl_kernel_tests --gtest_filter="$KFILTER"
 run_gtest fl_integration_tests /opt/faultline/fl_integration_tests '--gtest_filter=Cgroup*:*V2*'
-# The CLI end to end on this kernel: link faults through kernel netem, partitions through eBPF.
+# The CLI end to end on this kernel: link faults through kernel netem, partitions through eBPF
+# (the program on crafted frames, changes that fail on their second node; not the rule-limit
+# test, 64 CLI calls that take 30 s under TCG and never reach the kernel), and teardown where no
+# thread can start.
 export FAULTLINE_BIN=/opt/faultline/faultline
-run_gtest fl_faults /opt/faultline/fl_integration_tests '--gtest_filter=Faults.*'
+run_gtest fl_faults /opt/faultline/fl_integration_tests \
+  '--gtest_filter=Faults.*:PartitionProgram.*:PartitionChanges.*:NoNewTasks.*-*RuleLimit*'
 
 echo "VM-TIME: tests done $(up) s after power-on"
 if [ "$fails" -eq 0 ]; then echo "VM-TESTS: PASS"; else echo "VM-TESTS: FAIL $fails"; fi
