@@ -189,8 +189,15 @@ class CrashPoints : public ::testing::Test {
   }
   void TearDown() override {
     if (::geteuid() != 0) return;
+    // A failed point may have left a run: its journal is what `cleanup`
+    // needs, so the folder stays while a run is recorded in it.
+    (void)run_cmd("FAULTLINE_STATE_DIR=" + state_ + " " + faultline_exe() + " cleanup");
     std::error_code ec;
-    fs::remove_all(dir_, ec);
+    if (fs::is_empty(state_, ec)) {
+      fs::remove_all(dir_, ec);
+    } else {
+      std::printf("runs left in %s: FAULTLINE_STATE_DIR=%s faultline cleanup\n", state_.c_str(), state_.c_str());
+    }
     ::unsetenv("FAULTLINE_STATE_DIR");
   }
 
