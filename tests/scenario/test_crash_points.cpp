@@ -263,7 +263,7 @@ class CrashPoints : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::microseconds(extra_us));
       moment = "after journal record " + std::to_string(k) + " + " + std::to_string(extra_us) + " us";
     } else {
-      const int ms = uniform(rng, 0, t.services ? 300 : 150);
+      const int ms = uniform(rng, 0, t.services ? 150 : 100);
       sleep_ms(ms);
       moment = std::to_string(ms) + " ms after start";
     }
@@ -293,7 +293,7 @@ class CrashPoints : public ::testing::Test {
     bool down_began = false;
     if (s.what == "up") {
       wait_line("] up: ");
-      const int ms = uniform(rng, 0, 250);
+      const int ms = uniform(rng, 0, 120);
       sleep_ms(ms);
       moment = std::to_string(ms) + " ms after 'up:'";
     } else if (s.what == "warmup" || s.what == "baseline" || s.what == "recovery") {
@@ -312,7 +312,7 @@ class CrashPoints : public ::testing::Test {
       // waits for their ports, the longest window; others take a millisecond.
       wait_line("phase: warmup");
       warmup_seen = Clock::now();
-      const int ms = 2000 + uniform(rng, 0, f.name == std::string("kill") ? 40 : 3);
+      const int ms = 2000 + uniform(rng, 0, f.name == std::string("kill") ? 15 : 3);
       std::this_thread::sleep_until(warmup_seen + std::chrono::milliseconds(ms));
       moment = std::to_string(ms) + " ms into the timeline (revert due at 2000)";
     } else {  // down: the run's processes start dying when it goes down
@@ -326,7 +326,7 @@ class CrashPoints : public ::testing::Test {
         for (const auto& p : procs) down_began = down_began || !runtime::is_alive(p);
         if (!down_began) std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
-      const int us = uniform(rng, 0, 5'000);
+      const int us = uniform(rng, 0, 2'000);
       std::this_thread::sleep_for(std::chrono::microseconds(us));
       moment = std::to_string(us) + " us after its first process ended (down began)";
     }
@@ -364,7 +364,9 @@ class CrashPoints : public ::testing::Test {
       args.insert(args.end(), {"node:" + t.node, kinds[static_cast<size_t>(uniform(rng, 0, static_cast<int>(kinds.size()) - 1))]});
     }
     CliProcess cli = CliProcess::start(args, state_);
-    const int ms = uniform(rng, 0, 40);
+    // The CLI's start and its request take a few ms; a partition loads a
+    // BPF program, tens of ms.
+    const int ms = uniform(rng, 0, s.what == "partition" ? 40 : 15);
     sleep_ms(ms);
     std::ifstream log(logs(run) + "/owner.log");
     const std::string owner_log((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
@@ -392,7 +394,7 @@ class CrashPoints : public ::testing::Test {
       if (s.find("taking run") != std::string::npos || Clock::now() > end) break;
       std::this_thread::sleep_for(std::chrono::microseconds(300));
     }
-    const int us = uniform(rng, 0, 60'000);
+    const int us = uniform(rng, 0, 30'000);
     std::this_thread::sleep_for(std::chrono::microseconds(us));
     // Half the time `down` dies too: then only `cleanup` is left to finish.
     // (Inside the verb: the owner is still tearing down when killed.)
@@ -445,6 +447,7 @@ TEST_F(CrashPoints, KillNineAtRandomMomentsThenCleanupLeavesTheKernelAsBefore) {
   constexpr int kMinLanded = 20;
   const int cap = points + 16;
   int landed_count = 0, drawn = 0;
+  const std::string run_prefix = "cp" + std::to_string(::getpid() % 100000) + "-";
   for (int i = 0; i < cap && (i < points || landed_count < kMinLanded); ++i) {
     // Every point draws from the one sequence, so FAULTLINE_CRASH_ONLY=i
     // replays point i exactly as the whole test drew it.
@@ -454,9 +457,9 @@ TEST_F(CrashPoints, KillNineAtRandomMomentsThenCleanupLeavesTheKernelAsBefore) {
     if (only >= 0 && i != only) continue;
     ++drawn;
     std::mt19937_64 prng(point_seed);
-    const std::string run = "cp" + std::to_string(::getpid() % 100000) + "-" + std::to_string(i);
+    const std::string run = run_prefix + std::to_string(i);
 
-    const auto before = KernelBaseline::take(state_);
+    const auto before = KernelBaseline::take(state_, {run_prefix});
     const auto t0 = Clock::now();
     bool landed = false;
     std::string error, what;
@@ -470,7 +473,7 @@ TEST_F(CrashPoints, KillNineAtRandomMomentsThenCleanupLeavesTheKernelAsBefore) {
     const auto clean = run_cmd("FAULTLINE_STATE_DIR=" + state_ + " " + faultline_exe() + " cleanup");
     EXPECT_EQ(clean.status, 0) << "point " << i << ": cleanup failed:\n" << clean.out;
     int waited = 0;
-    const std::string left = KernelBaseline::settle(before, state_, 10'000, &waited);
+    const std::string left = KernelBaseline::settle(before, state_, 10'000, &waited, {run_prefix});
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     landed_count += landed;
     std::printf("point %2d: %-5s %-9s %-4s %s%s; %.0f ms, settled in %d ms\n", i, verb_name(slot.verb),

@@ -64,8 +64,12 @@ Usage usage_of(pid_t pid) {
 // Two nodes on a link the link engine carries, a service in one and its load
 // in the other: a cycle makes namespaces, veths, cgroups, the engine process,
 // two workload processes, and (in process) a BPF partition filter.
+// Run names of this test process begin with this (the other runs on the box
+// are not the test's to compare).
+std::string prefix(const char* what) { return what + std::to_string(::getpid() % 100000) + "-"; }
+
 std::string pair(const std::string& experiment_keys = "", const std::string& faults = "") {
-  return "[experiment]\nname = \"rep\"\n" + experiment_keys + R"(
+  return "[experiment]\nname = \"rep" + std::to_string(::getpid() % 100000) + "\"\n" + experiment_keys + R"(
 [[node]]
 name = "a"
 service = [{ port = 80 }]
@@ -130,7 +134,7 @@ TEST_F(Repetition, HundredRunUpDownCyclesInOneProcessGrowNothing) {
   ASSERT_TRUE(loadgen.ok()) << loadgen.error().message();
 
   auto cycle = [&](int i) {
-    const std::string name = "rp" + std::to_string(::getpid() % 100000) + "-" + std::to_string(i);
+    const std::string name = prefix("rp") + std::to_string(i);
     plan::PlanOptions po;
     po.service_binary = service.value();
     po.loadgen_binary = loadgen.value();
@@ -154,7 +158,7 @@ TEST_F(Repetition, HundredRunUpDownCyclesInOneProcessGrowNothing) {
   // cgroup layout, thread stacks) are not growth.
   for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(cycle(i));
   reap_orphans();
-  const auto kernel_before = KernelBaseline::take(state_);
+  const auto kernel_before = KernelBaseline::take(state_, {prefix("rp")});
   ::malloc_trim(0);
   const Usage before = usage_of(::getpid());
   const auto t0 = std::chrono::steady_clock::now();
@@ -168,7 +172,7 @@ TEST_F(Repetition, HundredRunUpDownCyclesInOneProcessGrowNothing) {
   EXPECT_EQ(after.fds, before.fds) << "file descriptors leaked";
   EXPECT_EQ(after.threads, before.threads) << "threads leaked";
   EXPECT_LE(after.rss_kib - before.rss_kib, 2048) << "resident memory grew";
-  const std::string left = KernelBaseline::settle(kernel_before, state_, 10'000);
+  const std::string left = KernelBaseline::settle(kernel_before, state_, 10'000, nullptr, {prefix("rp")});
   EXPECT_TRUE(left.empty()) << "left behind after 100 cycles:\n" << left;
 }
 
@@ -180,11 +184,11 @@ TEST_F(Repetition, HundredCliUpDownCyclesLeaveNothing) {
   Subreaper subreaper;
   const auto file = (dir_ / "pair.toml").string();
   std::ofstream(file) << pair();
-  const auto kernel_before = KernelBaseline::take(state_);
+  const auto kernel_before = KernelBaseline::take(state_, {prefix("rc")});
   Usage first, last;
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 100; ++i) {
-    const std::string name = "rc" + std::to_string(::getpid() % 100000) + "-" + std::to_string(i);
+    const std::string name = prefix("rc") + std::to_string(i);
     const auto up = run_cmd(cli("up --name " + name + " --logs " + (dir_ / "logs").string() + " " + file));
     ASSERT_EQ(up.status, 0) << "cycle " << i << ": " << up.out;
     auto st = runtime::read_run(name);
@@ -201,7 +205,7 @@ TEST_F(Repetition, HundredCliUpDownCyclesLeaveNothing) {
               first.str().c_str(), last.str().c_str());
   EXPECT_EQ(last.fds, first.fds);
   EXPECT_EQ(last.threads, first.threads);
-  const std::string left = KernelBaseline::settle(kernel_before, state_, 10'000);
+  const std::string left = KernelBaseline::settle(kernel_before, state_, 10'000, nullptr, {prefix("rc")});
   EXPECT_TRUE(left.empty()) << "left behind after 100 cycles:\n" << left;
 }
 
@@ -218,7 +222,7 @@ TEST_F(Repetition, TwentyBackToBackRunsGrowNothing) {
                               "horizon = \"500ms\"\nmetrics_port = " +
                                   std::to_string(20000 + (::getpid() * 7 + 5) % 20000) + "\n",
                               "\n[[fault]]\nat = \"500ms\"\nfor = \"500ms\"\ntarget = \"link:a-b\"\ndelay = \"20ms\"\n");
-  const auto kernel_before = KernelBaseline::take(state_);
+  const auto kernel_before = KernelBaseline::take(state_, {"rep" + std::to_string(::getpid() % 100000)});
   CliProcess run = CliProcess::start({"run", file, "--repeat", "20", "--out", (dir_ / "out").string(), "-q"}, state_);
   std::vector<Usage> at;
   const auto t0 = std::chrono::steady_clock::now();
@@ -236,6 +240,6 @@ TEST_F(Repetition, TwentyBackToBackRunsGrowNothing) {
   EXPECT_EQ(at[19].threads, at[1].threads);
   EXPECT_LE(at[19].rss_kib - at[1].rss_kib, 4096);
   reap_orphans();
-  const std::string left = KernelBaseline::settle(kernel_before, state_, 10'000);
+  const std::string left = KernelBaseline::settle(kernel_before, state_, 10'000, nullptr, {"rep" + std::to_string(::getpid() % 100000)});
   EXPECT_TRUE(left.empty()) << "left behind after 20 runs:\n" << left;
 }

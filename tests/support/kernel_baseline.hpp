@@ -9,6 +9,13 @@
 // Descendants: the test makes itself a child subreaper (PR_SET_CHILD_SUBREAPER),
 // so whatever a killed orchestrator leaves running is re-parented to the test
 // and not to init: "a process whose parent chain was the test" stays visible.
+//
+// Objects provably someone else's are left out, so that the comparison holds
+// on a machine where other tests run too (CI runs these alone; a developer's
+// box may not): a namespace or BPF program that only processes outside the
+// test's tree hold, a cgroup faultline/RUN of a run name the test did not
+// use. Whatever cannot be attributed (a namespace or program no process
+// holds) counts as the test's.
 #pragma once
 
 #include <dirent.h>
@@ -23,6 +30,7 @@
 #include <netlink/route/tc.h>
 
 #include <chrono>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -30,6 +38,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/netlink.hpp"
@@ -107,13 +116,22 @@ class Subreaper {
 class KernelBaseline {
  public:
   // state_dir: the run state root the test uses (FAULTLINE_STATE_DIR).
-  static KernelBaseline take(const std::string& state_dir) {
+  // run_prefixes: how the test's run names begin (empty: every run is the
+  // test's).
+  static KernelBaseline take(const std::string& state_dir, const std::vector<std::string>& run_prefixes = {}) {
     KernelBaseline b;
-    b.netns(b.kinds_["netns"]);
+    const auto mine = descendants(::getpid());
+    auto ours = [&](const std::set<pid_t>& holders) {
+      if (holders.empty()) return true;
+      for (pid_t p : holders)
+        if (p == ::getpid() || mine.count(p)) return true;
+      return false;
+    };
+    b.netns(b.kinds_["netns"], ours);
     b.host_links(b.kinds_["link"]);
     b.host_qdiscs(b.kinds_["qdisc"]);
-    b.bpf_progs(b.kinds_["bpf-prog"]);
-    b.cgroups(b.kinds_["cgroup"]);
+    b.bpf_progs(b.kinds_["bpf-prog"], ours);
+    b.cgroups(b.kinds_["cgroup"], run_prefixes);
     b.processes(b.kinds_["process"]);
     b.mounts(b.kinds_["mount"]);
     b.files(state_dir, b.kinds_["state"]);
@@ -140,11 +158,11 @@ class KernelBaseline {
   // teardown (its interfaces, qdiscs, tc programs) finishes in a kernel
   // worker after its last process has gone. Returns the last difference.
   static std::string settle(const KernelBaseline& before, const std::string& state_dir, int timeout_ms,
-                            int* waited_ms = nullptr) {
+                            int* waited_ms = nullptr, const std::vector<std::string>& run_prefixes = {}) {
     const auto t0 = std::chrono::steady_clock::now();
     for (;;) {
       reap_orphans();
-      const std::string d = take(state_dir).diff(before);
+      const std::string d = take(state_dir, run_prefixes).diff(before);
       const int ms = static_cast<int>(
           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
       if (waited_ms) *waited_ms = ms;
@@ -161,12 +179,18 @@ class KernelBaseline {
  private:
   using Objects = std::map<std::string, std::string>;
 
+  using Ours = std::function<bool(const std::set<pid_t>&)>;
+
   // Every namespace a process is in, holds an fd to, or that is bind-mounted.
-  static void netns(Objects& out) {
+  static void netns(Objects& out, const Ours& ours) {
     DIR* d = ::opendir("/proc");
     if (!d) return;
+    std::map<std::string, std::set<pid_t>> holders;
     auto note = [&](const std::string& link, const std::string& via) {
-      if (link.rfind("net:[", 0) == 0) out.emplace(link.substr(5, link.size() - 6), via);
+      if (link.rfind("net:[", 0) != 0) return;
+      const std::string ino = link.substr(5, link.size() - 6);
+      out.emplace(ino, via);
+      holders[ino].insert(std::atoi(via.c_str() + via.rfind(' ') + 1));
     };
     while (dirent* e = ::readdir(d)) {
       if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
@@ -189,8 +213,13 @@ class KernelBaseline {
       std::istringstream ss(line);
       std::string id, parent, devno, root, point;
       ss >> id >> parent >> devno >> root >> point;
-      if (root.rfind("net:[", 0) == 0) out.emplace(root.substr(5, root.size() - 6), "mounted at " + point);
+      if (root.rfind("net:[", 0) == 0) {
+        out.emplace(root.substr(5, root.size() - 6), "mounted at " + point);
+        holders[root.substr(5, root.size() - 6)].insert(::getpid());  // a mount in our namespace: ours to see
+      }
     }
+    for (const auto& [ino, pids] : holders)
+      if (!ours(pids)) out.erase(ino);
   }
 
   static void host_links(Objects& out) {
@@ -218,8 +247,32 @@ class KernelBaseline {
     nl_cache_free(cache);
   }
 
-  static void bpf_progs(Objects& out) {
+  // Which processes hold an fd of each BPF program (fdinfo's prog_id).
+  static std::map<__u32, std::set<pid_t>> bpf_prog_holders() {
+    std::map<__u32, std::set<pid_t>> out;
+    DIR* d = ::opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = ::readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      const std::string base = std::string("/proc/") + e->d_name + "/fdinfo";
+      DIR* fds = ::opendir(base.c_str());
+      if (!fds) continue;
+      while (dirent* f = ::readdir(fds)) {
+        if (f->d_name[0] == '.') continue;
+        std::ifstream in(base + "/" + f->d_name);
+        for (std::string line; std::getline(in, line);)
+          if (line.rfind("prog_id:", 0) == 0) out[static_cast<__u32>(std::atol(line.c_str() + 8))].insert(std::atoi(e->d_name));
+      }
+      ::closedir(fds);
+    }
+    ::closedir(d);
+    return out;
+  }
+
+  static void bpf_progs(Objects& out, const Ours& ours) {
+    const auto holders = bpf_prog_holders();
     for (__u32 id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
+      if (auto it = holders.find(id); it != holders.end() && !ours(it->second)) continue;
       std::string what;
       const int fd = bpf_prog_get_fd_by_id(id);
       if (fd >= 0) {
@@ -234,7 +287,13 @@ class KernelBaseline {
     }
   }
 
-  static void cgroups(Objects& out) {
+  static void cgroups(Objects& out, const std::vector<std::string>& run_prefixes) {
+    auto foreign = [&](const std::string& run) {
+      if (run_prefixes.empty()) return false;
+      for (const auto& p : run_prefixes)
+        if (run.rfind(p, 0) == 0) return false;
+      return true;
+    };
     auto layout = runtime::CgroupLayout::probe();
     if (!layout.ok()) return;
     std::set<std::string> mounts;
@@ -243,10 +302,19 @@ class KernelBaseline {
       std::error_code ec;
       const std::string root = m + "/faultline";
       if (!std::filesystem::exists(root, ec)) continue;
-      out.emplace(root, "");
+      bool others = false;
       for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-        if (it->is_directory(ec)) out.emplace(it->path().string(), "");
+           !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_directory(ec)) continue;
+        const std::string run = it->path().lexically_relative(root).begin()->string();
+        if (foreign(run)) {
+          others = true;
+          continue;
+        }
+        out.emplace(it->path().string(), "");
+      }
+      // The shared parent comes and goes with the runs in it, others' too.
+      if (!others) out.emplace(root, "");
     }
   }
 
