@@ -364,9 +364,9 @@ class CrashPoints : public ::testing::Test {
       args.insert(args.end(), {"node:" + t.node, kinds[static_cast<size_t>(uniform(rng, 0, static_cast<int>(kinds.size()) - 1))]});
     }
     CliProcess cli = CliProcess::start(args, state_);
-    // The CLI's start and its request take a few ms; a partition loads a
-    // BPF program, tens of ms.
-    const int ms = uniform(rng, 0, s.what == "partition" ? 40 : 15);
+    // The CLI's start and its request take a few ms (an impairment is one
+    // message to the link engine); a partition loads a BPF program, tens.
+    const int ms = uniform(rng, 0, s.what == "partition" ? 40 : s.what == "impair" ? 8 : 15);
     sleep_ms(ms);
     std::ifstream log(logs(run) + "/owner.log");
     const std::string owner_log((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
