@@ -305,7 +305,8 @@ Result<AppliedNodeFault> partition_node(Run& run, const std::string& node) {
   out.from = {node};
   in.to = {node};
   for (const auto& c : run.plan().cgroups) {
-    if (c.node == node) continue;
+    // The fabric (the link engine's namespace) has a cgroup but is no node.
+    if (c.node == node || c.node == plan::kFabric) continue;
     out.to.push_back(c.node);
     in.from.push_back(c.node);
   }

@@ -45,8 +45,16 @@ namespace {
 struct EnterNode : bp::extend::handler {
   const NodeEntry* node;
   bool die_with_parent;
+  pid_t parent;  // the orchestrator, read before the fork
   template <class Executor>
   void on_exec_setup(Executor& exec) const {
+    // First: an orchestrator killed after the fork must take this child with
+    // it however far it got. The death signal is armed only for a parent
+    // still alive at prctl; one that died before leaves us re-parented.
+    if (die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+    }
     int fds[16];
     int n = 0;
     for (const auto& f : node->cgroup_procs)
@@ -64,7 +72,6 @@ struct EnterNode : bp::extend::handler {
       exec.set_error(std::error_code(errno, std::system_category()), "chdir / in node");
       return;
     }
-    if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     // The orchestrator blocks (and `exec` ignores) control signals; the program
     // must start with the defaults.
     for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(sig, SIG_DFL);
@@ -114,6 +121,7 @@ Result<NodeProcess> NodeProcess::spawn(const NodeEntry& node, const std::vector<
   EnterNode enter;
   enter.node = &node;
   enter.die_with_parent = opts.die_with_parent;
+  enter.parent = ::getpid();
 
   auto impl = std::make_unique<Impl>();
   if (opts.inherit_stdio || opts.log_path.empty()) {

@@ -115,7 +115,15 @@ Result<RunState> read_run(const std::string& run) {
   st.run = run;
   st.dir = run_dir(run);
   std::ifstream in(st.dir + "/state.jsonl");
-  if (!in) return sys_error(ENOENT, "read state of run " + run + " (" + st.dir + "/state.jsonl)");
+  if (!in) {
+    // A folder without its journal: an owner killed between making the
+    // folder and the journal (Journal::create) recorded, and so created,
+    // nothing. It is a run whose owner is unknown (dead), for `status` to
+    // show and `cleanup` to remove; its name would be taken for good else.
+    std::error_code ec;
+    if (std::filesystem::is_directory(st.dir, ec)) return st;
+    return sys_error(ENOENT, "read state of run " + run + " (" + st.dir + "/state.jsonl)");
+  }
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;

@@ -426,33 +426,45 @@ TEST_F(NodeFaults, DroppedFaultsRevertAndAFailedPartUndoesTheRest) {
   expect_planned("busy");
 }
 
-TEST_F(NodeFaults, PartitionCutsTheNodeOffAndHealsOnRevert) {
-  up(R"(
-[[node]]
-name = "a"
+namespace {
 
-[[node]]
-name = "b"
+// Nodes a and b on one link, with the link's extra keys.
+std::string two_nodes(const std::string& link_keys) {
+  return "[[node]]\nname = \"a\"\n[[node]]\nname = \"b\"\n[[link]]\nbetween = [\"a\", \"b\"]\n" + link_keys;
+}
 
-[[link]]
-between = ["a", "b"]
-)",
-     /*partitions=*/true);
-  ASSERT_TRUE(run_);
-  auto ping = [&] {
-    auto e = run_->entry("a");
-    EXPECT_TRUE(e.ok());
-    runtime::SpawnOptions so;
-    so.log_path = (dir_ / "ping.log").string();
-    auto p = runtime::NodeProcess::spawn(e.value(), {"ping", "-c", "1", "-W", "1", "b"}, so);
-    EXPECT_TRUE(p.ok());
-    return p.ok() && p->wait() == 0;
-  };
-  ASSERT_TRUE(ping()) << "no connectivity before the fault";
-  auto part = runtime::partition_node(*run_, "b");
-  if (!part.ok() && part.error().err == EOPNOTSUPP) GTEST_SKIP() << part.error().message();
-  ASSERT_TRUE(part.ok()) << part.error().message();
-  EXPECT_FALSE(ping()) << "the partition let a ping through";
-  ASSERT_TRUE(part->revert().ok());
-  EXPECT_TRUE(ping()) << "the revert did not heal";
+}  // namespace
+
+// A partitioned node is cut off from every other node, and reached again on revert.
+class NodePartition : public NodeFaults {
+ protected:
+  void cuts_off_and_heals(const std::string& toml) {
+    up(toml.c_str(), /*partitions=*/true);
+    ASSERT_TRUE(run_);
+    auto ping = [&] {
+      auto e = run_->entry("a");
+      EXPECT_TRUE(e.ok());
+      runtime::SpawnOptions so;
+      so.log_path = (dir_ / "ping.log").string();
+      auto p = runtime::NodeProcess::spawn(e.value(), {"ping", "-c", "1", "-W", "1", "b"}, so);
+      EXPECT_TRUE(p.ok());
+      return p.ok() && p->wait() == 0;
+    };
+    ASSERT_TRUE(ping()) << "no connectivity before the fault";
+    auto part = runtime::partition_node(*run_, "b");
+    if (!part.ok() && part.error().err == EOPNOTSUPP) GTEST_SKIP() << part.error().message();
+    ASSERT_TRUE(part.ok()) << part.error().message();
+    EXPECT_FALSE(ping()) << "the partition let a ping through";
+    ASSERT_TRUE(part->revert().ok());
+    EXPECT_TRUE(ping()) << "the revert did not heal";
+  }
+};
+
+TEST_F(NodePartition, CutsTheNodeOffAndHealsOnRevert) { cuts_off_and_heals(two_nodes("")); }
+
+// The link engine runs in the fabric namespace, which has a cgroup but is no
+// node: partitioning a node cuts it from the nodes only (CrashPoints found
+// the fault refused with "no node 'fabric'").
+TEST_F(NodePartition, OfARunWithTheLinkEngineCutsTheNodeOffAndHeals) {
+  cuts_off_and_heals(two_nodes("delay = \"1ms\"\n"));
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "orchestrator/runtime/cleanup.hpp"
 #include "orchestrator/runtime/state.hpp"
 
 using namespace faultline;
@@ -72,4 +73,21 @@ TEST_F(State, RunNamesAreCheckedAndTaken) {
   EXPECT_EQ(runtime::list_runs().size(), 1u);
   EXPECT_TRUE(runtime::remove_run_dir("r3").ok());
   EXPECT_TRUE(runtime::list_runs().empty());
+}
+
+// An owner killed between creating the run folder and writing its journal
+// leaves the folder alone: it is a run whose owner is dead (listed, so that
+// `status` shows it), and cleanup removes it, so the name can be used again.
+TEST_F(State, RunFolderWithoutAJournalIsADeadRunThatCleanupRemoves) {
+  fs::create_directories(root_ / "r4");
+  auto st = runtime::read_run("r4");
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  EXPECT_FALSE(st->owner_alive());
+  ASSERT_EQ(runtime::list_runs().size(), 1u);
+  const auto reps = runtime::cleanup_dead_runs();
+  ASSERT_EQ(reps.size(), 1u);
+  EXPECT_TRUE(reps[0].errors.empty()) << reps[0].errors.front();
+  EXPECT_FALSE(fs::exists(root_ / "r4"));
+  EXPECT_TRUE(runtime::Journal::create("r4").ok()) << "the name is free again";
+  EXPECT_FALSE(runtime::read_run("r5").ok()) << "a run that does not exist is still unknown";
 }
