@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "orchestrator/experiment/collector.hpp"
-#include "orchestrator/experiment/cpu_estimate.hpp"
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/experiment/exporter.hpp"
 #include "orchestrator/experiment/fault_executor.hpp"
@@ -17,6 +16,7 @@
 #include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/timeline.hpp"
 #include "orchestrator/experiment/traces.hpp"
+#include "orchestrator/lint/cpu_estimate.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::experiment {
@@ -102,7 +102,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
 
   // The host is small: warn when the workloads may not fit it.
   const bool engine = !o.plan.kernel_netem || ex.backend == model::Backend::kUserspace;
-  const auto est = estimate_cpu(topo, engine);
+  const auto est = lint::estimate_cpu(topo, engine);
   const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   if (est.cores > 0.8 * static_cast<double>(cpus)) {
     std::string why;

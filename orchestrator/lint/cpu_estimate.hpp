@@ -1,7 +1,8 @@
 // A rough estimate, before a run, of the CPU its workloads and link engine
 // will need. The host is small: an overloaded host delays everything and
-// fakes failures the experiment never injected, so the runner warns when the
-// estimate comes near the host's cores. Pure: from the topology alone.
+// fakes failures the experiment never injected, so the lint and the runner
+// warn when the estimate comes near the host's cores. Pure: from the
+// topology alone.
 #pragma once
 
 #include <string>
@@ -9,11 +10,14 @@
 
 #include "orchestrator/model/topology.hpp"
 
-namespace faultline::experiment {
+namespace faultline::lint {
 
 struct CpuEstimate {
   double cores = 0;                     // the total
   std::vector<std::string> breakdown;   // "api: 0.42 cores (400 req/s x 1.05 ms)", ...
+  // The node of the load generator with the highest peak rate: where a
+  // finding about the total points. Null without loads.
+  const model::Node* heaviest_load = nullptr;
 };
 
 // Per request, what serving costs besides the configured `work`: parsing,
@@ -25,9 +29,10 @@ inline constexpr double kClientOverheadS = 30e-6;
 // per hop each way with keep-alive (data and ACKs).
 inline constexpr double kEnginePacketS = 3e-6;
 
-// Rates follow the calls (their probabilities, without retries: the
-// estimate is of the healthy system at its planned peak: the load's largest
-// scheduled or fault rate, CPU hogs the faults start).
+// Rates follow the calls (their probabilities, without retries, which a
+// fault may multiply; lint/flow.hpp) from the loads at their planned peak:
+// the largest scheduled or fault rate. CPU hogs the faults start count
+// too, and a node's cgroup limit caps what its services and hogs use.
 CpuEstimate estimate_cpu(const model::Topology& topo, bool userspace_engine);
 
-}  // namespace faultline::experiment
+}  // namespace faultline::lint
