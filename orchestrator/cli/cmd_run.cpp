@@ -109,6 +109,14 @@ int cmd_run(const RunArgs& a) {
     if (variants.empty()) fail(Failure::kBadInput, "no [[variant]] named '" + a.variant + "' in " + src.name);
   }
   if (variants.empty()) variants.push_back({});
+  // A --junit file that cannot be written is refused before the runs, not
+  // after minutes of them.
+  if (!a.junit.empty()) {
+    const auto dir = std::filesystem::path(a.junit).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+      fail(Failure::kBadInput, "--junit: " + dir.string() + " is not a directory (" + a.junit + " goes there)");
+  }
   const int repeats = std::max(1, a.repeat);
   const bool many = variants.size() > 1 || repeats > 1;
   const uint64_t seed0 = a.seed ? *a.seed : base.experiment.seed;

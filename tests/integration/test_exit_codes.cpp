@@ -83,6 +83,8 @@ TEST_F(ExitCodes, BadInputIsTwoForEveryVerb) {
       {"up --name " + run_ + " " + dir_.string(), 2, "it is a directory"},
       {"run --name " + run_ + " " + bad_, 2, "nothing was created"},
       {"run --name " + run_ + " --variant nosuch " + good_, 2, "no [[variant]] named 'nosuch'"},
+      {"run --name " + run_ + " --junit " + (dir_ / "absent" / "j.xml").string() + " " + good_, 2,
+       "--junit: " + (dir_ / "absent").string() + " is not a directory"},
       {"status " + nosuch, 2, "no run named '" + nosuch + "'; `faultline status` lists the runs"},
       {"status BAD/NAME", 2, "no run named 'BAD/NAME'"},
       {"exec " + nosuch + " a -- true", 2, "no run named '" + nosuch + "'; `faultline status` lists the runs"},
