@@ -68,7 +68,9 @@ void check_metastability(const CheckInput& in, std::vector<Finding>& out) {
              ") it cannot drain: vulnerable above " + fmt_rps(vulnerable);
       if (tipping->peak_rps >= vulnerable) {
         sev = Severity::kCritical;
-        msg += ", and the load reaches " + fmt_rps(tipping->peak_rps);
+        msg += tipping->rate_rps >= vulnerable
+                   ? ", and the load's baseline rate (" + fmt_rps(tipping->rate_rps) + ") is already above it"
+                   : ", and the load reaches " + fmt_rps(tipping->peak_rps);
       }
       figures.push_back({"vulnerable_above_rps", vulnerable});
       figures.push_back({"attempts", attempts});

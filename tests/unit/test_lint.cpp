@@ -370,6 +370,16 @@ between = ["client", "svc"]
   EXPECT_EQ(f.figure("peak_rps"), 180);
   EXPECT_EQ(f.loc.line, line_of(text, "service = ["));
   EXPECT_NE(f.fix.find("queue <= 50"), std::string::npos) << f.fix;
+  EXPECT_NE(f.message.find("baseline rate (60 req/s) is already above it"), std::string::npos) << f.message;
+  {
+    // At 20 req/s only the spike passes the vulnerable load.
+    std::string calm = text;
+    calm.replace(calm.find("rate = 60"), 9, "rate = 20");
+    const auto c = of(run_lint(calm), "metastability");
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0]->severity, Severity::kCritical);
+    EXPECT_NE(c[0]->message.find("the load reaches 180 req/s"), std::string::npos) << c[0]->message;
+  }
   const auto& lp = r.predictions.loads.at(0);
   ASSERT_TRUE(lp.vulnerable_above_rps);
   EXPECT_NEAR(*lp.vulnerable_above_rps, 200.0 / 6, 1e-9);
