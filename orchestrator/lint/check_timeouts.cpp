@@ -79,8 +79,11 @@ void check_timeout_budgets(const CheckInput& in, std::vector<Finding>& out) {
                      who + " takes up to " + fmt_s(worst) + " when " + callee + " fails (" +
                          std::to_string(r.attempts()) + " attempts x " + fmt_s(s_of(r.timeout_ns)) + " timeout + " +
                          fmt_s(backoffs) + " of backoff at most), but " + tightest->name + " gives up on " +
-                         svc.service->name + " after " + fmt_s(s_of(tightest->timeout_ns)) + " (" + fmt_s(budget) +
-                         " left for this call): " + lost + "; deadline propagation cuts them short while " + callee +
+                         svc.service->name + " after " + fmt_s(s_of(tightest->timeout_ns)) + " (" +
+                         (budget > 0 ? fmt_s(budget) + " left for this call"
+                                     : "nothing left for this call: the round trip and the work before it take " +
+                                           fmt_s(s_of(tightest->timeout_ns) - budget)) +
+                         "): " + lost + "; deadline propagation cuts them short while " + callee +
                          " still serves them",
                      fix, {svc.service->name, callee},
                      {{"worst_case_s", worst},

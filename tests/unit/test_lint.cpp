@@ -272,6 +272,19 @@ between = ["api", "db"]
   EXPECT_NE(f.fix.find("retries <= 0"), std::string::npos) << f.fix;
   expect_located(r);
 
+  // A 1 s link to api: its round trip takes all of the client's 2 s.
+  std::string far = text;
+  const std::string link = "between = [\"client\", \"api\"]";
+  far.replace(far.find(link), link.size(), link + "\ndelay = \"1s\"");
+  const auto fr = run_lint(far);
+  const auto late = of(fr, "timeout-budget");
+  ASSERT_EQ(late.size(), 1u) << dump(fr);
+  EXPECT_NEAR(late[0]->figure("budget_s"), 0, 1e-9);
+  EXPECT_EQ(late[0]->figure("attempts_in_time"), 0);
+  EXPECT_NE(late[0]->message.find("nothing left for this call: the round trip and the work before it take 2 s"),
+            std::string::npos)
+      << late[0]->message;
+
   // A caller that waits 5 s leaves room for every attempt: no finding.
   std::string patient = text;
   patient.replace(patient.find("timeout = \"2s\""), 14, "timeout = \"5s\"");
