@@ -104,13 +104,11 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   const bool engine = !o.plan.kernel_netem || ex.backend == model::Backend::kUserspace;
   const auto est = lint::estimate_cpu(topo, engine);
   const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-  if (est.cores > 0.8 * static_cast<double>(cpus)) {
-    std::string why;
-    for (const auto& b : est.breakdown) why += (why.empty() ? "" : "; ") + b;
+  if (lint::crowds_host(est, cpus))
     warn(events, 0,
          "the workloads may need about " + std::to_string(est.cores).substr(0, 4) + " cores and the host has " +
-             std::to_string(cpus) + ": an overloaded host delays everything and fakes failures (" + why + ")");
-  }
+             std::to_string(cpus) + ": an overloaded host delays everything and fakes failures (" +
+             lint::breakdown_line(est) + ")");
 
   // Up.
   const auto plan = plan::make_plan(topo, o.run_name, o.plan);

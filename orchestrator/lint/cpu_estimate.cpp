@@ -81,4 +81,10 @@ CpuEstimate estimate_cpu(const model::Topology& topo, bool engine) {
   return est;
 }
 
+std::string breakdown_line(const CpuEstimate& e) {
+  std::string out;
+  for (const auto& b : e.breakdown) out += (out.empty() ? "" : "; ") + b;
+  return out;
+}
+
 }  // namespace faultline::lint

@@ -35,4 +35,13 @@ inline constexpr double kEnginePacketS = 3e-6;
 // too, and a node's cgroup limit caps what its services and hogs use.
 CpuEstimate estimate_cpu(const model::Topology& topo, bool userspace_engine);
 
+// Above this share of the host's cores the lint warns and the runner warns
+// before it starts: the measurements would suffer.
+inline constexpr double kHostCpuWarnShare = 0.8;
+inline bool crowds_host(const CpuEstimate& e, long cpus) {
+  return cpus > 0 && e.cores > kHostCpuWarnShare * static_cast<double>(cpus);
+}
+// The breakdown as one line: "api: 0.42 cores (...); db: ...".
+std::string breakdown_line(const CpuEstimate& e);
+
 }  // namespace faultline::lint
