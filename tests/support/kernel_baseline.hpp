@@ -269,9 +269,16 @@ class KernelBaseline {
     return out;
   }
 
+  // The ids are listed before their holders are: a program another process
+  // loads in between (a feature probe, held for microseconds) is then either
+  // not listed or seen with its holder, never counted as a leftover for want
+  // of one. A program attached and no longer held by any fd (what a run
+  // would leak) is listed either way.
   static void bpf_progs(Objects& out, const Ours& ours) {
+    std::vector<__u32> ids;
+    for (__u32 id = 0; bpf_prog_get_next_id(id, &id) == 0;) ids.push_back(id);
     const auto holders = bpf_prog_holders();
-    for (__u32 id = 0; bpf_prog_get_next_id(id, &id) == 0;) {
+    for (const __u32 id : ids) {
       if (auto it = holders.find(id); it != holders.end() && !ours(it->second)) continue;
       std::string what;
       const int fd = bpf_prog_get_fd_by_id(id);
