@@ -2,12 +2,24 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/experiment/outline.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/probe.hpp"
 
 #include <unistd.h>
 
 namespace faultline::cli {
+
+namespace {
+
+// After the kernel objects, what the run does with them: phases, faults,
+// calls, expectations (experiment/outline.hpp).
+void print_experiment(const model::Topology& t) {
+  std::fputs("\n", stdout);
+  std::fputs(experiment::render_outline(t).c_str(), stdout);
+}
+
+}  // namespace
 
 int cmd_validate(const std::string& file, const std::vector<std::string>& set) {
   const auto src = read_or_die(file);
@@ -31,6 +43,7 @@ int cmd_plan(const std::string& file, const std::string& name, const std::vector
   for (const auto& m : missing) std::printf("# %s: `up` would refuse to start\n", m.c_str());
   const auto p = plan::make_plan(t, run, po);
   std::fputs(p.render().c_str(), stdout);
+  print_experiment(t);
   return 0;
 }
 
