@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/chromium.hpp"
+#include "tests/support/cli_process.hpp"
 #include "tests/support/cli_run_test.hpp"
 
 using namespace faultline;
@@ -30,13 +31,13 @@ namespace {
 uint16_t page_port(int k) { return static_cast<uint16_t>(21000 + (::getpid() % 4000) * 4 + k); }
 
 std::string chain(uint16_t port) {
-  return R"(
+  return R"TOML(
 [experiment]
 name = "watch"
 warmup = "1s"
 baseline = "3s"
 tick = "1s"
-metrics_port = )" + std::to_string(port) + R"(
+metrics_port = )TOML" + std::to_string(port) + R"TOML(
 
 [[node]]
 name = "client"
@@ -59,7 +60,7 @@ name = "db"
 between = ["client", "api"]
 [[link]]
 between = ["api", "db"]
-)";
+)TOML";
 }
 
 class Watch : public CliRunTest {
@@ -197,7 +198,7 @@ TEST_F(Watch, TheLivePageTurnsTheDbDegradedAfterTheFault) {
   bring_up(3);
   const std::string url = "http://127.0.0.1:" + std::to_string(page_port(3)) + "/";
   auto page = [&](const std::string& tag) {
-    auto args = chromium_args(chromium, dir_ / ("profile-" + tag), 4000);
+    auto args = chromium_args(chromium, dir_ / ("profile-" + tag), 4000, "127.0.0.1");
     args.push_back("--dump-dom");
     args.push_back(url);
     const Ran r = faultline::testing::run(args, dir_ / (tag + ".html"), dir_ / (tag + ".err"), 30);
@@ -235,7 +236,8 @@ target = "node:db"
 action = "pause"
 )";
   std::string body = topo;
-  body.replace(body.find("tick = \"1s\""), 12, "tick = \"1s\"\nduration = \"14s\"\nhorizon = \"3s\"");
+  const std::string tick = "tick = \"1s\"";
+  body.replace(body.find(tick), tick.size(), tick + "\nduration = \"14s\"\nhorizon = \"3s\"");
   const pid_t pid = spawn_cli("run -q --name " + run_ + " --out " + (dir_ / "results").string() + " " + write_topology(body));
   ASSERT_GT(pid, 0);
   const auto out = once_until(
@@ -300,7 +302,7 @@ TEST_F(NewAndPlan, PlanShowsPhasesFaultsCallsAndExpectations) {
   std::ofstream(file) << R"(
 [experiment]
 name = "p"
-duration = "40s"
+duration = "50s"
 warmup = "2s"
 baseline = "8s"
 horizon = "12s"
@@ -314,6 +316,10 @@ service = [{ port = 8080, calls = [{ to = "db:5432", timeout = "150ms", retries 
 [[node]]
 name = "db"
 service = [{ port = 5432 }]
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "db"]
 
 [[fault]]
 at = "20s"
@@ -345,7 +351,7 @@ recovers_within = "9s"
   EXPECT_LT(o.find("namespace"), o.find("phase "));
   EXPECT_NE(o.find("phase      warmup    0s .. 2s"), std::string::npos) << o;
   EXPECT_NE(o.find("phase      baseline  2s .. 10s"), std::string::npos) << o;
-  // The last fault ends at 45 s, past the duration: the horizon follows it.
+  // The last fault ends at 45 s: the horizon (12 s) outlasts the duration (50 s).
   EXPECT_NE(o.find("phase      faults    20s .. 45s"), std::string::npos) << o;
   EXPECT_NE(o.find("phase      recovery  45s .. 57s"), std::string::npos) << o;
   EXPECT_NE(o.find("fault      #0  20s .. 45s  node:db"), std::string::npos) << o;

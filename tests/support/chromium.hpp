@@ -88,10 +88,12 @@ inline std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
-// Chromium with everything that could reach the network off and any host
-// name resolving to nothing (an address such as 127.0.0.1 is no name): a
-// page may reach only what it is opened from.
-inline std::vector<std::string> chromium_args(const std::string& chromium, const fs::path& profile, int budget_ms) {
+// Chromium with everything that could reach the network off and every host
+// resolving to nothing but `allow` (e.g. "127.0.0.1" for a page served on
+// loopback; the rule applies to addresses too): a page may reach only what
+// it is opened from.
+inline std::vector<std::string> chromium_args(const std::string& chromium, const fs::path& profile, int budget_ms,
+                                              const std::string& allow = "") {
   return {chromium,
           "--headless=new",
           "--no-sandbox",  // runs as root here
@@ -107,7 +109,7 @@ inline std::vector<std::string> chromium_args(const std::string& chromium, const
           "--disable-domain-reliability",
           "--disable-breakpad",
           "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
-          "--host-resolver-rules=MAP * ~NOTFOUND",
+          "--host-resolver-rules=MAP * ~NOTFOUND" + (allow.empty() ? "" : ", EXCLUDE " + allow),
           "--proxy-server=127.0.0.1:9",
           "--virtual-time-budget=" + std::to_string(budget_ms)};
 }

@@ -17,10 +17,12 @@ namespace {
 
 model::Topology chain() {
   auto r = model::load_string(std::string("[experiment]\nname = \"live\"\nwarmup = \"1s\"\nbaseline = \"2s\"\n") +
-                                  testing::kChainNodes,
+                                  faultline::testing::kChainNodes +
+                                  "[[link]]\nbetween = [\"client\", \"api\"]\n[[link]]\nbetween = [\"api\", \"app\"]\n"
+                                  "[[link]]\nbetween = [\"app\", \"db\"]\n",
                               "live.toml");
-  EXPECT_TRUE(r.ok()) << r.error().message();
-  return r.value();
+  EXPECT_TRUE(r.topology) << (r.errors.empty() ? "" : r.errors.front().str());
+  return r.topology ? *r.topology : model::Topology{};
 }
 
 const nlohmann::json* find(const nlohmann::json& arr, const std::string& name) {
@@ -59,8 +61,9 @@ TEST(Live, NowCarriesTheLastTickAndTheFaultsInForce) {
   ASSERT_NE(db, nullptr) << now.dump(2);
   EXPECT_DOUBLE_EQ((*db)["requests_rps"].get<double>(), 15.0);
   EXPECT_DOUBLE_EQ((*db)["queue_depth"].get<double>(), 5.0);
-  // No records: nothing to judge.
-  EXPECT_EQ((*db)["health"], "unknown");
+  // No request records: nothing was judged in its windows, as for a
+  // service nothing asks.
+  EXPECT_EQ((*db)["health"], "idle");
   const auto* dbn = find(now["nodes"], "db");
   ASSERT_NE(dbn, nullptr);
   EXPECT_DOUBLE_EQ((*dbn)["cpu_limit_cores"].get<double>(), 0.5);
