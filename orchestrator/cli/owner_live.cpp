@@ -60,25 +60,27 @@ void OwnerLive::tick_if_due() {
   if (until_tick().count() > 0) return;
   const double t = now_s();
   collector_->tick(ticks_++, t);
-  experiment::LiveInput li;
-  li.topo = &topo_;
-  li.run = run_.name();
-  li.source = "up";
-  li.store = &collector_->store();
-  li.records = &collector_->records().sources();
-  li.t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0_.time_since_epoch()).count();
-  li.now_s = t;
-  const double warm = static_cast<double>(topo_.experiment.warmup_ns) / 1e9;
-  const double base_end = warm + static_cast<double>(topo_.experiment.baseline_ns) / 1e9;
-  li.phase = t < warm ? "warmup" : t < base_end ? "baseline" : "live";
-  li.faults = faults_;
-  li.planned_lengths = false;
-  li.limits = experiment::current_limits(run_);
-  li.events = &events_.events();
-  li.page_url = page_url();
-  board_->publish(experiment::live_data(li));
   // A late tick is not made up for: the next one is due a tick from now.
   next_due_ = std::max(next_due_ + tick_, std::chrono::steady_clock::now());
+  board_->refresh([&] {
+    experiment::LiveInput li;
+    li.topo = &topo_;
+    li.run = run_.name();
+    li.source = "up";
+    li.store = &collector_->store();
+    li.records = &collector_->records().sources();
+    li.t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0_.time_since_epoch()).count();
+    li.now_s = t;
+    const double warm = static_cast<double>(topo_.experiment.warmup_ns) / 1e9;
+    const double base_end = warm + static_cast<double>(topo_.experiment.baseline_ns) / 1e9;
+    li.phase = t < warm ? "warmup" : t < base_end ? "baseline" : "live";
+    li.faults = faults_;
+    li.planned_lengths = false;
+    li.limits = experiment::current_limits(run_);
+    li.events = &events_.events();
+    li.page_url = page_url();
+    return experiment::live_data(li);
+  });
 }
 
 void OwnerLive::opened(const std::string& target, const std::string& what) {

@@ -21,7 +21,12 @@ LiveBoard::~LiveBoard() {
   if (!now_path_.empty()) ::unlink(now_path_.c_str());
 }
 
-void LiveBoard::publish(const LiveData& d) {
+void LiveBoard::refresh(const std::function<LiveData()>& make) {
+  const auto start = std::chrono::steady_clock::now();
+  if (start < next_) return;
+  const LiveData d = make();
+  const auto cost = std::chrono::steady_clock::now() - start;
+  next_ = start + 10 * cost;
   std::string page = d.page.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   {
     std::lock_guard<std::mutex> lk(mu_);

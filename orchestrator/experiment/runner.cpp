@@ -86,10 +86,10 @@ class RunTestbed final : public Testbed {
   Collector& collector_;
 };
 
-// After a tick: the present moment for `faultline watch` and the live page.
-void publish_live(LiveBoard& board, const model::Topology& topo, runtime::Run& run, const Collector& collector,
-                  const std::vector<FaultRecord>& faults, int64_t t0_ns, double t_s, const std::string& phase,
-                  uint16_t port, const EventLog& events) {
+// The present moment for `faultline watch` and the live page.
+LiveData live_now(const model::Topology& topo, runtime::Run& run, const Collector& collector,
+              const std::vector<FaultRecord>& faults, int64_t t0_ns, double t_s, const std::string& phase,
+              uint16_t port, const EventLog& events) {
   LiveInput li;
   li.topo = &topo;
   li.run = run.name();
@@ -103,7 +103,7 @@ void publish_live(LiveBoard& board, const model::Topology& topo, runtime::Run& r
   li.limits = current_limits(run);
   li.events = &events.events();
   if (port) li.page_url = "http://127.0.0.1:" + std::to_string(port) + "/";
-  board.publish(live_data(li));
+  return live_data(li);
 }
 
 }  // namespace
@@ -192,8 +192,10 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
                  progress.status(phase, ts, lp.end_s, last_value(store, {"", "system", "goodput_rps"}),
                                  last_value(store, {"", "system", "offered_rps"}), names,
                                  worst_service(topo, store, ph.baseline_begin, ph.baseline_end));
-                 publish_live(board, topo, *run.value(), **collector, records, clock.t0_ns(), ts, phase,
-                              exporter ? exporter->port() : 0, events);
+                 board.refresh([&] {
+                   return live_now(topo, *run.value(), **collector, records, clock.t0_ns(), ts, phase,
+                                   exporter ? exporter->port() : 0, events);
+                 });
                });
   board.end();
   progress.finish();
