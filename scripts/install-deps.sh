@@ -12,8 +12,9 @@ PKGS=(
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
   iproute2 iputils-ping procps
   # Unit tier: the report's JavaScript under node (tests/report), and
-  # summary.json checked against docs/summary.schema.json.
-  nodejs python3-jsonschema
+  # summary.json checked against docs/summary.schema.json; the JUnit XML of
+  # run --junit and compare --junit read by a real JUnit parser.
+  nodejs python3-jsonschema python3-junitparser
 )
 # Optional tiers: extra packages a test tier or benchmark uses.
 if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then

@@ -1,9 +1,10 @@
-// validate and plan: pure, no root.
+// plan: pure, no root (with root it probes the kernel for sch_netem).
 #include <cstdio>
 
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/experiment/outline.hpp"
 #include "orchestrator/plan/plan.hpp"
+#include "orchestrator/plan/plan_json.hpp"
 #include "orchestrator/runtime/probe.hpp"
 
 #include <unistd.h>
@@ -21,27 +22,24 @@ void print_experiment(const model::Topology& t) {
 
 }  // namespace
 
-int cmd_validate(const std::string& file, const std::vector<std::string>& set) {
-  const auto src = read_or_die(file);
-  const auto t = load_or_die(src, set);
-  const auto p = plan::make_plan(t, "validate");
-  std::printf("%s: ok: %zu nodes, %zu links, %zu segments, %zu faults; %zu namespaces, %zu veth pairs, %zu routes\n",
-              src.name.c_str(), t.nodes.size(), t.links.size(), t.segments.size(), t.faults.size(),
-              p.namespaces.size(), p.veths.size(), p.routes.size());
-  return 0;
-}
-
-int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set) {
-  const auto t = load_or_die(file, set);
+int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set, bool json) {
+  const auto t = load_or_die(read_or_die(file, json), set, json);
   // Backends depend on the kernel; probing it needs root. Without root the
   // plan assumes a kernel without sch_netem and says so.
   const bool root = ::geteuid() == 0;
-  if (!root) std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
   const std::string run = choose_run_name(t, name);
   std::vector<std::string> missing;
   const auto po = plan_options(t, run, root && runtime::probe_kernel().has("sch_netem"), missing);
-  for (const auto& m : missing) std::printf("# %s: `up` would refuse to start\n", m.c_str());
   const auto p = plan::make_plan(t, run, po);
+  if (json) {
+    auto out = plan::plan_json(p);
+    out["probed"] = root;
+    out["missing"] = missing;
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  if (!root) std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
+  for (const auto& m : missing) std::printf("# %s: `up` would refuse to start\n", m.c_str());
   std::fputs(p.render().c_str(), stdout);
   print_experiment(t);
   return 0;

@@ -16,6 +16,7 @@
 #include "orchestrator/cli/failure.hpp"
 #include "orchestrator/cli/owner.hpp"
 #include "orchestrator/experiment/compare.hpp"
+#include "orchestrator/experiment/junit.hpp"
 #include "orchestrator/experiment/results.hpp"
 #include "orchestrator/experiment/runner.hpp"
 #include "orchestrator/report/report.hpp"
@@ -73,13 +74,24 @@ std::vector<nlohmann::json> read_summaries(const std::string& dir) {
   return out;
 }
 
-void print_compare(const std::string& dir, const std::vector<nlohmann::json>& summaries) {
+void print_compare(const std::string& dir, const std::vector<nlohmann::json>& summaries, bool json) {
   const auto rows = experiment::compare_summaries(summaries);
   const std::string table = experiment::render_table(rows);
-  std::fputs(table.c_str(), stdout);
+  if (json)
+    std::printf("%s\n", experiment::render_json(rows).dump(2).c_str());
+  else
+    std::fputs(table.c_str(), stdout);
   const Status a = write_text(dir + "/compare.txt", table);
   const Status b = write_text(dir + "/compare.csv", experiment::render_csv(rows));
-  if (a.ok() && b.ok()) std::printf("table: %s/compare.txt, %s/compare.csv\n", dir.c_str(), dir.c_str());
+  if (a.ok() && b.ok() && !json) std::printf("table: %s/compare.txt, %s/compare.csv\n", dir.c_str(), dir.c_str());
+}
+
+// --junit FILE: the runs' expectations for a CI system; a file that cannot
+// be written fails the verb (the message names it).
+void write_junit(const std::string& path, const std::vector<nlohmann::json>& summaries) {
+  if (path.empty()) return;
+  const Status st = write_text(path, experiment::junit_xml(summaries));
+  if (!st.ok()) fail(input_failure(st.error()), "--junit: " + st.error().message());
 }
 
 }  // namespace
@@ -97,6 +109,14 @@ int cmd_run(const RunArgs& a) {
     if (variants.empty()) fail(Failure::kBadInput, "no [[variant]] named '" + a.variant + "' in " + src.name);
   }
   if (variants.empty()) variants.push_back({});
+  // A --junit file that cannot be written is refused before the runs, not
+  // after minutes of them.
+  if (!a.junit.empty()) {
+    const auto dir = std::filesystem::path(a.junit).parent_path();
+    std::error_code ec;
+    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+      fail(Failure::kBadInput, "--junit: " + dir.string() + " is not a directory (" + a.junit + " goes there)");
+  }
   const int repeats = std::max(1, a.repeat);
   const bool many = variants.size() > 1 || repeats > 1;
   const uint64_t seed0 = a.seed ? *a.seed : base.experiment.seed;
@@ -172,18 +192,23 @@ int cmd_run(const RunArgs& a) {
                     "%llu dropped by full buffers\n",
                     rec.value("spans", 0ULL), rec.value("unsampled", 0ULL), rec.value("dropped", 0ULL));
       std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
-      if (res->interrupted) return exit_code(Failure::kRuntime);
-      if (!res->passed) code = exit_code(Failure::kExpectation);
       summaries.push_back(res->summary);
+      if (res->interrupted) {
+        write_junit(a.junit, summaries);
+        return exit_code(Failure::kRuntime);
+      }
+      if (!res->passed) code = exit_code(Failure::kExpectation);
     }
   }
-  if (many) print_compare(out_root, summaries);
+  if (many) print_compare(out_root, summaries, false);
+  write_junit(a.junit, summaries);
   return code;
 }
 
-int cmd_compare(const std::string& dir) {
-  const auto summaries = read_summaries(dir);
-  print_compare(dir, summaries);
+int cmd_compare(const CompareArgs& a) {
+  const auto summaries = read_summaries(a.dir);
+  print_compare(a.dir, summaries, a.json);
+  write_junit(a.junit, summaries);
   return 0;
 }
 

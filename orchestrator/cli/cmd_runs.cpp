@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
@@ -31,9 +32,52 @@ void print_report(const runtime::CleanupReport& r) {
   for (const auto& e : r.errors) std::printf("  %s\n", e.c_str());
 }
 
+const char* state_of(const runtime::RunState& r) { return r.owner_alive() ? (r.ready ? "up" : "starting") : "dead"; }
+
+// status --json: {"runs": [...]} or one run with its nodes.
+int status_json(const std::string& run) {
+  using nlohmann::json;
+  if (run.empty()) {
+    json runs = json::array();
+    for (const auto& r : runtime::list_runs())
+      runs.push_back({{"run", r.run}, {"owner_pid", r.owner.pid}, {"state", state_of(r)}, {"nodes", r.nodes.size()},
+                      {"created_unix", r.created_unix}, {"file", r.file}});
+    std::printf("%s\n", json{{"runs", runs}}.dump(2).c_str());
+    return 0;
+  }
+  const auto st = require_run(run);
+  auto layout = runtime::CgroupLayout::probe();
+  json nodes = json::array();
+  for (const auto& node : st.nodes) {
+    const auto* h = st.holder(node);
+    json n = {{"node", node}, {"holder_pid", h ? h->id.pid : 0}, {"alive", h && runtime::is_alive(h->id)},
+              {"cpu_s", nullptr}, {"memory_bytes", nullptr}, {"oom_kills", nullptr}};
+    if (layout.ok()) {
+      auto cg = runtime::Cgroup::adopt(layout.value(), plan::run_cgroup_path(st.run) + "/" + node);
+      if (auto u = cg.usage(); u.ok()) {
+        n["cpu_s"] = u->cpu_usage_ns / 1e9;
+        n["memory_bytes"] = u->memory_bytes;
+        n["oom_kills"] = u->oom_kills;
+      }
+      cg.release();
+    }
+    nodes.push_back(std::move(n));
+  }
+  std::printf("%s\n", json{{"run", st.run},
+                           {"file", st.file},
+                           {"owner_pid", st.owner.pid},
+                           {"state", state_of(st)},
+                           {"persistent", st.persistent},
+                           {"nodes", nodes}}
+                           .dump(2)
+                           .c_str());
+  return 0;
+}
+
 }  // namespace
 
-int cmd_status(const std::string& run) {
+int cmd_status(const std::string& run, bool json) {
+  if (json) return status_json(run);
   if (run.empty()) {
     const auto runs = runtime::list_runs();
     if (runs.empty()) {
@@ -42,7 +86,7 @@ int cmd_status(const std::string& run) {
     }
     std::printf("%-24s %-8s %-8s %6s %6s  %s\n", "RUN", "OWNER", "STATE", "NODES", "AGE", "FILE");
     for (const auto& r : runs) {
-      const char* state = r.owner_alive() ? (r.ready ? "up" : "starting") : "dead";
+      const char* state = state_of(r);
       std::printf("%-24s %-8d %-8s %6zu %6s  %s\n", r.run.c_str(), r.owner.pid, state, r.nodes.size(),
                   age(r.created_unix).c_str(), r.file.c_str());
     }

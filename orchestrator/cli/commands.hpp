@@ -31,6 +31,21 @@ struct RunArgs {
   std::string variant;             // only this [[variant]]
   std::string name;                // kernel-side run name
   bool quiet = false;              // no live status line
+  std::string junit;               // also write the expectations as JUnit XML here
+};
+
+struct CompareArgs {
+  std::string dir;
+  bool json = false;               // the table as JSON on standard output
+  std::string junit;               // also write every run's expectations as JUnit XML here
+};
+
+// validate and lint.
+struct LintArgs {
+  std::string file;
+  std::vector<std::string> set;
+  bool strict = false;  // a finding exits with 1
+  bool json = false;    // one JSON document on standard output
 };
 
 struct TracesArgs {
@@ -46,16 +61,17 @@ struct WatchArgs {
   double interval_s = 1.0;   // between refreshes
 };
 
-int cmd_validate(const std::string& file, const std::vector<std::string>& set);
-int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set);
+int cmd_validate(const LintArgs& a);
+int cmd_lint(const LintArgs& a);
+int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set, bool json);
 int cmd_up(const UpArgs& a);
-int cmd_status(const std::string& run);
+int cmd_status(const std::string& run, bool json);
 int cmd_exec(const std::string& run, const std::string& node, const std::vector<std::string>& argv);
 int cmd_down(const std::string& run);
 int cmd_cleanup();
 int cmd_doctor();
 int cmd_run(const RunArgs& a);
-int cmd_compare(const std::string& dir);
+int cmd_compare(const CompareArgs& a);
 int cmd_report(const std::string& dir);
 int cmd_traces(const TracesArgs& a);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
@@ -65,9 +81,11 @@ int cmd_new(const std::string& name, const std::string& dir);
 // Shared helpers.
 // Reads a topology file ("-": standard input, read once) or fails with
 // bad input naming it and what is allowed.
-model::TopologySource read_or_die(const std::string& file);
+model::TopologySource read_or_die(const std::string& file, bool json = false);
 // Loads and validates; prints every diagnostic to stderr; bad input on any.
-model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set);
+// With json the diagnostics also go to standard output as one document,
+// {"file", "ok": false, "errors": [{"file", "line", "col", "message"}]}.
+model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set, bool json = false);
 model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set);
 // The topology file as a run records it: an absolute path, or <stdin>.
 std::string recorded_file(const std::string& file);

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
@@ -16,23 +17,29 @@ namespace faultline::cli {
 
 namespace {
 
-[[noreturn]] void refuse(const std::vector<model::Diagnostic>& errors, const std::string& name) {
+[[noreturn]] void refuse(const std::vector<model::Diagnostic>& errors, const std::string& name, bool json) {
   for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.str().c_str());
+  if (json) {
+    auto list = nlohmann::json::array();
+    for (const auto& d : errors)
+      list.push_back({{"file", d.loc.file}, {"line", d.loc.line}, {"col", d.loc.col}, {"message", d.message}});
+    std::printf("%s\n", nlohmann::json{{"file", name}, {"ok", false}, {"errors", list}}.dump(2).c_str());
+  }
   fail(Failure::kBadInput, std::to_string(errors.size()) + " error(s) in " + name + "; nothing was created");
 }
 
 }  // namespace
 
-model::TopologySource read_or_die(const std::string& file) {
+model::TopologySource read_or_die(const std::string& file, bool json) {
   std::vector<model::Diagnostic> errors;
   auto src = model::read_source(file, errors);
-  if (!src) refuse(errors, model::source_name(file));
+  if (!src) refuse(errors, model::source_name(file), json);
   return std::move(*src);
 }
 
-model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set) {
+model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set, bool json) {
   auto r = model::load_source(src, set);
-  if (!r.errors.empty()) refuse(r.errors, src.name);
+  if (!r.errors.empty()) refuse(r.errors, src.name, json);
   return std::move(*r.topology);
 }
 

@@ -10,7 +10,7 @@
 namespace faultline::cli {
 
 enum class Failure {
-  kExpectation,  // 1: the run finished and an [expect] check failed
+  kExpectation,  // 1: the run finished and an [expect] check failed; or the lint found something (--strict)
   kBadInput,     // 2: the command line, a file or a name given is wrong; nothing was created
   kEnvironment,  // 3: the machine lacks what is needed (root, a kernel feature, a binary, permissions)
   kRuntime,      // 4: something failed while doing it (the message says what, with the errno)

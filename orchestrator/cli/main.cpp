@@ -19,14 +19,23 @@ int main(int argc, char** argv) {
   std::vector<std::string> set, cmd;
   bool foreground = false, verbose = false;
 
-  auto* validate = app.add_subcommand("validate", "check a topology file (no root needed)");
-  validate->add_option("file", file, "topology TOML file")->required();
-  validate->add_option("--set", set, "override a key: section.key=value (repeatable)");
+  cli::LintArgs la;
+  auto* validate = app.add_subcommand("validate", "check a topology file, and print the lint's findings (no root needed)");
+  auto* lintc = app.add_subcommand("lint", "what is wrong with a configuration on paper: capacity, Erlang C latency, "
+                                           "timeout budgets, retry amplification, metastability, slips (no root)");
+  for (auto* c : {validate, lintc}) {
+    c->add_option("file", la.file, "topology TOML file")->required();
+    c->add_option("--set", la.set, "override a key: section.key=value (repeatable)");
+    c->add_flag("--strict", la.strict, "exit with 1 when the lint finds anything");
+    c->add_flag("--json", la.json, "print one JSON document (findings, and for lint the predictions)");
+  }
 
+  bool json = false;
   auto* plan = app.add_subcommand("plan", "print every kernel object and process `up` would create (no root)");
   plan->add_option("file", file, "topology TOML file")->required();
   plan->add_option("--name", name, "run name (default: from the experiment name)");
   plan->add_option("--set", set, "override a key: section.key=value (repeatable)");
+  plan->add_flag("--json", json, "print the plan as one JSON document");
 
   auto* up = app.add_subcommand("up", "bring a topology up; it stays up until `faultline down RUN`");
   up->add_option("file", file, "topology TOML file")->required();
@@ -38,6 +47,7 @@ int main(int argc, char** argv) {
 
   auto* status = app.add_subcommand("status", "list runs, or show one run's nodes");
   status->add_option("run", run, "run name");
+  status->add_flag("--json", json, "print one JSON document");
 
   auto* exec = app.add_subcommand("exec", "run a command (default: a shell) inside a node");
   exec->add_option("run", run, "run name")->required();
@@ -71,10 +81,13 @@ int main(int argc, char** argv) {
   runc->add_option("--variant", ra.variant, "run only this [[variant]]");
   runc->add_option("--name", ra.name, "run name (default: from the experiment name)");
   runc->add_flag("-q,--quiet", ra.quiet, "no live status line");
+  runc->add_option("--junit", ra.junit, "also write the expectations as JUnit XML to this file");
 
-  std::string compare_dir;
+  cli::CompareArgs ca;
   auto* compare = app.add_subcommand("compare", "compare the variants and repeats of a results folder");
-  compare->add_option("dir", compare_dir, "results folder of `faultline run`")->required();
+  compare->add_option("dir", ca.dir, "results folder of `faultline run`")->required();
+  compare->add_flag("--json", ca.json, "print the table as one JSON document");
+  compare->add_option("--junit", ca.junit, "also write every run's expectations as JUnit XML to this file");
 
   std::string report_dir;
   auto* reportc = app.add_subcommand("report", "write report.html again from a results folder");
@@ -111,10 +124,11 @@ int main(int argc, char** argv) {
 
   try {
     const std::string sub = app.get_subcommands().front()->get_name();
-    if (sub == "validate") return cli::cmd_validate(file, set);
-    if (sub == "plan") return cli::cmd_plan(file, name, set);
+    if (sub == "validate") return cli::cmd_validate(la);
+    if (sub == "lint") return cli::cmd_lint(la);
+    if (sub == "plan") return cli::cmd_plan(file, name, set, json);
     if (sub == "up") return cli::cmd_up({file, name, set, foreground, log_dir, verbose});
-    if (sub == "status") return cli::cmd_status(run);
+    if (sub == "status") return cli::cmd_status(run, json);
     if (sub == "exec") return cli::cmd_exec(run, node, cmd);
     if (sub == "down") return cli::cmd_down(run);
     if (sub == "cleanup") return cli::cmd_cleanup();
@@ -126,7 +140,7 @@ int main(int argc, char** argv) {
       if (seed_opt->count() > 0) ra.seed = seed;
       return cli::cmd_run(ra);
     }
-    if (sub == "compare") return cli::cmd_compare(compare_dir);
+    if (sub == "compare") return cli::cmd_compare(ca);
     if (sub == "report") return cli::cmd_report(report_dir);
     if (sub == "traces") {
       if (from_opt->count() > 0) ta.from_s = from_s;

@@ -188,4 +188,28 @@ std::string render_csv(const std::vector<VariantRow>& rows) {
   return out;
 }
 
+nlohmann::json render_json(const std::vector<VariantRow>& rows) {
+  using nlohmann::json;
+  auto est = [](const Estimate& e) {
+    return json{{"n", e.n}, {"mean", e.n ? json(e.mean) : json(nullptr)}, {"ci95", e.half ? json(*e.half) : json(nullptr)}};
+  };
+  auto shr = [](size_t k, size_t n) {
+    const Share s = share(k, n);
+    return json{{"k", s.k}, {"n", s.n}, {"ci95_lo", s.n ? json(s.lo) : json(nullptr)}, {"ci95_hi", s.n ? json(s.hi) : json(nullptr)}};
+  };
+  json out = json::array();
+  for (const auto& r : rows)
+    out.push_back({{"variant", r.variant},
+                   {"runs", r.repeats},
+                   {"interrupted", r.interrupted},
+                   {"passed", r.passed},
+                   {"collapsed", shr(r.collapsed, r.repeats)},
+                   {"recovered", shr(r.recovered, r.repeats)},
+                   {"time_to_collapse_s", est(r.time_to_collapse_s)},
+                   {"recovery_s", est(r.recovery_s)},
+                   {"cumulative_amplification", est(r.amplification)},
+                   {"goodput_in_fault_ratio", est(r.goodput_ratio)}});
+  return out;
+}
+
 }  // namespace faultline::experiment

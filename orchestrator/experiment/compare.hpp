@@ -44,5 +44,8 @@ struct VariantRow {
 std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& summaries);
 std::string render_table(const std::vector<VariantRow>& rows);   // aligned text
 std::string render_csv(const std::vector<VariantRow>& rows);
+// For scripts (compare --json): per variant the counts with their 95% Wilson
+// intervals and each estimate's mean and 95% half width (null without values).
+nlohmann::json render_json(const std::vector<VariantRow>& rows);
 
 }  // namespace faultline::experiment

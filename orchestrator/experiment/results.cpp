@@ -12,6 +12,8 @@
 
 #include "orchestrator/experiment/collector.hpp"
 #include "orchestrator/experiment/request_input.hpp"
+#include "orchestrator/lint/json.hpp"
+#include "orchestrator/lint/predict.hpp"
 #include "workloads/spec/config.hpp"
 
 namespace faultline::experiment {
@@ -231,6 +233,12 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   s["controls"] = controls;
   s["records"] = in.records;
   s["traces"] = in.traces;
+  // What the configuration predicts on paper, beside what the run measured
+  // (baselines, health); nodes without a cpu limit share the host's CPUs.
+  lint::PredictOptions po;
+  if (in.host.is_object() && in.host.contains("cpus") && in.host["cpus"].is_number_integer())
+    po.host_cpus = in.host["cpus"].get<long>();
+  s["predictions"] = lint::predictions_json(lint::predict(topo, po));
   json ex = json::array();
   bool passed = !in.interrupted;
   for (const auto& v : *in.verdicts) {

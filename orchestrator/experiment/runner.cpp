@@ -7,7 +7,6 @@
 #include <limits>
 
 #include "orchestrator/experiment/collector.hpp"
-#include "orchestrator/experiment/cpu_estimate.hpp"
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/experiment/exporter.hpp"
 #include "orchestrator/experiment/fault_executor.hpp"
@@ -18,6 +17,7 @@
 #include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/timeline.hpp"
 #include "orchestrator/experiment/traces.hpp"
+#include "orchestrator/lint/cpu_estimate.hpp"
 #include "orchestrator/runtime/run.hpp"
 #include "orchestrator/runtime/state.hpp"
 
@@ -124,15 +124,13 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
 
   // The host is small: warn when the workloads may not fit it.
   const bool engine = !o.plan.kernel_netem || ex.backend == model::Backend::kUserspace;
-  const auto est = estimate_cpu(topo, engine);
+  const auto est = lint::estimate_cpu(topo, engine);
   const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
-  if (est.cores > 0.8 * static_cast<double>(cpus)) {
-    std::string why;
-    for (const auto& b : est.breakdown) why += (why.empty() ? "" : "; ") + b;
+  if (lint::crowds_host(est, cpus))
     warn(events, 0,
          "the workloads may need about " + std::to_string(est.cores).substr(0, 4) + " cores and the host has " +
-             std::to_string(cpus) + ": an overloaded host delays everything and fakes failures (" + why + ")");
-  }
+             std::to_string(cpus) + ": an overloaded host delays everything and fakes failures (" +
+             lint::breakdown_line(est) + ")");
 
   // Up.
   const auto plan = plan::make_plan(topo, o.run_name, o.plan);

@@ -73,7 +73,7 @@
     S, T, EV, SER, phases, verdict, exp, services, loads, edges, graphNodes, nodeById, valAt, colourOf,
     FAULTS, X0, X1, firstFault, PHASES, phaseAt, activeFaults, baselineOf, healthAt, callHealthAt, judged, HW,
     STEP, STEPS, timeOfStep, stepOf, tickAt, PROP, propByService, propMax, degradedColour, REPLAY, viaEdges, AMP, TRACES,
-    resolution, TS,
+    resolution, TS, PRED, PRED_LOADS,
   } = md;
 
   // ------------------------------------------------------------ page state
@@ -742,6 +742,35 @@
     parent.appendChild(card);
   }
 
+  // The lint's figures on paper beside the baseline's measurements.
+  function drawPredictions(parent) {
+    const card = h('section', { class: 'card', id: 'predictions' }, [h('h2', { text: 'Predicted vs measured' }),
+      h('p', { class: 'sub', text: 'Predicted before the run (faultline lint): each service as an M/M/c queue (its workers; the time a request holds one), ' +
+        'at the loads\u2019 baseline rates. Measured over the baseline: the requests it was sent, its median, and the p99 of its tries; ' +
+        'measured \u00f7 predicted beside each. ' +
+        'Worst case: attempts each organic request brings to it when every attempt fails (within budgets and throttles).' })]);
+    if (!PRED.length) card.appendChild(h('p', { class: 'empty', text: 'This summary holds no predictions.' }));
+    else {
+      const ratioTone = (r) => (r === null ? 'na' : r > 2 || r < 0.5 ? 'bad' : r > 1.25 || r < 0.8 ? 'warn' : 'ok');
+      const utilTone = (u) => (u === null ? 'na' : u >= 1 ? 'bad' : u >= 0.8 ? 'warn' : 'ok');
+      const ratio = (r) => badge(r === null ? DASH : fmtX(r), ratioTone(r));
+      card.appendChild(table(['service', 'offered', 'measured', 'utilisation', 'mean', 'p50', 'p50 measured', '\u00f7',
+        'p99', 'p99 measured', '\u00f7', 'worst case'],
+        PRED.map((p) => ({
+          cells: [h('span', { class: 'mono', text: p.service }), fmtUnit(p.offered, 'req/s'), fmtUnit(p.offeredMeasured, 'req/s'),
+            badge(p.utilisation === null ? DASH : fmtPct(p.utilisation), utilTone(p.utilisation)),
+            fmtSec(p.mean), fmtSec(p.p50), fmtSec(p.p50Measured), ratio(p.p50Ratio), fmtSec(p.p99), fmtSec(p.p99Measured),
+            ratio(p.p99Ratio),
+            p.worst === null ? DASH : fmtX(p.worst) + (p.capped !== null && p.capped < p.worst ? ' (capped ' + fmtX(p.capped) + ')' : '')],
+        })), 'pred'));
+      const vul = PRED_LOADS.filter((l) => l.vulnerable !== null);
+      if (vul.length)
+        card.appendChild(h('p', { class: 'sub', text: vul.map((l) => l.load + ' offers ' + fmtUnit(l.rate, 'req/s') + ' (peak ' + fmtUnit(l.peak, 'req/s') +
+          '); vulnerable above ' + fmtUnit(l.vulnerable, 'req/s') + ' (' + l.bottleneck + '\u2019s capacity over the attempts each request can bring it)').join('. ') + '.' }));
+    }
+    parent.appendChild(card);
+  }
+
   function timelineDots(points, max, width) { // points: [t, cls, title]
     const svg = sv('svg', { width, height: 16, class: 'minitl', viewBox: `0 0 ${width} 16` });
     sv('line', { x1: 4, x2: width - 4, y1: 8, y2: 8, class: 'track' }, svg);
@@ -894,6 +923,7 @@
   section('propagation', () => drawPropagation(main));
   section('traces', () => drawTraces(main));
   section('amplification', () => drawAmplification(main));
+  section('predictions', () => drawPredictions(main));
   section('events', () => drawEvents(main));
   section('host', () => drawHost(main));
   main.appendChild(h('footer', { class: 'foot', text: 'faultline report \u00b7 self-contained: this file holds its data and needs no network' }));
@@ -933,6 +963,7 @@
     rc.setAttribute('data-plot-paths', paths.join(';'));
     rc.setAttribute('data-first-unhealthy', first.join(';'));
     rc.setAttribute('data-expectations', String(document.querySelectorAll('#expectations tbody tr').length));
+    rc.setAttribute('data-predictions', String(document.querySelectorAll('#predictions tbody tr').length));
     rc.setAttribute('data-replay-steps', REPLAY.steps.map((st) => st.service + '@' + (st.group + 1)).join(';'));
     rc.setAttribute('data-waterfall', [...document.querySelectorAll('#traces .wf-trace')].map((d) => d.dataset.traceId + ':' + d.querySelectorAll('g.wf-row').length).join(';'));
     rc.setAttribute('data-mode', state.mode);

@@ -627,6 +627,50 @@
     return 'hop ' + fmtX(r.perHop) + ' \u00b7 cum ' + fmtX(r.cumulative);
   }
 
+  // ------------------------------------------------------------ predictions
+  // summary.predictions (the lint's figures on paper: offered rate,
+  // utilisation, the M/M/c mean, median and p99) beside what the run
+  // measured over its baseline: the requests each service was sent (its
+  // requests_rps series), its median (the mean of its p50_s ticks) and the
+  // p99 of its tries (summary.baselines); measured over predicted for both.
+  // seriesOf(metric, id) finds a series; T is the series' times.
+  function baselineMean(x, T, b0, b1) {
+    if (!x || b0 === null || b1 === null) return null;
+    let sum = 0, n = 0;
+    for (let i = 0; i < T.length && i < x.v.length; i++)
+      if (isNum(T[i]) && T[i] > b0 && T[i] <= b1 && isNum(x.v[i])) { sum += x.v[i]; n++; }
+    return n ? sum / n : null;
+  }
+  function predictionRows(S, seriesOf, T) {
+    S = obj(S);
+    const P = obj(obj(S.predictions).services);
+    const base = arr(obj(S.phases).baseline);
+    const b0 = num(base[0]), b1 = num(base[1]);
+    const find = typeof seriesOf === 'function' ? seriesOf : () => null;
+    return Object.keys(P).sort().map((name) => {
+      const p = obj(P[name]), b = obj(obj(S.baselines)[name]);
+      const p99 = num(p.p99_s), p99m = num(b.tries_p99_s);
+      const p50 = num(p.p50_s), p50m = baselineMean(find('p50_s', name), arr(T), b0, b1);
+      const ratio = (m, q) => (q !== null && q > 0 && m !== null ? m / q : null);
+      return {
+        service: name, offered: num(p.offered_rps), offeredMeasured: baselineMean(find('requests_rps', name), arr(T), b0, b1),
+        capacity: num(p.capacity_rps), utilisation: num(p.utilisation), mean: num(p.mean_s),
+        p50, p50Measured: p50m, p50Ratio: ratio(p50m, p50), p99, p99Measured: p99m, p99Ratio: ratio(p99m, p99),
+        worst: num(p.worst_attempts), capped: num(p.capped_attempts),
+      };
+    });
+  }
+  // The loads' predictions: rate, peak, and the rate above which a trigger
+  // that fails every attempt can keep the system down.
+  function predictionLoads(S) {
+    const L = obj(obj(obj(S).predictions).loads);
+    return Object.keys(L).sort().map((node) => {
+      const l = obj(L[node]);
+      return { load: 'load:' + node, rate: num(l.rate_rps), peak: num(l.peak_rps),
+               vulnerable: num(l.vulnerable_above_rps), bottleneck: str(l.bottleneck) };
+    });
+  }
+
   // ------------------------------------------------------------------ model
   // Everything the page draws, from the embedded data ({summary, series,
   // events}): the graph, the series, the time axis and the slider's steps,
@@ -710,6 +754,7 @@
     const viaEdges = new Set(PROP.map((p) => edgeKey(p.via_edge, g.canonName)).filter(Boolean));
     const AMP = ampRows(S.amplification, g.canonName);
     const TRACES = arr(S.traces).map(obj).filter((t) => arr(t.spans).length).map(waterfall);
+    const PRED = predictionRows(S, seriesOf, T), PRED_LOADS = predictionLoads(S);
 
     return Object.assign({}, g, {
       S, TS, T, EV, SER, seriesOf, valAt, colourOf,
@@ -717,7 +762,7 @@
       FAULTS, X0, X1, firstFault, PHASES, phaseAt, activeFaults,
       HW, judged, healthAt, callHealthAt, firstUnhealthy: firstUnhealthyList,
       tick, STEP, STEPS, timeOfStep, stepOf, tickAt: (t) => tickIndexAt(T, t),
-      baselineOf, PROP, propByService, propMax, degradedColour, resolution, REPLAY, viaEdges, AMP, TRACES,
+      baselineOf, PROP, propByService, propMax, degradedColour, resolution, REPLAY, viaEdges, AMP, TRACES, PRED, PRED_LOADS,
     });
   }
 
@@ -763,7 +808,7 @@
     PLOTS, KIND_ORDER, linesFor,
     LETTER, windowIndex, letterAt, firstUnhealthy, edgeKey, tickIndexAt,
     replaySchedule, CAUSE_CLASS, CAUSE_TONES, CAUSE_COLOUR, causeClass, spanWhat, spanOutcome, waterfall,
-    ampRows, ampLabel,
+    ampRows, ampLabel, baselineMean, predictionRows, predictionLoads,
     model, verdictView,
   };
 });

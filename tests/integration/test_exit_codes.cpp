@@ -2,7 +2,8 @@
 // built faultline binary as a user runs it (README, "Exit codes"): 0 ok, 2
 // bad input (with a message naming what was wrong), 3 the environment lacks
 // something (here: root), 4 a runtime failure. (1, an expectation that
-// failed, needs a whole experiment: tests/scenario.)
+// failed, needs a whole experiment: tests/scenario; 1 from `lint --strict`:
+// test_lint_cli.cpp.)
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -72,12 +73,18 @@ TEST_F(ExitCodes, BadInputIsTwoForEveryVerb) {
       {"validate " + bad_, 2, "bad.toml:3:"},
       {"validate /dev/zero", 2, "it is a character device"},
       {"validate " + good_ + " --set node.a.cpu=-1", 2, "--set:1:"},
+      {"lint", 2, "file is required"},
+      {"lint --strict " + good_, 0, ": no findings"},
+      {"lint " + bad_, 2, "bad.toml:3:"},
+      {"lint " + good_ + " --set node.a.cpu=-1", 2, "--set:1:"},
       {"plan " + bad_, 2, "nothing was created"},
       {"plan --name Not_Allowed " + good_, 2, "run name 'Not_Allowed' is not allowed"},
       {"up --name " + run_ + " " + bad_, 2, "nothing was created"},
       {"up --name " + run_ + " " + dir_.string(), 2, "it is a directory"},
       {"run --name " + run_ + " " + bad_, 2, "nothing was created"},
       {"run --name " + run_ + " --variant nosuch " + good_, 2, "no [[variant]] named 'nosuch'"},
+      {"run --name " + run_ + " --junit " + (dir_ / "absent" / "j.xml").string() + " " + good_, 2,
+       "--junit: " + (dir_ / "absent").string() + " is not a directory"},
       {"status " + nosuch, 2, "no run named '" + nosuch + "'; `faultline status` lists the runs"},
       {"status BAD/NAME", 2, "no run named 'BAD/NAME'"},
       {"exec " + nosuch + " a -- true", 2, "no run named '" + nosuch + "'; `faultline status` lists the runs"},
@@ -97,6 +104,7 @@ TEST_F(ExitCodes, BadInputIsTwoForEveryVerb) {
       {"compare " + hollow_, 2, "1 of 1 summaries refused"},
       {"compare " + broken_, 2, "is not JSON"},
       {"compare " + results_, 0, "(base)"},
+      {"compare " + results_ + " --junit " + (dir_ / "absent" / "x.xml").string(), 2, "--junit: "},
       {"traces " + (dir_ / "absent").string(), 2, "summary.json: cannot be read"},
       {"traces " + hollow_ + "/base/0", 2, "no phases.t0_monotonic_ns"},
       {"traces " + results_ + "/base/0", 2, "no phases.t0_monotonic_ns"},
@@ -120,6 +128,7 @@ TEST_F(ExitCodes, NotRootIsThreeWhereRootIsNeeded) {
              // Bad input is still bad input without root.
              {"up --name " + run_ + " " + bad_, 2, "nothing was created"},
              {"validate " + good_, 0, ": ok"},
+             {"lint " + good_, 0, ": no findings"},
          },
          nobody);
 }

@@ -233,7 +233,16 @@ Folder realistic_run() {
                 "sources": {"api": {"spans": 200000, "open": 4, "dropped": 0, "unsampled": 0, "pulls": 61},
                             "db": {"spans": 120000, "open": 2, "dropped": 0, "unsampled": 0, "pulls": 61},
                             "load:client": {"spans": 92345, "open": 6, "dropped": 0, "unsampled": 0, "pulls": 61}}},
-    "traces": []
+    "traces": [],
+    "predictions": {"model": "M/M/c",
+                    "services": {"api": {"offered_rps": 400, "capacity_rps": 3200, "utilisation": 0.125, "hold_s": 0.005,
+                                         "mean_s": 0.005, "p50_s": 0.0035, "p99_s": 0.023, "worst_attempts": 3,
+                                         "capped_attempts": 3},
+                                 "db": {"offered_rps": 400, "capacity_rps": 1000, "utilisation": 0.4, "hold_s": 0.001,
+                                        "mean_s": 0.0011, "p50_s": 0.0008, "p99_s": 0.005, "worst_attempts": 12,
+                                        "capped_attempts": 3.6}},
+                    "loads": {"client": {"rate_rps": 400, "peak_rps": 400, "vulnerable_above_rps": 277.8,
+                                         "bottleneck": "db"}}}
   })");
   f.summary["health"]["services"] = {{"db", kDbHealth}, {"api", kApiHealth}};
   f.summary["health"]["calls"] = {{"api->db", kDbHealth}, {"load:client->api", kApiHealth}};
@@ -420,6 +429,7 @@ TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {
       << "one node per service and load generator";
   EXPECT_EQ(rc["data-graph-edges"], std::to_string(f.summary["topology"]["edges"].size()));
   EXPECT_EQ(rc["data-expectations"], "2");
+  EXPECT_EQ(rc["data-predictions"], "2") << "predicted vs measured: one row per service";
 
   // Every plot drew at least one line; the core five are all there, each
   // with the lines the data has.

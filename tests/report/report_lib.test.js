@@ -593,3 +593,43 @@ test('the verdict card: badge, headline and the tones of its figures', () => {
   assert.equal(none.headline, 'no fault was injected in this run');
   assert.ok(none.cards.every(([, value, tone]) => tone === 'na' || value === 'none'));
 });
+
+test('predicted vs measured: the lint\'s figures beside the baseline\'s', () => {
+  const summary = {
+    topology: chainTopology,
+    phases: { tick_s: 1, baseline: [2, 5] },
+    baselines: { db: { tries_p99_s: 0.03 }, api: { tries_p99_s: null } },
+    predictions: {
+      model: 'M/M/c',
+      services: {
+        db: { offered_rps: 100, capacity_rps: 400, utilisation: 0.25, hold_s: 0.01, mean_s: 0.0102, p50_s: 0.008, p99_s: 0.02,
+              worst_attempts: 16, capped_attempts: 4 },
+        api: { offered_rps: 100, capacity_rps: null, utilisation: 0, hold_s: 0, mean_s: 0, p50_s: 0, p99_s: 0,
+               worst_attempts: 4, capped_attempts: 4 },
+      },
+      loads: { client: { rate_rps: 100, peak_rps: 300, vulnerable_above_rps: 25, bottleneck: 'db' } },
+    },
+  };
+  // requests_rps of db over ticks 1..8: the baseline is the ticks ending in (2, 5]: 3, 4, 5.
+  const md = R.model(data(summary, [['requests_rps', 'db', 'db', [0, 50, 90, 100, 110, 500, 500, 500]],
+                                    ['p50_s', 'db', 'db', [1, 1, 0.008, 0.01, 0.012, 1, 1, 1]]], [], 8));
+  assert.deepEqual(md.PRED.map((p) => p.service), ['api', 'db'], 'by name');
+  const db = md.PRED[1];
+  assert.equal(db.offered, 100);
+  assert.equal(db.offeredMeasured, 100, 'the mean of ticks 3 to 5, not the fault phase');
+  assert.ok(Math.abs(db.p50Measured - 0.01) < 1e-12);
+  assert.equal(db.p50, 0.008);
+  assert.ok(Math.abs(db.p50Ratio - 1.25) < 1e-12, 'measured median over predicted');
+  assert.equal(db.p99Measured, 0.03);
+  assert.ok(Math.abs(db.p99Ratio - 1.5) < 1e-12, 'measured p99 over predicted');
+  assert.equal(db.worst, 16);
+  assert.equal(db.capped, 4);
+  const api = md.PRED[0];
+  assert.equal(api.offeredMeasured, null, 'no series: nothing measured');
+  assert.equal(api.p99Ratio, null, 'a zero prediction has no ratio');
+  assert.equal(api.capacity, null);
+  assert.deepEqual(md.PRED_LOADS, [{ load: 'load:client', rate: 100, peak: 300, vulnerable: 25, bottleneck: 'db' }]);
+  // A summary older than the predictions: nothing to show, nothing thrown.
+  assert.deepEqual(R.predictionRows({}, null, []), []);
+  assert.deepEqual(R.predictionLoads(null), []);
+});

@@ -1,11 +1,10 @@
 // The pure parts of the experiment runner: the fault timeline, ramps of
-// impairments, the CPU estimate, expectations and the comparison table.
+// impairments, expectations and the comparison table.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "orchestrator/experiment/compare.hpp"
-#include "orchestrator/experiment/cpu_estimate.hpp"
 #include "orchestrator/experiment/expectations.hpp"
 #include "orchestrator/experiment/fault_executor.hpp"
 #include "orchestrator/experiment/results.hpp"
@@ -97,71 +96,6 @@ TEST(Ramp, ImpairmentMovesLinearlyAndNeverGetsInvalid) {
   netem::Impairment nodelay;
   nodelay.jitter_ns = 0;
   EXPECT_EQ(ramp_impairment(nodelay, nodelay, 0.3).jitter_ns, 0);
-}
-
-TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
-  model::Topology t;
-  model::Node db{}, api{}, client{};
-  db.name = "db";
-  db.cpu_millicores = 500;
-  model::Service dbs;
-  dbs.name = "db";
-  dbs.port = 5432;
-  model::Endpoint e;
-  e.work.mean_ns = 2'000'000;  // 2 ms
-  dbs.endpoints = {e};
-  db.services = {dbs};
-  api.name = "api";
-  model::Service as;
-  as.name = "api";
-  as.port = 8080;
-  model::Endpoint ae;
-  model::Call c;
-  c.to_node = "db";
-  c.to_port = 5432;
-  c.probability_ppm = 500'000;
-  ae.calls = {c};
-  as.endpoints = {ae};
-  api.services = {as};
-  client.name = "client";
-  model::Load l;
-  l.target_node = "api";
-  l.target_port = 8080;
-  l.rate = 400;
-  l.mix = {{"/", 1}};
-  client.load = l;
-  t.nodes = {db, api, client};
-  const auto est = estimate_cpu(t, false);
-  // db: 200 req/s x (2 ms + overhead) = 0.408 cores (under its 0.5 limit);
-  // api: 400 x 40 us; the client 400 x 30 us.
-  EXPECT_NEAR(est.cores, 200 * (0.002 + kServeOverheadS) + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
-  t.nodes[0].cpu_millicores = 100;
-  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.1 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
-      << "a cgroup limit caps the node's use";
-  EXPECT_GT(estimate_cpu(t, true).cores, estimate_cpu(t, false).cores) << "the link engine costs CPU too";
-
-  // Faults are part of the plan: a load step to 800 req/s doubles api's and
-  // the client's share; a CPU hog in db adds to it, within db's limit.
-  t.nodes[0].cpu_millicores = 500;
-  model::Fault step;
-  step.target = {model::FaultTarget::Kind::kLoad, "client", "", ""};
-  step.rate = 800;
-  model::Fault hog;
-  hog.target = {model::FaultTarget::Kind::kNode, "db", "", ""};
-  hog.action = model::Fault::Action::kCpuHog;
-  hog.hog_millicores = 300;
-  t.faults = {step};
-  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 800 * kServeOverheadS + 800 * kClientOverheadS, 1e-9)
-      << "db: 400 req/s x 2.04 ms is over its 0.5 cores";
-  t.faults = {hog};
-  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
-      << "0.408 + 0.3 capped at db's 0.5";
-  t.nodes[0].cpu_millicores = 0;
-  auto small = hog;
-  small.hog_millicores = 100;
-  t.faults = {small, hog};  // one after the other: the larger one counts
-  EXPECT_NEAR(estimate_cpu(t, false).cores,
-              200 * (0.002 + kServeOverheadS) + 0.3 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
 }
 
 TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {

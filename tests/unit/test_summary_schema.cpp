@@ -223,6 +223,10 @@ TEST_F(SummarySchema, WhatMakeSummaryWritesMatchesIt) {
   EXPECT_TRUE(summary_["faults"][0]["reverted_s"].is_null());
   EXPECT_FALSE(summary_["host"]["features"].empty());
   EXPECT_FALSE(summary_["health"]["services"].empty());
+  // The lint's figures on paper, for every service and load.
+  EXPECT_EQ(summary_["predictions"]["services"].size(), 3u) << summary_["predictions"].dump(2);
+  EXPECT_TRUE(summary_["predictions"]["services"]["db"]["mean_s"].is_number());
+  EXPECT_TRUE(summary_["predictions"]["loads"].contains("client"));
 }
 
 TEST_F(SummarySchema, ARunWithoutFaultsMatchesIt) {
@@ -274,6 +278,12 @@ TEST_F(SummarySchema, AValueOutsideItsEnumOrPatternFails) {
   s = summary_;
   s["faults"][0]["target"] = "db";
   EXPECT_NE(failure(s).find("/faults/0/target"), std::string::npos);
+  s = summary_;
+  s["predictions"]["services"]["db"]["utilisation"] = -0.5;
+  EXPECT_NE(failure(s).find("/predictions/services/db/utilisation"), std::string::npos);
+  s = summary_;
+  s["predictions"]["model"] = "M/D/1";
+  EXPECT_NE(failure(s).find("/predictions/model"), std::string::npos);
   s = summary_;
   s["verdict"]["blast_radius"] = 1.5;
   EXPECT_NE(failure(s).find("/verdict/blast_radius"), std::string::npos);

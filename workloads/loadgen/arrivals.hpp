@@ -20,11 +20,14 @@
 #include <cstdint>
 #include <optional>
 
+#include "workloads/spec/rate_schedule.hpp"
 #include "workloads/spec/types.hpp"
-#include "workloads/loadgen/rate_schedule.hpp"
 #include "workloads/policy/random.hpp"
 
 namespace faultline::workloads::loadgen {
+
+// The schedule is the load's own (workloads/spec): the orchestrator reads it too.
+using spec::RateSchedule;
 
 // The time t >= from at which the integral of the schedule's rate over
 // [from, t] reaches `mark` (in requests); kForever when it never does.

@@ -30,7 +30,6 @@
 #include "workloads/loadgen/load_metrics.hpp"
 #include "workloads/loadgen/log_histogram.hpp"
 #include "workloads/loadgen/mix.hpp"
-#include "workloads/loadgen/rate_schedule.hpp"
 #include "workloads/spec/config.hpp"
 #include "workloads/trace/recorder.hpp"
 

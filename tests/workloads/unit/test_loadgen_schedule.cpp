@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "workloads/loadgen/rate_schedule.hpp"
+#include "workloads/spec/rate_schedule.hpp"
 
-namespace faultline::workloads::loadgen {
+namespace faultline::spec {
 namespace {
 
 constexpr int64_t kS = 1'000'000'000;
@@ -110,4 +110,4 @@ TEST(LoadgenSchedule, PiecesAreContinuousWhereTheRateIs) {
 }
 
 }  // namespace
-}  // namespace faultline::workloads::loadgen
+}  // namespace faultline::spec

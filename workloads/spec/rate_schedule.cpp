@@ -1,14 +1,14 @@
-#include "workloads/loadgen/rate_schedule.hpp"
+#include "workloads/spec/rate_schedule.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
 
-namespace faultline::workloads::loadgen {
+namespace faultline::spec {
 
 namespace {
 
-using Kind = spec::RateStep::Kind;
+using Kind = RateStep::Kind;
 
 double clamp_rate(double r) { return std::isfinite(r) && r > 0 ? r : 0.0; }
 
@@ -27,7 +27,7 @@ struct State {
   }
 };
 
-State state_at(double start_rate, const std::vector<spec::RateStep>& steps, int64_t t) {
+State state_at(double start_rate, const std::vector<RateStep>& steps, int64_t t) {
   State s;
   s.r0 = s.r1 = clamp_rate(start_rate);
   for (const auto& e : steps) {
@@ -59,20 +59,20 @@ State state_at(double start_rate, const std::vector<spec::RateStep>& steps, int6
 
 }  // namespace
 
-RateSchedule::RateSchedule(double start_rate, std::vector<spec::RateStep> steps)
+RateSchedule::RateSchedule(double start_rate, std::vector<RateStep> steps)
     : start_rate_(start_rate), steps_(std::move(steps)) {
   std::stable_sort(steps_.begin(), steps_.end(),
-                   [](const spec::RateStep& a, const spec::RateStep& b) { return a.at_ns < b.at_ns; });
+                   [](const RateStep& a, const RateStep& b) { return a.at_ns < b.at_ns; });
   build();
 }
 
 void RateSchedule::set_rate(int64_t at, double rate) {
-  spec::RateStep s;
+  RateStep s;
   s.kind = Kind::kStep;
   s.at_ns = std::max<int64_t>(0, at);
   s.rate = rate;
   auto pos = std::upper_bound(steps_.begin(), steps_.end(), s.at_ns,
-                              [](int64_t t, const spec::RateStep& e) { return t < e.at_ns; });
+                              [](int64_t t, const RateStep& e) { return t < e.at_ns; });
   steps_.insert(pos, s);
   ++version_;
   build();
@@ -128,4 +128,4 @@ double RateSchedule::rate_at(int64_t t) const {
   return std::max(0.0, p.rate + p.slope * static_cast<double>(t - p.from));
 }
 
-}  // namespace faultline::workloads::loadgen
+}  // namespace faultline::spec

@@ -18,7 +18,7 @@
 
 #include "workloads/spec/types.hpp"
 
-namespace faultline::workloads::loadgen {
+namespace faultline::spec {
 
 class RateSchedule {
  public:
@@ -33,7 +33,7 @@ class RateSchedule {
     int64_t until = kForever;  // start of the next piece
   };
 
-  RateSchedule(double start_rate, std::vector<spec::RateStep> steps);
+  RateSchedule(double start_rate, std::vector<RateStep> steps);
 
   // The rate at time t (t < 0 reads as 0).
   double rate_at(int64_t t) const;
@@ -50,9 +50,9 @@ class RateSchedule {
   void build();
 
   double start_rate_;
-  std::vector<spec::RateStep> steps_;  // sorted by at_ns, stable
+  std::vector<RateStep> steps_;  // sorted by at_ns, stable
   std::vector<Piece> pieces_;           // sorted by from; the first from is 0
   uint64_t version_ = 0;
 };
 
-}  // namespace faultline::workloads::loadgen
+}  // namespace faultline::spec

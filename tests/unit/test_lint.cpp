@@ -1,0 +1,636 @@
+// The lint: Erlang C against textbook values, one small topology per
+// finding with the numbers it must give (worst-case attempts, timeout
+// budget, utilisation, the M/M/c prediction, the HotOS'25 condition), the
+// slips of issue 15, a sound configuration without findings, and every
+// finding placed at its file:line:col. Also the CPU estimate the runner uses.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "orchestrator/lint/cpu_estimate.hpp"
+#include "orchestrator/lint/json.hpp"
+#include "orchestrator/lint/lint.hpp"
+#include "orchestrator/lint/queueing.hpp"
+#include "orchestrator/lint/retrying.hpp"
+#include "orchestrator/model/loader.hpp"
+
+using namespace faultline;
+using namespace faultline::lint;
+
+namespace {
+
+constexpr const char* kFile = "lint.toml";
+
+model::Topology load(const std::string& text) {
+  auto r = model::load_string(text, kFile);
+  std::string errors;
+  for (const auto& e : r.errors) errors += e.str() + "\n";
+  EXPECT_TRUE(r.topology) << errors;
+  return r.topology ? *r.topology : model::Topology{};
+}
+
+LintResult run_lint(const std::string& text, long host_cpus = 0) {
+  LintOptions o;
+  o.host_cpus = host_cpus;
+  o.userspace_engine = false;
+  return faultline::lint::lint(load(text), o);
+}
+
+std::vector<const Finding*> of(const LintResult& r, const std::string& check) {
+  std::vector<const Finding*> out;
+  for (const auto& f : r.findings)
+    if (f.check == check) out.push_back(&f);
+  return out;
+}
+
+std::string dump(const LintResult& r) {
+  std::string s;
+  for (const auto& f : r.findings) s += "  " + f.str() + "\n";
+  return s;
+}
+
+// The line of the first line of `text` containing `needle` (1-based).
+int line_of(const std::string& text, const std::string& needle) {
+  const auto at = text.find(needle);
+  return at == std::string::npos ? -1 : 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+}
+
+// Every finding points into the file, at a real position.
+void expect_located(const LintResult& r) {
+  for (const auto& f : r.findings) {
+    EXPECT_EQ(f.loc.file, kFile) << f.str();
+    EXPECT_GT(f.loc.line, 0) << f.str();
+    EXPECT_GT(f.loc.col, 0) << f.str();
+    EXPECT_FALSE(f.fix.empty()) << "a finding says what would fix it: " << f.str();
+  }
+}
+
+// The M/M/c mean response straight from Erlang's formula (a^c / c! ...),
+// independent of the recursion lint uses.
+double textbook_mean(double lambda, double mu, int c) {
+  const double a = lambda / mu, rho = a / c;
+  double term = 1, series = 0;
+  for (int k = 0; k < c; ++k) {
+    series += term;
+    term *= a / (k + 1);
+  }
+  const double tail = term / (1 - rho);
+  return tail / (series + tail) / (c * mu - lambda) + 1 / mu;
+}
+
+}  // namespace
+
+TEST(LintQueueing, ErlangCMatchesTextbookValues) {
+  // c = 2, a = 1: P(wait) = 1/3 and W = 1/3 / (2 - 1) + 1 = 4/3.
+  EXPECT_NEAR(erlang_c(2, 1.0), 1.0 / 3, 1e-12);
+  const auto two = mmc(1, 1, 2);
+  ASSERT_TRUE(two);
+  EXPECT_NEAR(two->mean_s, 4.0 / 3, 1e-12);
+  // M/M/1: the response time is exponential with rate mu - lambda.
+  const auto one = mmc(30, 50, 1);
+  ASSERT_TRUE(one);
+  EXPECT_NEAR(one->wait_probability, 0.6, 1e-12);
+  EXPECT_NEAR(one->mean_s, 1.0 / 20, 1e-12);
+  EXPECT_NEAR(one->p99_s, std::log(100.0) / 20, 1e-9);
+  EXPECT_NEAR(one->p50_s, std::log(2.0) / 20, 1e-9);
+  // M/M/4 at 70%: against the closed form and a numerical convolution of the
+  // wait and service densities (0.10985 s, computed apart).
+  const auto four = mmc(140, 50, 4);
+  ASSERT_TRUE(four);
+  EXPECT_NEAR(four->mean_s, textbook_mean(140, 50, 4), 1e-12);
+  EXPECT_NEAR(four->mean_s, 0.0271442, 1e-6);
+  EXPECT_NEAR(four->p99_s, 0.10985, 1e-4);
+  EXPECT_NEAR(mmc_response_tail(140, 50, 4, four->p99_s), 0.01, 1e-9);
+  EXPECT_NEAR(mmc_response_tail(140, 50, 4, four->p50_s), 0.5, 1e-9);
+  EXPECT_LT(four->p50_s, four->mean_s) << "the response time's tail pulls its mean above its median";
+  // Thousands of servers: no overflow of a^c / c!.
+  const auto big = mmc(9000, 1, 10000);
+  ASSERT_TRUE(big);
+  EXPECT_TRUE(std::isfinite(big->mean_s));
+  EXPECT_LT(big->wait_probability, 1e-6);
+  EXPECT_FALSE(mmc(200, 50, 4)) << "at utilisation 1 the queue has no steady state";
+}
+
+TEST(LintRetrying, WorstCaseAttemptsWithinAndCaps) {
+  model::Call c;
+  c.timeout_ns = 1'000'000'000;
+  c.retries = 3;
+  c.backoff.kind = model::Backoff::Kind::kExponential;
+  c.backoff.base_ns = 100'000'000;
+  c.backoff.cap_ns = 250'000'000;
+  // 4 x 1 s + 100 + 200 + 250 (capped) ms.
+  const Retrying r = retrying_of(c);
+  EXPECT_EQ(worst_case_ns(r), 4'550'000'000);
+  EXPECT_EQ(attempts_within(r, 2'000'000'000), 1u) << "1 s, then 100 ms + 1 s more is past 2 s";
+  EXPECT_EQ(attempts_within(r, 2'100'000'000), 2u);
+  EXPECT_EQ(attempts_within(r, 999'000'000), 0u);
+  EXPECT_DOUBLE_EQ(capped_attempts(r, 100), 4);
+  c.budget_ppm = 200'000;
+  c.budget_min_per_s = 10;
+  EXPECT_DOUBLE_EQ(capped_attempts(retrying_of(c), 100), 1 + 0.2 + 0.1) << "ratio plus the floor's share";
+  c.budget_ppm = 0;
+  c.throttle.max_tokens = 10;
+  EXPECT_DOUBLE_EQ(capped_attempts(retrying_of(c), 100), 1) << "a throttle runs dry under sustained failure";
+  // Healthy: 10% injected errors, 3 retries: 1 + 0.1 + 0.01 + 0.001; a
+  // throttle (ratio 0.1: it stops above 9.1% failures) allows none.
+  c.throttle.max_tokens = 0;
+  EXPECT_NEAR(expected_attempts(retrying_of(c), 0.1, 100), 1.111, 1e-12);
+  c.throttle.max_tokens = 10;
+  EXPECT_DOUBLE_EQ(expected_attempts(retrying_of(c), 0.1, 100), 1);
+}
+
+TEST(Lint, CapacityFlagsOverloadAndWarnsAtEightyPercent) {
+  // db: 2 workers, 10 ms of CPU per request, half a core: the CPU serves 50
+  // req/s (its workers alone 200).
+  const std::string text = R"T(
+[[node]]
+name = "db"
+cpu = 0.5
+service = [{ port = 5432, workers = 2, work = "10ms" }]
+[[node]]
+name = "client"
+load = { target = "db:5432", rate = 60 }
+[[link]]
+between = ["client", "db"]
+)T";
+  const auto r = run_lint(text);
+  const auto& db = *r.predictions.find("db");
+  EXPECT_DOUBLE_EQ(db.offered_rps, 60);
+  EXPECT_NEAR(db.capacity_rps, 50, 1e-9);
+  EXPECT_TRUE(db.cpu_bound);
+  EXPECT_NEAR(db.utilisation, 1.2, 1e-9);
+  EXPECT_FALSE(db.mean_s) << "no steady state to predict";
+  auto found = of(r, "capacity");
+  ASSERT_EQ(found.size(), 1u) << dump(r);
+  EXPECT_EQ(found[0]->severity, Severity::kCritical);
+  EXPECT_NEAR(found[0]->figure("utilisation"), 1.2, 1e-9);
+  EXPECT_EQ(found[0]->loc.line, line_of(text, "service = ["));
+  EXPECT_NE(found[0]->message.find("120%"), std::string::npos) << found[0]->message;
+  EXPECT_NE(found[0]->fix.find("cpu of node db >= 0.76"), std::string::npos) << found[0]->fix;
+  expect_located(r);
+
+  // 45 req/s: 90%, a warning with the Erlang C figures.
+  std::string warm = text;
+  warm.replace(warm.find("rate = 60"), 9, "rate = 45");
+  const auto w = run_lint(warm);
+  found = of(w, "capacity");
+  ASSERT_EQ(found.size(), 1u) << dump(w);
+  EXPECT_EQ(found[0]->severity, Severity::kWarning);
+  EXPECT_NEAR(found[0]->figure("utilisation"), 0.9, 1e-9);
+  EXPECT_NEAR(found[0]->figure("busy_workers"), 0.45, 1e-9) << "Little's law: 45 req/s x 10 ms";
+}
+
+TEST(Lint, ErlangCPredictionOfAService) {
+  // The M/M/4 of the scenario tests: exponential 20 ms of wall-clock wait, 4
+  // workers, 140 req/s Poisson: 70%, no finding; the prediction is Erlang C.
+  const auto r = run_lint(R"T(
+[[node]]
+name = "svc"
+service = [{ port = 8080, workers = 4, queue = 10000, wait = "exp(20ms)" }]
+[[node]]
+name = "client"
+load = { target = "svc:8080", rate = 140 }
+[[link]]
+between = ["client", "svc"]
+)T");
+  EXPECT_TRUE(r.findings.empty()) << dump(r);
+  const auto& s = *r.predictions.find("svc");
+  EXPECT_DOUBLE_EQ(s.offered_rps, 140);
+  EXPECT_NEAR(s.hold_s, 0.020, 1e-12);
+  EXPECT_NEAR(s.capacity_rps, 200, 1e-9);
+  EXPECT_NEAR(s.utilisation, 0.7, 1e-12);
+  ASSERT_TRUE(s.mean_s && s.p99_s);
+  EXPECT_NEAR(*s.mean_s, textbook_mean(140, 50, 4), 1e-12);
+  EXPECT_NEAR(*s.p99_s, 0.10985, 1e-4);
+  // summary.json's figures.
+  const auto j = predictions_json(r.predictions);
+  EXPECT_NEAR(j["services"]["svc"]["mean_s"].get<double>(), 0.027144, 1e-6);
+  EXPECT_NEAR(j["loads"]["client"]["vulnerable_above_rps"].get<double>(), 200, 1e-6) << "no retries: its capacity";
+}
+
+TEST(Lint, CallsAddTheirRoundTripAndTheCalleesResponse) {
+  // api holds its worker for 1 ms of wait plus a call to db across a 5 ms
+  // link (10 ms round trip) and db's own 2 ms: 13 ms; db is idle enough that
+  // its queue adds nothing measurable.
+  const auto r = run_lint(R"T(
+[[node]]
+name = "db"
+service = [{ port = 5432, workers = 100, wait = "2ms" }]
+[[node]]
+name = "api"
+service = [{ port = 80, wait = "1ms", calls = [{ to = "db:5432", probability = "50%" }] }]
+[[node]]
+name = "client"
+load = { target = "api:80", rate = 10 }
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "db"]
+delay = "5ms"
+)T");
+  const auto& db = *r.predictions.find("db");
+  const auto& api = *r.predictions.find("api");
+  EXPECT_DOUBLE_EQ(db.offered_rps, 5) << "half of api's requests call db";
+  EXPECT_NEAR(api.hold_s, 0.001 + 0.5 * (0.010 + *db.mean_s), 1e-9);
+  EXPECT_NEAR(*db.mean_s, 0.002, 1e-9);
+}
+
+TEST(Lint, TimeoutBudgetOfInnerRetries) {
+  // The client gives up on api after 2 s; api's call to db may take
+  // 4 x 1 s + 3 x 100 ms = 4.3 s: only the first attempt fits.
+  const std::string text = R"T(
+[[node]]
+name = "db"
+service = [{ port = 5432 }]
+[[node]]
+name = "api"
+service = [{ port = 80, calls = [
+  { to = "db:5432", timeout = "1s", retries = 3, backoff = "100ms" },
+] }]
+[[node]]
+name = "client"
+load = { target = "api:80", rate = 10, timeout = "2s" }
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "db"]
+)T";
+  const auto r = run_lint(text);
+  const auto found = of(r, "timeout-budget");
+  ASSERT_EQ(found.size(), 1u) << dump(r);
+  const auto& f = *found[0];
+  EXPECT_EQ(f.severity, Severity::kCritical);
+  EXPECT_NEAR(f.figure("worst_case_s"), 4.3, 1e-9);
+  EXPECT_NEAR(f.figure("caller_timeout_s"), 2, 1e-9);
+  EXPECT_NEAR(f.figure("budget_s"), 2, 1e-9);
+  EXPECT_EQ(f.figure("attempts"), 4);
+  EXPECT_EQ(f.figure("attempts_in_time"), 1);
+  EXPECT_EQ(f.loc.line, line_of(text, "{ to = \"db:5432\""));
+  EXPECT_NE(f.message.find("attempts 2 to 4 can never finish"), std::string::npos) << f.message;
+  EXPECT_NE(f.fix.find("timeout <= 425 ms"), std::string::npos) << f.fix;
+  EXPECT_NE(f.fix.find("retries <= 0"), std::string::npos) << f.fix;
+  expect_located(r);
+
+  // A 1 s link to api: its round trip takes all of the client's 2 s.
+  std::string far = text;
+  const std::string link = "between = [\"client\", \"api\"]";
+  far.replace(far.find(link), link.size(), link + "\ndelay = \"1s\"");
+  const auto fr = run_lint(far);
+  const auto late = of(fr, "timeout-budget");
+  ASSERT_EQ(late.size(), 1u) << dump(fr);
+  EXPECT_NEAR(late[0]->figure("budget_s"), 0, 1e-9);
+  EXPECT_EQ(late[0]->figure("attempts_in_time"), 0);
+  EXPECT_NE(late[0]->message.find("nothing left for this call: the round trip and the work before it take 2 s"),
+            std::string::npos)
+      << late[0]->message;
+
+  // A caller that waits 5 s leaves room for every attempt: no finding.
+  std::string patient = text;
+  patient.replace(patient.find("timeout = \"2s\""), 14, "timeout = \"5s\"");
+  EXPECT_TRUE(of(run_lint(patient), "timeout-budget").empty());
+}
+
+TEST(Lint, RetryAmplificationAcrossTiers) {
+  // The scenario tests' chain: every tier retries 3 times at once and t3
+  // always fails: 4 x 4 x 4 = 64 attempts reach t3 per organic request, both
+  // in the worst case and in the healthy flow (t3's injected errors).
+  std::string text = R"T(
+[[node]]
+name = "t3"
+service = [{ port = 8080, error_rate = "100%" }]
+[[node]]
+name = "t2"
+service = [{ port = 8080, calls = [{ to = "t3:8080", retries = 3, backoff = "none", timeout = "5s" POLICY }] }]
+[[node]]
+name = "t1"
+service = [{ port = 8080, calls = [{ to = "t2:8080", retries = 3, backoff = "none", timeout = "5s" POLICY }] }]
+[[node]]
+name = "client"
+load = { target = "t1:8080", rate = 40, retries = 3, backoff = "none", timeout = "20s" POLICY }
+[[link]]
+between = ["client", "t1"]
+[[link]]
+between = ["t1", "t2"]
+[[link]]
+between = ["t2", "t3"]
+)T";
+  auto with = [&](const std::string& policy) {
+    std::string t = text;
+    for (size_t at; (at = t.find("POLICY")) != std::string::npos;) t.replace(at, 6, policy);
+    return t;
+  };
+  const auto plain = with("");
+  const auto r = run_lint(plain);
+  const auto& t3 = *r.predictions.find("t3");
+  EXPECT_DOUBLE_EQ(t3.worst_attempts, 64);
+  EXPECT_DOUBLE_EQ(t3.capped_attempts, 64);
+  EXPECT_DOUBLE_EQ(r.predictions.find("t2")->worst_attempts, 16);
+  EXPECT_NEAR(t3.offered_rps, 64 * 40, 1e-9) << "t3 fails every request: every retry is made";
+  EXPECT_EQ(t3.worst_path, (std::vector<std::string>{"load:client", "t1", "t2", "t3"}));
+  const auto found = of(r, "amplification");
+  ASSERT_EQ(found.size(), 1u) << "one finding for the innermost retrying call\n" << dump(r);
+  EXPECT_EQ(found[0]->figure("worst_attempts"), 64);
+  EXPECT_EQ(found[0]->figure("tiers"), 3);
+  EXPECT_EQ(found[0]->loc.line, line_of(plain, "name = \"t2\"") + 1) << "t2's call to t3";
+  EXPECT_NE(found[0]->message.find("load:client -> t1 -> t2 -> t3: 4 x 4 x 4; per tier: t1 4, t2 16, t3 64"),
+            std::string::npos)
+      << found[0]->message;
+  expect_located(r);
+
+  // A 20% budget (no floor) on every hop caps each at 1.2 attempts per call.
+  const auto b = run_lint(with(", budget = \"20%\", budget_min = 0"));
+  EXPECT_DOUBLE_EQ(b.predictions.find("t3")->worst_attempts, 64);
+  EXPECT_NEAR(b.predictions.find("t3")->capped_attempts, 1.2 * 1.2 * 1.2, 1e-9);
+  EXPECT_TRUE(of(b, "amplification").empty()) << "every tier is capped\n" << dump(b);
+
+  // [expect]'s bound below the capped worst case is a warning at [expect].
+  const auto e = run_lint(plain + "\n[expect]\nmax_cumulative_amplification = 10\n");
+  bool at_expect = false;
+  for (const auto* f : of(e, "amplification"))
+    if (f->figure("bound") == 10) at_expect = f->loc.line == line_of(plain + "\n[expect]\n", "[expect]");
+  EXPECT_TRUE(at_expect) << dump(e);
+}
+
+TEST(Lint, MetastabilityTheHotOS25Condition) {
+  // One worker, 5 ms of work, the client's 250 ms timeout and 5 immediate
+  // retries, a 3x spike: a queue of 150 holds 750 ms of work, three times
+  // what the client waits. The safe bound is 250 ms x 1 / 5 ms = 50; with
+  // every attempt failing, each organic request brings 6 attempts, so above
+  // 200 / 6 = 33.3 req/s it cannot drain, and the spike reaches 180.
+  std::string text = R"T(
+[[node]]
+name = "svc"
+service = [{ port = 8080, workers = 1, queue = 150, work = "5ms", drop_abandoned = false }]
+[[node]]
+name = "client"
+load = { target = "svc:8080", rate = 60, timeout = "250ms", retries = 5, backoff = "none", schedule = [
+  { at = "20s", spike = "5s", rate = 180 },
+] }
+[[link]]
+between = ["client", "svc"]
+)T";
+  const auto r = run_lint(text);
+  auto found = of(r, "metastability");
+  ASSERT_EQ(found.size(), 1u) << dump(r);
+  const auto& f = *found[0];
+  EXPECT_EQ(f.severity, Severity::kCritical) << "the spike passes the vulnerable load";
+  EXPECT_NEAR(f.figure("queue_wait_s"), 0.75, 1e-9);
+  EXPECT_NEAR(f.figure("caller_timeout_s"), 0.25, 1e-9);
+  EXPECT_EQ(f.figure("safe_queue"), 50);
+  EXPECT_EQ(f.figure("attempts"), 6);
+  EXPECT_NEAR(f.figure("vulnerable_above_rps"), 200.0 / 6, 1e-9);
+  EXPECT_EQ(f.figure("peak_rps"), 180);
+  EXPECT_EQ(f.loc.line, line_of(text, "service = ["));
+  EXPECT_NE(f.fix.find("queue <= 50"), std::string::npos) << f.fix;
+  EXPECT_NE(f.message.find("baseline rate (60 req/s) is already above it"), std::string::npos) << f.message;
+  {
+    // At 20 req/s only the spike passes the vulnerable load.
+    std::string calm = text;
+    calm.replace(calm.find("rate = 60"), 9, "rate = 20");
+    const auto c = of(run_lint(calm), "metastability");
+    ASSERT_EQ(c.size(), 1u);
+    EXPECT_EQ(c[0]->severity, Severity::kCritical);
+    EXPECT_NE(c[0]->message.find("the load reaches 180 req/s"), std::string::npos) << c[0]->message;
+  }
+  const auto& lp = r.predictions.loads.at(0);
+  ASSERT_TRUE(lp.vulnerable_above_rps);
+  EXPECT_NEAR(*lp.vulnerable_above_rps, 200.0 / 6, 1e-9);
+  EXPECT_EQ(lp.bottleneck, "svc");
+  expect_located(r);
+
+  // Below the bound (35 x 5 ms = 175 ms), dropping abandoned work, or a
+  // queue delay bound within the timeout: sound.
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"queue = 150", "queue = 35"},
+           {"drop_abandoned = false", "drop_abandoned = true"},
+           {"drop_abandoned = false", "drop_abandoned = false, max_queue_delay = \"200ms\""}}) {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), to);
+    EXPECT_TRUE(of(run_lint(t), "metastability").empty()) << to;
+  }
+}
+
+TEST(Lint, HostCpuAMillionRequestsOnTwoCores) {
+  const std::string text = R"T(
+[[node]]
+name = "svc"
+service = [{ port = 8080 }]
+[[node]]
+name = "client"
+load = { target = "svc:8080", rate = 1000000 }
+[[link]]
+between = ["client", "svc"]
+)T";
+  const auto r = run_lint(text, 2);
+  const auto found = of(r, "host-cpu");
+  ASSERT_EQ(found.size(), 1u) << dump(r);
+  EXPECT_EQ(found[0]->severity, Severity::kCritical);
+  EXPECT_NEAR(found[0]->figure("cores"), 1e6 * (kClientOverheadS + kServeOverheadS), 1e-6);
+  EXPECT_EQ(found[0]->figure("host_cpus"), 2);
+  EXPECT_EQ(found[0]->loc.line, line_of(text, "load = {"));
+  EXPECT_TRUE(of(run_lint(text, 0), "host-cpu").empty()) << "no host given: nothing to judge against";
+}
+
+TEST(Lint, SlipsOfIssue15) {
+  const std::string text = R"T(
+[experiment]
+duration = "60s"
+horizon = "30s"
+
+[[node]]
+name = "api"
+service = [{ port = 80 }]
+[[node]]
+name = "db"
+service = [{ port = 5432 }]
+[[node]]
+name = "spare"
+
+[[link]]
+between = ["api", "db"]
+delay = "5m"
+[[link]]
+between = ["api", "spare"]
+
+[[fault]]
+at = "20s"
+for = "5s"
+target = "node:spare"
+action = "pause"
+
+[expect]
+recovers_within = "90s"
+collapse = false
+[[expect.check]]
+name = "fast"
+metric = "p99"
+service = "db"
+threshold = 0.1
+)T";
+  const auto r = run_lint(text);
+  const auto slips = of(r, "slip");
+  auto find = [&](const std::string& needle) -> const Finding* {
+    for (const auto* f : slips)
+      if (f->message.find(needle) != std::string::npos) return f;
+    return nullptr;
+  };
+  const auto* delay = find("one-way delay of 5m");
+  ASSERT_TRUE(delay) << dump(r);
+  EXPECT_EQ(delay->severity, Severity::kCritical) << "10 min round trips in a 60 s run";
+  EXPECT_EQ(delay->figure("delay_s"), 300);
+  EXPECT_NE(delay->fix.find("did you mean '5ms'"), std::string::npos) << delay->fix;
+  EXPECT_EQ(delay->loc.line, line_of(text, "between = [\"api\", \"db\"]") - 1);
+  const auto* horizon = find("recovers_within = 90s is beyond the horizon (30s)");
+  ASSERT_TRUE(horizon) << dump(r);
+  EXPECT_EQ(horizon->loc.line, line_of(text, "[expect]"));
+  const auto* no_load = find("no node has a load");
+  ASSERT_TRUE(no_load) << dump(r);
+  const auto* check = find("check 'fast' (p99) cannot be measured");
+  ASSERT_TRUE(check) << dump(r);
+  EXPECT_EQ(check->loc.line, line_of(text, "[[expect.check]]"));
+  const auto* idle = find("nothing runs in spare");
+  ASSERT_TRUE(idle) << dump(r);
+  EXPECT_EQ(idle->loc.line, line_of(text, "[[fault]]"));
+  expect_located(r);
+}
+
+TEST(Lint, ASoundConfigurationHasNoFinding) {
+  // Modest load, one tier retrying under a budget within the caller's
+  // timeout, abandoned work dropped, an SLO the prediction meets, a fault on
+  // a node that serves, recovery expected within the horizon.
+  const std::string text = R"T(
+[experiment]
+duration = "40s"
+horizon = "20s"
+[[node]]
+name = "db"
+cpu = 1
+service = [{ port = 5432, workers = 8, work = "exp(1ms)", wait = "exp(2ms)", slo = "50ms" }]
+[[node]]
+name = "api"
+service = [{ port = 80, workers = 16, work = "exp(0.5ms)", calls = [
+  { to = "db:5432", timeout = "100ms", retries = 2, backoff = "10ms exp jitter", budget = "20%" },
+] }]
+[[node]]
+name = "client"
+load = { target = "api:80", rate = 100, timeout = "1s" }
+[[link]]
+between = ["client", "api"]
+delay = "1ms"
+[[link]]
+between = ["api", "db"]
+delay = "1ms"
+[[fault]]
+at = "20s"
+for = "5s"
+target = "node:db"
+cpu = 0.1
+[expect]
+recovers_within = "10s"
+collapse = false
+max_cumulative_amplification = 3
+[[expect.check]]
+name = "api answers"
+metric = "goodput"
+service = "api"
+op = ">="
+threshold = 90
+)T";
+  const auto r = run_lint(text, 2);
+  EXPECT_TRUE(r.findings.empty()) << dump(r);
+  const auto& db = *r.predictions.find("db");
+  EXPECT_DOUBLE_EQ(db.offered_rps, 100);
+  // Its core, not its 8 workers (8 / 3 ms = 2667 req/s), bounds it: 1 / 1 ms.
+  EXPECT_TRUE(db.cpu_bound);
+  EXPECT_NEAR(db.capacity_rps, 1000, 1e-6);
+  EXPECT_NEAR(db.utilisation, 100 * 0.001 / 1, 1e-9);
+}
+
+TEST(Lint, FindingsAsJson) {
+  const auto r = run_lint(R"T(
+[[node]]
+name = "db"
+cpu = 0.5
+service = [{ port = 5432, workers = 2, work = "10ms" }]
+[[node]]
+name = "client"
+load = { target = "db:5432", rate = 60 }
+[[link]]
+between = ["client", "db"]
+)T");
+  const auto j = findings_json(r.findings);
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["file"], kFile);
+  EXPECT_EQ(j[0]["line"], 5);
+  EXPECT_EQ(j[0]["check"], "capacity");
+  EXPECT_EQ(j[0]["severity"], "critical");
+  EXPECT_NEAR(j[0]["figures"]["utilisation"].get<double>(), 1.2, 1e-9);
+  EXPECT_EQ(j[0]["services"], nlohmann::json::array({"db"}));
+}
+
+TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
+  model::Topology t;
+  model::Node db{}, api{}, client{};
+  db.name = "db";
+  db.cpu_millicores = 500;
+  model::Service dbs;
+  dbs.name = "db";
+  dbs.port = 5432;
+  model::Endpoint e;
+  e.work.mean_ns = 2'000'000;  // 2 ms
+  dbs.endpoints = {e};
+  db.services = {dbs};
+  api.name = "api";
+  model::Service as;
+  as.name = "api";
+  as.port = 8080;
+  model::Endpoint ae;
+  model::Call c;
+  c.to_node = "db";
+  c.to_port = 5432;
+  c.probability_ppm = 500'000;
+  ae.calls = {c};
+  as.endpoints = {ae};
+  api.services = {as};
+  client.name = "client";
+  model::Load l;
+  l.target_node = "api";
+  l.target_port = 8080;
+  l.rate = 400;
+  l.mix = {{"/", 1}};
+  client.load = l;
+  t.nodes = {db, api, client};
+  const auto est = estimate_cpu(t, false);
+  // db: 200 req/s x (2 ms + overhead) = 0.408 cores (under its 0.5 limit);
+  // api: 400 x 40 us; the client 400 x 30 us.
+  EXPECT_NEAR(est.cores, 200 * (0.002 + kServeOverheadS) + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
+  t.nodes[0].cpu_millicores = 100;
+  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.1 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
+      << "a cgroup limit caps the node's use";
+  EXPECT_GT(estimate_cpu(t, true).cores, estimate_cpu(t, false).cores) << "the link engine costs CPU too";
+
+  // Faults are part of the plan: a load step to 800 req/s doubles api's and
+  // the client's share; a CPU hog in db adds to it, within db's limit.
+  t.nodes[0].cpu_millicores = 500;
+  model::Fault step;
+  step.target = {model::FaultTarget::Kind::kLoad, "client", "", ""};
+  step.rate = 800;
+  model::Fault hog;
+  hog.target = {model::FaultTarget::Kind::kNode, "db", "", ""};
+  hog.action = model::Fault::Action::kCpuHog;
+  hog.hog_millicores = 300;
+  t.faults = {step};
+  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 800 * kServeOverheadS + 800 * kClientOverheadS, 1e-9)
+      << "db: 400 req/s x 2.04 ms is over its 0.5 cores";
+  t.faults = {hog};
+  EXPECT_NEAR(estimate_cpu(t, false).cores, 0.5 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9)
+      << "0.408 + 0.3 capped at db's 0.5";
+  t.nodes[0].cpu_millicores = 0;
+  auto small = hog;
+  small.hog_millicores = 100;
+  t.faults = {small, hog};  // one after the other: the larger one counts
+  EXPECT_NEAR(estimate_cpu(t, false).cores,
+              200 * (0.002 + kServeOverheadS) + 0.3 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
+}
+
