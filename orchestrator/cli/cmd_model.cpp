@@ -17,7 +17,7 @@ namespace {
 // calls, expectations (experiment/outline.hpp).
 void print_experiment(const model::Topology& t) {
   std::fputs("\n", stdout);
-  std::fputs(experiment::render_outline(t).c_str(), stdout);
+  std::fputs(experiment::render_outline(experiment::outline_json(t)).c_str(), stdout);
 }
 
 }  // namespace
@@ -35,6 +35,7 @@ int cmd_plan(const std::string& file, const std::string& name, const std::vector
     auto out = plan::plan_json(p);
     out["probed"] = root;
     out["missing"] = missing;
+    out["outline"] = experiment::outline_json(t);
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }

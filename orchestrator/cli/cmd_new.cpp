@@ -22,6 +22,7 @@ namespace {
 
 constexpr const char* kTemplate = R"TOML(# @NAME@: a starting experiment written by `faultline new`. Edit it, then:
 #   faultline validate @NAME@.toml   check it (no root)
+#   faultline lint @NAME@.toml       what is wrong on paper, with predicted latencies
 #   faultline plan @NAME@.toml       what it creates, its phases, faults and expectations
 #   faultline up @NAME@.toml         bring it up and inject faults by hand (faultline fault, faultline watch)
 #   faultline run @NAME@.toml        the whole experiment: results/ and report.html
@@ -44,7 +45,8 @@ load = { target = "api:8080", rate = 50, arrival = "poisson", timeout = "1s", re
 
 # The api: a worker pool with a bounded queue, a little CPU work per request,
 # and a call to the db with a timeout and retries (each retry is more load
-# on a db that is already slow: the mechanism to watch).
+# on a db that is already slow: the mechanism to watch; `faultline lint`
+# warns that the client's and the api's retries multiply, which is the point).
 [[node]]
 name = "api"
 cpu = 0.5           # cores (a cgroup limit)

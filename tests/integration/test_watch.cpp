@@ -15,6 +15,7 @@
 #include <fstream>
 #include <regex>
 #include <string>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/support/chromium.hpp"
@@ -361,4 +362,19 @@ recovers_within = "9s"
   EXPECT_NE(o.find("expect     does not collapse"), std::string::npos) << o;
   EXPECT_NE(o.find("expect     recovers within 9s"), std::string::npos) << o;
   EXPECT_NE(o.find("expect     \"goodput holds\": mean goodput over phase fault >= 20"), std::string::npos) << o;
+  // The same in plan --json, as numbers.
+  const auto j = run_cmd(faultline_exe() + " plan --json " + file.string() + " 2>/dev/null");
+  ASSERT_EQ(j.status, 0) << j.out;
+  const auto doc = nlohmann::json::parse(j.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << j.out;
+  const auto& ol = doc["outline"];
+  ASSERT_EQ(ol["phases"].size(), 4u) << ol.dump();
+  EXPECT_EQ(ol["phases"][3]["name"], "recovery");
+  EXPECT_DOUBLE_EQ(ol["phases"][3]["to_s"].get<double>(), 57.0);
+  ASSERT_EQ(ol["faults"].size(), 2u);
+  EXPECT_DOUBLE_EQ(ol["faults"][1]["to_s"].get<double>(), 25.0);
+  ASSERT_EQ(ol["calls"].size(), 2u);
+  EXPECT_DOUBLE_EQ(ol["calls"][1]["budget"].get<double>(), 0.2);
+  EXPECT_EQ(ol["calls"][1]["breaker"], true);
+  EXPECT_EQ(ol["expect"].size(), 3u);
 }
