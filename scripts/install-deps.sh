@@ -19,6 +19,8 @@ PKGS=(
 # Optional tiers: extra packages a test tier or benchmark uses.
 if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
   PKGS+=(qemu-system-x86 busybox-static chromium prometheus wrk nginx-light)
+  # `faultline watch` driven in a real terminal (tests/integration/test_watch.cpp).
+  PKGS+=(tmux)
   # The OTLP/JSON export's test: protobuf's own JSON parser over the
   # OpenTelemetry .proto files (fetched from npm by tests/otlp/fetch-proto.sh).
   PKGS+=(python3-protobuf protobuf-compiler)

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/experiment/outline.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/plan/plan_json.hpp"
 #include "orchestrator/runtime/probe.hpp"
@@ -9,6 +10,17 @@
 #include <unistd.h>
 
 namespace faultline::cli {
+
+namespace {
+
+// After the kernel objects, what the run does with them: phases, faults,
+// calls, expectations (experiment/outline.hpp).
+void print_experiment(const model::Topology& t) {
+  std::fputs("\n", stdout);
+  std::fputs(experiment::render_outline(experiment::outline_json(t)).c_str(), stdout);
+}
+
+}  // namespace
 
 int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set, bool json) {
   const auto t = load_or_die(read_or_die(file, json), set, json);
@@ -23,12 +35,14 @@ int cmd_plan(const std::string& file, const std::string& name, const std::vector
     auto out = plan::plan_json(p);
     out["probed"] = root;
     out["missing"] = missing;
+    out["outline"] = experiment::outline_json(t);
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
   if (!root) std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
   for (const auto& m : missing) std::printf("# %s: `up` would refuse to start\n", m.c_str());
   std::fputs(p.render().c_str(), stdout);
+  print_experiment(t);
   return 0;
 }
 

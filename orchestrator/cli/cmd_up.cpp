@@ -46,6 +46,13 @@ void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
   }
 }
 
+// Where to watch it: the terminal view and the live page.
+void print_live(FILE* out, const std::string& run, const OwnerLive* live) {
+  if (!live) return;
+  const std::string page = live->page_url();
+  std::fprintf(out, "watch it: faultline watch %s%s%s\n", run.c_str(), page.empty() ? "" : "  or open ", page.c_str());
+}
+
 }  // namespace
 
 int cmd_up(const UpArgs& a) {
@@ -71,10 +78,12 @@ int cmd_up(const UpArgs& a) {
     auto run = runtime::Run::up(plan, opts);
     if (!run.ok()) fail(run_failure(run.error()), "up: " + run.error().message());
     auto control = open_control(*run.value());
+    auto live = OwnerLive::start(*run.value(), topo, opts.log_dir);
     print_summary(stdout, *run.value(), a.verbose);
+    print_live(stdout, name, live.get());
     std::printf("Ctrl-C takes it down.\n");
     std::fflush(stdout);
-    return serve_until_stopped(*run.value(), std::move(control));
+    return serve_until_stopped(*run.value(), std::move(control), std::move(live));
   }
 
   opts.persistent = true;
@@ -106,11 +115,13 @@ int cmd_up(const UpArgs& a) {
     }
     // The control socket exists before `up` returns, for the fault typed next.
     auto control = open_control(*run.value());
+    auto live = OwnerLive::start(*run.value(), topo, opts.log_dir);
     std::fputs("OK", report);
     print_summary(report, *run.value(), a.verbose);
+    print_live(report, name, live.get());
     std::fclose(report);
     std::fprintf(stderr, "faultline: run %s up, owner pid %d\n", name.c_str(), ::getpid());
-    ::_exit(serve_until_stopped(*run.value(), std::move(control)));
+    ::_exit(serve_until_stopped(*run.value(), std::move(control), std::move(live)));
   }
   ::close(pipefd[1]);
   std::string msg;

@@ -55,6 +55,12 @@ struct TracesArgs {
   std::optional<double> to_s;
 };
 
+struct WatchArgs {
+  std::string run;
+  bool once = false;         // one block, then exit
+  double interval_s = 1.0;   // between refreshes
+};
+
 int cmd_validate(const LintArgs& a);
 int cmd_lint(const LintArgs& a);
 int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set, bool json);
@@ -69,6 +75,8 @@ int cmd_compare(const CompareArgs& a);
 int cmd_report(const std::string& dir);
 int cmd_traces(const TracesArgs& a);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
+int cmd_watch(const WatchArgs& a);
+int cmd_new(const std::string& name, const std::string& dir);
 
 // Shared helpers.
 // Reads a topology file ("-": standard input, read once) or fails with

@@ -101,6 +101,17 @@ int main(int argc, char** argv) {
   auto* from_opt = traces->add_option("--from", from_s, "only spans that start at or after this (s since the start)");
   auto* to_opt = traces->add_option("--to", to_s, "only spans that start before this (s since the start)");
 
+  cli::WatchArgs wa;
+  auto* watch = app.add_subcommand("watch", "a live run in the terminal: services, nodes, faults, what is spreading");
+  watch->add_option("run", wa.run, "run name (faultline status lists them)")->required();
+  watch->add_flag("--once", wa.once, "print one block and exit");
+  watch->add_option("--interval", wa.interval_s, "seconds between refreshes (default 1)")->check(CLI::Range(0.2, 60.0));
+
+  std::string new_name, new_dir = ".";
+  auto* newc = app.add_subcommand("new", "write NAME.toml, a commented starting topology (never overwrites)");
+  newc->add_option("name", new_name, "experiment name: [a-z0-9][a-z0-9-]*")->required();
+  newc->add_option("--dir", new_dir, "folder to write it in (default: the current one)");
+
   app.add_subcommand("cleanup", "remove what runs whose owner died left behind (from their state files only)");
   app.add_subcommand("doctor", "probe the kernel and say which backend each feature uses");
 
@@ -123,6 +134,8 @@ int main(int argc, char** argv) {
     if (sub == "cleanup") return cli::cmd_cleanup();
     if (sub == "fault") return cli::cmd_fault(run, fault->remaining(), clear);
     if (sub == "doctor") return cli::cmd_doctor();
+    if (sub == "watch") return cli::cmd_watch(wa);
+    if (sub == "new") return cli::cmd_new(new_name, new_dir);
     if (sub == "run") {
       if (seed_opt->count() > 0) ra.seed = seed;
       return cli::cmd_run(ra);

@@ -220,7 +220,7 @@ runtime::ControlServer open_control(const runtime::Run& run) {
   return {};
 }
 
-int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
+int serve_until_stopped(runtime::Run& run, runtime::ControlServer server, std::unique_ptr<OwnerLive> live) {
   const sigset_t sigs = control_signals();
   UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
   std::map<std::string, uint64_t> ooms;
@@ -228,7 +228,7 @@ int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
   size_t exits_reported = 0;
   for (;;) {
     pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.fd(), POLLIN, 0}};
-    const int n = ::poll(fds, 2, 1000);
+    const int n = ::poll(fds, 2, live ? static_cast<int>(std::min<long>(1000, live->until_tick().count())) : 1000);
     if (n > 0 && (fds[0].revents & POLLIN)) {
       signalfd_siginfo si{};
       if (::read(sfd.get(), &si, sizeof si) == sizeof si) {
@@ -238,7 +238,12 @@ int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
       }
     }
     if (n > 0 && server.fd() >= 0 && (fds[1].revents & POLLIN))
-      server.serve_pending([&](const runtime::ControlRequest& req) { return handle_control(run, nodes, req); });
+      server.serve_pending([&](const runtime::ControlRequest& req) {
+        auto reply = handle_control(run, nodes, req);
+        if (live) live->note(req, reply);
+        return reply;
+      });
+    if (live) live->tick_if_due();
     run.reap_exited();
     for (; exits_reported < run.exits().size(); ++exits_reported) {
       const auto& e = run.exits()[exits_reported];
@@ -256,6 +261,7 @@ int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
       }
     }
   }
+  live.reset();  // its collector reads the run's nodes
   // Node faults typed at the keyboard are undone before the run goes down.
   if (Status c = nodes.clear_all(); !c.ok())
     std::fprintf(stderr, "faultline: revert node faults: %s\n", c.error().message().c_str());

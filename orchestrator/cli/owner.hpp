@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/cli/node_fault_book.hpp"
+#include "orchestrator/cli/owner_live.hpp"
 #include "orchestrator/runtime/control.hpp"
 #include "orchestrator/runtime/run.hpp"
 
@@ -22,8 +23,9 @@ sigset_t control_signals();
 runtime::ControlServer open_control(const runtime::Run& run);
 
 // Serves `control` until a control signal arrives, then runs run.down().
+// `live` (may be null) collects each tick and hears of the faults typed.
 // Returns the exit code.
-int serve_until_stopped(runtime::Run& run, runtime::ControlServer control);
+int serve_until_stopped(runtime::Run& run, runtime::ControlServer control, std::unique_ptr<OwnerLive> live);
 
 // One control request (parsed: runtime/control_request.hpp) against a live
 // run; node faults are held in `nodes` (exposed for tests).

@@ -10,6 +10,7 @@
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/experiment/exporter.hpp"
 #include "orchestrator/experiment/fault_executor.hpp"
+#include "orchestrator/experiment/live_board.hpp"
 #include "orchestrator/experiment/loop.hpp"
 #include "orchestrator/experiment/progress.hpp"
 #include "orchestrator/experiment/results.hpp"
@@ -18,6 +19,7 @@
 #include "orchestrator/experiment/traces.hpp"
 #include "orchestrator/lint/cpu_estimate.hpp"
 #include "orchestrator/runtime/run.hpp"
+#include "orchestrator/runtime/state.hpp"
 
 namespace faultline::experiment {
 
@@ -84,6 +86,26 @@ class RunTestbed final : public Testbed {
   Collector& collector_;
 };
 
+// The present moment for `faultline watch` and the live page.
+LiveData live_now(const model::Topology& topo, runtime::Run& run, const Collector& collector,
+              const std::vector<FaultRecord>& faults, int64_t t0_ns, double t_s, const std::string& phase,
+              uint16_t port, const EventLog& events) {
+  LiveInput li;
+  li.topo = &topo;
+  li.run = run.name();
+  li.source = "run";
+  li.store = &collector.store();
+  li.records = &collector.records().sources();
+  li.t0_ns = t0_ns;
+  li.now_s = t_s;
+  li.phase = phase;
+  li.faults = faults;
+  li.limits = current_limits(run);
+  li.events = &events.events();
+  if (port) li.page_url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  return live_data(li);
+}
+
 }  // namespace
 
 Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOptions& o) {
@@ -125,14 +147,19 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   auto collector =
       Collector::open(*run.value(), topo, o.out_dir + "/timeseries.csv", events, o.out_dir + "/records.bin");
   if (!collector.ok()) return collector.error();
+  // What `faultline watch` and the live page show, after each tick.
+  LiveBoard board(runtime::run_dir(o.run_name) + "/live.json");
   std::unique_ptr<Exporter> exporter;
   {
-    auto e = Exporter::start("127.0.0.1:" + std::to_string(ex.metrics_port), o.run_name, *collector.value());
+    auto e = Exporter::start("127.0.0.1:" + std::to_string(ex.metrics_port), o.run_name, *collector.value(), &board);
     if (e.ok()) {
       exporter = std::move(e.value());
-      progress.note(0, "metrics of the run: http://127.0.0.1:" + std::to_string(exporter->port()) + "/metrics");
+      const std::string base = "http://127.0.0.1:" + std::to_string(exporter->port());
+      progress.note(0, "watch it: faultline watch " + o.run_name + "  or open " + base + "/ (metrics: " + base +
+                           "/metrics)");
     } else {
       warn(events, 0, e.error().message());
+      progress.note(0, "watch it: faultline watch " + o.run_name);
     }
   }
   FaultExecutor faults(*run.value(), topo, events);
@@ -163,7 +190,12 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
                  progress.status(phase, ts, lp.end_s, last_value(store, {"", "system", "goodput_rps"}),
                                  last_value(store, {"", "system", "offered_rps"}), names,
                                  worst_service(topo, store, ph.baseline_begin, ph.baseline_end));
+                 board.refresh([&] {
+                   return live_now(topo, *run.value(), **collector, records, clock.t0_ns(), ts, phase,
+                                   exporter ? exporter->port() : 0, events);
+                 });
                });
+  board.end();
   progress.finish();
   // The estimate was a guess; what the host really did decides whether the
   // run's failures may be the host's own.

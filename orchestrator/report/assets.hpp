@@ -22,5 +22,8 @@ extern const std::string_view kReportJs;  // report.js
 // never ran. Kept apart from the main script so that even a syntax error
 // there is caught and reported.
 extern const std::string_view kErrorCatcherJs;
+// live.js: the live page's loader (live_page.hpp), which polls /live.json
+// and has report.js draw each new state.
+extern const std::string_view kLiveJs;
 
 }  // namespace faultline::report

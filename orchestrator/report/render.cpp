@@ -4,27 +4,12 @@
 #include <string>
 
 #include "orchestrator/report/assets.hpp"
+#include "orchestrator/report/page_parts.hpp"
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/report/series.hpp"
 
 namespace faultline::report {
 namespace {
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // JSON safe inside <script type="application/json">: a '<' can only occur
 // inside a JSON string, where \u003c means the same character, so no
@@ -67,24 +52,14 @@ std::string render_report(const nlohmann::json& summary, const std::string& time
 
   std::string html;
   html.reserve(64 * 1024 + timeseries_csv.size());
-  html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  html += "<meta http-equiv=\"Content-Security-Policy\" content=\"";
-  html += kPolicy;
-  html += "\">\n<meta name=\"generator\" content=\"faultline\">\n<title>faultline \xC2\xB7 ";
-  html += html_escape(name);
-  // Each asset starts on its own line (the files do not begin with one).
-  html += "</title>\n<style>\n";
-  html += kReportCss;
-  html += "</style>\n<script>\n";
+  html += page_head(kPolicy, name);
+  html += "<script>\n";
   html += kErrorCatcherJs;
   html += "</script>\n</head>\n<body>\n";
   html += "<noscript><p style=\"padding:20px\">This report draws its graphs with JavaScript; "
           "enable it to see them. The data is in summary.json, timeseries.csv and events.jsonl "
           "beside this file.</p></noscript>\n";
-  html += "<header id=\"fl-header\"></header>\n<main id=\"fl-main\"></main>\n";
-  html += "<div id=\"fl-tip\" class=\"tip\" hidden></div>\n";
-  html += "<div id=\"render-check\" hidden></div>\n";
+  html += page_skeleton();
   html += "<script type=\"application/json\" id=\"fl-data\">";
   html += embed_json(data);
   html += "</script>\n<script>\n";

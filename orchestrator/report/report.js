@@ -7,6 +7,11 @@
 (function () {
   'use strict';
   const errors = window.__flErrors || (window.__flErrors = []);
+  // The live page (live.js) has this script draw again as the run's data
+  // grows: the window's listeners of the drawing before go with it.
+  if (window.__flDrawing) window.__flDrawing.abort();
+  const drawing = window.__flDrawing = new AbortController();
+  const untilRedrawn = { signal: drawing.signal };
   const NS = 'http://www.w3.org/2000/svg';
   const R = window.flReport;
   const {
@@ -930,7 +935,7 @@
     if (R.hashFlag(location.hash, 'replay')) startReplay();
   }
   section('time from the address', fromHash);
-  window.addEventListener('hashchange', fromHash);
+  window.addEventListener('hashchange', fromHash, untilRedrawn);
 
   let lastW = window.innerWidth;
   window.addEventListener('resize', debounce(() => {
@@ -938,12 +943,12 @@
     lastW = window.innerWidth;
     section('topology', renderGraph);
     section('time series', () => { renderPlots(); plotState.forEach((p) => p.cursor()); });
-  }, 150));
+  }, 150), untilRedrawn);
   document.addEventListener('keydown', (e) => {
     if (e.target && /^(input|button|select|textarea)$/i.test(e.target.tagName)) return; // the slider steps by itself
     if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') { stopPlay(); setStep(state.step + (e.key === 'ArrowRight' ? 1 : -1), 'time'); e.preventDefault(); }
     else if (e.key === ' ' && e.target === document.body) { togglePlay(); e.preventDefault(); }
-  });
+  }, untilRedrawn);
 
   // The render check, for tests and for anyone wondering whether the page
   // drew everything: counts of what was drawn, and every error seen.

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "orchestrator/report/report.hpp"
+#include "tests/support/chromium.hpp"
 #include "tests/support/summary_schema.hpp"
 
 namespace faultline::report {
@@ -36,6 +37,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using faultline::testing::chromium_args;
+using faultline::testing::find_chromium;
+using faultline::testing::Ran;
+using faultline::testing::render_check;
+using faultline::testing::run;
+using faultline::testing::slurp;
 
 // ------------------------------------------------------------ the run's data
 
@@ -307,70 +314,6 @@ void write_folder(const fs::path& dir, const Folder& f) {
 
 // ------------------------------------------------------------------ Chromium
 
-std::string find_chromium() {
-  if (const char* c = std::getenv("FL_CHROMIUM"); c && *c) return c;
-  for (const char* p : {"/usr/bin/chromium", "/usr/lib/chromium/chromium"})
-    if (::access(p, X_OK) == 0) return p;
-  return "";
-}
-
-struct Ran {
-  bool started = false;
-  bool timed_out = false;
-  int status = -1;
-};
-
-// Runs argv in its own process group with stdout and stderr to files, and
-// kills that group (and only it) on a timeout or when the browser left
-// helpers behind.
-Ran run(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err, int timeout_s) {
-  Ran r;
-  const pid_t pid = ::fork();
-  if (pid < 0) return r;
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int in = ::open("/dev/null", O_RDONLY);
-    if (o < 0 || e < 0 || in < 0) ::_exit(126);
-    ::dup2(in, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also here: no race with the child's own call
-  r.started = true;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  for (;;) {
-    int st = 0;
-    const pid_t w = ::waitpid(pid, &st, WNOHANG);
-    if (w == pid) {
-      r.status = st;
-      break;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      r.timed_out = true;
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, &st, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(-pid, SIGKILL);  // helpers of this browser that outlived it, if any
-  return r;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class ReportInChromium : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -395,24 +338,7 @@ class ReportInChromium : public ::testing::Test {
   // Chromium with everything that could reach the network off, and any host
   // name resolving to nothing: the page is file:// and must need nothing else.
   std::vector<std::string> browser(const std::string& profile, int budget_ms = 3000) const {
-    return {chromium_,
-            "--headless=new",
-            "--no-sandbox",  // runs as root here
-            "--disable-gpu",
-            "--user-data-dir=" + (dir_ / profile).string(),
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--disable-default-apps",
-            "--disable-domain-reliability",
-            "--disable-breakpad",
-            "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-            "--proxy-server=127.0.0.1:9",
-            "--virtual-time-budget=" + std::to_string(budget_ms)};
+    return chromium_args(chromium_, dir_ / profile, budget_ms);
   }
 
   // The page's DOM after its scripts ran (and `budget_ms` of virtual time
@@ -434,25 +360,6 @@ class ReportInChromium : public ::testing::Test {
   fs::path dir_;
   bool keep_ = false;
 };
-
-// The attributes of the page's render check, unescaped.
-std::map<std::string, std::string> render_check(const std::string& dom) {
-  std::map<std::string, std::string> out;
-  const auto at = dom.find("id=\"render-check\"");
-  if (at == std::string::npos) return out;
-  const auto begin = dom.rfind('<', at), end = dom.find('>', at);
-  const std::string tag = dom.substr(begin, end - begin);
-  static const std::regex attr(R"re(([a-z-]+)="([^"]*)")re");
-  for (auto it = std::sregex_iterator(tag.begin(), tag.end(), attr); it != std::sregex_iterator(); ++it) {
-    std::string v = (*it)[2];
-    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"&quot;", "\""}, {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}}) {
-      for (size_t p = v.find(from); p != std::string::npos; p = v.find(from, p + to.size())) v.replace(p, from.size(), to);
-    }
-    out[(*it)[1]] = v;
-  }
-  return out;
-}
 
 // The attributes of every element whose class attribute starts with `cls`
 // (e.g. the waterfall's rows, "wf-row"), in document order.
