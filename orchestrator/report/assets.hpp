@@ -23,4 +23,11 @@ extern const std::string_view kReportJs;  // report.js
 // there is caught and reported.
 extern const std::string_view kErrorCatcherJs;
 
+// explore.html (explore_page.hpp): its stylesheet, the pure part (scales,
+// colours, the boundary's band; window.flExplore, tested under node in
+// tests/report/explore_lib.test.js) and the script that draws.
+extern const std::string_view kExploreCss;
+extern const std::string_view kExploreLibJs;
+extern const std::string_view kExploreJs;
+
 }  // namespace faultline::report

@@ -4,52 +4,11 @@
 #include <string>
 
 #include "orchestrator/report/assets.hpp"
+#include "orchestrator/report/html_text.hpp"
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/report/series.hpp"
 
 namespace faultline::report {
-namespace {
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// JSON safe inside <script type="application/json">: a '<' can only occur
-// inside a JSON string, where \u003c means the same character, so no
-// "</script>" or "<!--" in the data can end or confuse the script element.
-// Invalid UTF-8 in names is replaced rather than thrown on.
-std::string embed_json(const nlohmann::json& j) {
-  const std::string raw = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string out;
-  out.reserve(raw.size() + 64);
-  for (const char c : raw) {
-    if (c == '<')
-      out += "\\u003c";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// Nothing may be fetched: no scripts, styles, images, fonts or connections
-// from anywhere. Inline style and script are the page itself.
-constexpr const char* kPolicy =
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'";
-
-}  // namespace
 
 std::string render_report(const nlohmann::json& summary, const std::string& timeseries_csv,
                           const std::vector<nlohmann::json>& events) {
@@ -70,7 +29,7 @@ std::string render_report(const nlohmann::json& summary, const std::string& time
   html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   html += "<meta http-equiv=\"Content-Security-Policy\" content=\"";
-  html += kPolicy;
+  html += kPagePolicy;
   html += "\">\n<meta name=\"generator\" content=\"faultline\">\n<title>faultline \xC2\xB7 ";
   html += html_escape(name);
   // Each asset starts on its own line (the files do not begin with one).
