@@ -24,6 +24,7 @@ const char* kind_name(Boundary::Kind k) {
     case Boundary::Kind::kFound: return "found";
     case Boundary::Kind::kAllGood: return "all_recover";
     case Boundary::Kind::kAllBad: return "none_recovers";
+    case Boundary::Kind::kOpen: return "open";
     case Boundary::Kind::kNoRuns: return "no_runs";
   }
   return "no_runs";
@@ -69,6 +70,10 @@ std::string verdict_line(const Spec& s, double y, const Boundary& b, const std::
   const std::string range = with_unit(s.x, s.x.lo) + " to " + with_unit(s.x, s.x.hi);
   switch (b.kind) {
     case Boundary::Kind::kNoRuns: out += "no runs yet"; break;
+    case Boundary::Kind::kOpen:
+      out += "not bracketed yet: " + std::to_string(b.runs) + " run" + (b.runs == 1 ? "" : "s") + ", not both ends of " +
+             range;
+      break;
     case Boundary::Kind::kAllGood: out += "recovers from this trigger everywhere from " + range + " (" + s.x.key + ")"; break;
     case Boundary::Kind::kAllBad: out += "does not recover from this trigger anywhere from " + range + " (" + s.x.key + ")"; break;
     case Boundary::Kind::kFound:

@@ -111,7 +111,9 @@ std::optional<Point> next_point(const Spec& s, const std::vector<Observation>& o
     const auto t = tally(obs, ys[i]);
     const int used = count(t);
     const int lines_left = static_cast<int>(ys.size() - i);
-    const int allowance = std::min(used + left, (s.budget - spent_before) / lines_left);
+    // Rounded up, so that a budget smaller than the lines still starts the first.
+    const int share = (s.budget - spent_before + lines_left - 1) / lines_left;
+    const int allowance = std::min(used + left, share);
     if (auto x = next_on_line(s, t, allowance)) return Point{*x, ys[i]};
     spent_before += used;
   }
@@ -123,9 +125,13 @@ Boundary estimate_boundary(const Spec& s, double y, const std::vector<Observatio
   const auto t = tally(obs, y);
   b.runs = count(t);
   if (t.empty()) return b;
+  if (!t.count(s.x.lo) || !t.count(s.x.hi)) {
+    b.kind = Boundary::Kind::kOpen;
+    return b;
+  }
   const auto br = bracket(s, t);
   if (!br) {
-    // The ends agree (or one is not run yet): the verdict of what was run.
+    // The ends agree: the verdict of what was run.
     int good = 0;
     for (const auto& [x, e] : t) good += e.verdict() ? 1 : 0;
     b.kind = 2 * good >= static_cast<int>(t.size()) ? Boundary::Kind::kAllGood : Boundary::Kind::kAllBad;

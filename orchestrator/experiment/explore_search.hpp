@@ -61,6 +61,7 @@ struct Boundary {
     kFound,    // runs on one side recover, on the other they do not
     kAllGood,  // every point of the range recovers
     kAllBad,   // none does
+    kOpen,     // the ends of the range are not both run yet (the budget ended first)
     kNoRuns,
   };
   Kind kind = Kind::kNoRuns;

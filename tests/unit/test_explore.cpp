@@ -170,6 +170,19 @@ TEST(ExploreSearch, TheBudgetIsNeverExceeded) {
     for (const auto& o : obs) n += o.at.y == y ? 1 : 0;
     EXPECT_GE(n, 3) << "line " << y << " starved";
   }
+  // A budget smaller than the lines starts the first line; a line whose ends
+  // are not both run is open, not a verdict.
+  Spec small = s;
+  small.budget = 1;
+  const auto one = search(small, [](const Point&, int) { return false; });
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].at, (Point{35, 10}));
+  const auto open = estimate_boundary(small, 10, one);
+  EXPECT_EQ(open.kind, Boundary::Kind::kOpen);
+  EXPECT_NE(verdict_line(small, 10, open, std::nullopt).find("not bracketed yet: 1 run, not both ends"),
+            std::string::npos);
+  EXPECT_EQ(estimate_boundary(small, 50, one).kind, Boundary::Kind::kNoRuns);
+
   // A range where everything recovers: its ends, confirmed, and no more.
   Spec all = queue_spec();
   all.repeat = 2;
