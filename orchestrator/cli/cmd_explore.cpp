@@ -52,7 +52,7 @@ ex::Axis parse_vary(const std::string& arg, const model::TopologySource& src, co
                                  "node.svc.service.8080.queue=10..200 or fault.0.for=1s..20s");
   };
   const size_t eq = arg.rfind('=');
-  if (eq == std::string::npos || eq == 0) bad("no KEY=");
+  if (eq == std::string::npos || eq == 0) bad("no KEY= before the range");
   const std::string range = arg.substr(eq + 1);
   const size_t dots = range.find("..");
   if (dots == std::string::npos) bad("no LO..HI after '='");
