@@ -15,6 +15,7 @@
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/cli/failure.hpp"
 #include "orchestrator/cli/owner.hpp"
+#include "orchestrator/cli/run_one.hpp"
 #include "orchestrator/experiment/compare.hpp"
 #include "orchestrator/experiment/junit.hpp"
 #include "orchestrator/experiment/results.hpp"
@@ -89,9 +90,7 @@ void print_compare(const std::string& dir, const std::vector<nlohmann::json>& su
 // --junit FILE: the runs' expectations for a CI system; a file that cannot
 // be written fails the verb (the message names it).
 void write_junit(const std::string& path, const std::vector<nlohmann::json>& summaries) {
-  if (path.empty()) return;
-  const Status st = write_text(path, experiment::junit_xml(summaries));
-  if (!st.ok()) fail(input_failure(st.error()), "--junit: " + st.error().message());
+  if (!path.empty()) write_junit_file(path, experiment::junit_xml(summaries));
 }
 
 }  // namespace
@@ -111,23 +110,14 @@ int cmd_run(const RunArgs& a) {
   if (variants.empty()) variants.push_back({});
   // A --junit file that cannot be written is refused before the runs, not
   // after minutes of them.
-  if (!a.junit.empty()) {
-    const auto dir = std::filesystem::path(a.junit).parent_path();
-    std::error_code ec;
-    if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
-      fail(Failure::kBadInput, "--junit: " + dir.string() + " is not a directory (" + a.junit + " goes there)");
-  }
+  check_junit_path(a.junit);
   const int repeats = std::max(1, a.repeat);
   const bool many = variants.size() > 1 || repeats > 1;
   const uint64_t seed0 = a.seed ? *a.seed : base.experiment.seed;
   const std::string out_root = a.out.empty() ? default_out(base) : a.out;
 
-  // Ctrl-C, SIGTERM, SIGHUP: read by the runner between ticks, so that every
-  // fault is reverted and the run taken down before the process ends.
-  const sigset_t sigs = control_signals();
-  sigprocmask(SIG_BLOCK, &sigs, nullptr);
-  UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!sfd.valid()) fail(Failure::kRuntime, "signalfd: " + std::string(strerror(errno)));
+  const UniqueFd sfd = block_control_signals();
+  const RunContext ctx{&src, a.file, probe, sfd.get(), a.quiet};
 
   int code = 0;
   // This invocation's runs only: an --out folder used before may hold others.
@@ -137,67 +127,19 @@ int cmd_run(const RunArgs& a) {
       std::vector<std::string> set = a.set;
       set.insert(set.end(), v.set.begin(), v.set.end());
       set.push_back("experiment.seed=" + std::to_string(seed0 + static_cast<uint64_t>(r)));
-      const auto topo = load_or_die(src, set);
-      const std::string run = choose_run_name(topo, many || a.name.empty() ? "" : a.name);
-      std::vector<std::string> missing;
-      experiment::RunnerOptions o;
-      o.out_dir = many ? out_root + "/" + (v.name.empty() ? "base" : v.name) + "/" + std::to_string(r) : out_root;
-      o.run_name = run;
-      o.file = recorded_file(a.file);
-      o.variant = v.name;
-      o.repeat = r;
-      o.overrides = set;
-      o.plan = plan_options(topo, run, probe.has("sch_netem"), missing);
-      if (!missing.empty()) {
-        for (const auto& m : missing) std::fprintf(stderr, "faultline: %s\n", m.c_str());
-        fail(Failure::kEnvironment, "workload binaries are missing; build them (make) first");
-      }
-      o.probe = probe;
-      o.progress_tty = ::isatty(STDOUT_FILENO) && !a.quiet;
-      o.signal_fd = sfd.get();
+      const std::string out_dir =
+          many ? out_root + "/" + (v.name.empty() ? "base" : v.name) + "/" + std::to_string(r) : out_root;
       if (many)
         std::printf("== %s%sseed %llu\n", v.name.empty() ? "" : ("variant " + v.name + ", ").c_str(),
                     repeats > 1 ? ("repeat " + std::to_string(r + 1) + "/" + std::to_string(repeats) + ", ").c_str() : "",
                     static_cast<unsigned long long>(seed0 + r));
-      auto res = experiment::run_experiment(topo, o);
-      if (!res.ok()) fail(Failure::kRuntime, "run: " + res.error().message());
-      const Status rep = report::write_report(o.out_dir);
-      if (!rep.ok()) std::fprintf(stderr, "faultline: report: %s\n", rep.error().message().c_str());
-      std::printf("%s: %s\n", res->passed ? "PASS" : (res->interrupted ? "INTERRUPTED" : "FAIL"), res->headline.c_str());
-      if (!res->analysis.propagation.empty()) {
-        // "db +0.012s -> app +0.140s, api +0.152s": each service at its
-        // onset after the first fault; a comma joins onsets within their
-        // resolution (simultaneous as far as the requests tell).
-        std::string order;
-        double resolution = 0;
-        bool ties = false;
-        for (const auto& p : res->analysis.propagation) {
-          char b[96];
-          std::snprintf(b, sizeof b, "%s%s +%.3fs", order.empty() ? "" : (p.simultaneous ? ", " : " -> "),
-                        p.service.c_str(), p.after_fault_s);
-          order += b;
-          ties = ties || p.simultaneous;
-          resolution = std::max(resolution, p.resolution_s);
-        }
-        std::printf("  degraded in order: %s", order.c_str());
-        if (ties) std::printf(" (a comma: within %.0f ms of each other, simultaneous)", resolution * 1000);
-        std::printf("; largest amplification: %.3g attempts per organic request, %.3g per call\n",
-                    res->analysis.max_cumulative_amplification, res->analysis.max_hop_amplification);
-      }
-      for (const auto& ver : res->verdicts)
-        if (!ver.passed) std::printf("  expectation %s failed: %s\n", ver.name.c_str(), ver.detail.c_str());
-      // Health verdicts from part of the requests say so.
-      if (const auto& rec = res->summary["records"]; rec.is_object() && rec.value("complete", true) == false)
-        std::printf("  health judged from sampled requests: %llu spans recorded, %llu not sampled (experiment.trace_rps), "
-                    "%llu dropped by full buffers\n",
-                    rec.value("spans", 0ULL), rec.value("unsampled", 0ULL), rec.value("dropped", 0ULL));
-      std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
-      summaries.push_back(res->summary);
-      if (res->interrupted) {
+      const auto res = run_one(ctx, {set, out_dir, many ? "" : a.name, v.name, r});
+      summaries.push_back(res.summary);
+      if (res.interrupted) {
         write_junit(a.junit, summaries);
         return exit_code(Failure::kRuntime);
       }
-      if (!res->passed) code = exit_code(Failure::kExpectation);
+      if (!res.passed) code = exit_code(Failure::kExpectation);
     }
   }
   if (many) print_compare(out_root, summaries, false);

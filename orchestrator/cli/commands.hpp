@@ -40,6 +40,19 @@ struct CompareArgs {
   std::string junit;               // also write every run's expectations as JUnit XML here
 };
 
+struct ExploreArgs {
+  std::string file;
+  std::vector<std::string> vary;   // KEY=LO..HI, one or two
+  std::vector<std::string> set;
+  int repeat = 3;                  // runs at each point bracketing the boundary
+  int budget = 0;                  // runs in all; 0: 12, or 8 per line with two axes
+  int lines = 5;                   // values of the second axis
+  std::string out;                 // default results/NAME-explore-TIME; the same folder resumes
+  std::optional<uint64_t> seed;
+  bool quiet = false;
+  std::string junit;
+};
+
 // validate and lint.
 struct LintArgs {
   std::string file;
@@ -72,6 +85,7 @@ int cmd_cleanup();
 int cmd_doctor();
 int cmd_run(const RunArgs& a);
 int cmd_compare(const CompareArgs& a);
+int cmd_explore(const ExploreArgs& a);
 int cmd_report(const std::string& dir);
 int cmd_traces(const TracesArgs& a);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);

@@ -89,6 +89,23 @@ int main(int argc, char** argv) {
   compare->add_flag("--json", ca.json, "print the table as one JSON document");
   compare->add_option("--junit", ca.junit, "also write every run's expectations as JUnit XML to this file");
 
+  cli::ExploreArgs ea;
+  uint64_t explore_seed = 0;
+  auto* explore = app.add_subcommand("explore", "find where a configuration stops recovering: an adaptive search over "
+                                                "one or two --set keys; explore.html, .json, .csv in --out");
+  explore->add_option("file", ea.file, "topology TOML file")->required();
+  explore->add_option("--vary", ea.vary, "KEY=LO..HI: a --set key and its range (once or twice)")->required();
+  explore->add_option("--set", ea.set, "override a key: section.key=value (repeatable)");
+  explore->add_option("--repeat", ea.repeat, "runs at each point that brackets the boundary (default 3)")
+      ->check(CLI::Range(1, 100));
+  explore->add_option("--budget", ea.budget, "runs in all (default 12; 8 per line with two --vary)")
+      ->check(CLI::Range(1, 10000));
+  explore->add_option("--lines", ea.lines, "values of the second --vary key (default 5)")->check(CLI::Range(2, 50));
+  explore->add_option("--out", ea.out, "folder (default results/NAME-explore-TIME); the same folder resumes");
+  auto* explore_seed_opt = explore->add_option("--seed", explore_seed, "seed (default: experiment.seed); repeats add 1, ...");
+  explore->add_flag("-q,--quiet", ea.quiet, "no live status line");
+  explore->add_option("--junit", ea.junit, "also write every run's expectations as JUnit XML to this file");
+
   std::string report_dir;
   auto* reportc = app.add_subcommand("report", "write report.html again from a results folder");
   reportc->add_option("dir", report_dir, "results folder of `faultline run`")->required();
@@ -141,6 +158,10 @@ int main(int argc, char** argv) {
       return cli::cmd_run(ra);
     }
     if (sub == "compare") return cli::cmd_compare(ca);
+    if (sub == "explore") {
+      if (explore_seed_opt->count() > 0) ea.seed = explore_seed;
+      return cli::cmd_explore(ea);
+    }
     if (sub == "report") return cli::cmd_report(report_dir);
     if (sub == "traces") {
       if (from_opt->count() > 0) ta.from_s = from_s;

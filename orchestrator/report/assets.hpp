@@ -26,4 +26,11 @@ extern const std::string_view kErrorCatcherJs;
 // and has report.js draw each new state.
 extern const std::string_view kLiveJs;
 
+// explore.html (explore_page.hpp): its stylesheet, the pure part (scales,
+// colours, the boundary's band; window.flExplore, tested under node in
+// tests/report/explore_lib.test.js) and the script that draws.
+extern const std::string_view kExploreCss;
+extern const std::string_view kExploreLibJs;
+extern const std::string_view kExploreJs;
+
 }  // namespace faultline::report

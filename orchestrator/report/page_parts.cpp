@@ -1,26 +1,11 @@
 #include "orchestrator/report/page_parts.hpp"
 
 #include "orchestrator/report/assets.hpp"
+#include "orchestrator/report/html_text.hpp"
 
 namespace faultline::report {
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string page_head(const char* policy, const std::string& title) {
+std::string page_head(const char* policy, const std::string& title, const char* css) {
   std::string html;
   html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -30,7 +15,7 @@ std::string page_head(const char* policy, const std::string& title) {
   html += html_escape(title);
   // Each asset starts on its own line (the files do not begin with one).
   html += "</title>\n<style>\n";
-  html += kReportCss;
+  html += css ? css : kReportCss;
   html += "</style>\n";
   return html;
 }

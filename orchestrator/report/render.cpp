@@ -4,37 +4,12 @@
 #include <string>
 
 #include "orchestrator/report/assets.hpp"
+#include "orchestrator/report/html_text.hpp"
 #include "orchestrator/report/page_parts.hpp"
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/report/series.hpp"
 
 namespace faultline::report {
-namespace {
-
-// JSON safe inside <script type="application/json">: a '<' can only occur
-// inside a JSON string, where \u003c means the same character, so no
-// "</script>" or "<!--" in the data can end or confuse the script element.
-// Invalid UTF-8 in names is replaced rather than thrown on.
-std::string embed_json(const nlohmann::json& j) {
-  const std::string raw = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::string out;
-  out.reserve(raw.size() + 64);
-  for (const char c : raw) {
-    if (c == '<')
-      out += "\\u003c";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// Nothing may be fetched: no scripts, styles, images, fonts or connections
-// from anywhere. Inline style and script are the page itself.
-constexpr const char* kPolicy =
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
-    "base-uri 'none'; form-action 'none'";
-
-}  // namespace
 
 std::string render_report(const nlohmann::json& summary, const std::string& timeseries_csv,
                           const std::vector<nlohmann::json>& events) {
@@ -52,7 +27,7 @@ std::string render_report(const nlohmann::json& summary, const std::string& time
 
   std::string html;
   html.reserve(64 * 1024 + timeseries_csv.size());
-  html += page_head(kPolicy, name);
+  html += page_head(kPagePolicy, name);
   html += "<script>\n";
   html += kErrorCatcherJs;
   html += "</script>\n</head>\n<body>\n";

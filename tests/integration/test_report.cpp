@@ -28,6 +28,7 @@
 #include <tuple>
 #include <vector>
 
+#include "orchestrator/report/explore_page.hpp"
 #include "orchestrator/report/report.hpp"
 #include "tests/support/chromium.hpp"
 #include "tests/support/summary_schema.hpp"
@@ -591,6 +592,48 @@ TEST_F(ReportInChromium, OddRunsStillRender) {
   EXPECT_EQ(rc["data-waterfall"], "");
   EXPECT_NE(dom.find("No fault, no propagation."), std::string::npos);
   EXPECT_NE(dom.find("summary.json has no traces"), std::string::npos);
+}
+
+// explore.html (report/explore_page.hpp) as a browser draws it: a point per
+// run, each a link to its report, the boundary's band, no errors; with two
+// axes a band per stretch of lines that found a boundary.
+TEST_F(ReportInChromium, TheExplorePageDrawsEveryRunAndTheBoundary) {
+  nlohmann::json doc = nlohmann::json::parse(R"({
+    "x": {"key": "node.svc.service.8080.queue", "lo": 35, "hi": 150, "integer": true, "suffix": "", "unit": ""},
+    "y": null, "repeat": 1, "budget": 6, "complete": true,
+    "runs": [
+      {"index": 0, "x": 35, "y": 0, "repeat": 0, "seed": 1, "good": true, "metastable": false, "headline": "a <b>", "report": "runs/000/report.html"},
+      {"index": 1, "x": 150, "y": 0, "repeat": 0, "seed": 1, "good": false, "metastable": true, "headline": "b", "report": "runs/001/report.html"},
+      {"index": 2, "x": 50, "y": 0, "repeat": 0, "seed": 1, "good": true, "metastable": false, "headline": "c", "report": "runs/002/report.html"},
+      {"index": 3, "x": 57, "y": 0, "repeat": 0, "seed": 1, "good": false, "metastable": true, "headline": "d", "report": "runs/003/report.html"}],
+    "lines": [{"y": null, "kind": "found", "good_below": true, "estimate": 53.5, "ci95_lo": 41.5, "ci95_hi": 62.3,
+               "last_good": 50, "first_bad": 57, "runs": 4, "verdict": "recovers from this trigger up to 53.5"}],
+    "predicted": {"value": 50, "what": "safe up to a queue of", "source": "lint"},
+    "verdict": "recovers from this trigger up to 53.5 (41.5-62.3, 95%) </script><!--"})");
+  const auto html = dir_ / "explore.html";
+  std::ofstream(html) << render_explore(doc);
+  const std::string dom = dump_dom(html, "explore");
+  auto rc = render_check(dom);
+  ASSERT_FALSE(rc.empty()) << "no render check in the page: the script did not run";
+  EXPECT_EQ(rc.count("data-errors") ? rc.at("data-errors") : "missing", "");
+  EXPECT_EQ(rc["data-ok"], "1");
+  EXPECT_EQ(rc["data-points"], "4");
+  EXPECT_EQ(rc["data-bands"], "1");
+  for (int i = 0; i < 4; ++i)
+    EXPECT_NE(dom.find("<a href=\"runs/00" + std::to_string(i) + "/report.html\""), std::string::npos) << i;
+  EXPECT_NE(dom.find("lint: safe up to a queue of 50"), std::string::npos);
+
+  // Two axes, the middle line without a boundary: two bands.
+  doc["y"] = {{"key", "node.client.load.rate"}, {"lo", 40}, {"hi", 120}, {"integer", true}, {"suffix", ""}, {"unit", "req/s"}};
+  doc["lines"] = nlohmann::json::array();
+  for (int y : {40, 60, 80, 100, 120})
+    doc["lines"].push_back(y == 80 ? nlohmann::json{{"y", y}, {"kind", "all_recover"}}
+                                   : nlohmann::json{{"y", y}, {"kind", "found"}, {"estimate", 50 + y / 10},
+                                                    {"ci95_lo", 45 + y / 10}, {"ci95_hi", 55 + y / 10}});
+  std::ofstream(html, std::ios::trunc) << render_explore(doc);
+  auto rc2 = render_check(dump_dom(html, "explore2"));
+  EXPECT_EQ(rc2["data-ok"], "1") << rc2["data-errors"];
+  EXPECT_EQ(rc2["data-bands"], "2");
 }
 
 }  // namespace
