@@ -94,9 +94,15 @@ LoadResult convert(const toml::table& root, Diagnostics& d) {
 }  // namespace detail
 
 LoadResult load_string(std::string_view toml_text, const std::string& file_name) {
+  return load_string_with_overrides(toml_text, file_name, {});
+}
+
+LoadResult load_string_with_overrides(std::string_view toml_text, const std::string& file_name,
+                                      const std::vector<std::string>& overrides) {
   detail::Diagnostics d(file_name);
   auto root = detail::parse(toml_text, file_name, d);
   if (!root) return LoadResult{std::nullopt, d.take()};
+  detail::apply_overrides(*root, overrides, d);
   return detail::convert(*root, d);
 }
 
@@ -106,10 +112,7 @@ LoadResult load_file_with_overrides(const std::string& path, const std::vector<s
   detail::Diagnostics d(path);
   auto text = detail::read_file(path, d);
   if (!text) return LoadResult{std::nullopt, d.take()};
-  auto root = detail::parse(*text, path, d);
-  if (!root) return LoadResult{std::nullopt, d.take()};
-  detail::apply_overrides(*root, overrides, d);
-  return detail::convert(*root, d);
+  return load_string_with_overrides(*text, path, overrides);
 }
 
 }  // namespace faultline::model
