@@ -20,7 +20,7 @@ rerun:
 else
 
 .PHONY: all deps configure build dev test test-unit test-integration test-vm demo bench clean \
-        test-asan test-tsan
+        test-asan test-tsan fuzz
 
 all: build
 
@@ -82,6 +82,17 @@ test-tsan: deps
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
 	bash scripts/sanitized-ctest.sh $(TSAN_BUILD) -j $(JOBS) --timeout 300 -L engine $(CTEST_ARGS)
 	bash scripts/sanitized-ctest.sh $(TSAN_BUILD) -j $(JOBS) --timeout 300 -L workloads -L unit $(CTEST_ARGS)
+
+# libFuzzer targets (fuzz/README.md), with clang, in a folder of their own;
+# each runs FUZZ_SECONDS (FUZZ_TARGETS picks some).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DFAULTLINE_WERROR=$(WERROR) -DFAULTLINE_FUZZ=ON \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh $(FUZZ_BUILD)
 
 demo: build
 	bash scripts/demo.sh $(BUILD)

@@ -17,6 +17,8 @@ if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
   PKGS+=(qemu-system-x86 busybox-static chromium prometheus wrk nginx-light)
   # VM kernel tier (tests/vm): kernels whose modules are compressed.
   PKGS+=(xz-utils zstd)
+  # make fuzz: libFuzzer and clang's sanitizer runtimes.
+  PKGS+=(libclang-rt-14-dev)
 fi
 
 missing=()
