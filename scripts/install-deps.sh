@@ -11,10 +11,17 @@ PKGS=(
   libtomlplusplus-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
   iproute2 iputils-ping procps
+  # Unit tier: the report's JavaScript under node (tests/report), and
+  # summary.json checked against docs/summary.schema.json.
+  nodejs python3-jsonschema
 )
 # Optional tiers: extra packages a test tier or benchmark uses.
 if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
   PKGS+=(qemu-system-x86 busybox-static chromium prometheus wrk nginx-light)
+  # The OTLP/JSON export's test: protobuf's own JSON parser over the
+  # OpenTelemetry .proto files (fetched from npm by tests/otlp/fetch-proto.sh).
+  PKGS+=(python3-protobuf protobuf-compiler)
+  command -v npm >/dev/null || PKGS+=(npm)
   # VM kernel tier (tests/vm): kernels whose modules are compressed.
   PKGS+=(xz-utils zstd)
   # make fuzz: libFuzzer and clang's sanitizer runtimes.

@@ -9,6 +9,12 @@
 #     goes first): req/s per core of server CPU (requests / (utime + stime of
 #     the server's processes over the round)), wrk's p99, and the ratio
 #     service / nginx (target >= 0.5).
+#  3. request records (workloads/trace): a faultline-service that calls a
+#     second one (per request: a request, a call and an attempt span in the
+#     first, a request span in the second), records on and off in
+#     alternating rounds under the same wrk load, /records pulled every
+#     second as the orchestrator does: req/s per core of the two services'
+#     CPU, and the ratio on / off (target >= 0.95: records cost at most 5%).
 #  2. faultline-loadgen, pinned to one CPU, against a faultline-service at
 #     1k, 10k, 20k req/s, constant and Poisson arrivals: achieved rate
 #     against the target (target: within 1%), the generator's send lag
@@ -18,7 +24,7 @@
 # Usage: bench/workloads/run.sh [BUILD_DIR]     (default: build)
 # Knobs (environment): SERVER_CPU=1 CLIENT_CPU=0 THREADS=1 CONNECTIONS=50
 #   DURATION=10 (s per wrk round) ROUNDS=3 LOAD_SECONDS=5 RATES="1000 10000 20000"
-#   ARRIVALS="constant poisson" PARTS="1 2" BUILD_JOBS=$(nproc) NO_BUILD=1 (skip cmake --build)
+#   ARRIVALS="constant poisson" PARTS="1 2 3" BUILD_JOBS=$(nproc) NO_BUILD=1 (skip cmake --build)
 #   CLIENT_NICE=0 (nice of wrk and the load generator: -10 gives them their CPU on a shared machine)
 #   NGINX_EXTRA (directives added to nginx's http block; default 'open_file_cache max=16;', a
 #   usual setting for static content that spares an open/close per request; '' for none)
@@ -41,7 +47,7 @@ ROUNDS=${ROUNDS:-3}
 LOAD_SECONDS=${LOAD_SECONDS:-5}
 RATES=${RATES:-1000 10000 20000}
 ARRIVALS=${ARRIVALS:-constant poisson}
-PARTS=${PARTS:-1 2}
+PARTS=${PARTS:-1 2 3}
 CLIENT_NICE=${CLIENT_NICE:-0}
 PAGE_BYTES=64
 
@@ -431,6 +437,99 @@ EOF
   echo "   on the wire = 200s the service counted (its /metrics) over [1 s, ${LOAD_SECONDS} s - 0.5 s] of the run, per second;"
   echo "   achieved = the loadgen's own count of requests started in its window; send lag = request start - intended"
   echo "   send time (loadgen histogram); latency from the intended send time; service mean = its own duration sum / count"
+}
+
+# start_pair RECORDS: a front service calling a leaf service, both on
+# SERVER_CPU, with request records on (true) or off (false); sets FRONT_PID,
+# LEAF_PID, FRONT_PORT, LEAF_PORT.
+start_pair() {
+  local rec=$1 name port pid
+  LEAF_PORT=$(free_port)
+  cat >"$TMP/leaf.json" <<EOF
+{"node": "bench", "seed": 1, "records": {"enabled": $rec},
+ "service": {"name": "leaf", "port": $LEAF_PORT, "workers": 1024, "queue": 1024,
+             "endpoints": [{"path": "/", "response_bytes": $PAGE_BYTES}]}}
+EOF
+  FRONT_PORT=$(free_port)
+  cat >"$TMP/front.json" <<EOF
+{"node": "bench", "seed": 1, "records": {"enabled": $rec},
+ "service": {"name": "front", "port": $FRONT_PORT, "workers": 1024, "queue": 1024,
+             "endpoints": [{"path": "/", "response_bytes": $PAGE_BYTES,
+                            "calls": [{"to_node": "127.0.0.1", "to_port": $LEAF_PORT, "path": "/",
+                                       "timeout_ns": 1000000000}]}]}}
+EOF
+  for name in leaf front; do
+    taskset -c "$SERVER_CPU" "$SERVICE_BIN" --config "$TMP/$name.json" --listen 127.0.0.1 \
+      >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    pid=$!
+    PIDS+=("$pid")
+    if [[ $name == leaf ]]; then port=$LEAF_PORT; LEAF_PID=$pid; else port=$FRONT_PORT; FRONT_PID=$pid; fi
+    wait_port "$port" "$pid" || { cat "$TMP/$name.err" >&2; die "faultline-service $name did not start" 4; }
+  done
+  local body
+  body=$(http_get "$FRONT_PORT" / | tail -c "$PAGE_BYTES")
+  [[ ${#body} -eq $PAGE_BYTES ]] || die "the front service does not answer through its leaf"
+}
+
+# Pulls /records of both services every second until stopped, as the
+# orchestrator's collector does; the bytes pulled so far go to $TMP/pulled.
+puller() {
+  local bytes=0 b port
+  while :; do
+    for port in "$FRONT_PORT" "$LEAF_PORT"; do
+      b=$(http_get "$port" /records | wc -c)
+      bytes=$((bytes + b))
+    done
+    echo "$bytes" >"$TMP/pulled"
+    sleep 1
+  done
+}
+
+part3() {
+  echo
+  echo "== 3. request records on and off: faultline-service calling a second one, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s"
+  echo "   both services on CPU $SERVER_CPU, wrk and the /records puller on CPU $CLIENT_CPU, $ROUNDS rounds each (alternating)"
+  : >"$TMP/rounds"
+  local r rec order puller_pid
+  for r in $(seq "$ROUNDS"); do
+    if ((r % 2)); then order="true false"; else order="false true"; fi
+    for rec in $order; do
+      start_pair "$rec"
+      client "$TMP/warmup.out" wrk -t "$THREADS" -c "$CONNECTIONS" -d 1s "http://127.0.0.1:$FRONT_PORT/"
+      rm -f "$TMP/pulled"
+      (taskset -p -c "$CLIENT_CPU" $BASHPID >/dev/null; puller) &
+      puller_pid=$!
+      PIDS+=("$puller_pid")
+      wrk_round "records_$rec" "$FRONT_PORT" "$FRONT_PID" "$LEAF_PID"
+      stop_pid "$puller_pid"
+      echo "   round $r records $rec: $(cat "$TMP/pulled" 2>/dev/null || echo 0) bytes of records pulled"
+      stop_pid "$FRONT_PID"
+      stop_pid "$LEAF_PID"
+    done
+  done
+  awk '
+    function median(a, n,   i, j, t) {
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    {
+      n[$1]++; k = n[$1]
+      pc[$1, k] = $4 > 0 ? $6 / $4 : 0; rps[$1, k] = $2; errs[$1] += $7
+      printf "   round %d %-14s %9.0f req/s  server CPU %4.0f%%  %9.0f req/s per core\n", k, $1, $2, 100 * $4 / $5, pc[$1, k]
+    }
+    END {
+      split("records_true records_false", names, " ")
+      for (s = 1; s <= 2; s++) {
+        m = names[s]
+        for (k = 1; k <= n[m]; k++) { a[k] = pc[m, k] }; PC[m] = median(a, n[m])
+        for (k = 1; k <= n[m]; k++) { a[k] = rps[m, k] }; R[m] = median(a, n[m])
+      }
+      ratio = PC["records_false"] > 0 ? PC["records_true"] / PC["records_false"] : 0
+      printf "   medians: records on %.0f, off %.0f req/s per core (req/s %.0f vs %.0f); errors on %d, off %d\n",
+             PC["records_true"], PC["records_false"], R["records_true"], R["records_false"], errs["records_true"], errs["records_false"]
+      printf "   records on / off, req/s per core: %.3f (target >= 0.95: %s)\n", ratio, (ratio >= 0.95 ? "met" : "NOT met")
+    }
+  ' "$TMP/rounds"
 }
 
 echo "bench/workloads: $(date -u '+%F %T') UTC, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), network: $([[ $FL_BENCH_NETNS == host ]] && echo host loopback || echo "private namespace ($FL_BENCH_NETNS)")"

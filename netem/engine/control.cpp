@@ -9,6 +9,9 @@
 #include <cstring>
 #include <utility>
 
+#include "base/peer.hpp"
+#include "netem/engine/control_request.hpp"
+
 namespace faultline::netem::engine {
 
 using nlohmann::json;
@@ -21,6 +24,17 @@ Result<sockaddr_un> unix_addr(const std::string& path) {
   if (path.empty() || path.size() >= sizeof a.sun_path) return logic_error("bad control socket path '" + path + "'");
   std::memcpy(a.sun_path, path.c_str(), path.size());
   return a;
+}
+
+json error_answer(const std::string& msg) { return json{{"ok", false}, {"error", msg}}; }
+
+// Dumped without throwing: a string that is not UTF-8 is replaced.
+std::string answer_line(const json& answer) {
+  return answer.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string too_long() {
+  return "the request is larger than " + std::to_string(kMaxEngineRequestBytes) + " bytes";
 }
 
 }  // namespace
@@ -99,6 +113,10 @@ void ControlServer::on_event(uint64_t tag, uint32_t events, const Handler& handl
       return;
     }
     if (n > 0) c.out.erase(0, static_cast<size_t>(n));
+    if (c.eof && c.out.empty()) {
+      drop(id);
+      return;
+    }
     update_interest(id);
   }
   if (events & (EPOLLIN | EPOLLRDHUP)) serve(id, handler);
@@ -114,6 +132,13 @@ void ControlServer::accept_all() {
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = tag_base_ + id;
+    // The mode of the socket file is not the only guard.
+    if (const auto peer = peer_uid(fd.get()); !peer || !control_peer_allowed(*peer, ::geteuid())) {
+      const std::string line = answer_line(error_answer("refused: only root may steer the link engine (peer uid " +
+                                                        (peer ? std::to_string(*peer) : "unknown") + ")"));
+      (void)::send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      continue;
+    }
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd.get(), &ev) < 0) continue;
     conns_[id].fd = std::move(fd);
   }
@@ -123,16 +148,17 @@ void ControlServer::serve(uint32_t id, const Handler& handler) {
   Conn& c = conns_[id];
   char buf[4096];
   bool eof = false;
-  for (;;) {
+  // At most about one request's worth per event, so that a client flooding
+  // the socket cannot keep the loop from its packets (epoll is level
+  // triggered: the rest is reported again).
+  for (size_t got = 0; got <= kMaxEngineRequestBytes;) {
     const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, MSG_DONTWAIT);
     if (n > 0) {
       c.in.append(buf, static_cast<size_t>(n));
-      if (c.in.size() > kMaxLine) {
-        drop(id);
-        return;
-      }
+      got += static_cast<size_t>(n);
       continue;
     }
+    if (n < 0 && errno == EINTR) continue;
     if (n == 0 || errno != EAGAIN) eof = true;
     break;
   }
@@ -141,19 +167,27 @@ void ControlServer::serve(uint32_t id, const Handler& handler) {
     const std::string line = c.in.substr(0, pos);
     c.in.erase(0, pos + 1);
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json req = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    json resp;
-    if (req.is_discarded() || !req.is_object())
-      resp = {{"ok", false}, {"error", "request is not a JSON object"}};
-    else
-      resp = handler(req);
-    c.out += resp.dump() + "\n";
+    c.out += answer_line(line.size() > kMaxEngineRequestBytes ? error_answer(too_long()) : handler(line));
+  }
+  // What is left is the start of a line: longer than the limit, it is
+  // answered and the connection closed (the rest is never read).
+  if (c.in.size() > kMaxEngineRequestBytes) {
+    refuse(id, too_long());
+    return;
+  }
+  // A last line without its newline (a client that shut its side) is
+  // answered too: truncated, it gets its error.
+  if (eof && c.in.find_first_not_of(" \t\r") != std::string::npos) c.out += answer_line(handler(c.in));
+  if (eof) {
+    c.in.clear();
+    c.eof = true;
   }
   if (!c.out.empty()) {
     const ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) c.out.erase(0, static_cast<size_t>(n));
   }
-  if (eof && c.out.empty()) {
+  // A client that sends requests but never reads the answers is hung up on.
+  if (c.out.size() > kMaxUnsentBytes || (eof && c.out.empty())) {
     drop(id);
     return;
   }
@@ -163,9 +197,19 @@ void ControlServer::serve(uint32_t id, const Handler& handler) {
 void ControlServer::update_interest(uint32_t id) {
   Conn& c = conns_[id];
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
+  // After the client's end of stream only the answers are left to send: no
+  // read interest, or a level-triggered RDHUP would wake the loop forever.
+  ev.events = (c.eof ? 0u : static_cast<uint32_t>(EPOLLIN | EPOLLRDHUP)) |
+              (c.out.empty() ? 0u : static_cast<uint32_t>(EPOLLOUT));
   ev.data.u64 = tag_base_ + id;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd.get(), &ev);
+}
+
+void ControlServer::refuse(uint32_t id, const std::string& why) {
+  Conn& c = conns_[id];
+  c.out += answer_line(error_answer(why));
+  (void)::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  drop(id);
 }
 
 void ControlServer::drop(uint32_t id) { conns_.erase(id); }

@@ -1,6 +1,11 @@
 // The engine's control socket: a Unix stream socket speaking line-delimited
 // JSON, one response line per request line. The server only frames lines and
-// manages connections; what a request means is the handler's business.
+// manages connections; what a request means is the handler's business (the
+// engine's parses it with parse_engine_request, control_request.hpp).
+// Only root may steer the engine: the socket file is 0600, and each peer is
+// checked again on accept (SO_PEERCRED; root or the engine's own user), so
+// a loosened mode still lets no one else in. A line longer than
+// kMaxEngineRequestBytes gets an error answer and the connection is closed.
 // It runs inside the engine's event loop: its fds are registered in the
 // engine's epoll set, with tags the engine routes back to on_event().
 #pragma once
@@ -10,6 +15,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "base/fd.hpp"
 #include "base/result.hpp"
@@ -18,7 +24,8 @@ namespace faultline::netem::engine {
 
 class ControlServer {
  public:
-  using Handler = std::function<nlohmann::json(const nlohmann::json&)>;
+  // One request line (without its newline) -> the answer object.
+  using Handler = std::function<nlohmann::json(std::string_view line)>;
 
   // Binds and listens on path (a stale socket file left by a dead engine is
   // replaced; a live one is an error), registers with epoll_fd. Events for
@@ -36,16 +43,19 @@ class ControlServer {
   void on_event(uint64_t tag, uint32_t events, const Handler& handler);
 
  private:
-  static constexpr size_t kMaxLine = 1 << 20;
   static constexpr size_t kMaxConnections = 64;
+  static constexpr size_t kMaxUnsentBytes = size_t{16} << 20;
 
   struct Conn {
     UniqueFd fd;
     std::string in, out;
+    bool eof = false;  // the client shut its side: answer, then close
   };
   void close() noexcept;
   void accept_all();
   void serve(uint32_t id, const Handler& handler);
+  // Sends what it can of `answer` without blocking, then closes.
+  void refuse(uint32_t id, const std::string& why);
   void drop(uint32_t id);
   void update_interest(uint32_t id);
 

@@ -463,7 +463,7 @@ Status Engine::wait_events(int64_t next) {
         stop_ = true;
       }
     } else if (control_.owns(tag)) {
-      control_.on_event(tag, evs[i].events, [this](const json& req) { return handle(req); });
+      control_.on_event(tag, evs[i].events, [this](std::string_view line) { return handle(line); });
     }
     // Port readiness needs no action: the loop drains every ring next.
   }
@@ -497,19 +497,19 @@ void Engine::trace(const Pipe& p, uint64_t seq, const std::string& verdict, int6
   if (trace_.enabled()) trace_.record(p.name, p.dir, seq, verdict.c_str(), delay);
 }
 
-json Engine::handle(const json& req) {
-  const auto op_it = req.find("op");
-  if (op_it == req.end() || !op_it->is_string()) return error_response("request needs a string 'op'");
-  const std::string op = *op_it;
-  if (op == "ping") return json{{"ok", true}, {"pong", true}};
-  if (op == "stats") return stats(req.value("reset_lateness", false));
-  if (op == "get") return impairments();
-  if (op == "set") return set_impairment(req);
-  if (op == "stop") {
-    stop_ = true;
-    return json{{"ok", true}};
+json Engine::handle(std::string_view line) {
+  auto req = parse_engine_request(line);
+  if (!req.ok()) return error_response(req.error().message());
+  switch (req->op) {
+    case EngineRequest::Op::kPing: return json{{"ok", true}, {"pong", true}};
+    case EngineRequest::Op::kStats: return stats(req->reset_lateness);
+    case EngineRequest::Op::kGet: return impairments();
+    case EngineRequest::Op::kSet: return set_impairment(*req);
+    case EngineRequest::Op::kStop:
+      stop_ = true;
+      return json{{"ok", true}};
   }
-  return error_response("unknown op '" + op + "' (ping, stats, get, set, stop)");
+  return error_response("unknown request");
 }
 
 json Engine::stats(bool reset_lateness) {
@@ -557,36 +557,25 @@ json Engine::impairments() const {
   return json{{"ok", true}, {"links", links}, {"segments", segs}};
 }
 
-json Engine::set_impairment(const json& req) {
-  auto imp_it = req.find("impairment");
-  if (imp_it == req.end()) return error_response("set needs 'impairment'");
-  auto imp = impairment_from_json(*imp_it);
-  if (!imp.ok()) return error_response(imp.error().message());
-
+json Engine::set_impairment(const EngineRequest& req) {
   std::vector<Pipe*> targets;
-  if (auto l = req.find("link"); l != req.end()) {
-    if (!l->is_string()) return error_response("'link' must be a string");
-    const std::string dir = req.value("dir", std::string("both"));
-    if (dir != "a->b" && dir != "b->a" && dir != "both") return error_response("'dir' must be a->b, b->a or both");
+  if (!req.segment) {
     for (size_t i = 0; i < cfg_.links.size(); ++i) {
-      if (cfg_.links[i].name != l->get<std::string>()) continue;
-      if (dir != "b->a") targets.push_back(&pipes_[2 * i]);
-      if (dir != "a->b") targets.push_back(&pipes_[2 * i + 1]);
+      if (cfg_.links[i].name != req.name) continue;
+      if (req.dir != EngineRequest::Dir::kBtoA) targets.push_back(&pipes_[2 * i]);
+      if (req.dir != EngineRequest::Dir::kAtoB) targets.push_back(&pipes_[2 * i + 1]);
     }
-    if (targets.empty()) return error_response("no link '" + l->get<std::string>() + "'");
-  } else if (auto s = req.find("segment"); s != req.end()) {
-    if (!s->is_string()) return error_response("'segment' must be a string");
-    for (const Segment& seg : segments_)
-      if (seg.name == s->get<std::string>()) targets.push_back(&pipes_[seg.pipe]);
-    if (targets.empty()) return error_response("no segment '" + s->get<std::string>() + "'");
+    if (targets.empty()) return error_response("no link '" + req.name + "'");
   } else {
-    return error_response("set needs 'link' or 'segment'");
+    for (const Segment& seg : segments_)
+      if (seg.name == req.name) targets.push_back(&pipes_[seg.pipe]);
+    if (targets.empty()) return error_response("no segment '" + req.name + "'");
   }
   // Between two packets (the loop is single-threaded): queued packets keep
   // their due times, the next packet sees the new impairment.
   for (Pipe* p : targets) {
-    p->set(*imp);
-    log("set " + p->name + " " + p->dir + ": " + describe(*imp));
+    p->set(req.impairment);
+    log("set " + p->name + " " + p->dir + ": " + describe(req.impairment));
   }
   return json{{"ok", true}};
 }

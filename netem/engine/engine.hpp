@@ -14,12 +14,14 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/fd.hpp"
 #include "base/result.hpp"
 #include "netem/engine/config.hpp"
 #include "netem/engine/control.hpp"
+#include "netem/engine/control_request.hpp"
 #include "netem/engine/lateness.hpp"
 #include "netem/engine/mac_table.hpp"
 #include "netem/engine/packet_pool.hpp"
@@ -49,8 +51,9 @@ class Engine {
   // Runs until SIGINT/SIGTERM or a "stop" request.
   Status run();
 
-  // A control request (also what the control socket calls).
-  nlohmann::json handle(const nlohmann::json& req);
+  // One control request line (what the control socket calls): parsed by
+  // parse_engine_request, so a malformed one is an error answer, never a stop.
+  nlohmann::json handle(std::string_view line);
 
  private:
   Engine() = default;
@@ -85,7 +88,7 @@ class Engine {
 
   nlohmann::json stats(bool reset_lateness);
   nlohmann::json impairments() const;
-  nlohmann::json set_impairment(const nlohmann::json& req);
+  nlohmann::json set_impairment(const EngineRequest& req);
 
   EngineConfig cfg_;
   EngineOptions opt_;

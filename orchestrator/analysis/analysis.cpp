@@ -16,35 +16,44 @@ double at(const Series& s, size_t i) { return i < s.size() ? s[i] : kNaN; }
 
 size_t ticks(const Input& in) {
   size_t n = std::max({in.offered.size(), in.goodput.size(), in.p99_s.size()});
-  for (const auto& s : in.services) n = std::max(n, s.goodput.size());
+  for (const auto& e : in.edges) n = std::max(n, e.attempts.size());
   return n;
 }
 
-Baseline baseline_of(const Series& goodput, const Series& p99, std::optional<double> slo, const Input& in) {
+Baseline baseline_of(const Series& goodput, const Series& p99, const Input& in) {
   Baseline b;
   b.goodput = mean(goodput, in.baseline_begin, in.baseline_end);
   b.p99_s = mean(p99, in.baseline_begin, in.baseline_end);
   b.valid = std::isfinite(b.goodput) && b.goodput > 0;
-  b.slo_p99_s = slo ? *slo : (std::isfinite(b.p99_s) ? in.th.slo_factor * b.p99_s : kNaN);
   return b;
 }
 
-Health health_at(const Baseline& b, double goodput, double p99, double up, const Thresholds& th) {
-  if (!b.valid) return Health::kUnknown;
-  // Unresponsive: its rates are unknown this tick (the next answer's span
-  // the gap), but a service that cannot answer a scrape is not healthy.
-  if (up == 0) return Health::kDegraded;
-  if (!std::isfinite(goodput)) return Health::kUnknown;
-  if (goodput < th.failed_goodput * b.goodput) return Health::kFailed;
-  if (goodput < th.degraded_goodput * b.goodput) return Health::kDegraded;
-  if (std::isfinite(p99) && std::isfinite(b.slo_p99_s) && p99 > b.slo_p99_s) return Health::kDegraded;
-  return Health::kHealthy;
+// Health against an SLO that could not be set (no answered try in the
+// baseline and none given): unknown wherever it was asked anything.
+SubjectHealth unknown_health(const std::vector<Judged>& ev, const HealthRule& rule, const HealthSpan& span) {
+  SubjectHealth h = judge_health(ev, rule, span);
+  for (auto& w : h.windows)
+    if (w != Health::kIdle) w = Health::kUnknown;
+  h.onset_s.reset();
+  h.onset_window.reset();
+  return h;
 }
 
-bool bad(Health h) { return h == Health::kDegraded || h == Health::kFailed; }
+SubjectHealth health_of(const std::vector<Try>& tries, double slo_s, const Input& in) {
+  const HealthSpan span{in.baseline_begin_s, in.baseline_end_s, in.first_fault_s, in.end_s};
+  if (!(slo_s > 0)) {
+    std::vector<Judged> ev;
+    for (const auto& t : tries) ev.push_back({t.end_s, false});
+    std::sort(ev.begin(), ev.end(), [](const Judged& a, const Judged& b) { return a.t < b.t; });
+    return unknown_health(ev, in.th.health, span);
+  }
+  return judge_health(judge_tries(tries, slo_s), in.th.health, span);
+}
+
+std::string edge_name(const std::string& caller, const std::string& callee) { return caller + "->" + callee; }
 
 // Undirected hop distances between services over the call edges.
-std::map<std::string, int> distances_from(const std::string& origin, const std::vector<EdgeSeries>& edges) {
+std::map<std::string, int> distances_from(const std::string& origin, const std::vector<EdgeInput>& edges) {
   std::map<std::string, std::set<std::string>> adj;
   for (const auto& e : edges) {
     adj[e.caller].insert(e.callee);
@@ -78,23 +87,77 @@ std::map<std::string, int> tiers(const Input& in) {
   return depth;
 }
 
-std::optional<size_t> first_engaged(const Series& s, size_t from, size_t end) {
-  for (size_t i = from; i < end; ++i)
-    if (std::isfinite(at(s, i)) && at(s, i) > 0) return i;
-  return std::nullopt;
+// Amplification over the fault phase (without a fault: from the baseline
+// on): per hop (attempts / calls on the edge) and cumulative (attempts on the
+// edge per organic request offered). From the records when there are any:
+// each call and each organic request counts every attempt it caused, so a
+// tick's ratio can never exceed what the retries allow; else from the series.
+void amplify_from_series(const Input& in, size_t n, Findings& r) {
+  const size_t f0 = in.first_fault.value_or(in.baseline_begin);
+  const size_t end = std::min(n, in.first_fault ? in.last_fault_end.value_or(n) : n);
+  const double offered = mean(in.offered, f0, end);
+  for (size_t i = 0; i < in.edges.size(); ++i) {
+    const auto& e = in.edges[i];
+    auto& f = r.edges[i];
+    const double att = mean(e.attempts, f0, end), calls = mean(e.calls, f0, end);
+    f.per_hop = calls > 0 && std::isfinite(att) ? att / calls : kNaN;
+    f.cumulative = offered > 0 && std::isfinite(att) ? att / offered : kNaN;
+    for (size_t t = f0; t < end; ++t) {
+      const double x = at(e.attempts, t), c = at(e.calls, t), off = at(in.offered, t);
+      if (std::isfinite(x) && std::isfinite(c) && c > 0) f.per_hop_peak = std::max(f.per_hop_peak, x / c);
+      if (std::isfinite(x) && std::isfinite(off) && off > 0) f.cumulative_peak = std::max(f.cumulative_peak, x / off);
+    }
+  }
+}
+
+void amplify_from_records(const Input& in, Findings& r) {
+  const double from = in.first_fault_s.value_or(in.baseline_begin_s);
+  const double to = in.first_fault_s ? in.last_fault_end_s.value_or(in.end_s) : in.end_s;
+  const double tick = in.tick_s > 0 ? in.tick_s : 1;
+  auto bucket = [&](double t) { return static_cast<size_t>((t - from) / tick); };
+  const size_t buckets = to > from ? bucket(to) + 1 : 0;
+  std::vector<double> organic(buckets, 0);
+  double organic_n = 0;
+  for (double t : in.organic_starts_s)
+    if (t >= from && t < to) ++organic[bucket(t)], ++organic_n;
+  for (size_t i = 0; i < in.edges.size(); ++i) {
+    const auto& e = in.edges[i];
+    auto& f = r.edges[i];
+    std::vector<double> calls(buckets, 0), call_att(buckets, 0), req_att(buckets, 0);
+    double n_calls = 0, n_call_att = 0, n_req_att = 0;
+    for (const auto& c : e.call_attempts)
+      if (c.start_s >= from && c.start_s < to) {
+        ++calls[bucket(c.start_s)];
+        call_att[bucket(c.start_s)] += c.attempts;
+        ++n_calls;
+        n_call_att += c.attempts;
+      }
+    for (const auto& q : e.request_attempts)
+      if (q.start_s >= from && q.start_s < to) {
+        req_att[bucket(q.start_s)] += q.attempts;
+        n_req_att += q.attempts;
+      }
+    f.per_hop = n_calls > 0 ? n_call_att / n_calls : kNaN;
+    f.cumulative = organic_n > 0 ? n_req_att / organic_n : kNaN;
+    for (size_t b = 0; b < buckets; ++b) {
+      if (calls[b] > 0) f.per_hop_peak = std::max(f.per_hop_peak, call_att[b] / calls[b]);
+      if (organic[b] > 0) f.cumulative_peak = std::max(f.cumulative_peak, req_att[b] / organic[b]);
+    }
+  }
+}
+
+void amplify(const Input& in, size_t n, Findings& r) {
+  if (in.organic_starts_s.empty())
+    amplify_from_series(in, n, r);
+  else
+    amplify_from_records(in, r);
+  for (const auto& f : r.edges) {
+    if (std::isfinite(f.per_hop)) r.max_hop_amplification = std::max(r.max_hop_amplification, f.per_hop);
+    if (std::isfinite(f.cumulative)) r.max_cumulative_amplification = std::max(r.max_cumulative_amplification, f.cumulative);
+  }
 }
 
 }  // namespace
-
-const char* to_string(Health h) {
-  switch (h) {
-    case Health::kHealthy: return "healthy";
-    case Health::kDegraded: return "degraded";
-    case Health::kFailed: return "failed";
-    case Health::kUnknown: break;
-  }
-  return "unknown";
-}
 
 double mean(const Series& s, size_t begin, size_t end) {
   double total = 0;
@@ -121,76 +184,88 @@ Findings analyse(const Input& in) {
   const Thresholds& th = in.th;
   const double tick = in.tick_s;
 
-  r.system = baseline_of(in.goodput, in.p99_s, std::nullopt, in);
+  r.system = baseline_of(in.goodput, in.p99_s, in);
+  // Health from requests: every service against its SLO, every call edge
+  // against its callee's.
+  std::map<std::string, double> slo;
   for (const auto& s : in.services) {
-    const Baseline b = baseline_of(s.goodput, s.p99_s, s.slo_p99_s, in);
-    r.baselines[s.name] = b;
-    auto& h = r.health[s.name];
-    for (size_t i = 0; i < n; ++i) h.push_back(health_at(b, at(s.goodput, i), at(s.p99_s, i), at(s.up, i), th));
+    ServiceFindings f;
+    f.baseline_p99_s = latency_p99(s.tries, in.baseline_begin_s, in.baseline_end_s);
+    f.slo_explicit = s.slo_p99_s.has_value();
+    f.slo_s = s.slo_p99_s ? *s.slo_p99_s : th.slo_factor * f.baseline_p99_s;
+    f.health = health_of(s.tries, f.slo_s, in);
+    f.tries = s.tries.size();
+    slo[s.name] = f.slo_s;
+    r.services[s.name] = std::move(f);
   }
-  if (!in.first_fault) return r;  // nothing to judge without a fault
-  const size_t f0 = *in.first_fault;
-  const size_t fault_end = std::min(n, in.last_fault_end.value_or(n));
+  const auto depth = tiers(in);
+  for (const auto& e : in.edges) {
+    EdgeFindings f;
+    f.caller = e.caller;
+    f.callee = e.callee;
+    if (auto d = depth.find(e.callee); d != depth.end()) f.tier = d->second;
+    const auto it = slo.find(e.callee);
+    f.health = health_of(e.tries, it == slo.end() ? kNaN : it->second, in);
+    r.edges.push_back(std::move(f));
+  }
+  amplify(in, n, r);
 
-  // Propagation: the first tick each service is degraded at or after the first fault.
-  struct Hit {
-    size_t tick;
-    std::string service;
-  };
-  std::vector<Hit> hits;
+  if (!in.first_fault || !in.first_fault_s) return r;  // nothing more to judge without a fault
+  const size_t f0 = *in.first_fault;
+  const double fault_s = *in.first_fault_s;
+  const double horizon_s = in.horizon_end_s > 0 ? in.horizon_end_s : in.end_s;
+
+  // Propagation: each service's onset, in time order.
   for (const auto& s : in.services) {
-    const auto& h = r.health[s.name];
-    for (size_t i = f0; i < n; ++i)
-      if (bad(h[i])) {
-        hits.push_back({i, s.name});
-        break;
-      }
+    const auto& h = r.services[s.name].health;
+    if (!h.onset_s || *h.onset_s >= horizon_s) continue;
+    PropagationStep p;
+    p.service = s.name;
+    p.onset_s = *h.onset_s;
+    p.after_fault_s = *h.onset_s - fault_s;
+    p.resolution_s = std::max(th.onset_resolution_s, h.onset_resolution_s);
+    r.propagation.push_back(p);
   }
-  // Within one tick the order comes from the graph: nearest the faults'
-  // targets first (failure travels from where it was injected).
-  std::map<std::string, int> from_origin;
-  for (const auto& o : in.origins)
-    for (const auto& [svc, d] : distances_from(o, in.edges)) {
-      auto it = from_origin.find(svc);
-      if (it == from_origin.end() || d < it->second) from_origin[svc] = d;
-    }
-  auto origin_distance = [&](const std::string& svc) {
-    auto it = from_origin.find(svc);
-    return it == from_origin.end() ? 1 << 20 : it->second;
-  };
-  std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
-    if (a.tick != b.tick) return a.tick < b.tick;
-    return origin_distance(a.service) < origin_distance(b.service);
-  });
-  if (!in.services.empty()) r.blast_radius = static_cast<double>(hits.size()) / in.services.size();
-  if (!hits.empty()) {
-    const auto dist = distances_from(hits.front().service, in.edges);
-    std::map<std::string, size_t> reached;
-    int max_hops = 0;
-    size_t max_hops_tick = hits.front().tick;
-    for (const auto& hit : hits) {
-      PropagationStep p{hit.service, hit.tick, (static_cast<double>(hit.tick) - f0) * tick, "", 0,
-                        !r.propagation.empty() && r.propagation.back().tick == hit.tick};
-      auto d = dist.find(hit.service);
+  std::stable_sort(r.propagation.begin(), r.propagation.end(),
+                   [](const PropagationStep& a, const PropagationStep& b) { return a.onset_s < b.onset_s; });
+  if (!in.services.empty()) r.blast_radius = static_cast<double>(r.propagation.size()) / in.services.size();
+  if (!r.propagation.empty()) {
+    std::map<std::string, const PropagationStep*> reached;
+    for (const auto& p : r.propagation) reached[p.service] = &p;
+    std::map<std::string, std::optional<double>> edge_onset;
+    for (const auto& e : r.edges) edge_onset[edge_name(e.caller, e.callee)] = e.health.onset_s;
+    const auto dist = distances_from(r.propagation.front().service, in.edges);
+    const PropagationStep& first = r.propagation.front();
+    for (size_t i = 0; i < r.propagation.size(); ++i) {
+      auto& p = r.propagation[i];
+      if (i > 0) {
+        const auto& prev = r.propagation[i - 1];
+        p.simultaneous = p.onset_s - prev.onset_s <= std::max(p.resolution_s, prev.resolution_s);
+      }
+      auto d = dist.find(p.service);
       p.hops = d == dist.end() ? -1 : d->second;
-      // Reached from a neighbour degraded earlier: a callee first (failure
-      // travels up the call graph), else a caller.
-      for (int pass = 0; pass < 2 && p.via.empty(); ++pass)
-        for (const auto& e : in.edges) {
-          const std::string& me = pass == 0 ? e.caller : e.callee;
-          const std::string& other = pass == 0 ? e.callee : e.caller;
-          auto it = reached.find(other);
-          if (me == hit.service && it != reached.end() && it->second <= hit.tick) {
-            p.via = other;
-            break;
-          }
-        }
-      reached[hit.service] = hit.tick;
-      if (p.hops > max_hops) max_hops = p.hops, max_hops_tick = hit.tick;
-      r.propagation.push_back(p);
+      // Reached through a call whose own failures began no later than the
+      // service's: the earliest of its callees' calls to fail (failure
+      // travels up the call graph). None: it failed on its own (a fault's
+      // target, or overload from above), not through a call.
+      std::optional<double> best;
+      for (const auto& e : in.edges) {
+        if (e.caller != p.service || e.callee == p.service) continue;
+        const auto eo = edge_onset[edge_name(e.caller, e.callee)];
+        if (!eo || *eo > p.onset_s + p.resolution_s || !reached.count(e.callee)) continue;
+        if (!best || *eo < *best) best = *eo, p.via = e.callee, p.via_edge = edge_name(e.caller, e.callee);
+      }
+      if (i == 0) p.via.clear(), p.via_edge.clear();
     }
-    if (max_hops > 0 && max_hops_tick > hits.front().tick)
-      r.hops_per_s = max_hops / ((max_hops_tick - hits.front().tick) * tick);
+    // Speed: the farthest hop reached over the time it took, where that
+    // time is beyond the onsets' resolution.
+    const PropagationStep* far = nullptr;
+    for (const auto& p : r.propagation) {
+      const double dt = p.onset_s - first.onset_s;
+      if (p.hops <= 0 || dt <= std::max(p.resolution_s, first.resolution_s)) continue;
+      if (!far || p.hops > far->hops) far = &p;
+    }
+    if (far) r.hops_per_s = far->hops / (far->onset_s - first.onset_s);
   }
 
   // Collapse.
@@ -235,41 +310,23 @@ Findings analyse(const Input& in) {
     }
   }
 
-  // Amplification over the fault phase, per edge and per tier.
-  const auto depth = tiers(in);
-  const double offered_fault = mean(in.offered, f0, fault_end);
-  std::map<int, double> tier_attempts;
-  for (const auto& e : in.edges) {
-    Amplification a{e.caller, e.callee, 0, 0, 0};
-    if (auto d = depth.find(e.callee); d != depth.end()) a.tier = d->second;
-    const double att = mean(e.attempts, f0, fault_end);
-    if (std::isfinite(att) && offered_fault > 0) a.during_fault = att / offered_fault;
-    for (size_t i = f0; i < fault_end; ++i) {
-      const double off = at(in.offered, i), x = at(e.attempts, i);
-      if (std::isfinite(off) && off > 0 && std::isfinite(x)) a.peak = std::max(a.peak, x / off);
-    }
-    if (std::isfinite(att)) tier_attempts[a.tier] += att;
-    r.amplification.push_back(a);
-  }
-  for (const auto& [tier, att] : tier_attempts) {
-    if (tier == 0 || !(offered_fault > 0)) continue;
-    r.tier_amplification[tier] = att / offered_fault;
-    r.max_amplification = std::max(r.max_amplification, att / offered_fault);
-  }
-
   // Did each control engage before propagation reached its service?
-  std::map<std::string, double> degraded_at;
-  for (const auto& p : r.propagation) degraded_at[p.service] = p.after_fault_s;
   for (const auto& s : in.services) {
-    const std::pair<const char*, const Series*> controls[] = {
-        {"breaker", &s.breaker_open}, {"shedding", &s.shed}, {"retry budget", &s.budget_exhausted}};
-    for (const auto& [name, series] : controls) {
-      if (series->empty()) continue;
-      ControlTiming c{s.name, name, std::nullopt, std::nullopt, false};
-      if (auto e = first_engaged(*series, f0, n)) c.engaged_s = (static_cast<double>(*e) - f0) * tick;
-      if (auto d = degraded_at.find(s.name); d != degraded_at.end()) c.degraded_s = d->second;
+    const PropagationStep* step = nullptr;
+    for (const auto& p : r.propagation)
+      if (p.service == s.name) step = &p;
+    for (const auto& [name, times] : s.controls) {
+      ControlTiming c{s.name, name, std::nullopt, std::nullopt, false, false};
+      for (double t : times)
+        if (t >= fault_s && t < horizon_s) {
+          c.engaged_s = t - fault_s;
+          break;
+        }
+      if (step) c.degraded_s = step->after_fault_s;
       if (!c.engaged_s && !c.degraded_s) continue;  // neither happened: nothing to compare
-      c.outpaced = c.degraded_s && (!c.engaged_s || *c.engaged_s > *c.degraded_s);
+      const double tol = step ? step->resolution_s : th.onset_resolution_s;
+      c.simultaneous = c.engaged_s && c.degraded_s && std::abs(*c.engaged_s - *c.degraded_s) <= tol;
+      c.outpaced = c.degraded_s && !c.simultaneous && (!c.engaged_s || *c.engaged_s > *c.degraded_s);
       r.controls.push_back(c);
     }
   }

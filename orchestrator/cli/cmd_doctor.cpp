@@ -2,6 +2,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/runtime/probe.hpp"
 
 namespace faultline::cli {
@@ -19,7 +20,7 @@ int cmd_doctor() {
     std::string m;
     for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;
     std::printf("verdict: cannot bring topologies up: missing %s\n", m.c_str());
-    return kExitEnvironment;
+    return exit_code(Failure::kEnvironment);
   }
   std::printf("verdict: ready\n");
   return 0;

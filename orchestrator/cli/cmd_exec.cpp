@@ -8,6 +8,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/spawn.hpp"
@@ -17,23 +18,21 @@ namespace faultline::cli {
 
 int cmd_exec(const std::string& run, const std::string& node, const std::vector<std::string>& argv_in) {
   require_root("exec");
-  if (!runtime::valid_run_name(run)) throw FatalError(kExitBadInput, "no run named '" + run + "'");
-  auto st = runtime::read_run(run);
-  if (!st.ok()) throw FatalError(kExitBadInput, "no run named '" + run + "' (see `faultline status`)");
-  const auto* h = st->holder(node);
+  const auto st = require_run(run);
+  const auto* h = st.holder(node);
   if (!h || node == plan::kFabric) {
     std::string nodes;
-    for (const auto& n : st->nodes) nodes += (nodes.empty() ? "" : ", ") + n;
-    throw FatalError(kExitBadInput, "run " + run + " has no node '" + node + "'; its nodes: " + nodes);
+    for (const auto& n : st.nodes) nodes += (nodes.empty() ? "" : ", ") + n;
+    fail(Failure::kBadInput, "run " + run + " has no node '" + node + "'; its nodes: " + nodes);
   }
   auto layout = runtime::CgroupLayout::probe();
-  if (!layout.ok()) throw FatalError(kExitEnvironment, layout.error().message());
+  if (!layout.ok()) fail(Failure::kEnvironment, layout.error().message());
   auto cg = runtime::Cgroup::adopt(layout.value(), plan::run_cgroup_path(run) + "/" + node);
   auto fds = cg.open_procs_for_join();
   cg.release();  // the run owns the cgroup; exec only joins it
-  if (!fds.ok()) throw FatalError(kExitRuntime, fds.error().message());
+  if (!fds.ok()) fail(Failure::kRuntime, fds.error().message());
   auto entry = runtime::NodeEntry::open(node, h->id, std::move(fds.value()));
-  if (!entry.ok()) throw FatalError(kExitRuntime, entry.error().message());
+  if (!entry.ok()) fail(Failure::kRuntime, entry.error().message());
 
   std::vector<std::string> argv = argv_in;
   if (argv.empty()) {
@@ -48,7 +47,7 @@ int cmd_exec(const std::string& run, const std::string& node, const std::vector<
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   auto p = runtime::NodeProcess::spawn(entry.value(), argv, so);
-  if (!p.ok()) throw FatalError(kExitRuntime, p.error().message());
+  if (!p.ok()) fail(Failure::kRuntime, p.error().message());
   return p->wait();
 }
 

@@ -19,6 +19,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/runtime/control.hpp"
 
 namespace faultline::cli {
@@ -41,7 +42,7 @@ json partition_request(const std::vector<std::string>& a) {
   const bool one_way = a.size() >= 4 && (a[2] == "-/->" || a[2] == "to");
   const bool both_ways = a.size() >= 4 && (a[2] == "<-/->" || a[2] == "and");
   if (!one_way && !both_ways)
-    throw FatalError(kExitBadInput,
+    fail(Failure::kBadInput,
                      "usage: fault RUN partition A[,B...] to C[,D...] [tcp|udp|icmp[:PORT[-PORT]]] [flap=ON/OFF]\n"
                      "       ('and' instead of 'to' cuts both ways; '-/->' and '<-/->', quoted, work too)");
   json req{{"op", "partition"}, {"from", split(a[1], ',')}, {"to", split(a[3], ',')}, {"both_ways", both_ways}};
@@ -78,8 +79,12 @@ void print_list(const json& ans) {
 
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear) {
   require_root("fault");
+  const auto st = require_run(run);
+  if (!st.owner_alive())
+    fail(Failure::kRuntime, "the owner of run " + run + " (pid " + std::to_string(st.owner.pid) +
+                                ") is gone, so nothing can change the run; `faultline cleanup` removes what it left");
   if (args.empty())
-    throw FatalError(kExitBadInput, "what fault? e.g. link:api-db delay=150ms, partition api -/-> db, list");
+    fail(Failure::kBadInput, "what fault? e.g. link:api-db delay=150ms, partition api -/-> db, list");
   json req;
   if (clear) {
     req = {{"op", "clear"}, {"target", args[0]}};
@@ -91,7 +96,7 @@ int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool
       try {
         req["id"] = std::stoul(args[1]);
       } catch (const std::exception&) {
-        throw FatalError(kExitBadInput, "heal takes a partition id (see `fault RUN list`) or nothing");
+        fail(Failure::kBadInput, "heal takes a partition id (see `fault RUN list`) or nothing");
       }
     }
   } else if (args[0] == "partition") {
@@ -99,11 +104,12 @@ int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool
   } else {
     req = {{"op", "impair"}, {"target", args[0]}, {"args", std::vector<std::string>(args.begin() + 1, args.end())}};
   }
-  auto ans = runtime::control_request(run, req);
-  if (!ans.ok()) {
-    const bool unreachable = ans.error().err != 0;
-    throw FatalError(unreachable ? kExitRuntime : kExitBadInput, ans.error().message());
-  }
+  bool answered = false;
+  auto ans = runtime::control_request(run, req, 30'000, &answered);
+  // An owner that does not answer is a runtime failure; its refusal is
+  // classed by what it says (an unknown link or a bad value is bad input, a
+  // kernel without the feature the environment).
+  if (!ans.ok()) fail(answered ? input_failure(ans.error()) : Failure::kRuntime, ans.error().message());
   if (req["op"] == "list") {
     print_list(ans.value());
   } else if (req["op"] == "impair") {

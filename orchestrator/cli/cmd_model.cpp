@@ -10,10 +10,11 @@
 namespace faultline::cli {
 
 int cmd_validate(const std::string& file, const std::vector<std::string>& set) {
-  const auto t = load_or_die(file, set);
+  const auto src = read_or_die(file);
+  const auto t = load_or_die(src, set);
   const auto p = plan::make_plan(t, "validate");
   std::printf("%s: ok: %zu nodes, %zu links, %zu segments, %zu faults; %zu namespaces, %zu veth pairs, %zu routes\n",
-              file.c_str(), t.nodes.size(), t.links.size(), t.segments.size(), t.faults.size(),
+              src.name.c_str(), t.nodes.size(), t.links.size(), t.segments.size(), t.faults.size(),
               p.namespaces.size(), p.veths.size(), p.routes.size());
   return 0;
 }

@@ -1,7 +1,6 @@
 // faultline report DIR: (re)writes DIR/report.html from the results folder,
 // e.g. after copying a run elsewhere or after a newer faultline improved the
 // page. Needs no root and touches nothing but that one file.
-#include <cerrno>
 #include <cstdio>
 #include <string>
 
@@ -9,19 +8,15 @@
 #include "orchestrator/report/report.hpp"
 
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 
 namespace faultline::cli {
 
 int cmd_report(const std::string& dir) {
   const auto st = report::write_report(dir);
-  if (!st.ok()) {
-    // A missing or malformed summary.json is bad input, anything else the environment.
-    const bool bad_input = st.error().err == 0 || st.error().err == ENOENT;
-    std::fprintf(stderr, "faultline: %s\n", st.error().message().c_str());
-    return bad_input ? kExitBadInput : kExitEnvironment;
-  }
+  if (!st.ok()) fail(input_failure(st.error()), st.error().message());
   std::printf("%s/report.html\n", dir.empty() ? "." : dir.c_str());
-  return kExitOk;
+  return 0;
 }
 
 }  // namespace faultline::cli

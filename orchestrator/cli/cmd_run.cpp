@@ -9,14 +9,17 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "base/fd.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/cli/owner.hpp"
 #include "orchestrator/experiment/compare.hpp"
 #include "orchestrator/experiment/results.hpp"
 #include "orchestrator/experiment/runner.hpp"
 #include "orchestrator/report/report.hpp"
+#include "orchestrator/report/summary_check.hpp"
 #include "orchestrator/runtime/probe.hpp"
 
 namespace faultline::cli {
@@ -39,22 +42,34 @@ Status write_text(const std::string& path, const std::string& text) {
   return f.flush() ? Status{} : sys_error("write " + path);
 }
 
+// Every summary.json under dir, each checked to be one (a folder holding
+// something else is refused, never counted as a run).
 std::vector<nlohmann::json> read_summaries(const std::string& dir) {
-  std::vector<fs::path> paths;
   std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    fail(Failure::kBadInput, dir + " is not a results folder of `faultline run` (" +
+                                 (fs::exists(dir, ec) ? "not a directory" : "no such directory") + ")");
+  std::vector<fs::path> paths;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec))
     if (it->path().filename() == "summary.json") paths.push_back(it->path());
+  if (ec) fail(input_failure(sys_error(ec.value(), "")), "compare: read " + dir + ": " + ec.message());
+  if (paths.empty()) fail(Failure::kBadInput, "no summary.json under " + dir + ": not a results folder of `faultline run`");
   std::sort(paths.begin(), paths.end());
   std::vector<nlohmann::json> out;
+  std::optional<Error> first;
   for (const auto& p : paths) {
-    std::ifstream f(p);
-    try {
-      out.push_back(nlohmann::json::parse(f));
-    } catch (const nlohmann::json::exception& e) {
-      std::fprintf(stderr, "faultline: skipping %s: %s\n", p.c_str(), e.what());
+    auto s = report::read_summary(p.string());
+    if (s.ok()) {
+      out.push_back(std::move(s.value()));
+      continue;
     }
+    std::fprintf(stderr, "faultline: %s\n", s.error().message().c_str());
+    if (!first) first = s.error();
   }
+  if (first)
+    fail(input_failure(*first), "compare: " + std::to_string(paths.size() - out.size()) + " of " +
+                                    std::to_string(paths.size()) + " summaries refused (above); nothing compared");
   return out;
 }
 
@@ -70,14 +85,16 @@ void print_compare(const std::string& dir, const std::vector<nlohmann::json>& su
 }  // namespace
 
 int cmd_run(const RunArgs& a) {
-  const auto base = load_or_die(a.file, a.set);
+  // Read once: standard input ("-") cannot be read again for each run.
+  const auto src = read_or_die(a.file);
+  const auto base = load_or_die(src, a.set);
   require_root("run");
   const auto probe = runtime::probe_kernel();
 
   std::vector<model::Variant> variants = base.variants;
   if (!a.variant.empty()) {
     std::erase_if(variants, [&](const model::Variant& v) { return v.name != a.variant; });
-    if (variants.empty()) throw FatalError(kExitBadInput, "no [[variant]] named '" + a.variant + "' in " + a.file);
+    if (variants.empty()) fail(Failure::kBadInput, "no [[variant]] named '" + a.variant + "' in " + src.name);
   }
   if (variants.empty()) variants.push_back({});
   const int repeats = std::max(1, a.repeat);
@@ -90,9 +107,9 @@ int cmd_run(const RunArgs& a) {
   const sigset_t sigs = control_signals();
   sigprocmask(SIG_BLOCK, &sigs, nullptr);
   UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
-  if (!sfd.valid()) throw FatalError(kExitRuntime, "signalfd: " + std::string(strerror(errno)));
+  if (!sfd.valid()) fail(Failure::kRuntime, "signalfd: " + std::string(strerror(errno)));
 
-  int code = kExitOk;
+  int code = 0;
   // This invocation's runs only: an --out folder used before may hold others.
   std::vector<nlohmann::json> summaries;
   for (const auto& v : variants) {
@@ -100,20 +117,20 @@ int cmd_run(const RunArgs& a) {
       std::vector<std::string> set = a.set;
       set.insert(set.end(), v.set.begin(), v.set.end());
       set.push_back("experiment.seed=" + std::to_string(seed0 + static_cast<uint64_t>(r)));
-      const auto topo = load_or_die(a.file, set);
+      const auto topo = load_or_die(src, set);
       const std::string run = choose_run_name(topo, many || a.name.empty() ? "" : a.name);
       std::vector<std::string> missing;
       experiment::RunnerOptions o;
       o.out_dir = many ? out_root + "/" + (v.name.empty() ? "base" : v.name) + "/" + std::to_string(r) : out_root;
       o.run_name = run;
-      o.file = fs::absolute(a.file).string();
+      o.file = recorded_file(a.file);
       o.variant = v.name;
       o.repeat = r;
       o.overrides = set;
       o.plan = plan_options(topo, run, probe.has("sch_netem"), missing);
       if (!missing.empty()) {
         for (const auto& m : missing) std::fprintf(stderr, "faultline: %s\n", m.c_str());
-        throw FatalError(kExitEnvironment, "workload binaries are missing; build them (make) first");
+        fail(Failure::kEnvironment, "workload binaries are missing; build them (make) first");
       }
       o.probe = probe;
       o.progress_tty = ::isatty(STDOUT_FILENO) && !a.quiet;
@@ -123,35 +140,40 @@ int cmd_run(const RunArgs& a) {
                     repeats > 1 ? ("repeat " + std::to_string(r + 1) + "/" + std::to_string(repeats) + ", ").c_str() : "",
                     static_cast<unsigned long long>(seed0 + r));
       auto res = experiment::run_experiment(topo, o);
-      if (!res.ok()) throw FatalError(kExitRuntime, "run: " + res.error().message());
+      if (!res.ok()) fail(Failure::kRuntime, "run: " + res.error().message());
       const Status rep = report::write_report(o.out_dir);
       if (!rep.ok()) std::fprintf(stderr, "faultline: report: %s\n", rep.error().message().c_str());
       std::printf("%s: %s\n", res->passed ? "PASS" : (res->interrupted ? "INTERRUPTED" : "FAIL"), res->headline.c_str());
       if (!res->analysis.propagation.empty()) {
-        // "db (+0s) -> app, api (+1s)": services of one tick share its time;
-        // their order within it comes from the call graph, not a measurement.
+        // "db +0.012s -> app +0.140s, api +0.152s": each service at its
+        // onset after the first fault; a comma joins onsets within their
+        // resolution (simultaneous as far as the requests tell).
         std::string order;
+        double resolution = 0;
         bool ties = false;
-        const auto& prop = res->analysis.propagation;
-        for (size_t i = 0; i < prop.size(); ++i) {
-          const auto& p = prop[i];
-          ties = ties || p.same_tick;
-          order += (i == 0 ? "" : p.same_tick ? ", " : " -> ") + p.service;
-          if (i + 1 == prop.size() || !prop[i + 1].same_tick) {
-            char b[48];
-            std::snprintf(b, sizeof b, p.after_fault_s == std::floor(p.after_fault_s) ? " (+%.0fs)" : " (+%.1fs)",
-                          p.after_fault_s);
-            order += b;
-          }
+        for (const auto& p : res->analysis.propagation) {
+          char b[96];
+          std::snprintf(b, sizeof b, "%s%s +%.3fs", order.empty() ? "" : (p.simultaneous ? ", " : " -> "),
+                        p.service.c_str(), p.after_fault_s);
+          order += b;
+          ties = ties || p.simultaneous;
+          resolution = std::max(resolution, p.resolution_s);
         }
-        std::printf("  degraded in order: %s%s; largest amplification %.3g\n", order.c_str(),
-                    ties ? " (within a tick, nearest the fault first)" : "", res->analysis.max_amplification);
+        std::printf("  degraded in order: %s", order.c_str());
+        if (ties) std::printf(" (a comma: within %.0f ms of each other, simultaneous)", resolution * 1000);
+        std::printf("; largest amplification: %.3g attempts per organic request, %.3g per call\n",
+                    res->analysis.max_cumulative_amplification, res->analysis.max_hop_amplification);
       }
       for (const auto& ver : res->verdicts)
         if (!ver.passed) std::printf("  expectation %s failed: %s\n", ver.name.c_str(), ver.detail.c_str());
+      // Health verdicts from part of the requests say so.
+      if (const auto& rec = res->summary["records"]; rec.is_object() && rec.value("complete", true) == false)
+        std::printf("  health judged from sampled requests: %llu spans recorded, %llu not sampled (experiment.trace_rps), "
+                    "%llu dropped by full buffers\n",
+                    rec.value("spans", 0ULL), rec.value("unsampled", 0ULL), rec.value("dropped", 0ULL));
       std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
-      if (res->interrupted) return kExitRuntime;
-      if (!res->passed) code = kExitExpectationFailed;
+      if (res->interrupted) return exit_code(Failure::kRuntime);
+      if (!res->passed) code = exit_code(Failure::kExpectation);
       summaries.push_back(res->summary);
     }
   }
@@ -161,9 +183,8 @@ int cmd_run(const RunArgs& a) {
 
 int cmd_compare(const std::string& dir) {
   const auto summaries = read_summaries(dir);
-  if (summaries.empty()) throw FatalError(kExitBadInput, "no summary.json under " + dir);
   print_compare(dir, summaries);
-  return kExitOk;
+  return 0;
 }
 
 }  // namespace faultline::cli

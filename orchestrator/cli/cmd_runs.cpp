@@ -8,6 +8,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/cleanup.hpp"
@@ -16,13 +17,6 @@
 namespace faultline::cli {
 
 namespace {
-
-runtime::RunState read_or_die(const std::string& run) {
-  if (!runtime::valid_run_name(run)) throw FatalError(kExitBadInput, "no run named '" + run + "'");
-  auto st = runtime::read_run(run);
-  if (!st.ok()) throw FatalError(kExitBadInput, "no run named '" + run + "' (see `faultline status`)");
-  return std::move(st.value());
-}
 
 std::string age(int64_t created) {
   const int64_t s = static_cast<int64_t>(std::time(nullptr)) - created;
@@ -54,7 +48,7 @@ int cmd_status(const std::string& run) {
     }
     return 0;
   }
-  const auto st = read_or_die(run);
+  const auto st = require_run(run);
   std::printf("run %s (%s), owner pid %d %s, %s\n", st.run.c_str(), st.file.c_str(), st.owner.pid,
               st.owner_alive() ? "alive" : "DEAD (run `faultline cleanup`)", st.persistent ? "persistent" : "foreground");
   auto layout = runtime::CgroupLayout::probe();
@@ -83,7 +77,7 @@ int cmd_status(const std::string& run) {
 
 int cmd_down(const std::string& run) {
   require_root("down");
-  const auto st = read_or_die(run);
+  const auto st = require_run(run);
   if (st.owner_alive()) {
     // The owner tears its own run down in order; wait for it to finish.
     auto pidfd = runtime::open_verified(st.owner);
@@ -109,7 +103,7 @@ int cmd_down(const std::string& run) {
   }
   const auto rep = runtime::cleanup_run(again.value());
   print_report(rep);
-  return rep.errors.empty() ? 0 : kExitRuntime;
+  return rep.errors.empty() ? 0 : exit_code(Failure::kRuntime);
 }
 
 int cmd_cleanup() {
@@ -121,7 +115,7 @@ int cmd_cleanup() {
     print_report(r);
     ok = ok && r.errors.empty();
   }
-  return ok ? 0 : kExitRuntime;
+  return ok ? 0 : exit_code(Failure::kRuntime);
 }
 
 }  // namespace faultline::cli

@@ -17,6 +17,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/cli/owner.hpp"
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/probe.hpp"
@@ -45,10 +46,6 @@ void print_summary(FILE* out, const runtime::Run& run, bool verbose) {
   }
 }
 
-int exit_code_for(const Error& e) {
-  return (e.err == EEXIST) ? kExitBadInput : (e.err == EPERM || e.err == EACCES) ? kExitEnvironment : kExitRuntime;
-}
-
 }  // namespace
 
 int cmd_up(const UpArgs& a) {
@@ -59,11 +56,11 @@ int cmd_up(const UpArgs& a) {
   const auto probe = runtime::probe_kernel();
   std::vector<std::string> missing;
   const auto po = plan_options(topo, name, probe.has("sch_netem"), missing);
-  if (!missing.empty()) throw FatalError(kExitEnvironment, "up: " + missing.front() + "; nothing was created");
+  if (!missing.empty()) fail(Failure::kEnvironment, "up: " + missing.front() + "; nothing was created");
   const auto plan = plan::make_plan(topo, name, po);
   runtime::RunOptions opts;
   opts.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
-  opts.file = std::filesystem::absolute(a.file).string();
+  opts.file = recorded_file(a.file);
   opts.log_dir = a.log_dir.empty() ? runtime::default_log_dir(name) : std::filesystem::absolute(a.log_dir).string();
 
   const sigset_t sigs = control_signals();
@@ -72,19 +69,20 @@ int cmd_up(const UpArgs& a) {
   if (a.foreground) {
     opts.persistent = false;
     auto run = runtime::Run::up(plan, opts);
-    if (!run.ok()) throw FatalError(exit_code_for(run.error()), "up: " + run.error().message());
+    if (!run.ok()) fail(run_failure(run.error()), "up: " + run.error().message());
+    auto control = open_control(*run.value());
     print_summary(stdout, *run.value(), a.verbose);
     std::printf("Ctrl-C takes it down.\n");
     std::fflush(stdout);
-    return serve_until_stopped(*run.value());
+    return serve_until_stopped(*run.value(), std::move(control));
   }
 
   opts.persistent = true;
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw FatalError(kExitRuntime, "pipe: " + std::string(strerror(errno)));
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) fail(Failure::kRuntime, "pipe: " + std::string(strerror(errno)));
   std::fflush(nullptr);
   const pid_t pid = ::fork();
-  if (pid < 0) throw FatalError(kExitRuntime, "fork: " + std::string(strerror(errno)));
+  if (pid < 0) fail(Failure::kRuntime, "fork: " + std::string(strerror(errno)));
   if (pid == 0) {
     // The owner: detached from the terminal, its output to the run's log folder.
     ::close(pipefd[0]);
@@ -101,15 +99,18 @@ int cmd_up(const UpArgs& a) {
     FILE* report = ::fdopen(pipefd[1], "w");
     auto run = runtime::Run::up(plan, opts);
     if (!run.ok()) {
-      std::fprintf(report, "E%d %s", exit_code_for(run.error()), run.error().message().c_str());
+      // The kind of failure, then the message: the parent fails the same way.
+      std::fprintf(report, "E%d %s", static_cast<int>(run_failure(run.error())), run.error().message().c_str());
       std::fclose(report);
       ::_exit(1);
     }
+    // The control socket exists before `up` returns, for the fault typed next.
+    auto control = open_control(*run.value());
     std::fputs("OK", report);
     print_summary(report, *run.value(), a.verbose);
     std::fclose(report);
     std::fprintf(stderr, "faultline: run %s up, owner pid %d\n", name.c_str(), ::getpid());
-    ::_exit(serve_until_stopped(*run.value()));
+    ::_exit(serve_until_stopped(*run.value(), std::move(control)));
   }
   ::close(pipefd[1]);
   std::string msg;
@@ -126,11 +127,13 @@ int cmd_up(const UpArgs& a) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   if (msg.size() > 1 && msg[0] == 'E') {
-    const int code = std::atoi(msg.c_str() + 1);
+    const int kind = std::atoi(msg.c_str() + 1);
     const auto sp = msg.find(' ');
-    throw FatalError(code, "up: " + (sp == std::string::npos ? msg : msg.substr(sp + 1)));
+    const Failure f = kind >= 0 && kind <= static_cast<int>(Failure::kRuntime) ? static_cast<Failure>(kind)
+                                                                               : Failure::kRuntime;
+    fail(f, "up: " + (sp == std::string::npos ? msg : msg.substr(sp + 1)));
   }
-  throw FatalError(kExitRuntime, "up: the run's owner process died during bring-up (see " + opts.log_dir +
+  fail(Failure::kRuntime, "up: the run's owner process died during bring-up (see " + opts.log_dir +
                                      "/owner.log); `faultline cleanup` removes what it left");
 }
 

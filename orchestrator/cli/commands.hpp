@@ -1,5 +1,5 @@
-// The faultline subcommands. Each returns the process exit code; bad input and
-// a missing environment are raised as FatalError and turned into codes in main.
+// The faultline subcommands. Each returns the process exit code; failures are
+// raised through fail() (failure.hpp) and turned into codes in main.
 #pragma once
 
 #include <optional>
@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/model/topology_source.hpp"
 #include "orchestrator/plan/plan.hpp"
+#include "orchestrator/runtime/state.hpp"
 
 namespace faultline::cli {
 
@@ -31,6 +33,13 @@ struct RunArgs {
   bool quiet = false;              // no live status line
 };
 
+struct TracesArgs {
+  std::string dir;                // results folder
+  std::string out;                // default DIR/traces.otlp.json
+  std::optional<double> from_s;   // spans that start in [from, to), seconds since the start
+  std::optional<double> to_s;
+};
+
 int cmd_validate(const std::string& file, const std::vector<std::string>& set);
 int cmd_plan(const std::string& file, const std::string& name, const std::vector<std::string>& set);
 int cmd_up(const UpArgs& a);
@@ -42,11 +51,20 @@ int cmd_doctor();
 int cmd_run(const RunArgs& a);
 int cmd_compare(const std::string& dir);
 int cmd_report(const std::string& dir);
+int cmd_traces(const TracesArgs& a);
 int cmd_fault(const std::string& run, const std::vector<std::string>& args, bool clear);
 
 // Shared helpers.
-// Loads and validates; prints every diagnostic to stderr; FatalError(2) on any.
+// Reads a topology file ("-": standard input, read once) or fails with
+// bad input naming it and what is allowed.
+model::TopologySource read_or_die(const std::string& file);
+// Loads and validates; prints every diagnostic to stderr; bad input on any.
+model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set);
 model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set);
+// The topology file as a run records it: an absolute path, or <stdin>.
+std::string recorded_file(const std::string& file);
+// The state of run `run`, or bad input naming the run and how to list runs.
+runtime::RunState require_run(const std::string& run);
 // Fails with exit code 3 unless running as root.
 void require_root(const std::string& what);
 // A free run name derived from the experiment name, or `wanted` verbatim (checked).

@@ -1,34 +1,68 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <filesystem>
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/model/loader.hpp"
 #include "orchestrator/runtime/binaries.hpp"
 #include "orchestrator/runtime/state.hpp"
 
 namespace faultline::cli {
 
-model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set) {
-  auto r = set.empty() ? model::load_file(file) : model::load_file_with_overrides(file, set);
-  if (!r.errors.empty()) {
-    for (const auto& d : r.errors) std::fprintf(stderr, "%s\n", d.str().c_str());
-    throw FatalError(kExitBadInput, std::to_string(r.errors.size()) + " error(s) in " + file + "; nothing was created");
-  }
+namespace {
+
+[[noreturn]] void refuse(const std::vector<model::Diagnostic>& errors, const std::string& name) {
+  for (const auto& d : errors) std::fprintf(stderr, "%s\n", d.str().c_str());
+  fail(Failure::kBadInput, std::to_string(errors.size()) + " error(s) in " + name + "; nothing was created");
+}
+
+}  // namespace
+
+model::TopologySource read_or_die(const std::string& file) {
+  std::vector<model::Diagnostic> errors;
+  auto src = model::read_source(file, errors);
+  if (!src) refuse(errors, model::source_name(file));
+  return std::move(*src);
+}
+
+model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set) {
+  auto r = model::load_source(src, set);
+  if (!r.errors.empty()) refuse(r.errors, src.name);
   return std::move(*r.topology);
+}
+
+model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set) {
+  return load_or_die(read_or_die(file), set);
+}
+
+std::string recorded_file(const std::string& file) {
+  if (file == model::kStdinPath) return model::kStdinName;
+  std::error_code ec;
+  const auto abs = std::filesystem::absolute(file, ec);
+  return ec ? file : abs.string();
+}
+
+runtime::RunState require_run(const std::string& run) {
+  auto st = runtime::valid_run_name(run) ? runtime::read_run(run) : Result<runtime::RunState>(sys_error(ENOENT, run));
+  if (!st.ok())
+    fail(Failure::kBadInput, "no run named '" + run + "'; `faultline status` lists the runs");
+  return std::move(st.value());
 }
 
 void require_root(const std::string& what) {
   if (::geteuid() != 0)
-    throw FatalError(kExitEnvironment, what + " needs root (namespaces, netlink and cgroups); run it with sudo");
+    fail(Failure::kEnvironment, what + " needs root (namespaces, netlink and cgroups); run it with sudo");
 }
 
 std::string choose_run_name(const model::Topology& t, const std::string& wanted) {
   if (!wanted.empty()) {
     if (!runtime::valid_run_name(wanted))
-      throw FatalError(kExitBadInput, "run name '" + wanted +
+      fail(Failure::kBadInput, "run name '" + wanted +
                                           "' is not allowed: use 1 to 40 of a-z, 0-9 and '-', starting with a "
                                           "letter or digit");
     return wanted;

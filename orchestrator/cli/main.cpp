@@ -6,6 +6,7 @@
 
 #include "base/result.hpp"
 #include "orchestrator/cli/commands.hpp"
+#include "orchestrator/cli/failure.hpp"
 
 using namespace faultline;
 
@@ -79,6 +80,14 @@ int main(int argc, char** argv) {
   auto* reportc = app.add_subcommand("report", "write report.html again from a results folder");
   reportc->add_option("dir", report_dir, "results folder of `faultline run`")->required();
 
+  cli::TracesArgs ta;
+  double from_s = 0, to_s = 0;
+  auto* traces = app.add_subcommand("traces", "a run's request records as OTLP/JSON (Jaeger, Grafana Tempo)");
+  traces->add_option("dir", ta.dir, "results folder of `faultline run`")->required();
+  traces->add_option("--out", ta.out, "where to write (default DIR/traces.otlp.json)");
+  auto* from_opt = traces->add_option("--from", from_s, "only spans that start at or after this (s since the start)");
+  auto* to_opt = traces->add_option("--to", to_s, "only spans that start before this (s since the start)");
+
   app.add_subcommand("cleanup", "remove what runs whose owner died left behind (from their state files only)");
   app.add_subcommand("doctor", "probe the kernel and say which backend each feature uses");
 
@@ -86,7 +95,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : kExitBadInput;
+    return rc == 0 ? 0 : cli::exit_code(cli::Failure::kBadInput);
   }
 
   try {
@@ -106,7 +115,12 @@ int main(int argc, char** argv) {
     }
     if (sub == "compare") return cli::cmd_compare(compare_dir);
     if (sub == "report") return cli::cmd_report(report_dir);
-    return kExitBadInput;
+    if (sub == "traces") {
+      if (from_opt->count() > 0) ta.from_s = from_s;
+      if (to_opt->count() > 0) ta.to_s = to_s;
+      return cli::cmd_traces(ta);
+    }
+    return cli::exit_code(cli::Failure::kBadInput);
   } catch (const FatalError& e) {
     std::fprintf(stderr, "faultline: %s\n", e.what());
     return e.exit_code();

@@ -10,8 +10,8 @@
 #include <map>
 
 #include "base/result.hpp"
+#include "orchestrator/cli/failure.hpp"
 #include "orchestrator/model/impairment_args.hpp"
-#include "orchestrator/model/units.hpp"
 #include "orchestrator/runtime/control.hpp"
 #include "orchestrator/runtime/proc.hpp"
 
@@ -30,8 +30,13 @@ sigset_t control_signals() {
 
 namespace {
 
-json fail(const std::string& msg) { return json{{"ok", false}, {"error", msg}}; }
-json fail(const Error& e) { return fail(e.message()); }
+json refusal(const std::string& msg) { return json{{"ok", false}, {"error", msg}}; }
+// A system error keeps its errno, so that the client can tell a refused
+// request (bad input) from a failure of the run or the kernel.
+json refusal(const Error& e) {
+  if (e.err == 0) return refusal(e.context);
+  return json{{"ok", false}, {"error", e.context}, {"errno", e.err}};
+}
 
 // "link:api-db" (both ways), "link:api->db" (one way), "segment:lan".
 struct Target {
@@ -64,174 +69,152 @@ Result<Target> parse_target(runtime::LinkControl& lc, const std::string& t) {
   return out;
 }
 
-Result<runtime::PartitionSpec> parse_partition(const json& req) {
-  runtime::PartitionSpec s;
-  s.from = req.value("from", std::vector<std::string>{});
-  s.to = req.value("to", std::vector<std::string>{});
-  if (s.from.empty() || s.to.empty()) return logic_error("partition needs nodes on both sides");
-  const std::string proto = req.value("proto", "");
-  if (proto == "tcp") s.proto = 6;
-  else if (proto == "udp") s.proto = 17;
-  else if (proto == "icmp") s.proto = 1;
-  else if (!proto.empty()) return logic_error("protocol '" + proto + "': allowed tcp, udp, icmp");
-  const std::string ports = req.value("ports", "");
-  if (!ports.empty()) {
-    if (s.proto != 6 && s.proto != 17) return logic_error("ports need tcp or udp, e.g. tcp:5432");
-    const auto dash = ports.find('-');
-    try {
-      s.port_lo = static_cast<uint16_t>(std::stoul(ports.substr(0, dash)));
-      s.port_hi = dash == std::string::npos ? s.port_lo : static_cast<uint16_t>(std::stoul(ports.substr(dash + 1)));
-    } catch (const std::exception&) {
-      return logic_error("ports '" + ports + "': expected N or N-M");
+json impair_node(NodeFaultBook& nodes, const std::string& node, const std::vector<std::string>& args) {
+  auto f = parse_node_fault(node, args);
+  if (!f.ok()) return refusal(f.error());
+  auto what = nodes.apply(f.value());
+  if (!what.ok()) return refusal(what.error());
+  for (const auto& w : what.value()) std::fprintf(stderr, "faultline: fault: %s\n", w.c_str());
+  return json{{"ok", true}, {"node", f->target.name}, {"applied", what.value()}};
+}
+
+json impair_link(runtime::LinkControl& lc, const std::string& target, std::vector<std::string> args) {
+  auto t = parse_target(lc, target);
+  if (!t.ok()) return refusal(t.error());
+  // "oneway": only traffic from the first-named node to the second, so that
+  // no '>' (a shell redirection) has to be typed.
+  if (auto it = std::find(args.begin(), args.end(), "oneway"); it != args.end()) {
+    args.erase(it);
+    const auto dash = target.find('-', 5);
+    if (t->kind == Target::kLink && t->dir == runtime::Direction::kBoth && dash != std::string::npos) {
+      auto r = lc.resolve_link(target.substr(5));
+      if (r.ok()) t.value().dir = r->second ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
     }
-    if (s.port_lo == 0 || s.port_hi < s.port_lo) return logic_error("ports '" + ports + "': expected 1..65535, N <= M");
   }
-  const std::string flap = req.value("flap", "");
-  if (!flap.empty()) {
-    const auto slash = flap.find('/');
-    if (slash == std::string::npos) return logic_error("flap '" + flap + "': expected ON/OFF, e.g. 2s/1s");
-    auto on = model::units::parse_duration_ns(flap.substr(0, slash));
-    auto off = model::units::parse_duration_ns(flap.substr(slash + 1));
-    if (!on.ok()) return wrap(on.error(), "flap");
-    if (!off.ok()) return wrap(off.error(), "flap");
-    if (on.value() <= 0 || off.value() <= 0) return logic_error("flap: both phases must be longer than 0");
-    s.flap_on_ns = on.value();
-    s.flap_off_ns = off.value();
+  if (args.empty()) return refusal("no impairment given, e.g. delay=150ms loss=2%");
+  if (t->kind == Target::kSegment) {
+    auto base = lc.current_segment(t->name);
+    if (!base.ok()) return refusal(base.error());
+    auto imp = model::parse_impairment_args(args, base.value());
+    if (!imp.ok()) return refusal(imp.error());
+    const Status st = lc.set_segment(t->name, imp.value());
+    if (!st.ok()) return refusal(st.error());
+    std::fprintf(stderr, "faultline: fault: segment %s: %s\n", t->name.c_str(), netem::describe(*imp).c_str());
+    return json{{"ok", true}, {"applied", netem::describe(*imp)}};
   }
-  return s;
+  // Each direction overlays its own current impairment.
+  std::vector<runtime::Direction> dirs;
+  if (t->dir == runtime::Direction::kBoth) dirs = {runtime::Direction::kAtoB, runtime::Direction::kBtoA};
+  else dirs = {t->dir};
+  json applied = json::object();
+  for (auto d : dirs) {
+    auto base = lc.current_link(t->name, d);
+    if (!base.ok()) return refusal(base.error());
+    auto imp = model::parse_impairment_args(args, base.value());
+    if (!imp.ok()) return refusal(imp.error());
+    const Status st = lc.set_link(t->name, d, imp.value());
+    if (!st.ok()) return refusal(st.error());
+    applied[runtime::to_string(d)] = netem::describe(*imp);
+    std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->name.c_str(), runtime::to_string(d),
+                 netem::describe(*imp).c_str());
+  }
+  return json{{"ok", true}, {"link", t->name}, {"applied", applied}};
+}
+
+json clear(runtime::Run& run, runtime::LinkControl& lc, NodeFaultBook& nodes, const std::string& target) {
+  if (target.rfind("node:", 0) == 0) {
+    const Status st = nodes.clear(target.substr(5));
+    if (!st.ok()) return refusal(st.error());
+    std::fprintf(stderr, "faultline: fault: %s back to its plan\n", target.c_str());
+    return json{{"ok", true}};
+  }
+  if (target == "all") {
+    if (Status st = nodes.clear_all(); !st.ok()) return refusal(st.error());
+    for (const auto& l : run.plan().links)
+      if (Status st = lc.reset_link(l.name); !st.ok()) return refusal(st.error());
+    for (const auto& s : run.plan().segments)
+      if (s.carrier != plan::Carrier::kDirect)
+        if (Status st = lc.reset_segment(s.name); !st.ok()) return refusal(st.error());
+    if (Status st = lc.heal_all(); !st.ok()) return refusal(st.error());
+    std::fprintf(stderr, "faultline: fault: cleared everything\n");
+    return json{{"ok", true}};
+  }
+  auto t = parse_target(lc, target);
+  if (!t.ok()) return refusal(t.error());
+  const Status st = t->kind == Target::kSegment ? lc.reset_segment(t->name) : lc.reset_link(t->name);
+  if (!st.ok()) return refusal(st.error());
+  std::fprintf(stderr, "faultline: fault: %s back to its planned impairment\n", target.c_str());
+  return json{{"ok", true}};
+}
+
+json partition(runtime::LinkControl& lc, const runtime::ControlRequest& req) {
+  json ids = json::array();
+  std::vector<runtime::PartitionSpec> specs{req.partition};
+  if (req.both_ways) {
+    auto back = req.partition;
+    std::swap(back.from, back.to);
+    specs.push_back(back);
+  }
+  for (const auto& s : specs) {
+    auto id = lc.partition(s);
+    if (!id.ok()) return refusal(id.error());
+    ids.push_back(id.value());
+    std::fprintf(stderr, "faultline: fault: partition %u: %s\n", id.value(), s.describe().c_str());
+  }
+  return json{{"ok", true}, {"ids", ids}};
 }
 
 }  // namespace
 
-json handle_control(runtime::Run& run, NodeFaultBook& nodes, const json& req) {
+json handle_control(runtime::Run& run, NodeFaultBook& nodes, const runtime::ControlRequest& req) {
+  using Op = runtime::ControlRequest::Op;
   auto* lc = run.links();
-  if (!lc) return fail("the run's links are not up");
-  const std::string op = req.value("op", "");
-  if (op == "ping") return json{{"ok", true}, {"run", run.name()}};
-  if (op == "list") {
-    json out = lc->describe();
-    out["nodes"] = nodes.describe();
-    out["ok"] = true;
-    return out;
-  }
-  const std::string target = req.value("target", "");
-  if (op == "impair" && target.rfind("node:", 0) == 0) {
-    auto f = parse_node_fault(target.substr(5), req.value("args", std::vector<std::string>{}));
-    if (!f.ok()) return fail(f.error());
-    auto what = nodes.apply(f.value());
-    if (!what.ok()) return fail(what.error());
-    for (const auto& w : what.value()) std::fprintf(stderr, "faultline: fault: %s\n", w.c_str());
-    return json{{"ok", true}, {"node", f->target.name}, {"applied", what.value()}};
-  }
-  if (op == "clear" && target.rfind("node:", 0) == 0) {
-    const Status st = nodes.clear(target.substr(5));
-    if (!st.ok()) return fail(st.error());
-    std::fprintf(stderr, "faultline: fault: %s back to its plan\n", target.c_str());
-    return json{{"ok", true}};
-  }
-  if (op == "stats") return json{{"ok", true}, {"engine", lc->engine_stats()}, {"faults", lc->describe()}};
-  if (op == "impair") {
-    auto t = parse_target(*lc, target);
-    if (!t.ok()) return fail(t.error());
-    auto args = req.value("args", std::vector<std::string>{});
-    // "oneway": only traffic from the first-named node to the second, so that
-    // no '>' (a shell redirection) has to be typed.
-    if (auto it = std::find(args.begin(), args.end(), "oneway"); it != args.end()) {
-      args.erase(it);
-      const auto dash = target.find('-', 5);
-      if (t->dir == runtime::Direction::kBoth && dash != std::string::npos) {
-        auto r = lc->resolve_link(target.substr(5));
-        if (r.ok()) t.value().dir = r->second ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
-      }
+  if (!lc) return refusal("the run's links are not up");
+  const std::string& target = req.target;
+  switch (req.op) {
+    case Op::kPing:
+      return json{{"ok", true}, {"run", run.name()}};
+    case Op::kList: {
+      json out = lc->describe();
+      out["nodes"] = nodes.describe();
+      out["ok"] = true;
+      return out;
     }
-    if (args.empty()) return fail("no impairment given, e.g. delay=150ms loss=2%");
-    if (t->kind == Target::kSegment) {
-      auto base = lc->current_segment(t->name);
-      if (!base.ok()) return fail(base.error());
-      auto imp = model::parse_impairment_args(args, base.value());
-      if (!imp.ok()) return fail(imp.error());
-      const Status st = lc->set_segment(t->name, imp.value());
-      if (!st.ok()) return fail(st.error());
-      std::fprintf(stderr, "faultline: fault: segment %s: %s\n", t->name.c_str(), netem::describe(*imp).c_str());
-      return json{{"ok", true}, {"applied", netem::describe(*imp)}};
-    }
-    // Each direction overlays its own current impairment.
-    std::vector<runtime::Direction> dirs;
-    if (t->dir == runtime::Direction::kBoth) dirs = {runtime::Direction::kAtoB, runtime::Direction::kBtoA};
-    else dirs = {t->dir};
-    json applied = json::object();
-    for (auto d : dirs) {
-      auto base = lc->current_link(t->name, d);
-      if (!base.ok()) return fail(base.error());
-      auto imp = model::parse_impairment_args(args, base.value());
-      if (!imp.ok()) return fail(imp.error());
-      const Status st = lc->set_link(t->name, d, imp.value());
-      if (!st.ok()) return fail(st.error());
-      applied[runtime::to_string(d)] = netem::describe(*imp);
-      std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->name.c_str(), runtime::to_string(d),
-                   netem::describe(*imp).c_str());
-    }
-    return json{{"ok", true}, {"link", t->name}, {"applied", applied}};
-  }
-  if (op == "clear") {
-    if (target == "all") {
-      if (Status st = nodes.clear_all(); !st.ok()) return fail(st.error());
-      for (const auto& l : run.plan().links)
-        if (Status st = lc->reset_link(l.name); !st.ok()) return fail(st.error());
-      for (const auto& s : run.plan().segments)
-        if (s.carrier != plan::Carrier::kDirect)
-          if (Status st = lc->reset_segment(s.name); !st.ok()) return fail(st.error());
-      if (Status st = lc->heal_all(); !st.ok()) return fail(st.error());
-      std::fprintf(stderr, "faultline: fault: cleared everything\n");
+    case Op::kStats:
+      return json{{"ok", true}, {"engine", lc->engine_stats()}, {"faults", lc->describe()}};
+    case Op::kImpair:
+      if (target.rfind("node:", 0) == 0) return impair_node(nodes, target.substr(5), req.args);
+      return impair_link(*lc, target, req.args);
+    case Op::kClear:
+      return clear(run, *lc, nodes, target);
+    case Op::kPartition:
+      return partition(*lc, req);
+    case Op::kHeal: {
+      const Status st = req.id ? lc->heal(*req.id) : lc->heal_all();
+      if (!st.ok()) return refusal(st.error());
+      std::fprintf(stderr, "faultline: fault: healed %s\n",
+                   req.id ? ("partition " + std::to_string(*req.id)).c_str() : "all");
       return json{{"ok", true}};
     }
-    auto t = parse_target(*lc, target);
-    if (!t.ok()) return fail(t.error());
-    const Status st = t->kind == Target::kSegment ? lc->reset_segment(t->name) : lc->reset_link(t->name);
-    if (!st.ok()) return fail(st.error());
-    std::fprintf(stderr, "faultline: fault: %s back to its planned impairment\n", target.c_str());
-    return json{{"ok", true}};
   }
-  if (op == "partition") {
-    auto spec = parse_partition(req);
-    if (!spec.ok()) return fail(spec.error());
-    json ids = json::array();
-    std::vector<runtime::PartitionSpec> specs{spec.value()};
-    if (req.value("both_ways", false)) {
-      auto back = spec.value();
-      std::swap(back.from, back.to);
-      specs.push_back(back);
-    }
-    for (const auto& s : specs) {
-      auto id = lc->partition(s);
-      if (!id.ok()) return fail(id.error());
-      ids.push_back(id.value());
-      std::fprintf(stderr, "faultline: fault: partition %u: %s\n", id.value(), s.describe().c_str());
-    }
-    return json{{"ok", true}, {"ids", ids}};
-  }
-  if (op == "heal") {
-    const Status st = req.contains("id") ? lc->heal(req["id"].get<uint32_t>()) : lc->heal_all();
-    if (!st.ok()) return fail(st.error());
-    std::fprintf(stderr, "faultline: fault: healed %s\n",
-                 req.contains("id") ? ("partition " + std::to_string(req["id"].get<uint32_t>())).c_str() : "all");
-    return json{{"ok", true}};
-  }
-  return fail("unknown op '" + op + "': allowed ping, list, stats, impair, clear, partition, heal");
+  return refusal("unknown request");
 }
 
-int serve_until_stopped(runtime::Run& run) {
+runtime::ControlServer open_control(const runtime::Run& run) {
+  auto server = runtime::ControlServer::listen(runtime::control_socket_path(run.name()));
+  if (server.ok()) return std::move(server.value());
+  std::fprintf(stderr, "faultline: no control socket (faults cannot be typed): %s\n", server.error().message().c_str());
+  return {};
+}
+
+int serve_until_stopped(runtime::Run& run, runtime::ControlServer server) {
   const sigset_t sigs = control_signals();
   UniqueFd sfd(::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
-  auto server = runtime::ControlServer::listen(runtime::control_socket_path(run.name()));
-  if (!server.ok())
-    std::fprintf(stderr, "faultline: no control socket (faults cannot be typed): %s\n",
-                 server.error().message().c_str());
   std::map<std::string, uint64_t> ooms;
   NodeFaultBook nodes(run);
   size_t exits_reported = 0;
   for (;;) {
-    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.ok() ? server->fd() : -1, POLLIN, 0}};
+    pollfd fds[2] = {{sfd.get(), POLLIN, 0}, {server.fd(), POLLIN, 0}};
     const int n = ::poll(fds, 2, 1000);
     if (n > 0 && (fds[0].revents & POLLIN)) {
       signalfd_siginfo si{};
@@ -241,8 +224,8 @@ int serve_until_stopped(runtime::Run& run) {
         break;
       }
     }
-    if (n > 0 && server.ok() && (fds[1].revents & POLLIN))
-      server->serve_pending([&](const json& req) { return handle_control(run, nodes, req); });
+    if (n > 0 && server.fd() >= 0 && (fds[1].revents & POLLIN))
+      server.serve_pending([&](const runtime::ControlRequest& req) { return handle_control(run, nodes, req); });
     run.reap_exited();
     for (; exits_reported < run.exits().size(); ++exits_reported) {
       const auto& e = run.exits()[exits_reported];
@@ -266,7 +249,7 @@ int serve_until_stopped(runtime::Run& run) {
   const Status st = run.down();
   if (!st.ok()) {
     std::fprintf(stderr, "faultline: teardown: %s\n", st.error().message().c_str());
-    return kExitRuntime;
+    return exit_code(Failure::kRuntime);
   }
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "orchestrator/cli/node_fault_book.hpp"
+#include "orchestrator/runtime/control.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::cli {
@@ -15,11 +16,17 @@ namespace faultline::cli {
 // The signals the owner handles; blocked before anything is created.
 sigset_t control_signals();
 
-// Serves until a control signal arrives, then runs run.down(). Returns the exit code.
-int serve_until_stopped(runtime::Run& run);
+// The run's control socket, opened before the run is reported up, so that a
+// `faultline fault` right after `up` finds it. On error it says so and
+// returns no socket (fd -1): the run works, without live faults.
+runtime::ControlServer open_control(const runtime::Run& run);
 
-// One control request against a live run; node faults are held in `nodes`
-// (exposed for tests).
-nlohmann::json handle_control(runtime::Run& run, NodeFaultBook& nodes, const nlohmann::json& req);
+// Serves `control` until a control signal arrives, then runs run.down().
+// Returns the exit code.
+int serve_until_stopped(runtime::Run& run, runtime::ControlServer control);
+
+// One control request (parsed: runtime/control_request.hpp) against a live
+// run; node faults are held in `nodes` (exposed for tests).
+nlohmann::json handle_control(runtime::Run& run, NodeFaultBook& nodes, const runtime::ControlRequest& req);
 
 }  // namespace faultline::cli

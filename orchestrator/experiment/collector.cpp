@@ -19,6 +19,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 using SteadyClock = std::chrono::steady_clock;
+// A workload holds at most 2^18 spans of 64 bytes between pulls (16 MiB),
+// plus its names and the open ones.
+constexpr uint64_t kRecordsBodyLimit = uint64_t{64} << 20;
 
 double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -113,8 +116,10 @@ struct Collector::TargetState {
   // nominal tick (a read may wait for a slow workload, or a tick run late).
   std::optional<SteadyClock::time_point> prev_at;
   std::vector<Sample> latest;
-  // This tick's answer, read in parallel with the others.
+  // This tick's answers, read in parallel with the others.
   Result<std::string> body = std::string();
+  Result<std::string> records = std::string();
+  bool records_warned = false;
   SteadyClock::time_point at;
   std::map<std::string, double> breaker;  // downstream -> last state seen
 };
@@ -128,8 +133,12 @@ struct Collector::NodeState {
 };
 
 Result<std::unique_ptr<Collector>> Collector::open(runtime::Run& run, const model::Topology& topo,
-                                                   const std::string& csv_path, EventLog& events) {
+                                                   const std::string& csv_path, EventLog& events,
+                                                   const std::string& records_path) {
   std::unique_ptr<Collector> c(new Collector);
+  auto records = RecordStore::open(records_path);
+  if (!records.ok()) return records.error();
+  c->records_ = std::move(records.value());
   c->topo_ = &topo;
   c->events_ = &events;
   c->edges_ = call_edges(topo);
@@ -189,6 +198,10 @@ void Collector::tick(size_t tick, double t_s) {
     auto read = [](TargetState* t) {
       t->body = t->scraper->get("/metrics");
       t->at = SteadyClock::now();
+      // The spans since the last pull, right after: a workload that did not
+      // answer /metrics is not asked again this tick.
+      t->records = t->body.ok() ? t->scraper->get(std::string(workloads::trace::kRecordsPath), kRecordsBodyLimit)
+                                : Result<std::string>(t->body.error());
     };
     std::vector<std::jthread> readers;
     readers.reserve(targets_.size());
@@ -225,6 +238,13 @@ void Collector::tick(size_t tick, double t_s) {
 
 void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
   const auto& t = ts.target;
+  if (ts.records.ok()) {
+    Status s = records_.add(t.name, *ts.records);
+    if (!s.ok() && !ts.records_warned) {
+      ts.records_warned = true;  // once per workload: the analysis says what it lacked
+      events_->add(t_s, "warning", {{"what", "request records of " + t.name + ": " + s.error().message()}});
+    }
+  }
   std::vector<Sample> cur;
   if (ts.body.ok()) {
     auto parsed = measure::parse_prom_text(*ts.body);

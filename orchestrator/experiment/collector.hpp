@@ -19,6 +19,7 @@
 #include "base/fd.hpp"
 #include "orchestrator/experiment/event_log.hpp"
 #include "orchestrator/experiment/link_counters.hpp"
+#include "orchestrator/experiment/records.hpp"
 #include "orchestrator/experiment/series_store.hpp"
 #include "orchestrator/experiment/totals.hpp"
 #include "orchestrator/measure/prom_text.hpp"
@@ -62,8 +63,11 @@ struct LatestScrape {
 
 class Collector {
  public:
+  // records_path: where the request records go (records.bin); empty:
+  // kept in memory only.
   static Result<std::unique_ptr<Collector>> open(runtime::Run& run, const model::Topology& topo,
-                                                 const std::string& csv_path, EventLog& events);
+                                                 const std::string& csv_path, EventLog& events,
+                                                 const std::string& records_path = "");
   ~Collector();
 
   // Reads everything once. tick is the index, t_s its time since the
@@ -72,6 +76,8 @@ class Collector {
   void tick(size_t tick, double t_s);
 
   const SeriesStore& store() const { return store_; }
+  // Every workload's request records so far (GET /records each tick).
+  const RecordStore& records() const { return records_; }
   std::vector<LatestScrape> latest() const;
   // Every figure of the last tick (safe from another thread, unlike store()).
   std::vector<Figure> latest_figures() const;
@@ -90,6 +96,7 @@ class Collector {
   EventLog* events_ = nullptr;
   FILE* csv_ = nullptr;
   SeriesStore store_;
+  RecordStore records_;
   std::vector<std::unique_ptr<TargetState>> targets_;
   std::vector<std::unique_ptr<NodeState>> nodes_;
   std::vector<Edge> edges_;

@@ -25,6 +25,12 @@ std::optional<double> get(const nlohmann::json& j, const char* a, const char* b 
   return p->get<double>();
 }
 
+// A boolean field that is true; absent, null or another type is false.
+bool flag(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 }  // namespace
 
 std::string Estimate::str(int precision) const {
@@ -91,13 +97,12 @@ std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& sum
     }
     ++r.repeats;
     const auto& verdict = s.contains("verdict") ? s["verdict"] : nlohmann::json::object();
-    if (verdict.value("collapsed", false)) ++r.collapsed;
-    if (verdict.contains("recovered") && verdict["recovered"].is_boolean() && verdict["recovered"].get<bool>())
-      ++r.recovered;
+    if (flag(verdict, "collapsed")) ++r.collapsed;
+    if (flag(verdict, "recovered")) ++r.recovered;
     if (s.value("passed", false)) ++r.passed;
     if (auto x = get(s, "verdict", "time_to_collapse_s")) ttc[name].push_back(*x);
     if (auto x = get(s, "verdict", "recovery_s")) rec[name].push_back(*x);
-    if (auto x = get(s, "verdict", "max_amplification")) amp[name].push_back(*x);
+    if (auto x = get(s, "verdict", "max_cumulative_amplification")) amp[name].push_back(*x);
     if (auto x = get(s, "figures", "goodput_during_fault_ratio")) good[name].push_back(*x);
   }
   for (auto& r : rows) {
@@ -121,7 +126,7 @@ std::string percent(const Estimate& e) {
 
 std::string render_table(const std::vector<VariantRow>& rows) {
   std::vector<std::vector<std::string>> cells = {{"variant", "runs", "collapsed", "time to collapse (s)", "recovered",
-                                                  "recovery (s)", "amplification", "goodput in fault", "passed"}};
+                                                  "recovery (s)", "cumulative amplification", "goodput in fault", "passed"}};
   for (const auto& r : rows) {
     const std::string n = std::to_string(r.repeats);
     // A mean over fewer runs than the row's (only those that collapsed, or
@@ -159,7 +164,7 @@ std::string render_table(const std::vector<VariantRow>& rows) {
 std::string render_csv(const std::vector<VariantRow>& rows) {
   std::string out =
       "variant,runs,collapsed,recovered,passed,time_to_collapse_s_mean,time_to_collapse_s_ci95,recovery_s_mean,"
-      "recovery_s_ci95,amplification_mean,amplification_ci95,goodput_in_fault_ratio_mean,goodput_in_fault_ratio_ci95,"
+      "recovery_s_ci95,cumulative_amplification_mean,cumulative_amplification_ci95,goodput_in_fault_ratio_mean,goodput_in_fault_ratio_ci95,"
       "collapsed_ci95_lo,collapsed_ci95_hi,recovered_ci95_lo,recovered_ci95_hi,interrupted\n";
   auto est = [](const Estimate& e) {
     if (e.n == 0) return std::string(",");

@@ -39,7 +39,8 @@ struct VariantRow {
   Estimate time_to_collapse_s, recovery_s, amplification, goodput_ratio;
 };
 
-// Rows in order of first appearance of each variant.
+// Rows in order of first appearance of each variant. The summaries are
+// checked ones (report/summary_check.hpp: experiment.name, verdict, passed).
 std::vector<VariantRow> compare_summaries(const std::vector<nlohmann::json>& summaries);
 std::string render_table(const std::vector<VariantRow>& rows);   // aligned text
 std::string render_csv(const std::vector<VariantRow>& rows);

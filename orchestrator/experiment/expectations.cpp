@@ -18,11 +18,16 @@ std::string fmt(double v) {
 // Scalars of the analysis a check may name instead of a series.
 std::optional<std::optional<double>> scalar(const analysis::Findings& a, const std::string& metric,
                                             const std::string& service) {
-  if (metric == "amplification") {
-    if (service.empty()) return std::optional<double>(a.max_amplification);
-    for (const auto& e : a.amplification)
-      if (e.callee == service) return std::optional<double>(e.during_fault);
-    return std::optional<double>();
+  // A service's amplification: the largest of the calls into it.
+  if (metric == "cumulative_amplification" || metric == "hop_amplification") {
+    const bool hop = metric == "hop_amplification";
+    if (service.empty()) return std::optional<double>(hop ? a.max_hop_amplification : a.max_cumulative_amplification);
+    std::optional<double> v;
+    for (const auto& e : a.edges) {
+      const double x = hop ? e.per_hop : e.cumulative;
+      if (e.callee == service && std::isfinite(x)) v = std::max(v.value_or(x), x);
+    }
+    return v;
   }
   if (metric == "blast_radius") return std::optional<double>(a.blast_radius);
   if (metric == "recovery_time") return a.recovery_s;
@@ -89,10 +94,19 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
     v.detail = a.collapsed ? "collapsed " + fmt(*a.time_to_collapse_s) + " s after the first fault" : "did not collapse";
     out.push_back(v);
   }
-  if (ex.max_amplification) {
-    Verdict v{"max_amplification", "amplification", a.max_amplification, "<=", *ex.max_amplification, false, ""};
-    v.passed = a.max_amplification <= *ex.max_amplification;
-    v.detail = "largest tier amplification " + fmt(a.max_amplification);
+  if (ex.max_cumulative_amplification) {
+    const double m = a.max_cumulative_amplification;
+    Verdict v{"max_cumulative_amplification", "cumulative_amplification", m, "<=", *ex.max_cumulative_amplification,
+              false, ""};
+    v.passed = m <= *ex.max_cumulative_amplification;
+    v.detail = "largest cumulative amplification " + fmt(m) + " attempts per organic request";
+    out.push_back(v);
+  }
+  if (ex.max_hop_amplification) {
+    const double m = a.max_hop_amplification;
+    Verdict v{"max_hop_amplification", "hop_amplification", m, "<=", *ex.max_hop_amplification, false, ""};
+    v.passed = m <= *ex.max_hop_amplification;
+    v.detail = "largest per-hop amplification " + fmt(m) + " attempts per call";
     out.push_back(v);
   }
   if (ex.max_blast_radius_ppm) {

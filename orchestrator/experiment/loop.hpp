@@ -38,6 +38,10 @@ class SteadyLoopClock final : public LoopClock {
   explicit SteadyLoopClock(int signal_fd = -1) : signal_fd_(signal_fd), t0_(std::chrono::steady_clock::now()) {}
   double now_s() override;
   bool wait_until(double t_s) override;
+  // The start on CLOCK_MONOTONIC (the workloads' spans' clock), in ns.
+  int64_t t0_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t0_.time_since_epoch()).count();
+  }
 
  private:
   int signal_fd_;

@@ -2,6 +2,7 @@
 
 #include <bpf/libbpf.h>
 #include <netlink/version.h>
+#include <sys/utsname.h>
 
 #include <boost/version.hpp>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "orchestrator/experiment/collector.hpp"
+#include "orchestrator/experiment/request_input.hpp"
 #include "workloads/spec/config.hpp"
 
 namespace faultline::experiment {
@@ -22,6 +24,8 @@ nlohmann::json num(std::optional<double> v) {
 }
 nlohmann::json num(double v) { return num(std::optional<double>(v)); }
 
+double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
 std::string fmt(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.3g", v);
@@ -31,60 +35,45 @@ std::string fmt(double v) {
 }  // namespace
 
 analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& store, const PhaseTicks& ph,
-                               double tick_s, bool any_fault) {
+                               const Schedule& sched, const RequestData& req) {
+  const auto& ex = topo.experiment;
   analysis::Input in;
-  in.tick_s = tick_s;
+  in.tick_s = ph.tick_s;
   in.baseline_begin = ph.baseline_begin;
   in.baseline_end = ph.baseline_end;
-  if (any_fault) {
+  in.baseline_begin_s = seconds(ex.warmup_ns);
+  in.baseline_end_s = seconds(ex.warmup_ns + ex.baseline_ns);
+  in.end_s = req.end_s;
+  in.horizon_end_s = req.end_s;
+  if (sched.any_fault) {
     in.first_fault = ph.fault_begin;
     in.last_fault_end = ph.fault_end;
     in.horizon_end = ph.horizon_end;
+    in.first_fault_s = seconds(sched.first_fault_ns);
+    in.last_fault_end_s = seconds(sched.last_fault_end_ns);
+    in.horizon_end_s = std::min(req.end_s, seconds(sched.last_fault_end_ns + ex.horizon_ns));
   }
   in.offered = store.get({"", "system", "offered_rps"});
   in.goodput = store.get({"", "system", "goodput_rps"});
   in.p99_s = store.get({"", "system", "p99_s"});
   for (const auto& n : topo.nodes)
     for (const auto& s : n.services) {
-      analysis::ServiceSeries ss;
-      ss.name = s.name;
-      ss.goodput = store.get({n.name, s.name, "goodput_rps"});
-      ss.p99_s = store.get({n.name, s.name, "p99_s"});
-      ss.up = store.get({n.name, s.name, "up"});
-      if (s.slo_p99_ns) ss.slo_p99_s = static_cast<double>(*s.slo_p99_ns) / 1e9;
-      // A control is compared with propagation only where the service has
-      // it: a queue always bounds (shedding), breakers and retry budgets or
-      // throttles only where its calls configure them.
-      bool breaker = false, budget = false;
-      for (const auto& ep : s.endpoints)
-        for (const auto& c : ep.calls) {
-          breaker = breaker || c.breaker.enabled;
-          budget = budget || ((c.retries > 0 || c.hedge_ns > 0) && (c.budget_ppm > 0 || c.throttle.max_tokens > 0));
-        }
-      if (breaker) ss.breaker_open = store.get({n.name, s.name, "breaker_open"});
-      ss.shed = store.get({n.name, s.name, "shed_rps"});
-      if (budget) ss.budget_exhausted = store.get({n.name, s.name, "retries_refused_rps"});
-      in.services.push_back(std::move(ss));
+      analysis::ServiceInput si;
+      si.name = s.name;
+      if (s.slo_p99_ns) si.slo_p99_s = seconds(*s.slo_p99_ns);
+      in.services.push_back(std::move(si));
     }
-  auto services_of = [&](const std::string& node) {
-    if (const auto* n = topo.find_node(node))
-      for (const auto& sv : n->services) in.origins.push_back(sv.name);
-  };
-  for (const auto& f : topo.faults) {
-    using K = model::FaultTarget::Kind;
-    switch (f.target.kind) {
-      case K::kNode: services_of(f.target.name); break;
-      case K::kLink: services_of(f.target.a), services_of(f.target.b); break;
-      case K::kSegment:
-        for (const auto& sg : topo.segments)
-          if (sg.name == f.target.name)
-            for (const auto& m : sg.members) services_of(m);
-        break;
-      case K::kLoad: in.origins.push_back("load:" + f.target.name); break;
-    }
+  for (const auto& e : call_edges(topo)) {
+    analysis::EdgeInput ei;
+    ei.caller = e.caller;
+    ei.callee = e.callee;
+    ei.attempts = store.get({e.caller_node, e.series(), "attempts_rps"});
+    // A load generator's calls are the organic requests it offers.
+    ei.calls = e.caller.rfind("load:", 0) == 0 ? store.get({e.caller_node, e.caller, "offered_rps"})
+                                                : store.get({e.caller_node, e.series(), "calls_rps"});
+    in.edges.push_back(std::move(ei));
   }
-  for (const auto& e : call_edges(topo))
-    in.edges.push_back({e.caller, e.callee, store.get({e.caller_node, e.series(), "attempts_rps"})});
+  if (req.records) add_requests(topo, *req.records, req.t0_ns, in);
   return in;
 }
 
@@ -131,10 +120,22 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   s["figures"] = in.figures;
   if (in.thresholds) {
     const auto& th = *in.thresholds;
-    s["thresholds"] = {{"degraded_goodput", th.degraded_goodput}, {"failed_goodput", th.failed_goodput},
-                       {"slo_factor", th.slo_factor},             {"collapse_goodput", th.collapse_goodput},
-                       {"recovered_goodput", th.recovered_goodput}, {"recovered_p99", th.recovered_p99},
-                       {"recovery_window_ticks", th.recovery_window_ticks}, {"load_back_within", th.offered_back}};
+    const auto& hr = th.health;
+    s["thresholds"] = {{"slo_factor", th.slo_factor},
+                       {"collapse_goodput", th.collapse_goodput},
+                       {"recovered_goodput", th.recovered_goodput},
+                       {"recovered_p99", th.recovered_p99},
+                       {"recovery_window_ticks", th.recovery_window_ticks},
+                       {"load_back_within", th.offered_back},
+                       {"onset_resolution_s", th.onset_resolution_s},
+                       {"health",
+                        {{"window_s", hr.window_s},
+                         {"lookback_s", hr.lookback_s},
+                         {"alpha", hr.alpha},
+                         {"bad_floor", hr.bad_floor},
+                         {"bad_factor", hr.bad_factor},
+                         {"bad_cap", hr.bad_cap},
+                         {"failed_good", hr.failed_good}}}};
   }
   json nodes = json::array(), services = json::array(), edges = json::array(), links = json::array();
   for (const auto& n : topo.nodes) {
@@ -167,46 +168,69 @@ nlohmann::json make_summary(const SummaryInputs& in) {
                   {"metastable", a.metastable},
                   {"blast_radius", num(a.blast_radius)},
                   {"hops_per_s", num(a.hops_per_s)},
-                  {"max_amplification", num(a.max_amplification)},
+                  {"max_cumulative_amplification", num(a.max_cumulative_amplification)},
+                  {"max_hop_amplification", num(a.max_hop_amplification)},
                   {"headline", headline(a, in.any_fault, in.horizon_s)}};
   json base = json::object();
-  for (const auto& [name, b] : a.baselines)
-    base[name] = {{"goodput_rps", num(b.goodput)}, {"p99_s", num(b.p99_s)}, {"slo_p99_s", num(b.slo_p99_s)},
-                  {"valid", b.valid}};
+  for (const auto& [name, f] : a.services)
+    base[name] = {{"slo_s", num(f.slo_s)},
+                  {"slo_explicit", f.slo_explicit},
+                  {"tries_p99_s", num(f.baseline_p99_s)},
+                  {"bad_share", num(f.health.baseline_bad)},
+                  {"bad_share_allowed", num(f.health.p_ok)},
+                  {"tries", f.health.baseline_judged}};
   base["system"] = {{"goodput_rps", num(a.system.goodput)}, {"p99_s", num(a.system.p99_s)}, {"valid", a.system.valid}};
   s["baselines"] = base;
-  // The analysis' verdict per service and tick (tick i at i * tick_s), one
-  // letter each: healthy, degraded, failed, unknown. The report colours the
-  // graph from it, so page and verdicts cannot disagree.
-  json health = json::object();
-  for (const auto& [name, ticks] : a.health) {
-    std::string letters;
-    letters.reserve(ticks.size());
-    for (auto h : ticks) letters += analysis::to_string(h)[0];
-    health[name] = letters;
-  }
-  s["health"] = {{"tick_s", in.phases.value("tick_s", 1.0)}, {"services", health}};
+  // The analysis' verdict per service and call, one letter per window
+  // (window i covers [i, i + 1) x window_s): healthy, degraded, failed,
+  // idle, unknown. The report colours the graph from it, so page and
+  // verdicts cannot disagree.
+  auto letters = [](const std::vector<analysis::Health>& w) {
+    std::string out;
+    out.reserve(w.size());
+    for (auto h : w) out += analysis::health_letter(h);
+    return out;
+  };
+  json health = json::object(), edge_health = json::object();
+  for (const auto& [name, f] : a.services) health[name] = letters(f.health.windows);
+  for (const auto& e : a.edges) edge_health[e.caller + "->" + e.callee] = letters(e.health.windows);
+  s["health"] = {{"window_s", in.thresholds ? in.thresholds->health.window_s : 0.1},
+                 {"services", health},
+                 {"calls", edge_health}};
   json prop = json::array();
   for (const auto& p : a.propagation)
     prop.push_back({{"service", p.service},
+                    {"onset_s", num(p.onset_s)},
                     {"after_fault_s", num(p.after_fault_s)},
+                    {"resolution_s", num(p.resolution_s)},
                     {"via", p.via},
+                    {"via_edge", p.via_edge},
                     {"hops", p.hops},
-                    {"same_tick", p.same_tick}});
+                    {"simultaneous", p.simultaneous}});
   s["propagation"] = prop;
-  json amp = json::array();
-  for (const auto& e : a.amplification)
-    amp.push_back({{"caller", e.caller}, {"callee", e.callee}, {"tier", e.tier}, {"during_fault", num(e.during_fault)},
-                   {"peak", num(e.peak)}});
-  s["amplification"] = amp;
-  json tiers = json::object();
-  for (const auto& [t, v] : a.tier_amplification) tiers[std::to_string(t)] = num(v);
-  s["tier_amplification"] = tiers;
+  // Per call edge: its amplification (per hop and cumulative) and when its
+  // own tries began to fail.
+  json calls = json::array();
+  for (const auto& e : a.edges) {
+    std::optional<double> onset;
+    if (e.health.onset_s && in.first_fault_s) onset = *e.health.onset_s - *in.first_fault_s;
+    calls.push_back({{"caller", e.caller},
+                     {"callee", e.callee},
+                     {"tier", e.tier},
+                     {"per_hop", num(e.per_hop)},
+                     {"per_hop_peak", num(e.per_hop_peak)},
+                     {"cumulative", num(e.cumulative)},
+                     {"cumulative_peak", num(e.cumulative_peak)},
+                     {"onset_after_fault_s", num(onset)}});
+  }
+  s["amplification"] = calls;
   json controls = json::array();
   for (const auto& c : a.controls)
     controls.push_back({{"service", c.service}, {"control", c.control}, {"engaged_s", num(c.engaged_s)},
-                        {"degraded_s", num(c.degraded_s)}, {"outpaced", c.outpaced}});
+                        {"degraded_s", num(c.degraded_s)}, {"outpaced", c.outpaced}, {"simultaneous", c.simultaneous}});
   s["controls"] = controls;
+  s["records"] = in.records;
+  s["traces"] = in.traces;
   json ex = json::array();
   bool passed = !in.interrupted;
   for (const auto& v : *in.verdicts) {
@@ -235,6 +259,24 @@ HostUse host_use(const SeriesStore& store, long cpus) {
   }
   if (n > 0) u.mean_cores = sum / static_cast<double>(n);
   return u;
+}
+
+nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate_cores, const HostUse& use) {
+  nlohmann::json features = nlohmann::json::object();
+  for (const auto& f : probe.features) features[f.name] = f.present;
+  nlohmann::json backends = nlohmann::json::object();
+  for (const auto& [k, v] : probe.backends()) backends[k] = v;
+  auto r2 = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 100) / 100) : nlohmann::json(nullptr); };
+  utsname u{};
+  return {{"kernel", ::uname(&u) == 0 ? u.release : ""},
+          {"cpus", cpus},
+          {"cgroup_layout", probe.cgroup_layout},
+          {"features", features},
+          {"backends", backends},
+          {"cpu_estimate_cores", r2(estimate_cores)},
+          {"cpu_used_mean_cores", r2(use.mean_cores)},
+          {"cpu_used_max_cores", r2(use.max_cores)},
+          {"cpu_saturated_ticks", use.saturated_ticks}};
 }
 
 nlohmann::json key_figures(const SeriesStore& st, const PhaseTicks& ph, bool any_fault) {

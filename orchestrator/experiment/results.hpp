@@ -9,8 +9,11 @@
 #include "base/result.hpp"
 #include "orchestrator/analysis/analysis.hpp"
 #include "orchestrator/experiment/expectations.hpp"
+#include "orchestrator/experiment/records.hpp"
+#include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/series_store.hpp"
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/runtime/probe.hpp"
 
 namespace faultline::experiment {
 
@@ -21,8 +24,15 @@ struct FaultRecord {
   std::optional<double> applied_s, reverted_s;
 };
 
+// The request records an analysis judges health from.
+struct RequestData {
+  const std::map<std::string, RecordSource>* records = nullptr;  // null: none
+  int64_t t0_ns = 0;    // CLOCK_MONOTONIC at the experiment's start
+  double end_s = 0;     // the end of the records (the loop's end)
+};
+
 analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& store, const PhaseTicks& ph,
-                               double tick_s, bool any_fault);
+                               const Schedule& sched, const RequestData& req);
 
 // The verdict in one line: "collapsed 4 s after the first fault; not recovered
 // within 30 s (metastable)".
@@ -36,6 +46,11 @@ struct HostUse {
   double first_saturated_s = -1;          // the first of them; -1: none
 };
 HostUse host_use(const SeriesStore& store, long cpus);
+
+// summary.json's `host`: the kernel, its probed features and the backends
+// chosen from them, the CPUs, the estimate of the CPU the run needs and what
+// it used (docs/summary.schema.json).
+nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate_cores, const HostUse& use);
 
 // The key figures of summary.json: goodput in the baseline and during the
 // faults, offered load during them and their ratio.
@@ -55,7 +70,10 @@ struct SummaryInputs {
   const std::vector<Verdict>* verdicts = nullptr;
   bool interrupted = false;
   bool any_fault = false;
+  std::optional<double> first_fault_s;
   double horizon_s = 0;
+  nlohmann::json records;  // what the health verdicts were computed from (records_summary)
+  nlohmann::json traces;   // the first failed requests' traces (first_failed_traces)
 };
 nlohmann::json make_summary(const SummaryInputs& in);
 

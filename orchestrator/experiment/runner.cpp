@@ -1,6 +1,5 @@
 #include "orchestrator/experiment/runner.hpp"
 
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -17,6 +16,7 @@
 #include "orchestrator/experiment/results.hpp"
 #include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/timeline.hpp"
+#include "orchestrator/experiment/traces.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::experiment {
@@ -34,11 +34,6 @@ struct RunGuard {
     if (run) (void)run->down();
   }
 };
-
-std::string kernel_release() {
-  utsname u{};
-  return ::uname(&u) == 0 ? u.release : "";
-}
 
 double last_value(const SeriesStore& s, const SeriesKey& k) {
   const auto& v = s.get(k);
@@ -89,23 +84,6 @@ class RunTestbed final : public Testbed {
   Collector& collector_;
 };
 
-nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate, const HostUse& use) {
-  nlohmann::json features = nlohmann::json::object();
-  for (const auto& f : probe.features) features[f.name] = f.present;
-  nlohmann::json backends = nlohmann::json::object();
-  for (const auto& [k, v] : probe.backends()) backends[k] = v;
-  auto r2 = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 100) / 100) : nlohmann::json(nullptr); };
-  return {{"kernel", kernel_release()},
-          {"cpus", cpus},
-          {"cgroup_layout", probe.cgroup_layout},
-          {"features", features},
-          {"backends", backends},
-          {"cpu_estimate_cores", r2(estimate)},
-          {"cpu_used_mean_cores", r2(use.mean_cores)},
-          {"cpu_used_max_cores", r2(use.max_cores)},
-          {"cpu_saturated_ticks", use.saturated_ticks}};
-}
-
 }  // namespace
 
 Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOptions& o) {
@@ -146,7 +124,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   if (!run.ok()) return wrap(run.error(), "up");
   RunGuard guard{run.value().get()};
 
-  auto collector = Collector::open(*run.value(), topo, o.out_dir + "/timeseries.csv", events);
+  auto collector =
+      Collector::open(*run.value(), topo, o.out_dir + "/timeseries.csv", events, o.out_dir + "/records.bin");
   if (!collector.ok()) return collector.error();
   std::unique_ptr<Exporter> exporter;
   {
@@ -202,7 +181,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   ph.end = store.ticks();
 
   // Analysis on what was recorded (also after an interruption: partial results).
-  auto input = analysis_input(topo, store, ph, ph.tick_s, sched.any_fault);
+  const auto& spans = (*collector)->records().sources();
+  auto input = analysis_input(topo, store, ph, sched, RequestData{&spans, clock.t0_ns(), loop.end_s});
   input.th = thresholds_of(topo.expect.judge, ex);
   // [expect]'s SLO for every service without its own (analysis_input set those).
   if (topo.expect.judge.slo_p99_ns)
@@ -236,6 +216,12 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   si.verdicts = &out.verdicts;
   si.interrupted = loop.interrupted;
   si.any_fault = sched.any_fault;
+  if (sched.any_fault) si.first_fault_s = seconds(sched.first_fault_ns);
+  si.records = records_summary(spans);
+  si.traces = first_failed_traces(spans, service_addresses(topo), clock.t0_ns(), sched.any_fault ? seconds(sched.first_fault_ns) : 0);
+  const RunClock rc = read_run_clock(clock.t0_ns());
+  si.phases["t0_monotonic_ns"] = rc.t0_monotonic_ns;
+  si.phases["t0_unix_ns"] = rc.t0_unix_ns;
   si.horizon_s = seconds(ex.horizon_ns);
   out.summary = make_summary(si);
   out.passed = out.summary["passed"].get<bool>();

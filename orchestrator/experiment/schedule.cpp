@@ -49,8 +49,9 @@ PhaseTicks phase_ticks(const model::Experiment& ex, const Schedule& s) {
 
 analysis::Thresholds thresholds_of(const model::Judgement& j, const model::Experiment& ex) {
   analysis::Thresholds th;
-  th.degraded_goodput = j.degraded_goodput_ppm / 1e6;
-  th.failed_goodput = j.failed_goodput_ppm / 1e6;
+  th.health.window_s = seconds(j.health_window_ns);
+  th.health.failed_good = j.failed_good_ppm / 1e6;
+  th.onset_resolution_s = seconds(j.onset_resolution_ns);
   th.slo_factor = j.slo_factor;
   th.collapse_goodput = j.collapse_goodput_ppm / 1e6;
   th.recovered_goodput = j.recovered_goodput_ppm / 1e6;

@@ -46,10 +46,12 @@ Result<UniqueFd> socket_in(int netns_fd) {
 
 }  // namespace
 
-Result<std::string> Scraper::get(const std::string& path) { return request(false, path); }
-Result<std::string> Scraper::post(const std::string& target) { return request(true, target); }
+Result<std::string> Scraper::get(const std::string& path, uint64_t body_limit) {
+  return request(false, path, body_limit);
+}
+Result<std::string> Scraper::post(const std::string& target) { return request(true, target, kDefaultBodyLimit); }
 
-Result<std::string> Scraper::request(bool post, const std::string& target) {
+Result<std::string> Scraper::request(bool post, const std::string& target, uint64_t body_limit) {
   const std::string what = std::string(post ? "POST" : "GET") + " 127.0.0.1:" + std::to_string(port_) + target;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!conn_) {
@@ -80,7 +82,8 @@ Result<std::string> Scraper::request(bool post, const std::string& target) {
     // (EAGAIN) into an unbounded poll, so a paused workload would hang the
     // collector (and with it the fault timeline).
     boost::system::error_code ec;
-    http::response<http::string_body> res;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(body_limit);
     bool done = false;
     http::async_write(conn_->sock, req, [&](boost::system::error_code e, size_t) {
       if (e) {
@@ -88,7 +91,7 @@ Result<std::string> Scraper::request(bool post, const std::string& target) {
         done = true;
         return;
       }
-      http::async_read(conn_->sock, conn_->buf, res, [&](boost::system::error_code e2, size_t) {
+      http::async_read(conn_->sock, conn_->buf, parser, [&](boost::system::error_code e2, size_t) {
         ec = e2;
         done = true;
       });
@@ -113,6 +116,7 @@ Result<std::string> Scraper::request(bool post, const std::string& target) {
         continue;
       return logic_error(what + ": " + ec.message());
     }
+    auto& res = parser.get();
     if (res.result_int() != 200)
       return logic_error(what + ": HTTP " + std::to_string(res.result_int()) + " " + res.body().substr(0, 200));
     if (!res.keep_alive()) conn_.reset();

@@ -17,6 +17,7 @@ namespace faultline::measure {
 
 class Scraper {
  public:
+  static constexpr uint64_t kDefaultBodyLimit = uint64_t{8} << 20;
   // netns_fd is borrowed: it must outlive the Scraper (a connection is
   // reopened inside it after a failure).
   Scraper(int netns_fd, uint16_t port, std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
@@ -25,13 +26,13 @@ class Scraper {
   Scraper& operator=(Scraper&&) noexcept;
 
   // The body of GET `path`; an error when the workload does not answer 200
-  // within the timeout.
-  Result<std::string> get(const std::string& path = "/metrics");
+  // within the timeout, or answers more than body_limit bytes.
+  Result<std::string> get(const std::string& path = "/metrics", uint64_t body_limit = kDefaultBodyLimit);
   // POST with an empty body (control endpoints); returns the body.
   Result<std::string> post(const std::string& target);
 
  private:
-  Result<std::string> request(bool post, const std::string& target);
+  Result<std::string> request(bool post, const std::string& target, uint64_t body_limit);
   struct Conn;
   int netns_fd_;
   uint16_t port_;

@@ -22,8 +22,8 @@ const std::vector<CheckMetric>& check_series() {
 }
 
 const std::vector<std::string>& check_scalars() {
-  static const std::vector<std::string> kScalars = {"amplification", "blast_radius", "recovery_time",
-                                                    "time_to_collapse", "hops_per_s"};
+  static const std::vector<std::string> kScalars = {"cumulative_amplification", "hop_amplification", "blast_radius",
+                                                    "recovery_time", "time_to_collapse", "hops_per_s"};
   return kScalars;
 }
 

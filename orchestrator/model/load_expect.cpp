@@ -9,10 +9,13 @@
 namespace faultline::model::detail {
 namespace {
 
-const std::vector<std::string> kExpectKeys = {"recovers_within", "collapse", "max_amplification", "max_blast_radius",
-                                              "check", "degraded_below", "failed_below", "slo", "slo_factor",
-                                              "collapse_below", "recovered_above", "recovered_p99", "recovery_window",
-                                              "load_back_within"};
+const std::vector<std::string> kExpectKeys = {
+    "recovers_within", "collapse",        "max_cumulative_amplification", "max_hop_amplification", "max_blast_radius",
+    "check",           "failed_below",    "slo",                          "slo_factor",            "collapse_below",
+    "recovered_above", "recovered_p99",   "recovery_window",              "load_back_within",      "health_window",
+    "onset_resolution",
+    // Gone, each refused with what replaced it.
+    "max_amplification", "degraded_below"};
 const std::vector<std::string> kCheckKeys = {"name",  "metric", "service", "aggregate", "phase",
                                              "from", "to",     "op",      "threshold"};
 
@@ -49,7 +52,11 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
   }
   if (t.require("metric", "what is measured, e.g. \"goodput\" or \"p99\"")) read_non_empty(t, "metric", c.metric);
   const auto metrics = check_metric_names();
-  if (!c.metric.empty() && std::find(metrics.begin(), metrics.end(), c.metric) == metrics.end()) {
+  if (c.metric == "amplification") {
+    t.fail("metric", "amplification names no amplification; allowed: cumulative_amplification (attempts per organic "
+                     "request) or hop_amplification (attempts per call)");
+    c.metric.clear();
+  } else if (!c.metric.empty() && std::find(metrics.begin(), metrics.end(), c.metric) == metrics.end()) {
     t.fail("metric", "no metric '" + c.metric + "'; " + suggest(c.metric, metrics, "metrics"));
     c.metric.clear();
   }
@@ -91,19 +98,38 @@ void read_expect_fields(Table& t, Expect& e, int64_t horizon_ns) {
       e.recovers_within_ns = *v;
   }
   if (auto v = t.boolean("collapse")) e.collapse = *v;
-  if (auto v = t.number("max_amplification")) {
-    // Amplification is attempts / offered: 1 means no retries at all.
-    if (*v < 1.0)
-      t.fail("max_amplification", format_number(*v) + " is below 1; allowed: 1 or more (attempts / offered requests)");
-    else
-      e.max_amplification = *v;
-  }
+  if (t.has("max_amplification"))
+    t.fail("max_amplification",
+           "names no amplification; allowed: max_cumulative_amplification (attempts on a call per organic request "
+           "the load generators offered) or max_hop_amplification (attempts per call: what one hop's retries add)");
+  // Amplification is attempts per request: 1 means no retries at all.
+  for (const char* key : {"max_cumulative_amplification", "max_hop_amplification"})
+    if (auto v = t.number(key)) {
+      if (*v < 1.0)
+        t.fail(key, format_number(*v) + " is below 1; allowed: 1 or more (attempts per request)");
+      else
+        (std::string_view(key) == "max_hop_amplification" ? e.max_hop_amplification : e.max_cumulative_amplification) =
+            *v;
+    }
   if (auto v = t.percent("max_blast_radius")) e.max_blast_radius_ppm = *v;
   Judgement& j = e.judge;
-  if (auto v = t.percent("degraded_below")) j.degraded_goodput_ppm = *v;
-  if (auto v = t.percent("failed_below")) j.failed_goodput_ppm = *v;
-  if (j.failed_goodput_ppm > j.degraded_goodput_ppm && t.ok("failed_below"))
-    t.fail("failed_below", "is above degraded_below: a failed service is degraded too");
+  if (t.has("degraded_below"))
+    t.fail("degraded_below",
+           "is gone: a service is degraded when more of its requests fail or miss their SLO than its baseline "
+           "explains (docs/experiments.md); allowed: slo or slo_factor to set the SLO, health_window for the windows");
+  if (auto v = t.percent("failed_below")) j.failed_good_ppm = *v;
+  if (auto v = t.duration("health_window")) {
+    if (*v < 10'000'000 || *v > 1'000'000'000)
+      t.fail("health_window", units::format_duration(*v) + " is out of range; allowed: 10ms to 1s");
+    else
+      j.health_window_ns = *v;
+  }
+  if (auto v = t.duration("onset_resolution")) {
+    if (*v < 1'000'000 || *v > 1'000'000'000)
+      t.fail("onset_resolution", units::format_duration(*v) + " is out of range; allowed: 1ms to 1s");
+    else
+      j.onset_resolution_ns = *v;
+  }
   if (auto v = t.duration("slo")) {
     if (*v == 0) t.fail("slo", "must be more than 0");
     else j.slo_p99_ns = *v;

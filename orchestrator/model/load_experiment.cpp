@@ -1,5 +1,6 @@
 // [experiment]: run length, phases, seed, and the address pool.
 #include <charconv>
+#include <cmath>
 
 #include "orchestrator/model/loader_internal.hpp"
 #include "orchestrator/model/names.hpp"
@@ -12,8 +13,8 @@ using units::format_duration;
 
 constexpr int64_t kMs = 1'000'000, kS = 1'000'000'000;
 
-const std::vector<std::string> kKeys = {"name",    "duration", "seed",         "warmup",  "baseline",
-                                        "horizon", "tick",     "address_pool", "backend", "metrics_port"};
+const std::vector<std::string> kKeys = {"name", "duration",     "seed",    "warmup",       "baseline", "horizon",
+                                        "tick", "address_pool", "backend", "metrics_port", "trace_rps"};
 
 std::string ipv4(uint32_t a) {
   return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
@@ -134,6 +135,12 @@ void read_fields(Table& t, Experiment& e) {
   if (auto v = t.integer("seed", 0, INT64_MAX)) e.seed = static_cast<uint64_t>(*v);
   if (auto v = read_backend(t)) e.backend = *v;
   if (auto v = t.integer("metrics_port", 1, 65535)) e.metrics_port = static_cast<uint16_t>(*v);
+  if (auto v = t.number("trace_rps")) {
+    if (*v < 0 || !std::isfinite(*v))
+      t.fail("trace_rps", format_number(*v) + " is out of range; allowed: 0 (trace every request) or more");
+    else
+      e.trace_rps = *v;
+  }
 }
 
 }  // namespace

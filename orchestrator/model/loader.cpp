@@ -1,10 +1,7 @@
 #include "orchestrator/model/loader.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "orchestrator/model/loader_internal.hpp"
@@ -52,17 +49,6 @@ std::optional<toml::table> parse(std::string_view text, const std::string& file,
   }
 }
 
-std::optional<std::string> read_file(const std::string& path, Diagnostics& d) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    d.error(SourceLoc{path, 1, 1}, "cannot open the topology file: " + std::string(std::strerror(errno)));
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 LoadResult convert(const toml::table& root, Diagnostics& d) {
@@ -108,11 +94,22 @@ LoadResult load_string_with_overrides(std::string_view toml_text, const std::str
 
 LoadResult load_file(const std::string& path) { return load_file_with_overrides(path, {}); }
 
+std::optional<TopologySource> read_source(const std::string& path, std::vector<Diagnostic>& errors) {
+  auto src = read_topology_source(path);
+  if (src.ok()) return std::move(src.value());
+  errors.push_back(Diagnostic{SourceLoc{source_name(path), 1, 1}, src.error().message()});
+  return std::nullopt;
+}
+
+LoadResult load_source(const TopologySource& src, const std::vector<std::string>& overrides) {
+  return load_string_with_overrides(src.text, src.name, overrides);
+}
+
 LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides) {
-  detail::Diagnostics d(path);
-  auto text = detail::read_file(path, d);
-  if (!text) return LoadResult{std::nullopt, d.take()};
-  return load_string_with_overrides(*text, path, overrides);
+  LoadResult r;
+  auto src = read_source(path, r.errors);
+  if (!src) return r;
+  return load_source(*src, overrides);
 }
 
 }  // namespace faultline::model

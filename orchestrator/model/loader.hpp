@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "orchestrator/model/topology.hpp"
+#include "orchestrator/model/topology_source.hpp"
 
 namespace faultline::model {
 
@@ -24,6 +25,8 @@ struct LoadResult {
   std::vector<Diagnostic> errors;
 };
 
+// `path` may be "-" (standard input, named <stdin>); see topology_source.hpp
+// for what is read and what is refused.
 LoadResult load_file(const std::string& path);
 LoadResult load_string(std::string_view toml_text, const std::string& file_name);
 
@@ -33,6 +36,12 @@ LoadResult load_file_with_overrides(const std::string& path, const std::vector<s
 // The same for a file already read (its text and the name errors give it).
 LoadResult load_string_with_overrides(std::string_view toml_text, const std::string& file_name,
                                       const std::vector<std::string>& overrides);
+
+// The two halves of load_file_with_overrides, for callers that load one text
+// several times (standard input can be read only once). A source that cannot
+// be read is one diagnostic at NAME:1:1.
+std::optional<TopologySource> read_source(const std::string& path, std::vector<Diagnostic>& errors);
+LoadResult load_source(const TopologySource& src, const std::vector<std::string>& overrides);
 
 // Names that become kernel interface names are limited to this many characters.
 inline constexpr size_t kMaxIfNameLen = 15;

@@ -120,8 +120,9 @@ struct Check {
 
 // The measurement vocabulary's thresholds (docs/design.md), as [expect] sets them.
 struct Judgement {
-  uint32_t degraded_goodput_ppm = 900'000;   // degraded below 90% of baseline goodput
-  uint32_t failed_goodput_ppm = 100'000;     // failed below 10%
+  int64_t health_window_ns = 100'000'000;    // requests judged in windows of 100 ms
+  int64_t onset_resolution_ns = 50'000'000;  // onsets closer than this are simultaneous
+  uint32_t failed_good_ppm = 100'000;        // failed: fewer than 10% of its requests answered well
   double slo_factor = 2.0;                   // p99 SLO = this x baseline p99 ...
   std::optional<int64_t> slo_p99_ns;         // ... unless set for every service
   uint32_t collapse_goodput_ppm = 100'000;   // collapse: system goodput below 10% of offered
@@ -137,7 +138,8 @@ struct Expect {
   Judgement judge;
   std::optional<int64_t> recovers_within_ns;
   std::optional<bool> collapse;            // true: must collapse; false: must not
-  std::optional<double> max_amplification;
+  std::optional<double> max_cumulative_amplification;  // attempts on any call per organic request
+  std::optional<double> max_hop_amplification;         // attempts per call on any call edge
   std::optional<uint32_t> max_blast_radius_ppm;
   std::vector<Check> checks;
   bool operator==(const Expect&) const = default;
@@ -157,6 +159,9 @@ struct Experiment {
   uint8_t pool_prefix = 16;
   Backend backend = Backend::kAuto;
   uint16_t metrics_port = 9464;
+  // Request records: at most this many organic requests per second of each
+  // load generator are traced (head sampling above it); 0: every request.
+  double trace_rps = 2000;
   bool operator==(const Experiment&) const = default;
 };
 

@@ -75,7 +75,7 @@ void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& 
       const std::string name = "service " + svc.name;
       const std::string path = opts.config_dir + "/" + svc.name + ".service.json";
       p.processes.push_back({n.name, name, {opts.service_binary, "--config", path}, svc.name + ".service.log", path,
-                             workloads::ServiceConfig{n.name, workload_seed(seed, name), svc}, svc.port});
+                             workloads::ServiceConfig{n.name, workload_seed(seed, name), svc, {}}, svc.port});
     }
   }
   for (const auto& n : topo.nodes)
@@ -87,7 +87,8 @@ void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& 
     // duration 0: a load generator runs until its run is taken down; the
     // experiment timeline stops it itself.
     p.processes.push_back({n.name, "load", {opts.loadgen_binary, "--config", path}, n.name + ".load.log", path,
-                           workloads::LoadConfig{n.name, workload_seed(seed, "load " + n.name), 0, *n.load},
+                           workloads::LoadConfig{n.name, workload_seed(seed, "load " + n.name), 0, *n.load,
+                                                 workloads::RecordsConfig{.trace_rps = topo.experiment.trace_rps}},
                            n.load->metrics_port});
   }
 }

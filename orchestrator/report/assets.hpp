@@ -1,15 +1,26 @@
-// The page's stylesheet and script, inlined into every report.html (the page
-// must open offline, so nothing is linked). They live in .cpp files as raw
-// strings; `node --check` on the script's text is a quick syntax check.
+// The page's stylesheet and scripts, inlined into every report.html (the page
+// must open offline, so nothing is linked). They are real files beside this
+// one (report.css, catcher.js, report_lib.js, report.js), which the build
+// embeds as bytes (cmake/embed_files.cmake writes report_assets.cpp in the
+// build tree), so that editors, `node --check` and the tests under
+// tests/report see them as what they are.
 #pragma once
+
+#include <string_view>
 
 namespace faultline::report {
 
-extern const char* const kReportCss;
-extern const char* const kReportJs;
-// Runs first, in <head>: records errors (window.onerror, console.error,
-// Content-Security-Policy violations) into window.__flErrors for the page's
-// render check, and fills the check in when the main script never ran.
-extern const char* const kErrorCatcherJs;
+extern const std::string_view kReportCss;  // report.css
+// report_lib.js: the pure part (formatting, scales, colours, layout, the
+// data's shaping and health), which defines window.flReport; runs before
+// report.js, which draws.
+extern const std::string_view kReportLibJs;
+extern const std::string_view kReportJs;  // report.js
+// catcher.js. Runs first, in <head>: records errors (window.onerror,
+// console.error, Content-Security-Policy violations) into window.__flErrors
+// for the page's render check, and fills the check in when the main script
+// never ran. Kept apart from the main script so that even a syntax error
+// there is caught and reported.
+extern const std::string_view kErrorCatcherJs;
 
 }  // namespace faultline::report

@@ -73,9 +73,10 @@ std::string render_report(const nlohmann::json& summary, const std::string& time
   html += kPolicy;
   html += "\">\n<meta name=\"generator\" content=\"faultline\">\n<title>faultline \xC2\xB7 ";
   html += html_escape(name);
-  html += "</title>\n<style>";
+  // Each asset starts on its own line (the files do not begin with one).
+  html += "</title>\n<style>\n";
   html += kReportCss;
-  html += "</style>\n<script>";
+  html += "</style>\n<script>\n";
   html += kErrorCatcherJs;
   html += "</script>\n</head>\n<body>\n";
   html += "<noscript><p style=\"padding:20px\">This report draws its graphs with JavaScript; "
@@ -86,7 +87,9 @@ std::string render_report(const nlohmann::json& summary, const std::string& time
   html += "<div id=\"render-check\" hidden></div>\n";
   html += "<script type=\"application/json\" id=\"fl-data\">";
   html += embed_json(data);
-  html += "</script>\n<script>";
+  html += "</script>\n<script>\n";
+  html += kReportLibJs;
+  html += "</script>\n<script>\n";
   html += kReportJs;
   html += "</script>\n</body>\n</html>\n";
   return html;

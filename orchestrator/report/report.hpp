@@ -20,8 +20,9 @@ namespace faultline::report {
 std::string render_report(const nlohmann::json& summary, const std::string& timeseries_csv,
                           const std::vector<nlohmann::json>& events);
 
-// Reads summary.json (required), timeseries.csv and events.jsonl (optional)
-// from `results_dir` and writes `results_dir`/report.html (atomically: a
+// Reads summary.json (required, and refused unless it is one: see
+// summary_check.hpp), timeseries.csv and events.jsonl (optional) from
+// `results_dir` and writes `results_dir`/report.html (atomically: a
 // temporary file renamed into place).
 Status write_report(const std::string& results_dir);
 

@@ -1,7 +1,8 @@
-// report.html from a results folder: read the three files the run wrote,
-// render, and replace report.html atomically so that a reader never sees half
+// report.html from a results folder: read the three files the run wrote
+// (summary.json checked to be one: summary_check.hpp), render, and replace report.html atomically so that a reader never sees half
 // a page.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include "base/atomic_file.hpp"
 #include "base/fd.hpp"
 #include "orchestrator/report/report.hpp"
+#include "orchestrator/report/summary_check.hpp"
 
 namespace faultline::report {
 namespace {
@@ -67,17 +69,22 @@ std::vector<nlohmann::json> parse_events(const std::string& text) {
 
 Status write_report(const std::string& results_dir) {
   const std::string dir = results_dir.empty() ? "." : results_dir;
-  auto summary_text = read_file(dir + "/summary.json");
-  if (!summary_text.ok()) return wrap(summary_text.error(), "report");
-  auto summary = nlohmann::json::parse(*summary_text, nullptr, /*allow_exceptions=*/false);
-  if (summary.is_discarded() || !summary.is_object())
-    return logic_error("report: " + dir + "/summary.json is not a JSON object");
+  struct stat st{};
+  if (::stat(dir.c_str(), &st) != 0) return sys_error("report: results folder " + dir);
+  if (!S_ISDIR(st.st_mode))
+    return sys_error(ENOTDIR, "report: " + dir + " is not a results folder of `faultline run`");
+  auto summary = read_summary(dir + "/summary.json");
+  if (!summary.ok()) {
+    if (summary.error().err == ENOENT)
+      return sys_error(ENOENT, "report: " + dir + " has no summary.json, so it is not a results folder of `faultline run`");
+    return wrap(summary.error(), "report");
+  }
   auto csv = read_optional(dir + "/timeseries.csv");
   if (!csv.ok()) return wrap(csv.error(), "report");
   auto events = read_optional(dir + "/events.jsonl");
   if (!events.ok()) return wrap(events.error(), "report");
 
-  const std::string html = render_report(summary, *csv, parse_events(*events));
+  const std::string html = render_report(*summary, *csv, parse_events(*events));
   if (Status st = write_file_atomic(dir + "/report.html", html); !st.ok()) return wrap(st.error(), "report");
   return {};
 }

@@ -4,11 +4,13 @@
 #include <sys/stat.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cstring>
 
+#include "base/peer.hpp"
 #include "orchestrator/runtime/state.hpp"
 
 namespace faultline::runtime {
@@ -27,8 +29,9 @@ Result<sockaddr_un> address(const std::string& path) {
   return a;
 }
 
-// Reads until the peer shuts its side (one request or answer per connection).
-Result<std::string> read_all(int fd, int timeout_ms) {
+// Reads until the peer shuts its side (one request or answer per
+// connection), at most `limit` bytes: more is EMSGSIZE.
+Result<std::string> read_all(int fd, int timeout_ms, size_t limit) {
   std::string out;
   char buf[8192];
   for (;;) {
@@ -46,9 +49,15 @@ Result<std::string> read_all(int fd, int timeout_ms) {
     }
     if (n == 0) return out;
     out.append(buf, static_cast<size_t>(n));
-    if (out.size() > (1u << 24)) return sys_error(EMSGSIZE, "control message over 16 MiB");
+    if (out.size() > limit) return sys_error(EMSGSIZE, "control message over " + std::to_string(limit) + " bytes");
   }
 }
+
+// Answers are dumped without throwing: a string that is not UTF-8 is replaced,
+// never an exception in the owner.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json refusal(const std::string& msg) { return json{{"ok", false}, {"error", msg}}; }
 
 Status write_all(int fd, const std::string& s) {
   size_t off = 0;
@@ -88,22 +97,30 @@ void ControlServer::serve_pending(const Handler& h) {
   for (;;) {
     UniqueFd c(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!c.valid()) return;  // EAGAIN: nothing pending
-    auto text = read_all(c.get(), 5000);
+    // A client that never reads its answer cannot hold the owner.
+    timeval tv{5, 0};
+    ::setsockopt(c.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (const auto peer = peer_uid(c.get()); !peer || !control_peer_allowed(*peer, ::geteuid())) {
+      (void)write_all(c.get(), dump(refusal("refused: only root may use this control socket (peer uid " +
+                                            (peer ? std::to_string(*peer) : "unknown") + ")")));
+      continue;
+    }
+    auto text = read_all(c.get(), 5000, kMaxControlRequestBytes);
     json answer;
     if (!text.ok()) {
-      answer = {{"ok", false}, {"error", text.error().message()}};
+      answer = refusal(text.error().err == EMSGSIZE
+                           ? "the request is larger than " + std::to_string(kMaxControlRequestBytes) + " bytes"
+                           : text.error().message());
     } else {
-      json req = json::parse(text.value(), nullptr, false);
-      if (req.is_discarded() || !req.is_object())
-        answer = {{"ok", false}, {"error", "request is not a JSON object"}};
-      else
-        answer = h(req);
+      auto req = parse_control_request(text.value());
+      answer = req.ok() ? h(req.value()) : refusal(req.error().message());
     }
-    (void)write_all(c.get(), answer.dump());
+    (void)write_all(c.get(), dump(answer));
   }
 }
 
-Result<json> control_request(const std::string& run, const json& req, int timeout_ms) {
+Result<json> control_request(const std::string& run, const json& req, int timeout_ms, bool* answered) {
+  if (answered) *answered = false;
   const std::string path = control_socket_path(run);
   auto addr = address(path);
   if (!addr.ok()) return addr.error();
@@ -111,13 +128,21 @@ Result<json> control_request(const std::string& run, const json& req, int timeou
   if (!fd.valid()) return sys_error("socket");
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr.value()), sizeof(sockaddr_un)) != 0)
     return sys_error("reach the owner of run " + run + " at " + path + " (is it up? see `faultline status`)");
-  FL_TRY(write_all(fd.get(), req.dump()));
+  FL_TRY(write_all(fd.get(), dump(req)));
   ::shutdown(fd.get(), SHUT_WR);
-  auto text = read_all(fd.get(), timeout_ms);
+  auto text = read_all(fd.get(), timeout_ms, size_t{1} << 24);
   if (!text.ok()) return text.error();
   json ans = json::parse(text.value(), nullptr, false);
-  if (ans.is_discarded()) return sys_error(EPROTO, "the owner of run " + run + " answered with something not JSON");
-  if (!ans.value("ok", false)) return logic_error(ans.value("error", std::string("the owner refused")));
+  if (ans.is_discarded() || !ans.is_object())
+    return sys_error(EPROTO, "the owner of run " + run + " answered with something not a JSON object");
+  if (answered) *answered = true;
+  const auto ok = ans.find("ok");
+  if (ok == ans.end() || !ok->is_boolean() || !ok->get<bool>()) {
+    const auto err = ans.find("error");
+    const auto no = ans.find("errno");
+    return Error{no != ans.end() && no->is_number_integer() ? no->get<int>() : 0,
+                 err != ans.end() && err->is_string() ? err->get<std::string>() : "the owner refused"};
+  }
   return ans;
 }
 

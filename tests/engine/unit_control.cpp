@@ -30,7 +30,9 @@ class ControlLoop {
         epoll_event evs[8];
         const int n = ::epoll_wait(ep_.get(), evs, 8, 20);
         for (int i = 0; i < n; ++i)
-          server_.on_event(evs[i].data.u64, evs[i].events, [this](const json& req) {
+          server_.on_event(evs[i].data.u64, evs[i].events, [this](std::string_view line) {
+            const json req = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+            if (!req.is_object()) return json{{"ok", false}, {"error", "request is not a JSON object"}};
             ++requests_;
             if (req.value("op", "") == "fail") return json{{"ok", false}, {"error", "as asked"}};
             return json{{"ok", true}, {"echo", req}};

@@ -1,10 +1,12 @@
 // report.html in a real browser: a synthetic but realistic results folder
 // (a load generator calling api calling db, a CPU cut on db from 20 s to 35 s,
-// the tiers degrading one after the other, one expectation failing) is turned
-// into a report, which headless Chromium opens from file:// only. The page's
-// own render check (written into the DOM after drawing) must report the
-// graph's nodes, a drawn line in every plot and no error; a screenshot is
-// saved. Skips when Debian's chromium is not installed.
+// the tiers degrading one after the other, one expectation failing, the
+// first failed request's trace) is turned into a report, which headless
+// Chromium opens from file:// only. The page's own render check (written
+// into the DOM after drawing) must report the graph's nodes, a drawn line in
+// every plot, health from the analysis' letters, the replay of the onsets,
+// a waterfall row per span and no error; a screenshot is saved. Skips when
+// Debian's chromium is not installed.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -23,9 +25,11 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "orchestrator/report/report.hpp"
+#include "tests/support/summary_schema.hpp"
 
 namespace faultline::report {
 namespace {
@@ -50,8 +54,66 @@ struct Folder {
   std::vector<json> events;
 };
 
-// client (load) -> api -> db. db degrades at 21 s (1 s after the fault),
-// api at 24 s, the client at 27 s; recovery from 38 to 42 s.
+// The first organic request that failed after the fault, as summary.traces
+// holds it: the client's call to api (two attempts); api's first request
+// called db, whose first attempt was shed and whose retry was refused; its
+// second was refused by api's breaker and answered 502. Listed out of tree
+// order, as the records arrive. Each span: {id, parent, source, kind, name,
+// start, end, cause, status, attempt}; the tree's depths are in kTraceDepths.
+json first_failed_trace() {
+  struct S {
+    const char *id, *parent, *source, *kind, *name;
+    double start, end;
+    const char* cause;
+    int status, attempt;
+  };
+  const S spans[] = {
+      {"00000000000000c0", nullptr, "load:client", "call", "api", 20.500, 21.571, "http_5xx", 502, 2},
+      {"00000000000000a1", "00000000000000c0", "load:client", "attempt", "api", 21.550, 21.571, "http_5xx", 502, 1},
+      {"00000000000000a0", "00000000000000c0", "load:client", "attempt", "api", 20.500, 21.500, "timeout", 0, 0},
+      {"0000000000000070", "00000000000000a0", "api", "request", "/", 20.501, 21.700, "gateway_timeout", 504, 0},
+      {"00000000000000b0", "0000000000000070", "api", "call", "db", 20.502, 21.699, "deadline", 0, 2},
+      {"00000000000000b1", "00000000000000b0", "api", "attempt", "db", 20.502, 20.505, "shed", 503, 0},
+      {"00000000000000d0", "00000000000000b1", "db", "request", "/", 20.503, 20.504, "shed_queue_full", 503, 0},
+      {"00000000000000b2", "00000000000000b0", "api", "attempt", "db", 20.550, 20.650, "connect", 0, 1},
+      {"0000000000000071", "00000000000000a1", "api", "request", "/", 21.556, 21.570, "downstream", 502, 0},
+      {"00000000000000e0", "0000000000000071", "api", "call", "db", 21.561, 21.562, "breaker_open", 0, 0},
+  };
+  json out = {{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"source", "load:client"}, {"start_s", 20.5},
+              {"cause", "http_5xx"}, {"spans", json::array()}};
+  for (const auto& x : spans)
+    out["spans"].push_back({{"id", x.id}, {"parent", x.parent ? json(x.parent) : json(nullptr)}, {"source", x.source},
+                            {"kind", x.kind}, {"name", x.name}, {"start_s", x.start}, {"end_s", x.end},
+                            {"cause", x.cause}, {"status", x.status}, {"attempt", x.attempt}, {"hedge", false},
+                            {"fallback", false}, {"open", false}});
+  return out;
+}
+// Each span's depth in the waterfall and the colour class of its cause.
+const std::map<std::string, std::pair<int, std::string>> kTraceRows = {
+    {"00000000000000c0", {0, "5xx"}},     {"00000000000000a0", {1, "timeout"}}, {"0000000000000070", {2, "timeout"}},
+    {"00000000000000b0", {3, "timeout"}}, {"00000000000000b1", {4, "shed"}},    {"00000000000000d0", {5, "shed"}},
+    {"00000000000000b2", {4, "refused"}}, {"00000000000000a1", {1, "5xx"}},     {"0000000000000071", {2, "5xx"}},
+    {"00000000000000e0", {3, "breaker"}}};
+
+// Health letters from runs of one letter: {{'h', 3}, {'d', 2}} -> "hhhdd".
+std::string letters(std::initializer_list<std::pair<char, int>> runs) {
+  std::string out;
+  for (const auto& [c, n] : runs) out.append(static_cast<size_t>(n), c);
+  return out;
+}
+
+// Per 100 ms window (600 in the run's 60 s): db degrades at 20.0 s, fails at
+// 20.3 s and is idle (asked nothing: api's breaker is open) from 29 to 39 s;
+// api degrades at 20.8 s and fails from 21 s to 39 s.
+const std::string kDbHealth = letters({{'i', 10}, {'h', 190}, {'d', 3}, {'f', 87}, {'i', 100}, {'h', 210}});
+const std::string kApiHealth = letters({{'i', 10}, {'h', 198}, {'d', 2}, {'f', 180}, {'d', 10}, {'h', 200}});
+
+// client (load) -> api -> db. In the series db degrades at 21 s (1 s after
+// the fault), api at 24 s, the client at 27 s; recovery from 38 to 42 s.
+// The analysis' verdicts are summary.health's letters (above), onsets to
+// the millisecond: db at +62 ms, api at +900 ms through its call to db. Its
+// summary is one make_summary could write (docs/summary.schema.json; checked
+// below).
 Folder realistic_run() {
   Folder f;
   std::ostringstream csv;
@@ -102,41 +164,73 @@ Folder realistic_run() {
   f.csv = csv.str();
 
   f.summary = json::parse(R"({
-    "faultline": {"version": "0.1.0"},
+    "faultline": {"version": "0.1.0", "compiler": "12.2.0",
+                  "libraries": {"boost": "1_81", "libbpf": "v1.1", "libnl": "3.7.0", "tomlplusplus": "3.3.0",
+                                "nlohmann_json": "3.11.2"}},
     "experiment": {"name": "retry-storm <b>&</b>", "file": "topologies/retry-storm.toml", "seed": 7,
-                   "variant": "baseline", "repeat": 0, "overrides": ["node.api.service.8080.calls.db:5432.retries=3"]},
-    "host": {"kernel": "6.1.0-test", "cpus": 2, "features": {"sch_netem": false, "tbf": true, "clsact": true},
+                   "variant": "baseline", "repeat": 0, "overrides": ["node.api.service.8080.calls.db:5432.retries=3"],
+                   "run": "retry-storm", "interrupted": false},
+    "host": {"kernel": "6.1.0-test", "cpus": 2, "cgroup_layout": "v1 cpu,memory + v2",
+             "features": {"sch_netem": false, "tbf": true, "clsact": true},
              "backends": {"link": "userspace", "partition": "ebpf", "cgroup": "v1+v2"},
-             "cpu_estimate_cores": 1.4, "cpu_used_mean_cores": 1.0, "cpu_used_max_cores": 1.3},
+             "cpu_estimate_cores": 1.4, "cpu_used_mean_cores": 1.0, "cpu_used_max_cores": 1.3,
+             "cpu_saturated_ticks": 0},
     "phases": {"tick_s": 1, "warmup_end_s": 5, "baseline": [5, 15], "first_fault_s": 20,
-               "last_fault_end_s": 35, "end_s": 60},
+               "last_fault_end_s": 35, "end_s": 60, "t0_monotonic_ns": 7280984465633,
+               "t0_unix_ns": 1796558725556602874},
+    "figures": {"goodput_baseline_rps": 398, "goodput_during_fault_rps": 180, "offered_during_fault_rps": 400,
+                "goodput_during_fault_ratio": 0.45},
+    "thresholds": {"slo_factor": 2, "collapse_goodput": 0.1, "recovered_goodput": 0.95, "recovered_p99": 1.1,
+                   "recovery_window_ticks": 5, "load_back_within": 0.1, "onset_resolution_s": 0.05,
+                   "health": {"window_s": 0.1, "lookback_s": 1, "alpha": 0.0001, "bad_floor": 0.05,
+                              "bad_factor": 3, "bad_cap": 0.5, "failed_good": 0.1}},
     "topology": {
       "nodes": [{"name": "client", "services": [], "load": true},
                 {"name": "api", "services": ["api"], "load": false},
                 {"name": "db", "services": ["db"], "load": false}],
       "services": [{"name": "api", "node": "api", "port": 8080}, {"name": "db", "node": "db", "port": 5432}],
       "edges": [{"caller": "load:client", "callee": "api"}, {"caller": "api", "callee": "db"}],
-      "links": [{"a": "client", "b": "api"}, {"a": "api", "b": "db"}]
+      "links": [{"a": "client", "b": "api"}, {"a": "api", "b": "db"}],
+      "segments": []
     },
     "faults": [{"index": 0, "target": "node:db", "what": "cpu 0.2 </script><script>alert(1)</script>",
                 "at_s": 20, "for_s": 15, "applied_s": 20.0, "reverted_s": 35.0}],
     "verdict": {"collapsed": true, "time_to_collapse_s": 7, "recovered": true, "recovery_s": 7,
-                "metastable": false, "blast_radius": 1.0, "hops_per_s": 0.33, "max_amplification": 3.9,
+                "metastable": false, "blast_radius": 1.0, "hops_per_s": 1.19,
+                "max_cumulative_amplification": 3.9, "max_hop_amplification": 2.4,
                 "headline": "collapsed 7 s after the first fault; recovered 7 s after it ended"},
-    "baselines": {"api": {"goodput_rps": 400, "p99_s": 0.02, "slo_p99_s": 0.04},
-                  "db": {"goodput_rps": 400, "p99_s": 0.004, "slo_p99_s": 0.008}},
-    "propagation": [{"service": "db", "after_fault_s": 1, "via": "", "hops": 0},
-                    {"service": "api", "after_fault_s": 4, "via": "db", "hops": 1}],
-    "amplification": [{"caller": "load:client", "callee": "api", "tier": 1, "during_fault": 2.4, "peak": 2.5},
-                      {"caller": "api", "callee": "db", "tier": 2, "during_fault": 3.9, "peak": 4.0}],
-    "tier_amplification": {"1": 2.4, "2": 3.9},
-    "controls": [{"service": "api", "control": "breaker", "engaged_s": 9, "degraded_s": 4, "outpaced": true}],
-    "expectations": [{"name": "recovers_within", "measured": 7, "op": "<=", "threshold": 5, "passed": false,
-                      "detail": "recovered 7 s after the last fault"},
-                     {"name": "max_amplification", "measured": 3.9, "op": "<=", "threshold": 10, "passed": true,
-                      "detail": ""}],
-    "passed": false
+    "baselines": {"api": {"slo_s": 0.04, "slo_explicit": false, "tries_p99_s": 0.02, "bad_share": 0.001,
+                          "bad_share_allowed": 0.05, "tries": 4000},
+                  "db": {"slo_s": 0.008, "slo_explicit": true, "tries_p99_s": 0.004, "bad_share": 0.0,
+                         "bad_share_allowed": 0.05, "tries": 4000},
+                  "system": {"goodput_rps": 398, "p99_s": 0.03, "valid": true}},
+    "health": {"window_s": 0.1, "services": {}, "calls": {}},
+    "propagation": [{"service": "db", "onset_s": 20.062, "after_fault_s": 0.062, "resolution_s": 0.05,
+                     "via": "", "via_edge": "", "hops": 0, "simultaneous": false},
+                    {"service": "api", "onset_s": 20.9, "after_fault_s": 0.9, "resolution_s": 0.05,
+                     "via": "db", "via_edge": "api->db", "hops": 1, "simultaneous": false}],
+    "amplification": [{"caller": "load:client", "callee": "api", "tier": 1, "per_hop": 2.4, "per_hop_peak": 2.5,
+                       "cumulative": 2.4, "cumulative_peak": 2.5, "onset_after_fault_s": 0.9},
+                      {"caller": "api", "callee": "db", "tier": 2, "per_hop": 1.6, "per_hop_peak": 2.0,
+                       "cumulative": 3.9, "cumulative_peak": 4.0, "onset_after_fault_s": 0.062}],
+    "controls": [{"service": "api", "control": "breaker", "engaged_s": 9, "degraded_s": 0.9, "outpaced": true,
+                  "simultaneous": false},
+                 {"service": "db", "control": "shedding", "engaged_s": 0.08, "degraded_s": 0.062, "outpaced": false,
+                  "simultaneous": true}],
+    "expectations": [{"name": "recovers_within", "metric": "recovery_time", "measured": 7, "op": "<=", "threshold": 5,
+                      "passed": false, "detail": "recovered 7 s after the last fault"},
+                     {"name": "max_amplification", "metric": "cumulative_amplification", "measured": 3.9, "op": "<=",
+                      "threshold": 10, "passed": true, "detail": ""}],
+    "passed": false,
+    "records": {"spans": 412345, "open": 12, "dropped": 0, "unsampled": 0, "complete": true,
+                "sources": {"api": {"spans": 200000, "open": 4, "dropped": 0, "unsampled": 0, "pulls": 61},
+                            "db": {"spans": 120000, "open": 2, "dropped": 0, "unsampled": 0, "pulls": 61},
+                            "load:client": {"spans": 92345, "open": 6, "dropped": 0, "unsampled": 0, "pulls": 61}}},
+    "traces": []
   })");
+  f.summary["health"]["services"] = {{"db", kDbHealth}, {"api", kApiHealth}};
+  f.summary["health"]["calls"] = {{"api->db", kDbHealth}, {"load:client->api", kApiHealth}};
+  f.summary["traces"].push_back(first_failed_trace());
 
   auto ev = [&](json j) { f.events.push_back(std::move(j)); };
   ev({{"t", 0.0}, {"kind", "phase"}, {"phase", "warmup"}});
@@ -156,6 +250,9 @@ Folder realistic_run() {
 // The odd run: no fault at all, a service (cache) that never degraded and has
 // no samples, null verdict fields, no expectations, no propagation, a series
 // with holes, and an edge whose caller is named without its "load:" prefix.
+// Its summary is outside the schema on purpose (an older or hand-made one:
+// amplification as during_fault and peak, no health, no traces): the page
+// draws what it can.
 Folder odd_run() {
   Folder f;
   std::ostringstream csv;
@@ -185,7 +282,7 @@ Folder odd_run() {
     "controls": [],
     "expectations": [{"name": "never_collapses", "measured": null, "op": "==", "threshold": null,
                       "passed": null, "detail": null}],
-    "passed": null
+    "passed": false
   })");
   f.events.push_back({{"t", 3.0}, {"kind", "exit"}, {"node", "web"}, {"process", "faultline-service"}, {"status", 0}});
   return f;
@@ -288,7 +385,7 @@ class ReportInChromium : public ::testing::Test {
 
   // Chromium with everything that could reach the network off, and any host
   // name resolving to nothing: the page is file:// and must need nothing else.
-  std::vector<std::string> browser(const std::string& profile) const {
+  std::vector<std::string> browser(const std::string& profile, int budget_ms = 3000) const {
     return {chromium_,
             "--headless=new",
             "--no-sandbox",  // runs as root here
@@ -306,14 +403,16 @@ class ReportInChromium : public ::testing::Test {
             "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider",
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--proxy-server=127.0.0.1:9",
-            "--virtual-time-budget=3000"};
+            "--virtual-time-budget=" + std::to_string(budget_ms)};
   }
 
-  // The page's DOM after its scripts ran.
-  std::string dump_dom(const fs::path& html, const std::string& tag) {
-    auto args = browser("profile-" + tag);
+  // The page's DOM after its scripts ran (and `budget_ms` of virtual time
+  // passed), opened at `fragment` ("#t=27", "#replay").
+  std::string dump_dom(const fs::path& html, const std::string& tag, const std::string& fragment = "",
+                       int budget_ms = 3000) {
+    auto args = browser("profile-" + tag, budget_ms);
     args.push_back("--dump-dom");
-    args.push_back("file://" + html.string());
+    args.push_back("file://" + html.string() + fragment);
     const auto out = dir_ / (tag + ".dom.html"), err = dir_ / (tag + ".stderr");
     const Ran r = run(args, out, err, 25);
     EXPECT_TRUE(r.started);
@@ -346,6 +445,21 @@ std::map<std::string, std::string> render_check(const std::string& dom) {
   return out;
 }
 
+// The attributes of every element whose class attribute starts with `cls`
+// (e.g. the waterfall's rows, "wf-row"), in document order.
+std::vector<std::map<std::string, std::string>> elements(const std::string& dom, const std::string& cls) {
+  std::vector<std::map<std::string, std::string>> out;
+  const std::regex tag("<[a-z]+ class=\"" + cls + "[^\"]*\"[^>]*>");
+  static const std::regex attr(R"re(([a-z-]+)="([^"]*)")re");
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), tag); it != std::sregex_iterator(); ++it) {
+    const std::string t = it->str();
+    std::map<std::string, std::string> a;
+    for (auto at = std::sregex_iterator(t.begin(), t.end(), attr); at != std::sregex_iterator(); ++at) a[(*at)[1]] = (*at)[2];
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 // "a:1;b:2" -> {a: "1", b: "2"}; the separator between key and value is `kv`.
 std::map<std::string, std::string> pairs(const std::string& s, char kv) {
   std::map<std::string, std::string> out;
@@ -356,6 +470,28 @@ std::map<std::string, std::string> pairs(const std::string& s, char kv) {
     if (p != std::string::npos) out[item.substr(0, p)] = item.substr(p + 1);
   }
   return out;
+}
+
+// The summaries the report is tested with are ones make_summary could write:
+// when summary.json changes, so must they (and the page, if it reads the change).
+TEST(ReportFolders, TheRealisticRunsSummaryMatchesTheSchema) {
+  const auto dir = fs::temp_directory_path() / ("fl-report-schema-" + std::to_string(::getpid()));
+  Folder f = realistic_run();
+  write_folder(dir / "run", f);
+  EXPECT_TRUE(faultline::testing::matches_summary_schema(dir / "run" / "summary.json"));
+  EXPECT_EQ(kDbHealth.size(), 600u);
+  EXPECT_EQ(kApiHealth.size(), 600u);
+  // The old shape of health (letters per tick) is not the schema's any more.
+  Folder old = f;
+  old.summary["health"] = {{"tick_s", 1}, {"services", {{"db", "hhhdddfffh"}}}};
+  EXPECT_FALSE(faultline::testing::matches_summary_schema(old.summary));
+  old = f;
+  old.summary["health"]["services"]["db"] = "hhx";
+  EXPECT_FALSE(faultline::testing::matches_summary_schema(old.summary)) << "a letter outside hdfiu";
+  write_folder(dir / "odd", odd_run());
+  EXPECT_FALSE(faultline::testing::matches_summary_schema(dir / "odd" / "summary.json"));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {
@@ -391,12 +527,36 @@ TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {
   }
   for (const auto& [metric, n] : paths) EXPECT_NE(n, "0") << "empty plot " << metric;
 
-  // The page's own health derivation (goodput and p99 against the baselines)
-  // finds the order the data was built with: db, then api, then the client.
+  // Health is the analysis' letters: the first degraded window of each
+  // service (db at 20.0 s, api at 20.8 s), and nothing for the load
+  // generator, which has none (the series would say 27 s).
   const auto first = pairs(rc["data-first-unhealthy"], '=');
-  EXPECT_EQ(first.at("db"), "21");
-  EXPECT_EQ(first.at("api"), "24");
-  EXPECT_EQ(first.at("load:client"), "27");
+  EXPECT_EQ(first.at("db"), "20");
+  EXPECT_EQ(first.at("api"), "20.8");
+  EXPECT_EQ(first.at("load:client"), "unjudged");
+
+  // The propagation table and the replay's steps: db first, then api, each
+  // its own group (838 ms apart, far beyond the 50 ms resolution).
+  EXPECT_EQ(rc["data-replay-steps"], "db@1;api@2");
+  EXPECT_NE(dom.find("+62 ms \u00b150 ms"), std::string::npos) << "the onset in milliseconds with its resolution";
+  EXPECT_NE(dom.find("hop \u00d71.6 \u00b7 cum \u00d73.9"), std::string::npos) << "both amplification figures on the edge";
+
+  // The waterfall: one row per span of the trace, in tree order, each at its
+  // depth and coloured by its cause.
+  const json& trace = f.summary["traces"][0];
+  EXPECT_EQ(rc["data-waterfall"], trace["trace_id"].get<std::string>() + ":" + std::to_string(trace["spans"].size()));
+  const auto rows = elements(dom, "wf-row");
+  ASSERT_EQ(rows.size(), trace["spans"].size());
+  std::vector<std::string> order;
+  for (const auto& r : rows) {
+    const auto want = kTraceRows.find(r.at("data-span-id"));
+    ASSERT_NE(want, kTraceRows.end()) << r.at("data-span-id");
+    EXPECT_EQ(r.at("data-depth"), std::to_string(want->second.first)) << r.at("data-span-id");
+    EXPECT_EQ(r.at("data-cause-class"), want->second.second) << r.at("data-span-id");
+    order.push_back(r.at("data-span-id").substr(14));
+  }
+  // A parent before its children, children by their start.
+  EXPECT_EQ(order, (std::vector<std::string>{"c0", "a0", "70", "b0", "b1", "d0", "b2", "a1", "71", "e0"}));
 
   // Data containing markup is shown as text, never run or parsed as HTML.
   EXPECT_EQ(dom.find("<script>alert(1)"), std::string::npos);
@@ -426,27 +586,68 @@ TEST_F(ReportInChromium, DrawsGraphPlotsAndTablesWithoutErrors) {
               png.c_str(), secs);
 }
 
-TEST_F(ReportInChromium, TheGraphFollowsTheAnalysisAndUnansweredScrapes) {
-  // db: the analysis' own per-tick verdicts (summary.health) say degraded
-  // from 19 s, earlier than the page's rule would find from the series
-  // (21 s): the page must show the analysis'. api has no verdicts in the
-  // summary, and did not answer its scrape at 22 s: unresponsive is degraded.
+TEST_F(ReportInChromium, HealthAtATimeComesFromTheAnalysisLetters) {
+  // At 30.1 s (window 301) db is idle (api's breaker is open: nothing asks
+  // it), not failed, and api has failed; the call api->db is idle too. At
+  // 20.8 s api is degraded and db has failed. The series would say
+  // otherwise (db's goodput is down, api's is up until 24 s): the page must
+  // show the letters.
   const auto run_dir = dir_ / "health";
-  Folder f = realistic_run();
-  std::string db(kTicks + 1, 'h');
-  for (int t = 19; t < 38; ++t) db[t] = 'd';
-  f.summary["health"] = {{"tick_s", 1}, {"services", {{"db", db}}}};
-  f.csv += "22,api,api,up,0\n";
+  const Folder f = realistic_run();
   write_folder(run_dir, f);
   const auto st = write_report(run_dir.string());
   ASSERT_TRUE(st.ok()) << st.error().message();
-  auto rc = render_check(dump_dom(run_dir / "report.html", "health"));
+  for (const auto& [at, db, api, call] : std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"30.1", "idle", "failed", "idle"}, {"20.8", "failed", "degraded", "failed"}, {"10", "healthy", "healthy", "healthy"}}) {
+    const std::string dom = dump_dom(run_dir / "report.html", "health-" + at, "#t=" + at);
+    auto rc = render_check(dom);
+    ASSERT_FALSE(rc.empty()) << "no render check in the page: the script did not run";
+    EXPECT_EQ(rc["data-ok"], "1") << rc["data-errors"];
+    EXPECT_EQ(rc["data-mode"], "time");
+    EXPECT_EQ(rc["data-time"], at);
+    const auto now = pairs(rc["data-health-now"], '=');
+    EXPECT_EQ(now.at("db"), db) << "at " << at;
+    EXPECT_EQ(now.at("api"), api) << "at " << at;
+    EXPECT_EQ(now.at("load:client"), "unjudged") << "at " << at;
+    const auto calls = pairs(rc["data-call-health-now"], '=');
+    EXPECT_EQ(calls.at("api->db"), call) << "at " << at;
+    // idle has its own legend entry: it is not failure.
+    EXPECT_NE(dom.find("idle (asked nothing: not a failure)"), std::string::npos);
+  }
+}
+
+TEST_F(ReportInChromium, TheReplayLightsTheCallsInOnsetOrder) {
+  // #replay plays the onsets on load: at its end db and api have turned,
+  // the call api->db (api's via_edge) is lit, the client's call to api is
+  // not, and the clock shows api's onset.
+  const auto run_dir = dir_ / "replay";
+  Folder f = realistic_run();
+  write_folder(run_dir, f);
+  ASSERT_TRUE(write_report(run_dir.string()).ok());
+  auto rc = render_check(dump_dom(run_dir / "report.html", "replay", "#replay", 10000));
   ASSERT_FALSE(rc.empty()) << "no render check in the page: the script did not run";
   EXPECT_EQ(rc["data-ok"], "1") << rc["data-errors"];
-  const auto first = pairs(rc["data-first-unhealthy"], '=');
-  EXPECT_EQ(first.at("db"), "19");
-  EXPECT_EQ(first.at("api"), "22");
-  EXPECT_EQ(first.at("load:client"), "27");
+  EXPECT_EQ(rc["data-mode"], "replay");
+  EXPECT_EQ(rc["data-replay-done"], "1") << "the replay did not finish within 10 s of virtual time";
+  EXPECT_EQ(rc["data-replay-lit"], "api->db");
+  EXPECT_EQ(rc["data-replay-turned"], "api;db");
+  EXPECT_EQ(rc["data-replay-clock"], "+900 ms after the first fault");
+
+  // Simultaneous onsets turn together: api within the resolution of db.
+  f.summary["propagation"][1]["after_fault_s"] = 0.071;
+  f.summary["propagation"][1]["onset_s"] = 20.071;
+  f.summary["propagation"][1]["simultaneous"] = true;
+  ASSERT_TRUE(faultline::testing::matches_summary_schema(f.summary));
+  write_folder(run_dir, f);
+  ASSERT_TRUE(write_report(run_dir.string()).ok());
+  const std::string dom = dump_dom(run_dir / "report.html", "replay-together", "#replay", 10000);
+  rc = render_check(dom);
+  EXPECT_EQ(rc["data-ok"], "1") << rc["data-errors"];
+  EXPECT_EQ(rc["data-replay-steps"], "db@1;api@1");
+  EXPECT_EQ(rc["data-replay-done"], "1");
+  EXPECT_EQ(rc["data-replay-lit"], "api->db");
+  EXPECT_EQ(rc["data-replay-clock"], "+62 ms after the first fault") << "the group's first onset";
+  EXPECT_NE(dom.find("simultaneous: within the resolution, order not measured"), std::string::npos);
 }
 
 TEST_F(ReportInChromium, OddRunsStillRender) {
@@ -465,10 +666,14 @@ TEST_F(ReportInChromium, OddRunsStillRender) {
   EXPECT_EQ(paths.at("goodput_rps"), "1");  // holes do not stop a line
   EXPECT_EQ(paths.at("p99_s"), "1");
   EXPECT_EQ(paths.at("attempts_rps"), "0");  // no samples: drawn as such, not an error
+  // An older summary: no health letters (nothing judged), no traces.
   const auto first = pairs(rc["data-first-unhealthy"], '=');
-  EXPECT_EQ(first.at("cache"), "never");
-  EXPECT_EQ(first.at("web"), "never");
+  EXPECT_EQ(first.at("cache"), "unjudged");
+  EXPECT_EQ(first.at("web"), "unjudged");
+  EXPECT_EQ(rc["data-replay-steps"], "");
+  EXPECT_EQ(rc["data-waterfall"], "");
   EXPECT_NE(dom.find("No fault, no propagation."), std::string::npos);
+  EXPECT_NE(dom.find("summary.json has no traces"), std::string::npos);
 }
 
 }  // namespace

@@ -90,7 +90,7 @@ TEST_F(RunTest, CpuCutOnTheLastTierDegradesTheTiersAboveInOrderAndRecovers) {
   const auto file = write_topology(chain(test_port(1), "duration = \"30s\"\nwarmup = \"3s\"\nbaseline = \"6s\"\nhorizon = \"12s\""));
   const auto r = run_cmd(cli("run " + file + " --name " + run_ + " --out " + out().string() + " -q"));
   ASSERT_TRUE(r.status == 0 || r.status == 1) << r.out;
-  const json s = json::parse(slurp(out() / "summary.json"));
+  const json s = read_summary(out() / "summary.json");
   std::printf("%s\n", s["verdict"]["headline"].get<std::string>().c_str());
 
   // Propagation: db first, then app, then api (the same tick counts as in order).
@@ -147,7 +147,7 @@ TEST_F(RunTest, CtrlCDuringAFaultRevertsItAndLeavesNothing) {
   for (const auto& e : read_events(out() / "events.jsonl"))
     reverted = reverted || (e["kind"] == "fault" && e["state"] == "reverted");
   EXPECT_TRUE(reverted) << "the CPU cut was reverted before the run went down";
-  const json s = json::parse(slurp(out() / "summary.json"));
+  const json s = read_summary(out() / "summary.json");
   EXPECT_EQ(s["experiment"]["interrupted"], true);
   EXPECT_EQ(s["passed"], false);
   // TearDown checks that no host link and no cgroup of the run is left.
@@ -196,4 +196,5 @@ TEST_F(RunTest, PrometheusScrapesTheRunsEndpointWhileItRuns) {
   ::waitpid(prom, nullptr, 0);
   EXPECT_TRUE(seen) << "Prometheus never had faultline_run_goodput_rps for the run: " << last;
   EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) <= 1);
+  EXPECT_EQ(read_summary(out() / "summary.json")["experiment"]["name"], "cpu-cut");
 }

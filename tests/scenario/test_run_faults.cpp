@@ -192,7 +192,7 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
     EXPECT_TRUE(std::isfinite(s.mean("", "system", m, 3, 5))) << m;
   EXPECT_TRUE(std::isfinite(s.mean("api", "api", "attempts_rps", 3, 5)));
 
-  const json sum = json::parse(slurp(out() / "summary.json"));
+  const json sum = read_summary(out() / "summary.json");
   ASSERT_EQ(sum["faults"].size(), 4u);
   EXPECT_EQ(sum["faults"][2]["target"], "load:client");
   // The resolved configuration, the versions, the analysis' health per tick.
@@ -260,7 +260,7 @@ set = ["node.api.service.8080.calls.db:5432.retries=3"]
     for (const char* rep : {"0", "1"}) {
       const auto p = out() / v / rep / "summary.json";
       ASSERT_TRUE(fs::exists(p)) << p;
-      const json sm = json::parse(slurp(p));
+      const json sm = read_summary(p);
       EXPECT_EQ(sm["experiment"]["seed"].get<uint64_t>(), rep[0] == '0' ? 40u : 41u) << p;
       EXPECT_EQ(sm["experiment"]["variant"], v) << p;
     }
@@ -335,6 +335,7 @@ loss = "25%"
     const auto dir = out(name);
     const auto r = run(file, "--seed " + std::to_string(seed) + " --out " + dir.string());
     EXPECT_TRUE(r.status == 0 || r.status == 1) << r.out;
+    EXPECT_EQ(read_summary(dir / "summary.json")["experiment"]["seed"].get<uint64_t>(), seed);
     Outcome o;
     const std::string ping = slurp(dir / "logs" / "pinger.log");
     static const std::regex seq("icmp_seq=([0-9]+) ");

@@ -18,6 +18,24 @@
 
 namespace faultline::testing {
 
+// Two nodes and a link that the run can change live (it has an impairment,
+// so the link engine or kernel netem carries it): the smallest run with
+// something to fault.
+inline constexpr const char* kTwoNodesOneLink = R"(
+[experiment]
+name = "two"
+
+[[node]]
+name = "a"
+
+[[node]]
+name = "b"
+
+[[link]]
+between = ["a", "b"]
+delay = "1ms"
+)";
+
 class CliRunTest : public ::testing::Test {
  protected:
   void SetUp() override {

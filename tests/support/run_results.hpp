@@ -1,5 +1,6 @@
-// Reading a `faultline run` results folder in tests: files, the events log,
-// and timeseries.csv as series by (node, service, metric).
+// Reading a `faultline run` results folder in tests: files, summary.json
+// (checked against its schema), the events log, and timeseries.csv as series
+// by (node, service, metric).
 #pragma once
 
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/support/summary_schema.hpp"
+
 namespace faultline::testing {
 
 inline std::string slurp(const std::filesystem::path& p) {
@@ -22,6 +25,13 @@ inline std::string slurp(const std::filesystem::path& p) {
   std::stringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+// A run's summary.json, after checking it against docs/summary.schema.json
+// (a mismatch fails the test, and the summary is still returned).
+inline nlohmann::json read_summary(const std::filesystem::path& p) {
+  EXPECT_TRUE(matches_summary_schema(p));
+  return nlohmann::json::parse(slurp(p));
 }
 
 inline std::vector<nlohmann::json> read_events(const std::filesystem::path& p) {

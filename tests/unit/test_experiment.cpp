@@ -13,6 +13,8 @@
 #include "orchestrator/experiment/totals.hpp"
 #include "orchestrator/model/check_metrics.hpp"
 #include "orchestrator/model/loader.hpp"
+#include "tests/support/chain_topology.hpp"
+#include "workloads/trace/span.hpp"
 
 using namespace faultline;
 using namespace faultline::experiment;
@@ -176,7 +178,7 @@ TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {
   a.recovered = true;
   a.recovery_s = 12;
   a.collapsed = false;
-  a.max_amplification = 3.5;
+  a.max_cumulative_amplification = 3.5;
   a.blast_radius = 0.5;
   SeriesStore store;
   for (size_t i = 0; i < 10; ++i) store.set(i, {"api", "api", "goodput_rps"}, i < 5 ? 100 : 40);
@@ -184,7 +186,7 @@ TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {
   model::Expect ex;
   ex.recovers_within_ns = 10 * kS;   // 12 s: fails
   ex.collapse = false;               // holds
-  ex.max_amplification = 4;          // holds
+  ex.max_cumulative_amplification = 4;  // holds
   ex.max_blast_radius_ppm = 250'000; // 50%: fails
   model::Check c;
   c.name = "goodput holds";
@@ -224,7 +226,7 @@ TEST(Compare, MeansAndStudentIntervalsPerVariant) {
     s["verdict"]["time_to_collapse_s"] = collapsed ? nlohmann::json(ttc) : nlohmann::json(nullptr);
     s["verdict"]["recovered"] = !collapsed;
     s["verdict"]["recovery_s"] = nullptr;
-    s["verdict"]["max_amplification"] = amp;
+    s["verdict"]["max_cumulative_amplification"] = amp;
     s["passed"] = !collapsed;
     return s;
   };
@@ -277,21 +279,7 @@ TEST(Compare, SharesHaveWilsonIntervalsAndInterruptedRunsAreLeftOut) {
 
 // client -> api -> app -> db; api's call has a breaker and a budget, app's
 // only retries.
-constexpr const char* kChain = R"(
-[experiment]
-duration = "30s"
-[[node]]
-name = "client"
-load = { target = "api:80", rate = 10 }
-[[node]]
-name = "api"
-service = [{ port = 80, calls = [{ to = "app:80", retries = 2, budget = "10%", breaker = {} }] }]
-[[node]]
-name = "app"
-service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
-[[node]]
-name = "db"
-service = [{ port = 80, slo = "40ms" }]
+const std::string kChain = std::string("[experiment]\nduration = \"30s\"\n") + faultline::testing::kChainNodes + R"(
 [[link]]
 between = ["client", "api"]
 [[link]]
@@ -300,29 +288,91 @@ between = ["api", "app"]
 between = ["app", "db"]
 )";
 
-TEST(AnalysisInput, ControlsAreComparedOnlyWhereTheServiceHasThem) {
+TEST(AnalysisInput, RecordsBecomeTriesAndControlsOnlyWhereTheServiceHasThem) {
   // api calls app with a breaker and a budget, app calls db with retries and
   // neither: the analysis must not call app's or db's missing breaker
   // "outpaced". Every bounded queue sheds, so shedding is everyone's.
   auto r = model::load_string(kChain, "controls.toml");
   ASSERT_TRUE(r.topology) << (r.errors.empty() ? "" : r.errors.front().str());
   const auto& topo = *r.topology;
+  using workloads::trace::SpanCause;
+  using workloads::trace::SpanKind;
+  using workloads::trace::SpanRecord;
+  const int64_t t0 = 1'000 * kS;  // CLOCK_MONOTONIC at the start
+  auto span = [&](SpanKind kind, uint16_t name, double start_s, double end_s, SpanCause cause, uint64_t trace = 0,
+                  uint8_t attempts = 0) {
+    SpanRecord s;
+    s.trace_lo = trace;
+    s.attempt = attempts;
+    s.kind = kind;
+    s.name = name;
+    s.span_id = 1;
+    s.start_ns = t0 + static_cast<int64_t>(start_s * 1e9);
+    s.end_ns = t0 + static_cast<int64_t>(end_s * 1e9);
+    s.cause = cause;
+    return s;
+  };
+  std::map<std::string, RecordSource> rec;
+  auto& client = rec["load:client"];  // one organic request, trace 5, at 0.9 s
+  client.names = {"api:80"};
+  client.spans = {span(SpanKind::kCall, 0, 0.9, 1.02, SpanCause::kOk, 5, 1),
+                  span(SpanKind::kAttempt, 0, 0.9, 1.02, SpanCause::kOk, 5)};
+  auto& api = rec["api"];
+  api.names = {"/", "app:80"};
+  api.spans = {span(SpanKind::kAttempt, 1, 1.0, 1.01, SpanCause::kOk, 5),
+               span(SpanKind::kCall, 1, 2.0, 2.0, SpanCause::kBreakerOpen, 6, 0),
+               span(SpanKind::kCall, 1, 2.5, 3.0, SpanCause::kBudgetExhausted, 7, 3),
+               span(SpanKind::kRequest, 0, 3.9, 4.0, SpanCause::kShedQueueFull)};
+  auto& app = rec["app"];
+  app.names = {"db:80", "/"};  // its own order
+  app.spans = {span(SpanKind::kAttempt, 0, 2.0, 2.1, SpanCause::kTimeout),
+               span(SpanKind::kAttempt, 0, 2.0, 2.05, SpanCause::kCancelled),   // a hedge that lost: not db's doing
+               span(SpanKind::kAttempt, 0, 2.2, 2.21, SpanCause::kHttp4xx),    // answered: db did its part
+               span(SpanKind::kCall, 0, 2.3, 2.3, SpanCause::kBreakerOpen)};   // app has no breaker: ignored
+  app.open = {span(SpanKind::kAttempt, 0, 3.5, 4.0, SpanCause::kOk)};
   SeriesStore store;
-  for (size_t i = 0; i < 4; ++i)
-    for (const char* n : {"api", "app", "db"})
-      for (const char* m : {"breaker_open", "shed_rps", "retries_refused_rps", "goodput_rps"})
-        store.set(i, {n, n, m}, 1);
-  const auto in = analysis_input(topo, store, PhaseTicks{0, 1, 1, 2, 3, 4}, 1, true);
+  for (size_t i = 0; i < 4; ++i) store.set(i, {"api", "api->app", "attempts_rps"}, 1);
+  const Schedule sched{true, 1 * kS, 2 * kS, 30 * kS};
+  const auto in = analysis_input(topo, store, PhaseTicks{0, 1, 1, 2, 3, 4}, sched, RequestData{&rec, t0, 4.0});
   ASSERT_EQ(in.services.size(), 3u);
-  for (const auto& s : in.services) {
-    const bool api = s.name == "api";
-    EXPECT_EQ(s.breaker_open.empty(), !api) << s.name;
-    EXPECT_EQ(s.budget_exhausted.empty(), !api) << s.name;
-    EXPECT_FALSE(s.shed.empty()) << s.name;
+  std::map<std::string, const analysis::ServiceInput*> s;
+  for (const auto& x : in.services) s[x.name] = &x;
+  EXPECT_EQ(s["api"]->controls.size(), 3u);
+  EXPECT_EQ(s["api"]->controls.at("breaker"), std::vector<double>{2.0});
+  EXPECT_EQ(s["api"]->controls.at("retry budget"), std::vector<double>{3.0});
+  EXPECT_EQ(s["api"]->controls.at("shedding"), std::vector<double>{4.0});
+  EXPECT_EQ(s["app"]->controls.size(), 1u) << "app has no breaker or budget";
+  EXPECT_TRUE(s["app"]->controls.at("shedding").empty());
+  ASSERT_EQ(s["app"]->tries.size(), 1u);
+  EXPECT_TRUE(s["app"]->tries[0].ok);
+  ASSERT_EQ(s["db"]->tries.size(), 3u) << "timeout, 4xx and the open one; not the cancelled hedge";
+  EXPECT_FALSE(s["db"]->tries[0].ok);
+  EXPECT_DOUBLE_EQ(s["db"]->tries[0].start_s, 2.0);
+  EXPECT_TRUE(s["db"]->tries[1].ok);
+  EXPECT_TRUE(s["db"]->tries[2].open);
+  EXPECT_EQ(s["db"]->slo_p99_s, std::optional<double>(0.04)) << "db's own SLO";
+  EXPECT_FALSE(s["api"]->slo_p99_s);
+  for (const auto& e : in.edges) {
+    if (e.caller == "app") {
+      EXPECT_EQ(e.tries.size(), 3u);
+    } else if (e.caller == "api") {
+      EXPECT_EQ(e.tries.size(), 1u);
+      EXPECT_EQ(e.attempts.size(), 4u);
+      ASSERT_EQ(e.call_attempts.size(), 2u) << "each call with the attempts it sent";
+      EXPECT_EQ(e.call_attempts[1].attempts, 3u);
+      ASSERT_EQ(e.request_attempts.size(), 1u) << "only trace 5 is an organic request";
+      EXPECT_DOUBLE_EQ(e.request_attempts[0].start_s, 0.9) << "counted at its organic request's start";
+      EXPECT_EQ(e.request_attempts[0].attempts, 1u);
+    } else {
+      EXPECT_EQ(e.caller, "load:client");
+      EXPECT_EQ(e.tries.size(), 1u);
+      EXPECT_EQ(e.call_attempts.size(), 1u);
+    }
   }
+  EXPECT_EQ(in.organic_starts_s, std::vector<double>{0.9});
   EXPECT_EQ(in.horizon_end, 3u);
-  for (const auto& s : in.services)
-    EXPECT_EQ(s.slo_p99_s, s.name == "db" ? std::optional<double>(0.04) : std::nullopt) << s.name << "'s own SLO";
+  EXPECT_DOUBLE_EQ(*in.first_fault_s, 1.0);
+  EXPECT_DOUBLE_EQ(in.horizon_end_s, 4.0) << "the horizon (32 s) is past the records' end";
 }
 
 TEST(Totals, EverySeriesACheckMayNameIsRecordedForTheSystemAndItsServices) {

@@ -171,8 +171,9 @@ name = "api"
   slo = "40ms"
 
 [expect]
-degraded_below = "80%"
 failed_below = "5%"
+health_window = "50ms"
+onset_resolution = "20ms"
 slo = "250ms"
 collapse_below = "20%"
 recovered_above = "90%"
@@ -190,8 +191,9 @@ op = "<"
 threshold = 1
 )");
   const auto& j = t.expect.judge;
-  EXPECT_EQ(j.degraded_goodput_ppm, 800'000u);
-  EXPECT_EQ(j.failed_goodput_ppm, 50'000u);
+  EXPECT_EQ(j.failed_good_ppm, 50'000u);
+  EXPECT_EQ(j.health_window_ns, 50'000'000);
+  EXPECT_EQ(j.onset_resolution_ns, 20'000'000);
   EXPECT_EQ(j.slo_p99_ns, 250'000'000);
   EXPECT_EQ(j.collapse_goodput_ppm, 200'000u);
   EXPECT_EQ(j.recovered_goodput_ppm, 900'000u);
@@ -432,7 +434,8 @@ TEST(Values, FullFileFaultsAndExpect) {
   const Expect& x = t.expect;
   EXPECT_EQ(x.recovers_within_ns, 45 * kS);
   EXPECT_EQ(x.collapse, false);
-  EXPECT_EQ(x.max_amplification, 3.5);
+  EXPECT_EQ(x.max_cumulative_amplification, 3.5);
+  EXPECT_EQ(x.max_hop_amplification, 2.0);
   EXPECT_EQ(x.max_blast_radius_ppm, 500'000u);
   ASSERT_EQ(x.checks.size(), 2u);
   EXPECT_EQ(x.checks[0].service, "gateway");
@@ -1069,9 +1072,10 @@ TEST_F(Overrides, ErrorsNameTheOverrideAndColumn) {
 }
 
 TEST_F(Overrides, CreatesMissingTables) {
-  const auto r = load({"expect.max_amplification=2.5", "node.api.load.target=db:5432", "node.api.load.rate=10"});
+  const auto r =
+      load({"expect.max_cumulative_amplification=2.5", "node.api.load.target=db:5432", "node.api.load.rate=10"});
   ASSERT_TRUE(r.errors.empty()) << dump(r.errors);
-  EXPECT_EQ(r.topology->expect.max_amplification, 2.5);
+  EXPECT_EQ(r.topology->expect.max_cumulative_amplification, 2.5);
   ASSERT_TRUE(node(*r.topology, "api").load.has_value());
   EXPECT_EQ(node(*r.topology, "api").load->target_node, "db");
 }

@@ -289,13 +289,16 @@ TEST(Schedule, TheHorizonFollowsTheLastFaultAndPhasesFallOnTicks) {
 
 TEST(Schedule, ThresholdsFollowTheJudgementAndTheWindowFitsTheHorizon) {
   model::Judgement j;
-  j.degraded_goodput_ppm = 800'000;
+  j.failed_good_ppm = 200'000;
+  j.health_window_ns = 50'000'000;
   j.recovery_window_ns = 7 * kS;
   model::Experiment ex;
   ex.tick_ns = 2 * kS;
   ex.horizon_ns = 30 * kS;
   auto th = thresholds_of(j, ex);
-  EXPECT_DOUBLE_EQ(th.degraded_goodput, 0.8);
+  EXPECT_DOUBLE_EQ(th.health.failed_good, 0.2);
+  EXPECT_DOUBLE_EQ(th.health.window_s, 0.05);
+  EXPECT_DOUBLE_EQ(th.onset_resolution_s, 0.05);
   EXPECT_EQ(th.recovery_window_ticks, 4u) << "7 s in 2 s ticks, rounded up";
   ex.horizon_ns = 3 * kS;
   th = thresholds_of(j, ex);

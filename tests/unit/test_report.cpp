@@ -16,6 +16,7 @@
 
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/report/series.hpp"
+#include "orchestrator/report/summary_check.hpp"
 
 namespace faultline::report {
 namespace {
@@ -81,9 +82,10 @@ TEST(Report, DataCannotCloseItsScriptElement) {
   summary["faults"][0]["what"] = evil;
   const std::string html = render_report(summary, "t,node,service,metric,value\n1,a</script>,x,m,1\n",
                                          {{{"kind", "warning"}, {"what", evil}}});
-  // Three script elements (error catcher, data, drawing), each closed once.
-  EXPECT_EQ(count(html, "</script>"), 3u);
-  EXPECT_EQ(count(html, "<script"), 3u);
+  // Four script elements (error catcher, data, the pure functions, drawing),
+  // each closed once.
+  EXPECT_EQ(count(html, "</script>"), 4u);
+  EXPECT_EQ(count(html, "<script"), 4u);
   EXPECT_EQ(html.find("<!--"), std::string::npos);
   const json data = embedded(html);
   EXPECT_EQ(data["summary"]["experiment"]["name"], evil);
@@ -196,8 +198,9 @@ TEST_F(WriteReport, ReadsTheFolderAndWritesReportHtml) {
 }
 
 TEST_F(WriteReport, OnlySummaryIsRequired) {
-  std::ofstream(dir_ / "summary.json") << "{}";
-  ASSERT_TRUE(write_report(dir_.string()).ok());
+  std::ofstream(dir_ / "summary.json") << R"({"experiment": {"name": "x"}, "verdict": {}, "passed": true})";
+  const auto st = write_report(dir_.string());
+  ASSERT_TRUE(st.ok()) << st.error().message();
   const json data = embedded(read("report.html"));
   EXPECT_EQ(data["events"], json::array());
   EXPECT_EQ(data["series"]["t"], json::array());
@@ -207,16 +210,54 @@ TEST_F(WriteReport, MissingOrBrokenSummaryIsAnError) {
   auto st = write_report(dir_.string());
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().err, ENOENT);
-  EXPECT_NE(st.error().message().find("summary.json"), std::string::npos) << st.error().message();
+  EXPECT_NE(st.error().message().find("has no summary.json"), std::string::npos) << st.error().message();
 
   std::ofstream(dir_ / "summary.json") << "{\"truncated\": ";
   st = write_report(dir_.string());
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.error().message().find("not a JSON object"), std::string::npos) << st.error().message();
+  EXPECT_EQ(st.error().err, 0);
+  EXPECT_NE(st.error().message().find("summary.json is not JSON"), std::string::npos) << st.error().message();
   EXPECT_FALSE(std::filesystem::exists(dir_ / "report.html"));
 
   st = write_report((dir_ / "absent").string());
-  EXPECT_FALSE(st.ok());
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().err, ENOENT);
+
+  // A file is not a results folder.
+  st = write_report((dir_ / "summary.json").string());
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().err, ENOTDIR);
+  EXPECT_NE(st.error().message().find("is not a results folder"), std::string::npos) << st.error().message();
+}
+
+TEST_F(WriteReport, EmptyOrForeignSummaryIsRefusedNamingTheField) {
+  const std::string file = (dir_ / "summary.json").string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{}", "field 'experiment' (an object) is missing"},
+      {"[]", "it is not a JSON object"},
+      {R"({"experiment": {}})", "field 'experiment.name' (a string) is missing"},
+      {R"({"experiment": {"name": 3}})", "field 'experiment.name' must be a string"},
+      {R"({"experiment": {"name": "x"}})", "field 'verdict' (an object) is missing"},
+      {R"({"experiment": {"name": "x"}, "verdict": {}})", "field 'passed' (a boolean) is missing"},
+      {R"({"experiment": {"name": "x", "variant": 1}, "verdict": {}, "passed": true})",
+       "field 'experiment.variant' must be a string"},
+      {R"({"experiment": {"name": "x"}, "verdict": {"collapsed": "yes"}, "passed": true})",
+       "field 'verdict.collapsed' must be a boolean or null"},
+  };
+  for (const auto& [text, want] : cases) {
+    std::ofstream(file) << text;
+    const auto st = write_report(dir_.string());
+    ASSERT_FALSE(st.ok()) << text;
+    EXPECT_EQ(st.error().err, 0) << text;
+    EXPECT_NE(st.error().message().find(file + " is not the summary of a `faultline run`: " + want), std::string::npos)
+        << text << " -> " << st.error().message();
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "report.html")) << text;
+  }
+  // The smallest that is one passes the same check.
+  EXPECT_TRUE(check_summary(json::parse(R"({"experiment": {"name": "x"}, "verdict": {"collapsed": null},
+                                            "passed": false})"),
+                            file)
+                  .ok());
 }
 
 }  // namespace

@@ -29,6 +29,11 @@ prometheus::Labels downstream_labels(prometheus::Labels labels, const std::strin
   return labels;
 }
 
+// The span cause of a call's or attempt's cause: the same values (outcome.hpp).
+trace::SpanCause span_cause(Cause c) { return static_cast<trace::SpanCause>(c); }
+
+uint8_t clamp_u8(uint32_t v) { return static_cast<uint8_t>(std::min<uint32_t>(v, 255)); }
+
 Cause deny_cause(DenyReason r) {
   switch (r) {
     case DenyReason::kDeadline: return Cause::kDeadline;
@@ -55,6 +60,8 @@ struct Downstream::CallState {
     bool done = false;              // ... and the loop has taken it into account
     bool timed_out = false;         // cancelled by the loop at its deadline
     ExchangeResult result;
+    trace::Recorder::Span span;     // its record, and the parent it sends
+    char traceparent[trace::kTraceparentSize];
   };
 
   CallState(const asio::any_io_executor& ex, uint32_t max_attempts)
@@ -69,6 +76,7 @@ struct Downstream::CallState {
   uint32_t in_flight = 0;
   uint32_t unprocessed = 0;  // reported, not yet done
   bool stop = false;         // the caller cancelled, or shutdown()
+  trace::Recorder::Span* call_span = nullptr;  // the call's span (in run()'s frame)
   CallState* prev = nullptr;  // Downstream::active_
   CallState* next = nullptr;
 };
@@ -80,6 +88,7 @@ Downstream::Downstream(asio::any_io_executor ex, const spec::Call& call, const p
       clock_(clock),
       name_(call.to_node + ":" + std::to_string(call.to_port)),
       options_(std::move(options)),
+      trace_name_(options_.recorder ? options_.recorder->name(name_) : 0),
       metrics_(registry, downstream_labels(options_.labels, name_)),
       pool_(strand_, call.to_node, call.to_port, options_.max_connections),
       breaker_(call.breaker, clock),
@@ -92,10 +101,15 @@ Downstream::Downstream(asio::any_io_executor ex, const spec::Call& call, const p
 Downstream::~Downstream() = default;
 
 asio::awaitable<Outcome> Downstream::call(std::optional<int64_t> caller_deadline_ns, policy::Rng& rng,
-                                          std::string_view path) {
+                                          std::string_view path, const trace::TraceContext* parent) {
+  trace::TraceContext ctx;
+  if (parent)
+    ctx = *parent;
+  else if (options_.recorder)
+    ctx = options_.recorder->new_trace(true);
   // Hop onto the strand for the whole call; cancellation of the awaiting
   // coroutine reaches run() through co_spawn's cancellation slot.
-  co_return co_await asio::co_spawn(strand_, run(caller_deadline_ns, rng, path.empty() ? call_.path : path),
+  co_return co_await asio::co_spawn(strand_, run(caller_deadline_ns, rng, path.empty() ? call_.path : path, ctx),
                                     asio::use_awaitable);
 }
 
@@ -113,16 +127,20 @@ void Downstream::do_shutdown() {
 }
 
 void Downstream::launch(const std::shared_ptr<CallState>& st, std::string_view path,
-                        std::optional<int64_t> caller_deadline_ns) {
+                        std::optional<int64_t> caller_deadline_ns, bool hedge) {
   const int64_t now = clock_.now_ns();
   const uint32_t idx = st->launched++;
   auto& a = st->attempts[idx];
+  a.span.begin(options_.recorder, st->call_span->context(), trace::SpanKind::kAttempt, trace_name_, now, clamp_u8(idx),
+               hedge ? trace::kFlagHedge : 0);
+  trace::format_traceparent(a.span.context(), a.traceparent);
   a.deadline_ns = policy::attempt_deadline(now, caller_deadline_ns, call_.timeout_ns);
   a.callers_deadline = caller_deadline_ns && a.deadline_ns == *caller_deadline_ns;
   ++st->in_flight;
   metrics_.attempts.Increment();
   if (options_.on_attempt) options_.on_attempt();
-  ExchangeRequest req{path, name_, a.deadline_ns, options_.send_deadline && a.deadline_ns != kNever};
+  ExchangeRequest req{path, name_, a.deadline_ns, options_.send_deadline && a.deadline_ns != kNever,
+                      std::string_view(a.traceparent, trace::kTraceparentSize)};
   asio::co_spawn(strand_, exchange(pool_, clock_, req),
                  asio::bind_cancellation_slot(a.cancel.slot(), [st, idx](std::exception_ptr e, ExchangeResult r) {
                    // exchange() reports failures as values; an exception
@@ -137,7 +155,7 @@ void Downstream::launch(const std::shared_ptr<CallState>& st, std::string_view p
 }
 
 asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline, policy::Rng& rng,
-                                         std::string_view path) {
+                                         std::string_view path, trace::TraceContext parent) {
   // Cancellation is handled by looking at the state, never by exceptions.
   co_await asio::this_coro::throw_if_cancelled(false);
   const int64_t start = clock_.now_ns();
@@ -150,8 +168,14 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
   }
   metrics_.calls.Increment();
   budget_.on_request();
+  trace::Recorder::Span span;
+  span.begin(options_.recorder, parent, trace::SpanKind::kCall, trace_name_, start);
 
   auto finish = [&](Outcome o) {
+    const int64_t end = clock_.now_ns();
+    span.set_attempts(clamp_u8(o.attempts));
+    const auto cause = span_cause(o.cause);
+    const unsigned status = o.status;
     if (!o.ok) {
       metrics_.errors[static_cast<int>(o.cause)]->Increment();
       if (call_.fallback) {
@@ -160,7 +184,8 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
         metrics_.fallbacks.Increment();
       }
     }
-    metrics_.duration.Observe(static_cast<double>(clock_.now_ns() - start) * 1e-9);
+    span.end(end, cause, static_cast<uint16_t>(status), o.fallback_used ? trace::kFlagFallback : 0);
+    metrics_.duration.Observe(static_cast<double>(end - start) * 1e-9);
     return o;
   };
 
@@ -178,6 +203,7 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
 
   const uint32_t max_attempts = call_.retries + 1;
   auto st = std::make_shared<CallState>(strand_, max_attempts);
+  st->call_span = &span;
   st->next = active_;
   if (active_) active_->prev = st.get();
   active_ = st.get();
@@ -189,8 +215,8 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
   bool success = false;
   std::optional<Cause> final_cause;
 
-  auto start_attempt = [&] {
-    launch(st, path, caller_deadline);
+  auto start_attempt = [&](bool hedge) {
+    launch(st, path, caller_deadline, hedge);
     if (call_.hedge_ns > 0) hedge_at = clock_.now_ns() + call_.hedge_ns;
   };
   // A retry or hedge starting at start_at: nullopt when allowed (the budget
@@ -207,7 +233,7 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
     return r;
   };
 
-  start_attempt();
+  start_attempt(false);
   for (;;) {
     // 1. Results of attempts.
     for (uint32_t i = 0; i < st->launched && st->unprocessed > 0 && !success && !final_cause; ++i) {
@@ -228,6 +254,7 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
       } else {
         c = Cause::kConnect;
       }
+      a.span.end(clock_.now_ns(), span_cause(c), static_cast<uint16_t>(r.kind == ExchangeResult::Kind::kAnswered ? r.status : 0));
       if (c == Cause::kOk) {
         throttle_.on_success();
         success = true;
@@ -268,7 +295,7 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
     if (retry_at != kNever && now >= retry_at) {
       retry_at = kNever;
       metrics_.retries.Increment();
-      start_attempt();
+      start_attempt(false);
       continue;
     }
     // 4. A hedge: attempts out, none answered for hedge_ns.
@@ -276,7 +303,7 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
       hedge_at = kNever;
       if (live > 0 && launched < max_attempts && !deny(now)) {
         metrics_.hedges.Increment();
-        start_attempt();
+        start_attempt(true);
         continue;
       }
     }
@@ -328,6 +355,9 @@ asio::awaitable<Outcome> Downstream::run(std::optional<int64_t> caller_deadline,
         a.done = true;
         --st->unprocessed;
         --st->in_flight;
+        // Cancelled once the call was decided (a hedge that lost, the
+        // caller gone): not the callee's doing.
+        a.span.end(clock_.now_ns(), trace::SpanCause::kCancelled);
       }
     }
     if (st->in_flight == 0) break;

@@ -25,6 +25,10 @@
 //  - fallback: a failed call with fallback = true is ok with fallback_used.
 //  - cancelling the awaiting coroutine cancels the attempts in flight; the
 //    call then ends with cause deadline (its caller gave up).
+//  - records (options.recorder): the call is a span (SpanKind::kCall) whose
+//    parent is the caller's context, each attempt a span under it, and each
+//    attempt carries its own span as the parent in `traceparent`, so the
+//    callee's request span hangs under the attempt that reached it.
 //
 // Thread safety: calls may come from any thread; all the work of a
 // Downstream runs on its own strand, so the pool and the policies (which
@@ -52,6 +56,7 @@
 #include "workloads/policy/random.hpp"
 #include "workloads/policy/retry_budget.hpp"
 #include "workloads/policy/retry_throttle.hpp"
+#include "workloads/trace/recorder.hpp"
 
 namespace faultline::workloads::client {
 
@@ -72,6 +77,9 @@ struct DownstreamOptions {
   // attempts series with it: at send, as the services' series count, not
   // when the request ends, which lags by up to every timeout and backoff).
   std::function<void()> on_attempt;
+  // Where the call and attempt spans go; null: no records (trace context is
+  // still passed on).
+  trace::Recorder* recorder = nullptr;
 };
 
 class Downstream {
@@ -88,9 +96,11 @@ class Downstream {
   // load generator's mix). caller_deadline_ns is absolute on the clock;
   // nullopt: the caller sets no limit. rng draws the probability and the
   // backoff jitter; it is used only while the caller awaits. path must stay
-  // valid while the call runs.
+  // valid while the call runs. parent: the caller's trace context (its
+  // request span, or a new trace for the load generator); null: a new
+  // sampled trace.
   asio::awaitable<Outcome> call(std::optional<int64_t> caller_deadline_ns, policy::Rng& rng,
-                                std::string_view path = {});
+                                std::string_view path = {}, const trace::TraceContext* parent = nullptr);
 
   // Ends every call in flight now (their attempts are cancelled; they finish
   // with cause deadline) and makes later calls fail fast; closes the
@@ -105,8 +115,10 @@ class Downstream {
 
  private:
   struct CallState;
-  asio::awaitable<Outcome> run(std::optional<int64_t> caller_deadline_ns, policy::Rng& rng, std::string_view path);
-  void launch(const std::shared_ptr<CallState>& st, std::string_view path, std::optional<int64_t> caller_deadline_ns);
+  asio::awaitable<Outcome> run(std::optional<int64_t> caller_deadline_ns, policy::Rng& rng, std::string_view path,
+                               trace::TraceContext parent);
+  void launch(const std::shared_ptr<CallState>& st, std::string_view path, std::optional<int64_t> caller_deadline_ns,
+              bool hedge);
   void do_shutdown();
 
   // The strand, type-erased once: every conversion of a strand to an
@@ -116,6 +128,7 @@ class Downstream {
   const policy::Clock& clock_;
   std::string name_;
   DownstreamOptions options_;
+  uint16_t trace_name_ = 0;  // name_'s index in the recorder
   DownstreamMetrics metrics_;
   ConnectionPool pool_;
   policy::CircuitBreaker breaker_;

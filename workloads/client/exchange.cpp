@@ -12,6 +12,7 @@
 #include <cerrno>
 
 #include "workloads/policy/deadline.hpp"
+#include "workloads/trace/trace_context.hpp"
 
 namespace faultline::workloads::client {
 
@@ -53,6 +54,7 @@ asio::awaitable<ExchangeResult> exchange(ConnectionPool& pool, const policy::Clo
       const int64_t left = policy::remaining_ns(clock.now_ns(), req.deadline_ns);
       msg.set(policy::kDeadlineHeader, policy::encode_timeout_header(left));
     }
+    if (!req.traceparent.empty()) msg.set(trace::kTraceparentHeader, req.traceparent);
     msg.keep_alive(true);
 
     auto [wec, wn] = co_await http::async_write(c.socket, msg, kNoThrow);

@@ -20,6 +20,7 @@ struct ExchangeRequest {
   std::string_view host;     // Host header, "node:port"
   int64_t deadline_ns = 0;   // absolute (Clock); its remaining time is sent in kDeadlineHeader
   bool send_deadline = true;
+  std::string_view traceparent;  // sent as `traceparent` when not empty
 };
 
 struct ExchangeResult {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "workloads/trace/span.hpp"
+
 namespace faultline::workloads::client {
 
 // Why a call (or one attempt of it) failed. The strings are the values of
@@ -23,21 +25,13 @@ enum class Cause : uint8_t {
 };
 inline constexpr int kCauseCount = 10;
 
-constexpr std::string_view to_string(Cause c) {
-  switch (c) {
-    case Cause::kOk: return "ok";
-    case Cause::kTimeout: return "timeout";
-    case Cause::kDeadline: return "deadline";
-    case Cause::kConnect: return "connect";
-    case Cause::kHttp5xx: return "http_5xx";
-    case Cause::kShed: return "shed";
-    case Cause::kHttp4xx: return "http_4xx";
-    case Cause::kBreakerOpen: return "breaker_open";
-    case Cause::kBudgetExhausted: return "budget_exhausted";
-    case Cause::kThrottled: return "throttled";
-  }
-  return "unknown";
-}
+// The `cause` label's value: the span causes' names (the same values).
+constexpr std::string_view to_string(Cause c) { return trace::to_string(static_cast<trace::SpanCause>(c)); }
+static_assert(static_cast<int>(Cause::kThrottled) == static_cast<int>(trace::SpanCause::kThrottled) &&
+                  static_cast<int>(Cause::kShed) == static_cast<int>(trace::SpanCause::kShed) &&
+                  static_cast<int>(Cause::kBreakerOpen) == static_cast<int>(trace::SpanCause::kBreakerOpen) &&
+                  kCauseCount == static_cast<int>(trace::SpanCause::kThrottled) + 1,
+              "client::Cause and trace::SpanCause share their first values");
 
 // The failure cause of an HTTP status, kOk for a success (1xx..3xx).
 constexpr Cause cause_of_status(unsigned status) {

@@ -9,6 +9,13 @@ Response text_response(bhttp::status status, std::string_view body) {
   return res;
 }
 
+Response binary_response(std::string body) {
+  Response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, "application/octet-stream");
+  res.body() = std::move(body);
+  return res;
+}
+
 Response sized_response(bhttp::status status, uint64_t bytes) {
   Response res{status, 11};
   res.body().assign(bytes, 'x');

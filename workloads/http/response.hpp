@@ -11,6 +11,9 @@ namespace faultline::workloads::http {
 // keep-alive and Content-Length).
 Response text_response(bhttp::status status, std::string_view body);
 
+// A 200 application/octet-stream response that takes the body over.
+Response binary_response(std::string body);
+
 // A response of exactly `bytes` body bytes (filler), for synthetic payloads.
 Response sized_response(bhttp::status status, uint64_t bytes);
 

@@ -21,9 +21,11 @@ void rethrow(std::exception_ptr e) {
   if (e) std::rethrow_exception(e);
 }
 
-client::DownstreamOptions options_of(const spec::Load& load, std::function<void()> on_attempt) {
+client::DownstreamOptions options_of(const spec::Load& load, std::function<void()> on_attempt,
+                                     trace::Recorder* recorder) {
   client::DownstreamOptions o;
   o.on_attempt = std::move(on_attempt);
+  o.recorder = recorder;
   o.max_connections = load.connections;
   o.own_strand = false;  // the generator runs on one thread
   return o;
@@ -50,7 +52,10 @@ spec::Call call_of(const spec::Load& load) {
 LoadGenerator::LoadGenerator(asio::any_io_executor ex, const LoadConfig& config, prometheus::Registry& registry)
     : ex_(ex),
       config_(config),
-      downstream_(ex, call_of(config.load), policy::SteadyClock::instance(), registry, options_of(config.load, [this] { metrics_.attempts.Increment(); })),
+      recorder_(trace::RecorderOptions{config.records.enabled, config.records.capacity,
+                                       config.seed ^ 0x7265636f72647321ULL}),
+      downstream_(ex, call_of(config.load), policy::SteadyClock::instance(), registry,
+                  options_of(config.load, [this] { metrics_.attempts.Increment(); }, &recorder_)),
       metrics_(registry, downstream_.name()),
       schedule_(config.load.rate, config.load.schedule),
       // Separate streams: retries and the mix never shift arrival times.
@@ -58,6 +63,7 @@ LoadGenerator::LoadGenerator(asio::any_io_executor ex, const LoadConfig& config,
       mix_(config.load.mix),
       mix_rng_(policy::Rng(config.seed).fork(2)),
       retry_rng_(policy::Rng(config.seed).fork(3)),
+      trace_rng_(policy::Rng(config.seed).fork(4)),
       timer_(ex),
       drain_timer_(ex) {
   metrics_.rate.Set(schedule_.rate_at(0));
@@ -174,7 +180,12 @@ asio::awaitable<void> LoadGenerator::request(int64_t intended) {
   metrics_.inflight.Increment();
 
   const size_t kind = mix_.pick(mix_rng_);
-  const client::Outcome o = co_await downstream_.call(std::nullopt, retry_rng_, mix_.path(kind));
+  // Head sampling: above records.trace_rps, each request is traced with
+  // probability trace_rps / rate; the callees follow its sampled flag.
+  const double cap = config_.records.trace_rps, rate = rate_now();
+  const bool sampled = cap <= 0 || rate <= cap || trace_rng_.uniform01() * rate < cap;
+  const trace::TraceContext trace = recorder_.new_trace(sampled);
+  const client::Outcome o = co_await downstream_.call(std::nullopt, retry_rng_, mix_.path(kind), &trace);
 
   const int64_t latency = since_start(std::chrono::steady_clock::now()) - intended;
   attempts_ += o.attempts;

@@ -32,6 +32,7 @@
 #include "workloads/loadgen/mix.hpp"
 #include "workloads/loadgen/rate_schedule.hpp"
 #include "workloads/spec/config.hpp"
+#include "workloads/trace/recorder.hpp"
 
 namespace faultline::workloads::loadgen {
 
@@ -52,6 +53,9 @@ class LoadGenerator {
   // Live control: the base rate becomes `rate` from now on.
   void set_rate(double rate);
   double rate_now() const;
+  // Its request records (GET /records): each organic request is a trace,
+  // its call the root span.
+  trace::Recorder& recorder() { return recorder_; }
 
   // A one-line summary of the run (counts, achieved rate, lag and latency
   // percentiles).
@@ -70,6 +74,7 @@ class LoadGenerator {
 
   asio::any_io_executor ex_;
   LoadConfig config_;
+  trace::Recorder recorder_;  // before downstream_, which records into it
   client::Downstream downstream_;
   LoadMetrics metrics_;
   RateSchedule schedule_;
@@ -77,6 +82,7 @@ class LoadGenerator {
   RequestMix mix_;
   policy::Rng mix_rng_;
   policy::Rng retry_rng_;
+  policy::Rng trace_rng_;  // which requests are traced, when above records.trace_rps
   asio::steady_timer timer_;
   asio::steady_timer drain_timer_;
   SteadyTime start_{};

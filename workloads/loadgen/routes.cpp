@@ -5,6 +5,8 @@
 #include <string>
 
 #include "workloads/http/response.hpp"
+#include "workloads/policy/clock.hpp"
+#include "workloads/trace/wire.hpp"
 
 namespace faultline::workloads::loadgen {
 
@@ -37,6 +39,8 @@ http::Handler make_routes(LoadGenerator& gen, const http::MetricsHandler& metric
     const std::string_view target(req.target().data(), req.target().size());
     const std::string_view path = http::target_path(req);
     if (path == "/metrics" && req.method() == bhttp::verb::get) co_return metrics.respond();
+    if (path == trace::kRecordsPath && req.method() == bhttp::verb::get)
+      co_return http::binary_response(gen.recorder().drain(policy::SteadyClock::read()));
     if (path == "/control/rate") {
       if (req.method() == bhttp::verb::get)
         co_return http::text_response(bhttp::status::ok, std::to_string(gen.rate_now()) + "\n");

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "workloads/spec/types.hpp"
+#include "workloads/trace/recorder.hpp"
 #include "workloads/client/downstream.hpp"
 #include "workloads/policy/clock.hpp"
 #include "workloads/policy/random.hpp"
@@ -41,13 +42,16 @@ class EndpointRunner {
   // cpu may be null when no endpoint of the service has CPU work. The
   // downstreams register their series in registry with labels service and
   // endpoint; clock and registry must outlive the runner.
+  // recorder: where the downstream calls' spans go (null: none).
   EndpointRunner(asio::any_io_executor ex, const spec::Endpoint& config, CpuPool* cpu, const policy::Clock& clock,
-                 prometheus::Registry& registry, const std::string& service);
+                 prometheus::Registry& registry, const std::string& service, trace::Recorder* recorder = nullptr);
 
   // Serves one request; rng is the request's own stream (draws in a fixed
   // order: work, wait, error, then one forked stream per call), deadline_ns
-  // the caller's absolute deadline, passed on to every call.
-  asio::awaitable<ServeResult> serve(policy::Rng& rng, std::optional<int64_t> deadline_ns);
+  // the caller's absolute deadline, passed on to every call; ctx the
+  // request's trace context, the parent of its calls' spans.
+  asio::awaitable<ServeResult> serve(policy::Rng& rng, std::optional<int64_t> deadline_ns,
+                                     const trace::TraceContext& ctx = {});
 
   // Ends the downstream calls in flight and closes their connections.
   void shutdown();
@@ -55,8 +59,10 @@ class EndpointRunner {
   const spec::Endpoint& config() const { return cfg_; }
 
  private:
-  asio::awaitable<ServeResult> call_one_by_one(policy::Rng& rng, std::optional<int64_t> deadline_ns);
-  asio::awaitable<ServeResult> call_in_parallel(policy::Rng& rng, std::optional<int64_t> deadline_ns);
+  asio::awaitable<ServeResult> call_one_by_one(policy::Rng& rng, std::optional<int64_t> deadline_ns,
+                                               const trace::TraceContext& ctx);
+  asio::awaitable<ServeResult> call_in_parallel(policy::Rng& rng, std::optional<int64_t> deadline_ns,
+                                                const trace::TraceContext& ctx);
 
   asio::any_io_executor ex_;
   spec::Endpoint cfg_;

@@ -6,12 +6,41 @@
 #include "workloads/http/response.hpp"
 #include "workloads/policy/deadline.hpp"
 #include "workloads/service/held_memory.hpp"
+#include "workloads/trace/trace_context.hpp"
+#include "workloads/trace/wire.hpp"
 
 namespace faultline::workloads::service {
 
 namespace {
 
 constexpr std::string_view kMetricsPath = "/metrics";
+
+trace::SpanCause span_cause(policy::Shed s) {
+  switch (s) {
+    case policy::Shed::kQueueFull: return trace::SpanCause::kShedQueueFull;
+    case policy::Shed::kQueueDelay: return trace::SpanCause::kShedQueueDelay;
+    case policy::Shed::kAbandoned: return trace::SpanCause::kShedAbandoned;
+  }
+  return trace::SpanCause::kShedQueueFull;
+}
+
+trace::SpanCause span_cause(ErrorCause c) {
+  switch (c) {
+    case ErrorCause::kInjected: return trace::SpanCause::kInjected;
+    case ErrorCause::kMemory: return trace::SpanCause::kMemory;
+    case ErrorCause::kDownstream: return trace::SpanCause::kDownstream;
+    case ErrorCause::kDeadline: return trace::SpanCause::kGatewayTimeout;
+  }
+  return trace::SpanCause::kDownstream;
+}
+
+trace::RecorderOptions recorder_options(const ServiceConfig& c) {
+  trace::RecorderOptions o;
+  o.enabled = c.records.enabled;
+  o.capacity = c.records.capacity;
+  o.seed = c.seed ^ 0x7265636f72647321ULL;  // a stream of its own: ids never shift the request draws
+  return o;
+}
 
 std::string service_name(const ServiceConfig& c) {
   if (!c.service.name.empty()) return c.service.name;
@@ -33,6 +62,7 @@ Status validate(const spec::Service& s) {
   for (const auto& e : s.endpoints) {
     if (e.path.empty() || e.path.front() != '/') return logic_error("endpoint path '" + e.path + "' must start with /");
     if (e.path == kMetricsPath) return logic_error("endpoint path /metrics is taken by the metrics");
+    if (e.path == trace::kRecordsPath) return logic_error("endpoint path /records is taken by the request records");
     if (!paths.insert(e.path).second) return logic_error("endpoint path " + e.path + " appears twice");
   }
   return {};
@@ -41,6 +71,7 @@ Status validate(const spec::Service& s) {
 ServiceApp::ServiceApp(asio::any_io_executor ex, const ServiceConfig& config)
     : config_(config),
       name_(service_name(config)),
+      recorder_(recorder_options(config)),
       registry_(std::make_shared<prometheus::Registry>()),
       metrics_handler_(registry_),
       metrics_(*registry_, name_, config.service.workers, config.service.queue),
@@ -52,7 +83,7 @@ ServiceApp::ServiceApp(asio::any_io_executor ex, const ServiceConfig& config)
   // once, sharing the cores as threads do.
   if (burns_cpu(config_.service)) cpu_ = std::make_unique<CpuPool>(config_.service.workers);
   for (const auto& e : config_.service.endpoints)
-    endpoints_.push_back(std::make_unique<Endpoint>(ex, e, cpu_.get(), *registry_, name_));
+    endpoints_.push_back(std::make_unique<Endpoint>(ex, e, cpu_.get(), *registry_, name_, recorder_));
 }
 
 ServiceApp::Endpoint* ServiceApp::route(std::string_view path) {
@@ -65,6 +96,7 @@ asio::awaitable<http::Response> ServiceApp::handle(const http::Request& req) {
   const int64_t arrival = policy::SteadyClock::read();
   const std::string_view path = http::target_path(req);
   if (path == kMetricsPath) co_return metrics_handler_.respond();
+  if (path == trace::kRecordsPath) co_return http::binary_response(recorder_.drain(policy::SteadyClock::read()));
   Endpoint* ep = route(path);
   if (!ep) {
     metrics_.unmatched.Increment();
@@ -72,9 +104,20 @@ asio::awaitable<http::Response> ServiceApp::handle(const http::Request& req) {
   }
   EndpointMetrics& m = ep->metrics;
   const spec::Endpoint& cfg = ep->runner.config();
-  auto finish = [&m, arrival](http::Response res) {
+
+  // The request's span: a child of the caller's attempt, or a new trace
+  // when the caller sent no (valid) traceparent.
+  std::optional<trace::TraceContext> parent;
+  if (const auto h = req.find(trace::kTraceparentHeader); h != req.end())
+    parent = trace::parse_traceparent(std::string_view(h->value().data(), h->value().size()));
+  trace::Recorder::Span span;
+  span.begin(&recorder_, parent ? *parent : recorder_.new_trace(true), trace::SpanKind::kRequest, ep->trace_name,
+             arrival);
+  auto finish = [&m, &span, arrival](http::Response res, trace::SpanCause cause = trace::SpanCause::kOk) {
+    const int64_t end = policy::SteadyClock::read();
     m.count_response(res.result_int());
-    m.duration.Observe(seconds(policy::SteadyClock::read() - arrival));
+    m.duration.Observe(seconds(end - arrival));
+    span.end(end, cause, static_cast<uint16_t>(res.result_int()));
     return res;
   };
 
@@ -86,7 +129,8 @@ asio::awaitable<http::Response> ServiceApp::handle(const http::Request& req) {
   HeldMemory memory(cfg.request_memory_bytes);
   if (!memory.ok()) {
     m.count_error(ErrorCause::kMemory);
-    co_return finish(http::text_response(http::bhttp::status::internal_server_error, "out of memory\n"));
+    co_return finish(http::text_response(http::bhttp::status::internal_server_error, "out of memory\n"),
+                     trace::SpanCause::kMemory);
   }
 
   WorkerSlot slot;
@@ -97,7 +141,7 @@ asio::awaitable<http::Response> ServiceApp::handle(const http::Request& req) {
     Admission a = co_await gate_.wait(deadline);
     if (a.shed) {
       m.count_shed(*a.shed);
-      co_return finish(http::text_response(http::bhttp::status::service_unavailable, "shed\n"));
+      co_return finish(http::text_response(http::bhttp::status::service_unavailable, "shed\n"), span_cause(*a.shed));
     }
     slot = std::move(a.slot);
     queued_ns = a.queued_ns;
@@ -106,11 +150,13 @@ asio::awaitable<http::Response> ServiceApp::handle(const http::Request& req) {
 
   policy::Rng rng = rng_.fork(next_request_.fetch_add(1, std::memory_order_relaxed));
   m.inflight.Increment();
-  const ServeResult r = co_await ep->runner.serve(rng, deadline);
+  const trace::TraceContext ctx = span.context();
+  const ServeResult r = co_await ep->runner.serve(rng, deadline, ctx);
   m.inflight.Decrement();
   if (r.cause) {
     m.count_error(*r.cause);
-    co_return finish(http::text_response(static_cast<http::bhttp::status>(r.status), to_string(*r.cause)));
+    co_return finish(http::text_response(static_cast<http::bhttp::status>(r.status), to_string(*r.cause)),
+                     span_cause(*r.cause));
   }
   co_return finish(http::sized_response(http::bhttp::status::ok, cfg.response_bytes));
 }

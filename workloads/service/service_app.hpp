@@ -1,7 +1,8 @@
 // faultline-service's request path: routes a request by path to one of the
-// service's endpoints (or /metrics), holds its memory from arrival, admits it
-// to a worker slot through the WorkerGate (or sheds it), has the endpoint
-// serve it and records the outcome in the metrics.
+// service's endpoints (or /metrics, /records), holds its memory from arrival,
+// admits it to a worker slot through the WorkerGate (or sheds it), has the
+// endpoint serve it and records the outcome in the metrics and as a request
+// span (its parent: the caller's attempt, from `traceparent`).
 //
 // Lifetime: build it after the io_context and destroy it before; at shutdown,
 // once the io_context has stopped, call shutdown() and then destroy the
@@ -26,6 +27,7 @@
 #include "workloads/service/metrics.hpp"
 #include "workloads/service/worker_gate.hpp"
 #include "workloads/spec/config.hpp"
+#include "workloads/trace/recorder.hpp"
 
 namespace faultline::workloads::service {
 
@@ -51,14 +53,18 @@ class ServiceApp {
   void shutdown();
 
   const std::string& name() const { return name_; }
+  trace::Recorder& recorder() { return recorder_; }
 
  private:
   struct Endpoint {
     Endpoint(asio::any_io_executor ex, const spec::Endpoint& cfg, CpuPool* cpu, prometheus::Registry& r,
-             const std::string& service)
-        : metrics(r, service, cfg.path), runner(ex, cfg, cpu, policy::SteadyClock::instance(), r, service) {}
+             const std::string& service, trace::Recorder& recorder)
+        : metrics(r, service, cfg.path),
+          runner(ex, cfg, cpu, policy::SteadyClock::instance(), r, service, &recorder),
+          trace_name(recorder.name(cfg.path)) {}
     EndpointMetrics metrics;
     EndpointRunner runner;
+    uint16_t trace_name;
   };
 
   asio::awaitable<http::Response> handle(const http::Request& req);
@@ -66,6 +72,7 @@ class ServiceApp {
 
   ServiceConfig config_;
   std::string name_;
+  trace::Recorder recorder_;
   std::shared_ptr<prometheus::Registry> registry_;
   http::MetricsHandler metrics_handler_;
   ServiceMetrics metrics_;

@@ -51,8 +51,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Load, target_node, target_port, 
 
 namespace faultline::workloads {
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceConfig, node, seed, service)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadConfig, node, seed, duration_ns, load)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RecordsConfig, enabled, capacity, trace_rps)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ServiceConfig, node, seed, service, records)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoadConfig, node, seed, duration_ns, load, records)
 
 nlohmann::json to_json(const ServiceConfig& c) { return nlohmann::json(c); }
 nlohmann::json to_json(const LoadConfig& c) { return nlohmann::json(c); }

@@ -14,10 +14,23 @@
 
 namespace faultline::workloads {
 
+// Request records (workloads/trace): whether the process keeps them, how
+// many completed spans wait for a pull at most, and (load generators) how
+// many organic requests per second are traced: above that rate each request
+// is traced with probability trace_rps / rate (head sampling; the callees
+// follow the traceparent's sampled flag). 0: every request.
+struct RecordsConfig {
+  bool enabled = true;
+  uint32_t capacity = uint32_t{1} << 18;
+  double trace_rps = 0;
+  bool operator==(const RecordsConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::string node;             // the node it runs in (a label in metrics)
   uint64_t seed = 1;            // of the work and error draws, backoff jitter
   spec::Service service;
+  RecordsConfig records;
   bool operator==(const ServiceConfig&) const = default;
 };
 
@@ -26,6 +39,7 @@ struct LoadConfig {
   uint64_t seed = 1;            // of arrivals, the mix and backoff jitter
   int64_t duration_ns = 0;      // 0: run until stopped
   spec::Load load;
+  RecordsConfig records;
   bool operator==(const LoadConfig&) const = default;
 };
 

@@ -1,10 +1,3 @@
-// The error catcher, kept apart from the main script so that even a syntax
-// error there is caught and reported.
-#include "orchestrator/report/assets.hpp"
-
-namespace faultline::report {
-
-extern const char* const kErrorCatcherJs = R"fl_asset(
 (function () {
   'use strict';
   var errs = window.__flErrors = [];
@@ -29,6 +22,3 @@ extern const char* const kErrorCatcherJs = R"fl_asset(
     if (errs.length) { rc.setAttribute('data-ok', '0'); rc.setAttribute('data-errors', errs.join(' | ')); }
   });
 })();
-)fl_asset";
-
-}  // namespace faultline::report

@@ -1,0 +1,25 @@
+// A chain of services for tests of the experiment's pure parts, as TOML:
+// client (load) -> api -> app -> db. api's call to app retries under a budget
+// and has a breaker, app's call to db retries with neither, db has its own
+// SLO. Tests add their [experiment] before it and links, segments, faults
+// and expectations after it.
+#pragma once
+
+namespace faultline::testing {
+
+inline constexpr const char* kChainNodes = R"(
+[[node]]
+name = "client"
+load = { target = "api:80", rate = 10 }
+[[node]]
+name = "api"
+service = [{ port = 80, calls = [{ to = "app:80", retries = 2, budget = "10%", breaker = {} }] }]
+[[node]]
+name = "app"
+service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
+[[node]]
+name = "db"
+service = [{ port = 80, slo = "40ms" }]
+)";
+
+}  // namespace faultline::testing
