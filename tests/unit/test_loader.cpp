@@ -732,7 +732,7 @@ TEST(Rules, ImpossibleImpairments) {
     const auto errors = errors_of(base + keys + "\n");
     EXPECT_EQ(errors.size(), 1u) << keys << "\n" << dump(errors);
     EXPECT_TRUE(std::any_of(errors.begin(), errors.end(),
-                            [&](const Diagnostic& d) { return d.message.find(message) != std::string::npos; }))
+                            [&m = message](const Diagnostic& d) { return d.message.find(m) != std::string::npos; }))
         << keys << "\n"
         << dump(errors);
   }
@@ -878,7 +878,7 @@ TEST(Rules, LoadKeys) {
     const auto errors = errors_of(base + keys + end);
     EXPECT_EQ(errors.size(), 1u) << keys << "\n" << dump(errors);
     EXPECT_TRUE(std::any_of(errors.begin(), errors.end(),
-                            [&](const Diagnostic& d) { return d.message.find(message) != std::string::npos; }))
+                            [&m = message](const Diagnostic& d) { return d.message.find(m) != std::string::npos; }))
         << keys << "\n"
         << dump(errors);
   }
