@@ -43,7 +43,9 @@ Result<const RequestOp<Op>*> request_op(const nlohmann::json& req, const Request
   const std::string op = it->template get<std::string>();
   const auto* found = std::find_if(std::begin(ops), std::end(ops), [&](const auto& o) { return op == o.name; });
   if (found == std::end(ops)) return logic_error("unknown op '" + op + "'; allowed: " + allowed_ops);
-  for (const auto& [key, value] : req.items()) {
+  for (auto item = req.begin(); item != req.end(); ++item) {
+    // Not a structured binding: clang 14 cannot capture one in a lambda.
+    const std::string& key = item.key();
     const auto reads = [&](const char* k) { return key == k; };
     if (key == "op" || std::any_of(found->keys.begin(), found->keys.end(), reads)) continue;
     std::string allowed;

@@ -27,6 +27,8 @@ if [[ "${FAULTLINE_DEPS_EXTRA:-1}" == 1 ]]; then
   command -v npm >/dev/null || PKGS+=(npm)
   # VM kernel tier (tests/vm): kernels whose modules are compressed.
   PKGS+=(xz-utils zstd)
+  # make fuzz: libFuzzer and clang's sanitizer runtimes.
+  PKGS+=(libclang-rt-14-dev)
 fi
 
 missing=()

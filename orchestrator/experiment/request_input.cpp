@@ -63,7 +63,11 @@ void add_requests(const model::Topology& topo, const std::map<std::string, Recor
         in.organic_starts_s.push_back(sec(r.start_ns));
       }
   std::sort(in.organic_starts_s.begin(), in.organic_starts_s.end());
-  for (const auto& [caller, src] : records) {
+  for (const auto& record : records) {
+    // Named, not a structured binding: add_try captures them, which clang 14
+    // cannot do for a binding.
+    const auto& caller = record.first;
+    const auto& src = record.second;
     // Amplification: each call with the attempts it sent; each organic
     // request with every attempt it caused on the edge (all spans, those
     // still open at the end too: each was sent).

@@ -44,6 +44,12 @@ Result<std::pair<Decimal, std::string_view>> split_decimal(std::string_view s) {
 }
 
 Result<uint64_t> scale_exact(const Decimal& d, uint64_t factor, uint64_t max) {
+  if (d.mantissa == 0) return uint64_t{0};
+  // Leading zeros after the point do not count as digits, so the scale has no
+  // bound of its own ("0.000...001s"), but 10^39 does not fit in 128 bits.
+  // No such number is whole: the mantissa (at most 19 digits) times any
+  // 64-bit factor stays below 10^39.
+  if (d.scale >= 39) return logic_error("is not a whole number of");
   unsigned __int128 pow10 = 1;
   for (int k = 0; k < d.scale; ++k) pow10 *= 10;
   const unsigned __int128 scaled = d.mantissa * factor;

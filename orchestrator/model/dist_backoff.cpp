@@ -166,7 +166,7 @@ Result<Backoff> parse_backoff(std::string_view s) {
   if (i < w.size() && (w[i] == "exp" || w[i] == "exponential")) {
     b.kind = Backoff::Kind::kExponential;
     b.multiplier = 2.0;
-    b.cap_ns = base.value() * kDefaultCapFactor;
+    b.cap_ns = default_cap(base.value());
     ++i;
   }
   if (i < w.size() && set_jitter(w[i], b)) ++i;

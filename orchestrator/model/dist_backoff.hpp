@@ -2,6 +2,7 @@
 // (work = "exp(2ms)") and retry backoff (backoff = "10ms exp jitter cap 1s").
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "base/result.hpp"
@@ -17,8 +18,12 @@ Result<DurationDist> parse_duration_dist(std::string_view s);
 // "10ms exp decorrelated", each optionally followed by "cap 1s".
 Result<Backoff> parse_backoff(std::string_view s);
 
-// The cap a backoff gets when none is written: Envoy's 10x the base.
+// The cap a backoff gets when none is written: Envoy's 10x the base, or the
+// longest duration there is when that would not fit (a base of 1000000h).
 inline constexpr int64_t kDefaultCapFactor = 10;
+inline constexpr int64_t default_cap(int64_t base_ns) {
+  return base_ns > INT64_MAX / kDefaultCapFactor ? INT64_MAX : base_ns * kDefaultCapFactor;
+}
 
 inline constexpr const char* kDistForms =
     "a duration (\"2ms\"), exp(mean), lognormal(mean, stddev), pareto(mean, alpha), uniform(min, max), "

@@ -44,7 +44,7 @@ void read_backoff_numbers(Table& t, Backoff& b) {
       b.base_ns = *v;
   }
   // Without a cap, Envoy's rule: ten times the base.
-  b.cap_ns = b.base_ns * kDefaultCapFactor;
+  b.cap_ns = default_cap(b.base_ns);
   if (auto v = t.duration("cap")) b.cap_ns = *v;
   if (b.kind == Backoff::Kind::kExponential) {
     if (auto v = t.number("multiplier")) {

@@ -81,9 +81,15 @@ LoadResult convert(const toml::table& root, Diagnostics& d) {
 }  // namespace detail
 
 LoadResult load_string(std::string_view toml_text, const std::string& file_name) {
+  return load_string_with_overrides(toml_text, file_name, {});
+}
+
+LoadResult load_string_with_overrides(std::string_view toml_text, const std::string& file_name,
+                                      const std::vector<std::string>& overrides) {
   detail::Diagnostics d(file_name);
   auto root = detail::parse(toml_text, file_name, d);
   if (!root) return LoadResult{std::nullopt, d.take()};
+  detail::apply_overrides(*root, overrides, d);
   return detail::convert(*root, d);
 }
 
@@ -97,11 +103,7 @@ std::optional<TopologySource> read_source(const std::string& path, std::vector<D
 }
 
 LoadResult load_source(const TopologySource& src, const std::vector<std::string>& overrides) {
-  detail::Diagnostics d(src.name);
-  auto root = detail::parse(src.text, src.name, d);
-  if (!root) return LoadResult{std::nullopt, d.take()};
-  detail::apply_overrides(*root, overrides, d);
-  return detail::convert(*root, d);
+  return load_string_with_overrides(src.text, src.name, overrides);
 }
 
 LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides) {

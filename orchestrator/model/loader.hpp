@@ -33,6 +33,9 @@ LoadResult load_string(std::string_view toml_text, const std::string& file_name)
 // Applies `key=value` overrides (dotted TOML paths such as experiment.seed or
 // node.api.cpu) before validation. Used by --set; errors name "--set:1:col".
 LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides);
+// The same for a file already read (its text and the name errors give it).
+LoadResult load_string_with_overrides(std::string_view toml_text, const std::string& file_name,
+                                      const std::vector<std::string>& overrides);
 
 // The two halves of load_file_with_overrides, for callers that load one text
 // several times (standard input can be read only once). A source that cannot

@@ -137,7 +137,7 @@ long sys_futex(uint32_t* word, int op, uint32_t val, const timespec* timeout) {
 
 // ------------------------------------------------------------------ the child
 // The holder runs in the orchestrator's address space (CLONE_VM, see
-// start_spawn), and with it the errno of the thread that cloned it: a libc
+// start_holder), and with it the errno of the thread that cloned it: a libc
 // call failing in the child would write that thread's errno while it runs,
 // and the child's own checks would read whatever the parent just wrote. So
 // the child makes every system call itself, each returning -errno (the
@@ -169,19 +169,13 @@ long sc(long nr, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, lon
   __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
   return x0;
 #else
-  // No raw system calls written for this architecture: the holder is then
-  // cloned without CLONE_VM (kHolderSharesMemory), into a copy of this
-  // process where errno is its own, and libc's syscall() is safe.
+  // No raw system calls (FL_HOLDER_FORK, or none written for this
+  // architecture): the holder is then forked (start_holder), into a copy of
+  // this process where errno is its own, and libc's syscall() is safe.
   const long r = ::syscall(nr, a, b, c, d, e, f);
   return r == -1 ? -errno : r;
 #endif
 }
-
-#ifdef FL_HOLDER_RAW_SYSCALLS
-constexpr bool kHolderSharesMemory = true;
-#else
-constexpr bool kHolderSharesMemory = false;
-#endif
 
 template <class T>
 long arg(T v) {
@@ -317,7 +311,8 @@ struct KernelSigaction {
 };
 
 [[noreturn]] void holder_main(const ChildArgs& a) {
-  // The child starts on the parent's own fd table (CLONE_FILES): copying it
+  // The child starts on the parent's own fd table (CLONE_FILES; a forked
+  // holder on a copy of it, which the same call empties): copying it
   // at clone and closing every copy here costs O(open fds) per holder, and the
   // orchestrator holds two fds per node: with 2000 open, that doubled the CPU
   // cost of a holder here (2.1 against 1.1 ms). CLOSE_RANGE_UNSHARE gives the child a
@@ -494,7 +489,60 @@ struct ReportPage {
 // then waits in ppoll() for the rest of the run.
 constexpr size_t kHolderStack = 128 * 1024;
 
+#ifdef FL_HOLDER_RAW_SYSCALLS
 int holder_entry(void* args) { holder_main(*static_cast<const ChildArgs*>(args)); }
+
+// Starts the holder in this process's address space (CLONE_VM) on a stack of
+// its own: a fork would copy the page tables of everything the orchestrator
+// has mapped, and the child's exit would tear them down again. From a
+// process holding 80 MiB that is 2.9 ms per holder instead of 0.6 ms
+// (bench/kernel_floor.cpp). The child therefore allocates nothing, never
+// unmaps, and reads its arguments from the top of its own stack mapping.
+// CLONE_FILES: no fd table copy (see holder_main). CLONE_PIDFD: the pidfd
+// comes with the child, no pid-reuse window at all. *stack is the caller's
+// to unmap once the child is reaped.
+Result<pid_t> start_holder(const ChildArgs& a, int* pidfd, void** stack) {
+  void* s = ::mmap(nullptr, kHolderStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (s == MAP_FAILED) return sys_error("spawn holder: map its stack");
+  auto* args = reinterpret_cast<ChildArgs*>(static_cast<char*>(s) + kHolderStack - sizeof(ChildArgs));
+  *args = a;
+  char* top = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(args) & ~uintptr_t{63});
+  const int pid = ::clone(holder_entry, top, CLONE_VM | CLONE_FILES | CLONE_PIDFD | SIGCHLD, args, pidfd);
+  if (pid < 0) {
+    const int e = errno;
+    ::munmap(s, kHolderStack);
+    return sys_error(e, "spawn holder: clone");
+  }
+  // Processes forked later (workloads) must not get a copy of this stack.
+  (void)::madvise(s, kHolderStack, MADV_DONTFORK);
+  *stack = s;
+  return static_cast<pid_t>(pid);
+}
+#else
+// Without raw system calls (FL_HOLDER_FORK: sanitizer builds, or an
+// architecture sc() has none for), the holder is a plain fork: a copy of this
+// process on a copy of this thread's stack, where libc's errno is its own and
+// which the sanitizer runtimes know how to follow (they intercept fork; a
+// child on a stack they never saw is one they would misread). Its pidfd is
+// opened after the fork: the child is ours and unreaped, so its pid cannot
+// be reused in between.
+Result<pid_t> start_holder(const ChildArgs& a, int* pidfd, void** stack) {
+  *stack = nullptr;
+  const pid_t pid = ::fork();
+  if (pid < 0) return sys_error("spawn holder: fork");
+  if (pid == 0) holder_main(a);
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
+  if (fd < 0) {
+    const int e = errno;
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return sys_error(e, "spawn holder: pidfd_open");
+  }
+  *pidfd = fd;
+  return pid;
+}
+#endif
 
 }  // namespace
 
@@ -526,34 +574,16 @@ Result<NodeHolder> NodeHolder::start_spawn(const HolderSpec& spec, void** report
   page.r = static_cast<Report*>(m);
   a.report = page.r;
 
-  // The child runs in this process's address space (CLONE_VM) on a stack of
-  // its own: a fork would copy the page tables of everything the orchestrator
-  // has mapped, and the child's exit would tear them down again. From a
-  // process holding 80 MiB that is 2.9 ms per holder instead of 0.6 ms
-  // (bench/kernel_floor.cpp). The child therefore allocates nothing, never
-  // unmaps, and reads its arguments from the top of its own stack mapping.
-  // CLONE_FILES: no fd table copy (see holder_main). CLONE_PIDFD: the pidfd
-  // comes with the child, no pid-reuse window at all.
-  void* stack = ::mmap(nullptr, kHolderStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) return sys_error("spawn holder: map its stack");
-  auto* args = reinterpret_cast<ChildArgs*>(static_cast<char*>(stack) + kHolderStack - sizeof(ChildArgs));
-  *args = a;
-  char* top = reinterpret_cast<char*>(reinterpret_cast<uintptr_t>(args) & ~uintptr_t{63});
   int pidfd = -1;
-  const int flags = (kHolderSharesMemory ? CLONE_VM : 0) | CLONE_FILES | CLONE_PIDFD | SIGCHLD;
-  const int pid = ::clone(holder_entry, top, flags, args, &pidfd);
-  if (pid < 0) {
-    const int e = errno;
-    ::munmap(stack, kHolderStack);
-    return sys_error(e, "spawn holder: clone");
-  }
+  void* stack = nullptr;
+  auto pid = start_holder(a, &pidfd, &stack);
+  if (!pid) return pid.error();
   // Processes forked later (workloads, and holders where CLONE_VM is not
-  // used) must not get a copy of this stack or report page; after the clone,
-  // since without CLONE_VM this holder needs its own copy of both.
-  (void)::madvise(stack, kHolderStack, MADV_DONTFORK);
+  // used) must not get a copy of the report page; after the clone, since
+  // without CLONE_VM this holder needs its own copy of it.
   (void)::madvise(page.r, sizeof(Report), MADV_DONTFORK);
   NodeHolder h;
-  h.id_.pid = static_cast<pid_t>(pid);
+  h.id_.pid = *pid;
   h.pidfd_.reset(pidfd);
   h.stack_ = stack;
   // From here on, h's destructor kills and reaps the child on any error.

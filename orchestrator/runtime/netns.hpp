@@ -78,7 +78,7 @@ class NodeHolder {
   uint64_t netns_inode_ = 0;
   UniqueFd pidfd_;
   UniqueFd netns_;
-  void* stack_ = nullptr;  // the holder's stack in this address space (CLONE_VM), unmapped once it is reaped
+  void* stack_ = nullptr;  // the holder's stack in this address space (CLONE_VM; none when forked), unmapped once it is reaped
 };
 
 // Runs fn on a temporary thread that has joined the network namespace netns_fd,

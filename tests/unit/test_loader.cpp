@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <sstream>
 
@@ -735,7 +736,7 @@ TEST(Rules, ImpossibleImpairments) {
     const auto errors = errors_of(base + keys + "\n");
     EXPECT_EQ(errors.size(), 1u) << keys << "\n" << dump(errors);
     EXPECT_TRUE(std::any_of(errors.begin(), errors.end(),
-                            [&](const Diagnostic& d) { return d.message.find(message) != std::string::npos; }))
+                            [&m = message](const Diagnostic& d) { return d.message.find(m) != std::string::npos; }))
         << keys << "\n"
         << dump(errors);
   }
@@ -753,6 +754,9 @@ TEST(Rules, BackoffAndBreakerTables) {
   t = must_load(call("backoff = { base = \"100ms\" } }]\n"));
   EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].backoff,
             (Backoff{Backoff::Kind::kExponential, Backoff::Jitter::kFull, 100 * kMs, kS, 2.0}));
+  t = must_load(call("backoff = { base = \"1000000h\" } }]\n"));
+  EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].backoff.cap_ns, std::numeric_limits<int64_t>::max())
+      << "ten times the base does not fit: the cap is the longest duration";
   t = must_load(call("breaker = { window = 20 } }]\n"));
   EXPECT_EQ(node(t, "a").services[0].endpoints[0].calls[0].breaker.min_calls, 20u);
   t = must_load(call("breaker = {} }]\n"));
@@ -878,7 +882,7 @@ TEST(Rules, LoadKeys) {
     const auto errors = errors_of(base + keys + end);
     EXPECT_EQ(errors.size(), 1u) << keys << "\n" << dump(errors);
     EXPECT_TRUE(std::any_of(errors.begin(), errors.end(),
-                            [&](const Diagnostic& d) { return d.message.find(message) != std::string::npos; }))
+                            [&m = message](const Diagnostic& d) { return d.message.find(m) != std::string::npos; }))
         << keys << "\n"
         << dump(errors);
   }

@@ -39,6 +39,19 @@ TEST(Duration, UnitsBecomeExactNanoseconds) {
   EXPECT_EQ(units::parse_duration_ns("3\xC2\xB5s").value(), 3'000);
 }
 
+// Found by fuzz/ (units): leading zeros after the point are not digits, so
+// "0.<128 zeros>1s" passed the digit limit and its 10^scale overflowed 128
+// bits to 0, a division by zero.
+TEST(Duration, ManyDecimalsAreNotAWholeNumberOfNanoseconds) {
+  for (size_t zeros : {37, 38, 39, 127, 128, 200}) {
+    const std::string tiny = "0." + std::string(zeros, '0') + "1s";
+    EXPECT_REFUSED(units::parse_duration_ns(tiny), "not a whole number of nanoseconds");
+    EXPECT_REFUSED(units::parse_bytes("0." + std::string(zeros, '0') + "1TB"), "not a whole number of bytes");
+    EXPECT_EQ(units::parse_duration_ns("0." + std::string(zeros, '0') + "s").value(), 0) << zeros << " zeros";
+  }
+  EXPECT_EQ(units::parse_duration_ns("1." + std::string(18, '0') + "s").value(), 1'000'000'000);
+}
+
 TEST(Duration, BareZeroAndCompoundForms) {
   EXPECT_EQ(units::parse_duration_ns("0").value(), 0);
   EXPECT_EQ(units::parse_duration_ns("0s").value(), 0);
@@ -213,6 +226,14 @@ TEST(BackoffString, EveryForm) {
             (Backoff{K::kExponential, J::kFull, 10'000'000, 1'000'000'000, 2.0}));
   EXPECT_EQ(parse_backoff("  10ms   exp  cap 2s ").value().cap_ns, 2'000'000'000);
   EXPECT_EQ(parse_backoff("10ms jitter").value(), (Backoff{K::kConstant, J::kFull, 10'000'000, 10'000'000, 1.0}));
+}
+
+// Found by fuzz/ (dist_backoff): the default cap, ten times the base,
+// overflowed int64 for a base above 922337203s.
+TEST(BackoffString, DefaultCapOfAHugeBaseIsTheLongestDuration) {
+  EXPECT_EQ(parse_backoff("1000000h exp").value().cap_ns, std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(parse_backoff("922337203s exp").value().cap_ns, 9'223'372'030'000'000'000);
+  EXPECT_EQ(parse_backoff("922337204s exp").value().cap_ns, std::numeric_limits<int64_t>::max());
 }
 
 TEST(BackoffString, BadInputsSayWhy) {

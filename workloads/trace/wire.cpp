@@ -54,8 +54,10 @@ Result<Pull> decode(std::string_view body) {
                        " spans take " + std::to_string(spans * sizeof(SpanRecord)));
   p.done.resize(h.done);
   p.open.resize(h.open);
-  std::memcpy(p.done.data(), body.data(), h.done * sizeof(SpanRecord));
-  std::memcpy(p.open.data(), body.data() + h.done * sizeof(SpanRecord), h.open * sizeof(SpanRecord));
+  // memcpy takes no null pointer, not even for 0 bytes, and an empty
+  // vector's data() may be one (UBSan's nonnull-attribute check).
+  if (h.done) std::memcpy(p.done.data(), body.data(), h.done * sizeof(SpanRecord));
+  if (h.open) std::memcpy(p.open.data(), body.data() + h.done * sizeof(SpanRecord), h.open * sizeof(SpanRecord));
   for (const auto* v : {&p.done, &p.open})
     for (const auto& s : *v)
       if (s.name >= p.names.size())
