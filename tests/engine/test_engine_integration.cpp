@@ -13,6 +13,7 @@
 
 #include "tests/engine/support/testnet.hpp"
 #include "tests/engine/support/traffic.hpp"
+#include "tests/support/timing.hpp"
 
 namespace fl_engine_test {
 namespace {
@@ -92,11 +93,16 @@ TEST_F(EngineIntegration, TwentyMsEachWayGivesFortyMsPingAndConnect) {
 
   auto rtts = ping_rtts_ms(net.node(0), TestNet::ip(1), 50);
   ASSERT_EQ(rtts.size(), 50u);
-  EXPECT_NEAR(median_d(rtts), 40.0, 1.0);
+  // Late by at most 1 ms on the host (more where the engine is instrumented,
+  // tests/support/timing.hpp); never early.
+  const double tol = faultline::test::timing_tolerance(1.0);
+  EXPECT_NEAR(median_d(rtts), 40.0, tol);
+  EXPECT_GE(median_d(rtts), 40.0 - 0.05);
 
   auto ct = connect_times(net.node(0), net.node(1), TestNet::ip(1), 7000, 50);
   ASSERT_EQ(ct.size(), 50u);
-  EXPECT_NEAR(static_cast<double>(median(ct)) / kMs, 40.0, 1.0);
+  EXPECT_NEAR(static_cast<double>(median(ct)) / kMs, 40.0, tol);
+  EXPECT_GE(static_cast<double>(median(ct)) / kMs, 40.0 - 0.05);
   std::printf("ping RTT median %.3f ms, TCP connect median %.3f ms\n", median_d(rtts),
               static_cast<double>(median(ct)) / kMs);
 

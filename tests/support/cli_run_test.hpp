@@ -15,6 +15,7 @@
 
 #include "orchestrator/runtime/state.hpp"
 #include "tests/support/kernel_snapshot.hpp"
+#include "tests/support/timing.hpp"
 
 namespace faultline::testing {
 
@@ -76,9 +77,9 @@ class CliRunTest : public ::testing::Test {
     }
     return pid;
   }
-  // Timing tolerance: software emulation (the VM tier) adds scheduling noise;
-  // correctness checks stay as strict everywhere.
-  static double tol(double host) { return std::getenv("FAULTLINE_VM") ? host * 3 : host; }
+  // Timing tolerance: software emulation (the VM tier) and instrumented
+  // builds add scheduling noise; correctness checks stay as strict everywhere.
+  static double tol(double host) { return test::timing_tolerance(host); }
   std::string write_topology(const std::string& body) const {
     const auto p = dir_ / "topo.toml";
     std::ofstream(p) << body;
