@@ -5,7 +5,7 @@
 
 namespace faultline::report {
 
-std::string page_head(const char* policy, const std::string& title, const char* css) {
+std::string page_head(const char* policy, const std::string& title, std::string_view css) {
   std::string html;
   html += "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
@@ -15,7 +15,7 @@ std::string page_head(const char* policy, const std::string& title, const char* 
   html += html_escape(title);
   // Each asset starts on its own line (the files do not begin with one).
   html += "</title>\n<style>\n";
-  html += css ? css : kReportCss;
+  html += css.empty() ? kReportCss : css;
   html += "</style>\n";
   return html;
 }
