@@ -27,7 +27,7 @@ int cmd_plan(const std::string& file, const std::string& name, const std::vector
   if (!root) std::printf("# not root: planned as for a kernel without sch_netem (the userspace link engine)\n");
   const std::string run = choose_run_name(t, name);
   std::vector<std::string> missing;
-  const auto po = plan_options(t, run, root && runtime::probe_kernel().has("sch_netem"), missing);
+  const auto po = plan_options(t, run, root && runtime::probe_kernel().has(runtime::KernelFeature::kSchNetem), missing);
   for (const auto& m : missing) std::printf("# %s: `up` would refuse to start\n", m.c_str());
   const auto p = plan::make_plan(t, run, po);
   std::fputs(p.render().c_str(), stdout);

@@ -127,7 +127,7 @@ int cmd_run(const RunArgs& a) {
       o.variant = v.name;
       o.repeat = r;
       o.overrides = set;
-      o.plan = plan_options(topo, run, probe.has("sch_netem"), missing);
+      o.plan = plan_options(topo, run, probe.has(runtime::KernelFeature::kSchNetem), missing);
       if (!missing.empty()) {
         for (const auto& m : missing) std::fprintf(stderr, "faultline: %s\n", m.c_str());
         fail(Failure::kEnvironment, "workload binaries are missing; build them (make) first");

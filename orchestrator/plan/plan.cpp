@@ -133,8 +133,9 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
     p.links.push_back({l.a + "-" + l.b, l.a, l.b, impaired ? Carrier::kKernel : Carrier::kDirect, l.a_to_b, l.b_to_a});
     p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
     if (impaired) {
-      p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b});
-      p.qdiscs.push_back({l.b, l.a, what + " " + l.b + "->" + l.a, l.b_to_a});
+      const std::string name = l.a + "-" + l.b;
+      p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b, name, model::Direction::kAtoB, ""});
+      p.qdiscs.push_back({l.b, l.a, what + " " + l.b + "->" + l.a, l.b_to_a, name, model::Direction::kBtoA, ""});
     }
   }
   for (size_t s = 0; s < topo.segments.size(); ++s) {
@@ -175,8 +176,9 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
       p.veths.push_back({kFabric, port(m), seg.members[m], seg.name, bridge_name(m / kPortsPerBridge),
                          "segment " + seg.name, "", false});
       // Kernel backend on a bridge: the impairment on each port toward its member.
-      if (impaired) p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m],
-                                        seg.impairment});
+      if (impaired)
+        p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m], seg.impairment, "",
+                            model::Direction::kBoth, seg.name});
     }
   }
   if (p.needs_fabric()) p.namespaces.push_back({kFabric, "", true});

@@ -83,12 +83,18 @@ struct EngineSegmentPlan {
   netem::Impairment impairment;
 };
 
-// A kernel netem qdisc on one interface's egress (one direction of a link).
+// A kernel netem qdisc on one interface's egress: one direction of a link
+// (link and dir set), or a segment's bridge port toward one member (segment
+// set). The runtime finds a link's or a segment's qdiscs by these, never by
+// `what`, which is for people.
 struct QdiscPlan {
   std::string node;
   std::string ifname;
   std::string what;                 // "link api-db a->b"
   netem::Impairment impairment;
+  std::string link;                 // the LinkPlan's name, or empty
+  model::Direction dir = model::Direction::kBoth;  // kAtoB or kBtoA for a link
+  std::string segment;              // the SegmentPlan's name, or empty
 };
 
 // What carries a link's or a segment's impairments.

@@ -19,15 +19,6 @@ namespace faultline::runtime {
 
 using nlohmann::json;
 
-const char* to_string(Direction d) {
-  switch (d) {
-    case Direction::kBoth: return "both";
-    case Direction::kAtoB: return "a->b";
-    case Direction::kBtoA: return "b->a";
-  }
-  return "?";
-}
-
 std::string PartitionSpec::describe() const {
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
@@ -72,6 +63,8 @@ Status LinkControl::install_qdiscs() {
     if (!idx.ok()) return idx.error();
     const Status st = netem::netem_apply(sock->raw(), idx.value(), q.impairment, /*create=*/true);
     if (!st.ok()) return wrap(st.error(), "netem for " + q.what);
+    if (!q.link.empty()) link_qdiscs_[{q.link, q.dir}] = {q.node, idx.value()};
+    if (!q.segment.empty()) segment_qdiscs_[q.segment].push_back(idx.value());
   }
   return {};
 }
@@ -138,28 +131,26 @@ Status LinkControl::apply(const plan::LinkPlan& link, Direction d, const netem::
     return {};
   }
   // Kernel netem: each direction is the qdisc on the sending side's egress.
-  auto set_side = [&](const std::string& node, const std::string& ifname) -> Status {
+  auto set_side = [&](Direction side, const std::string& node, const std::string& ifname) -> Status {
     NlSocket* sock = run_.socket(node);
     if (!sock) return logic_error("no netlink socket for " + node);
+    auto known = link_qdiscs_.find({link.name, side});
+    if (known != link_qdiscs_.end()) return netem::netem_apply(sock->raw(), known->second.second, imp, false);
+    // A plain veth pair: its first change creates the qdisc.
     auto idx = sock->ifindex(ifname);
     if (!idx.ok()) return idx.error();
-    const bool create = lp->carrier == plan::Carrier::kDirect && !kernel_qdisc_.count(node + ":" + ifname);
-    const Status st = netem::netem_apply(sock->raw(), idx.value(), imp, create);
-    if (!st.ok()) {
-      if (lp->carrier == plan::Carrier::kDirect)
-        return wrap(st.error(), "link " + link.name +
-                                    " is a plain veth pair (nothing impairs it in the plan) and the kernel netem "
-                                    "could not take it live; declare the link with an impairment, a [[fault]] on "
-                                    "it, or backend = \"userspace\"");
-      return st;
-    }
-    kernel_qdisc_.insert(node + ":" + ifname);
+    const Status st = netem::netem_apply(sock->raw(), idx.value(), imp, /*create=*/true);
+    if (!st.ok())
+      return wrap(st.error(), "link " + link.name +
+                                  " is a plain veth pair (nothing impairs it in the plan) and the kernel netem "
+                                  "could not take it live; declare the link with an impairment, a [[fault]] on "
+                                  "it, or backend = \"userspace\"");
+    link_qdiscs_[{link.name, side}] = {node, idx.value()};
     return {};
   };
-  if (d == Direction::kAtoB) return set_side(lp->a, lp->b);
-  if (d == Direction::kBtoA) return set_side(lp->b, lp->a);
-  FL_TRY(set_side(lp->a, lp->b));
-  return set_side(lp->b, lp->a);
+  if (d != Direction::kBtoA) FL_TRY(set_side(Direction::kAtoB, lp->a, lp->b));
+  if (d != Direction::kAtoB) FL_TRY(set_side(Direction::kBtoA, lp->b, lp->a));
+  return {};
 }
 
 Status LinkControl::set_link(const std::string& link, Direction d, const netem::Impairment& imp) {
@@ -221,15 +212,13 @@ Status LinkControl::set_segment(const std::string& seg, const netem::Impairment&
     if (!sock) return logic_error("no netlink socket for the fabric");
     const netem::Impairment before = segs_now_.at(sp->name);
     std::vector<int> changed;
-    for (const auto& q : run_.plan().qdiscs) {
-      if (q.node != plan::kFabric || q.what.rfind("segment " + sp->name + " ", 0) != 0) continue;
-      auto idx = sock->ifindex(q.ifname);
-      Status st = idx.ok() ? netem::netem_apply(sock->raw(), idx.value(), imp, false) : Status(idx.error());
+    for (int idx : segment_qdiscs_[sp->name]) {
+      const Status st = netem::netem_apply(sock->raw(), idx, imp, false);
       if (!st.ok()) {
         for (int i : changed) (void)netem::netem_apply(sock->raw(), i, before, false);
-        return wrap(st.error(), "segment " + sp->name + " (" + q.what + ")");
+        return wrap(st.error(), "segment " + sp->name + " (fabric interface " + std::to_string(idx) + ")");
       }
-      changed.push_back(idx.value());
+      changed.push_back(idx);
     }
   } else {
     return logic_error("segment " + sp->name +

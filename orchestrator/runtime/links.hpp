@@ -27,7 +27,8 @@ namespace faultline::runtime {
 class Run;
 class NodeProcess;
 
-enum class Direction { kBoth, kAtoB, kBtoA };
+using model::Direction;  // parsed once, by the loader or the CLI
+using model::to_string;
 
 struct PartitionSpec {
   std::vector<std::string> from, to;  // node names: traffic from `from` to `to` is dropped
@@ -113,10 +114,13 @@ class LinkControl {
   // Specs of partitions whose rules some node still holds after a failed
   // change could not be undone (the filters' rules say where).
   std::map<uint32_t, PartitionSpec> leftovers_;
-  std::set<std::string> kernel_qdisc_;  // "node:ifname" given a netem qdisc live
+  // The netem qdiscs this run installed, by what they impair: a link's
+  // direction -> the sending node and its interface's index; a segment ->
+  // the fabric-side ports' indexes. A link absent here is a plain veth pair
+  // until set_link gives it qdiscs live (then it is recorded).
+  std::map<std::pair<std::string, Direction>, std::pair<std::string, int>> link_qdiscs_;
+  std::map<std::string, std::vector<int>> segment_qdiscs_;
   uint32_t next_partition_ = 1;
 };
-
-const char* to_string(Direction d);
 
 }  // namespace faultline::runtime
