@@ -1,7 +1,9 @@
 // Live link impairments and partitions of a run, whatever carries them: the
-// userspace link engine (started here, in the fabric namespace), kernel netem
-// qdiscs, or eBPF partition filters at the receiving nodes' ingress. The same
-// calls serve the experiment timeline and `faultline fault` at the keyboard.
+// impairments through a LinkBackend chosen per link and segment at `up`
+// (kernel netem qdiscs, kernel_links.hpp, or the userspace link engine,
+// engine_links.hpp), partitions as eBPF filters at the receiving nodes'
+// ingress. The same calls serve the experiment timeline and `faultline fault`
+// at the keyboard.
 #pragma once
 
 #include <map>
@@ -25,7 +27,7 @@ struct PartitionRule;
 namespace faultline::runtime {
 
 class Run;
-class NodeProcess;
+class LinkBackend;
 
 using model::Direction;  // parsed once, by the loader or the CLI
 using model::to_string;
@@ -89,9 +91,6 @@ class LinkControl {
 
  private:
   explicit LinkControl(Run& run);
-  Status start_engine();
-  Status install_qdiscs();
-  Status apply(const plan::LinkPlan& link, Direction d, const netem::Impairment& imp);
   // Every node in `nodes` to the rules `target` gives it, all or nothing.
   Status change_partitions(const std::map<uint32_t, PartitionSpec>& target, const std::vector<std::string>& nodes);
   Result<std::vector<ebpf::PartitionRule>> rules_for(const std::string& node,
@@ -104,8 +103,11 @@ class LinkControl {
 
   Run& run_;
   bool bpf_ok_ = false;
-  std::string engine_sock_;
-  std::unique_ptr<NodeProcess> engine_;
+  // The carriers this run uses, started at `up`: the kernel's always (it
+  // also gives a plain veth pair qdiscs live), the engine's when the plan
+  // needs it. Each link and segment is mapped to one of them, once.
+  std::unique_ptr<LinkBackend> kernel_, engine_;
+  std::map<std::string, LinkBackend*> link_backend_, segment_backend_;
   // link name -> {a->b, b->a} now; segment name -> now.
   std::map<std::string, std::pair<netem::Impairment, netem::Impairment>> links_now_, links_planned_;
   std::map<std::string, netem::Impairment> segs_now_, segs_planned_;
@@ -114,12 +116,6 @@ class LinkControl {
   // Specs of partitions whose rules some node still holds after a failed
   // change could not be undone (the filters' rules say where).
   std::map<uint32_t, PartitionSpec> leftovers_;
-  // The netem qdiscs this run installed, by what they impair: a link's
-  // direction -> the sending node and its interface's index; a segment ->
-  // the fabric-side ports' indexes. A link absent here is a plain veth pair
-  // until set_link gives it qdiscs live (then it is recorded).
-  std::map<std::pair<std::string, Direction>, std::pair<std::string, int>> link_qdiscs_;
-  std::map<std::string, std::vector<int>> segment_qdiscs_;
   uint32_t next_partition_ = 1;
 };
 
