@@ -3,17 +3,14 @@
 #include <cmath>
 #include <cstdio>
 
+#include "base/text.hpp"
 #include "orchestrator/model/check_metrics.hpp"
 
 namespace faultline::experiment {
 
 namespace {
 
-std::string fmt(double v) {
-  char b[48];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
+std::string fmt(double v) { return format_g(v, 4); }
 
 // Scalars of the analysis a check may name instead of a series.
 std::optional<std::optional<double>> scalar(const analysis::Findings& a, const std::string& metric,

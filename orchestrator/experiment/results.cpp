@@ -10,6 +10,7 @@
 #include <limits>
 #include <toml++/toml.h>
 
+#include "base/text.hpp"
 #include "orchestrator/experiment/collector.hpp"
 #include "orchestrator/experiment/request_input.hpp"
 #include "workloads/spec/config.hpp"
@@ -26,11 +27,7 @@ nlohmann::json num(double v) { return num(std::optional<double>(v)); }
 
 double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
-std::string fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.3g", v);
-  return b;
-}
+std::string fmt(double v) { return format_g(v, 3); }
 
 }  // namespace
 
