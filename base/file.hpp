@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <string>
 
 #include "base/fd.hpp"
@@ -15,8 +16,9 @@
 namespace faultline {
 
 // The whole file. The error keeps the errno of the failed open or read, so
-// callers can tell "absent" (ENOENT) from "unreadable".
-inline Result<std::string> read_file(const std::string& path) {
+// callers can tell "absent" (ENOENT) from "unreadable"; a file longer than
+// max_bytes is EFBIG (read no further).
+inline Result<std::string> read_file(const std::string& path, size_t max_bytes = SIZE_MAX) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return sys_error("open " + path);
   std::string out;
@@ -27,6 +29,7 @@ inline Result<std::string> read_file(const std::string& path) {
     if (n < 0) return sys_error("read " + path);
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) return sys_error(EFBIG, "read " + path);
   }
   return out;
 }

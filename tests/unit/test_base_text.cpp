@@ -45,6 +45,10 @@ TEST(BaseFile, ReadsWhatTheAtomicWriterWroteAndTellsAbsentFromUnreadable) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().err, ENOENT);
   EXPECT_NE(missing.error().message().find("/none"), std::string::npos);
+  auto capped = read_file(path, 1000);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.error().err, EFBIG);
+  EXPECT_TRUE(read_file(path, big.size()).ok());
   auto a_dir = read_file(dir);
   ASSERT_FALSE(a_dir.ok());
   EXPECT_EQ(a_dir.error().err, EISDIR);
