@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/experiment/timeline.hpp"
 #include "orchestrator/measure/scraper.hpp"

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <limits>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include "base/text.hpp"
 #include "orchestrator/experiment/collector.hpp"

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/experiment/collector.hpp"
 #include "orchestrator/experiment/cpu_estimate.hpp"

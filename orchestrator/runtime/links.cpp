@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "ebpf/partition_loader.hpp"
 #include "netem/engine/impairment_json.hpp"

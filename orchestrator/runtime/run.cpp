@@ -10,6 +10,7 @@
 #include <iterator>
 #include <map>
 #include <new>
+#include <nlohmann/json.hpp>
 
 #include "base/atomic_file.hpp"
 #include "base/side_task.hpp"

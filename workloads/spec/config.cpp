@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "base/atomic_file.hpp"
 #include "base/file.hpp"
