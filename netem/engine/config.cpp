@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "base/atomic_file.hpp"
+#include "base/file.hpp"
 #include "netem/engine/impairment_json.hpp"
 
 namespace faultline::netem::engine {
@@ -147,11 +149,9 @@ Result<EngineConfig> parse_config(const json& j) {
 }
 
 Result<EngineConfig> load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return sys_error("open config " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  json j = json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  auto text = read_file(path);
+  if (!text.ok()) return sys_error(text.error().err, "open config " + path);
+  json j = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return logic_error("config " + path + ": not valid JSON");
   auto c = parse_config(j);
   if (!c.ok()) return wrap(c.error(), "config " + path);
@@ -179,15 +179,7 @@ json config_to_json(const EngineConfig& c) {
 }
 
 Status write_config(const EngineConfig& c, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return sys_error("create " + tmp);
-    out << config_to_json(c).dump(2) << "\n";
-    if (!out.flush()) return sys_error("write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) < 0) return sys_error("rename " + tmp + " to " + path);
-  return {};
+  return write_file_atomic(path, config_to_json(c).dump(2) + "\n");
 }
 
 }  // namespace faultline::netem::engine

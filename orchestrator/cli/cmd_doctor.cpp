@@ -13,9 +13,9 @@ int cmd_doctor() {
   // What `up` cannot do without: root, veth, cpu and memory cgroups.
   std::vector<std::string> missing;
   if (!p.root) missing.push_back("root");
-  if (p.root && !p.has("veth")) missing.push_back("veth");
-  if (!p.has("cgroup:cpu")) missing.push_back("cpu cgroup controller");
-  if (!p.has("cgroup:memory")) missing.push_back("memory cgroup controller");
+  if (p.root && !p.has(runtime::KernelFeature::kVeth)) missing.push_back("veth");
+  if (!p.has(runtime::KernelFeature::kCgroupCpu)) missing.push_back("cpu cgroup controller");
+  if (!p.has(runtime::KernelFeature::kCgroupMemory)) missing.push_back("memory cgroup controller");
   if (!missing.empty()) {
     std::string m;
     for (const auto& s : missing) m += (m.empty() ? "" : ", ") + s;

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "base/result.hpp"
+#include "base/text.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/cli/failure.hpp"
 #include "orchestrator/runtime/control.hpp"
@@ -28,15 +29,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 json partition_request(const std::vector<std::string>& a) {
   // a: partition FROM ARROW TO [proto[:ports]] [flap=ON/OFF]
   const bool one_way = a.size() >= 4 && (a[2] == "-/->" || a[2] == "to");
@@ -45,7 +37,7 @@ json partition_request(const std::vector<std::string>& a) {
     fail(Failure::kBadInput,
                      "usage: fault RUN partition A[,B...] to C[,D...] [tcp|udp|icmp[:PORT[-PORT]]] [flap=ON/OFF]\n"
                      "       ('and' instead of 'to' cuts both ways; '-/->' and '<-/->', quoted, work too)");
-  json req{{"op", "partition"}, {"from", split(a[1], ',')}, {"to", split(a[3], ',')}, {"both_ways", both_ways}};
+  json req{{"op", "partition"}, {"from", split(a[1], ',', Empty::kDrop)}, {"to", split(a[3], ',', Empty::kDrop)}, {"both_ways", both_ways}};
   for (size_t i = 4; i < a.size(); ++i) {
     if (a[i].rfind("flap=", 0) == 0) {
       req["flap"] = a[i].substr(5);

@@ -29,7 +29,7 @@ int cmd_plan(const std::string& file, const std::string& name, const std::vector
   const bool root = ::geteuid() == 0;
   const std::string run = choose_run_name(t, name);
   std::vector<std::string> missing;
-  const auto po = plan_options(t, run, root && runtime::probe_kernel().has("sch_netem"), missing);
+  const auto po = plan_options(t, run, root && runtime::probe_kernel().has(runtime::KernelFeature::kSchNetem), missing);
   const auto p = plan::make_plan(t, run, po);
   if (json) {
     auto out = plan::plan_json(p);

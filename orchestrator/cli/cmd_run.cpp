@@ -11,6 +11,7 @@
 #include <fstream>
 #include <optional>
 
+#include "base/atomic_file.hpp"
 #include "base/fd.hpp"
 #include "orchestrator/cli/commands.hpp"
 #include "orchestrator/cli/failure.hpp"
@@ -35,13 +36,6 @@ std::string default_out(const model::Topology& t) {
   const std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
   return "results/" + t.experiment.name + "-" + stamp;
-}
-
-Status write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::trunc);
-  if (!f) return sys_error("create " + path);
-  f << text;
-  return f.flush() ? Status{} : sys_error("write " + path);
 }
 
 // Every summary.json under dir, each checked to be one (a folder holding
@@ -82,8 +76,8 @@ void print_compare(const std::string& dir, const std::vector<nlohmann::json>& su
     std::printf("%s\n", experiment::render_json(rows).dump(2).c_str());
   else
     std::fputs(table.c_str(), stdout);
-  const Status a = write_text(dir + "/compare.txt", table);
-  const Status b = write_text(dir + "/compare.csv", experiment::render_csv(rows));
+  const Status a = write_file_atomic(dir + "/compare.txt", table);
+  const Status b = write_file_atomic(dir + "/compare.csv", experiment::render_csv(rows));
   if (a.ok() && b.ok() && !json) std::printf("table: %s/compare.txt, %s/compare.csv\n", dir.c_str(), dir.c_str());
 }
 

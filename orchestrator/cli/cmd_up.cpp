@@ -62,11 +62,11 @@ int cmd_up(const UpArgs& a) {
   // Backends follow what the kernel can do, probed now, never guessed.
   const auto probe = runtime::probe_kernel();
   std::vector<std::string> missing;
-  const auto po = plan_options(topo, name, probe.has("sch_netem"), missing);
+  const auto po = plan_options(topo, name, probe.has(runtime::KernelFeature::kSchNetem), missing);
   if (!missing.empty()) fail(Failure::kEnvironment, "up: " + missing.front() + "; nothing was created");
   const auto plan = plan::make_plan(topo, name, po);
   runtime::RunOptions opts;
-  opts.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
+  opts.clsact_bpf = probe.has_clsact_bpf();
   opts.file = recorded_file(a.file);
   opts.log_dir = a.log_dir.empty() ? runtime::default_log_dir(name) : std::filesystem::absolute(a.log_dir).string();
 

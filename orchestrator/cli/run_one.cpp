@@ -36,7 +36,7 @@ experiment::RunnerResult run_one(const RunContext& ctx, const OneRun& r) {
   o.variant = r.variant;
   o.repeat = r.repeat;
   o.overrides = r.set;
-  o.plan = plan_options(topo, run, ctx.probe.has("sch_netem"), missing);
+  o.plan = plan_options(topo, run, ctx.probe.has(runtime::KernelFeature::kSchNetem), missing);
   if (!missing.empty()) {
     for (const auto& m : missing) std::fprintf(stderr, "faultline: %s\n", m.c_str());
     fail(Failure::kEnvironment, "workload binaries are missing; build them (make) first");

@@ -79,7 +79,7 @@ std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo) {
   std::vector<ScrapeTarget> out;
   for (const auto& n : topo.nodes) {
     for (const auto& s : n.services) out.push_back({ScrapeTarget::Kind::kService, n.name, s.name, s.port});
-    if (n.load) out.push_back({ScrapeTarget::Kind::kLoad, n.name, "load:" + n.name, n.load->metrics_port});
+    if (n.load) out.push_back({ScrapeTarget::Kind::kLoad, n.name, series::load_name(n.name), n.load->metrics_port});
   }
   return out;
 }
@@ -99,7 +99,7 @@ std::vector<Edge> call_edges(const model::Topology& topo) {
     out.push_back(std::move(e));
   };
   for (const auto& n : topo.nodes) {
-    if (n.load) add("load:" + n.name, n.name, n.load->target_node, n.load->target_port);
+    if (n.load) add(series::load_name(n.name), n.name, n.load->target_node, n.load->target_port);
     for (const auto& s : n.services)
       for (const auto& ep : s.endpoints)
         for (const auto& c : ep.calls) add(s.name, n.name, c.to_node, c.to_port);
@@ -252,7 +252,7 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
   }
   // Whether it answered at all: a service that cannot answer a scrape within
   // the timeout (starved of CPU, paused, dead) counts as degraded.
-  record(tick, t_s, t.node, t.name, "up", cur.empty() ? 0.0 : 1.0);
+  record(tick, t_s, t.node, t.name, series::kUp, cur.empty() ? 0.0 : 1.0);
   if (cur.empty()) return;  // missing this tick: the next scrape's rates span the gap
   {
     std::lock_guard lock(latest_mu_);
@@ -278,21 +278,21 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
       return c && !c->empty() && (*c)[0] == '2';
     });
     const double all = r("faultline_requests_total", mine), good = r("faultline_requests_total", ok2xx);
-    record(tick, t_s, node, svc, "goodput_rps", good);
-    record(tick, t_s, node, svc, "errors_rps", all - good);
-    record(tick, t_s, node, svc, "requests_rps", all);
-    record(tick, t_s, node, svc, "p50_s", q("faultline_request_duration_seconds", {{"service", svc}}, 0.5));
-    record(tick, t_s, node, svc, "p99_s", q("faultline_request_duration_seconds", {{"service", svc}}, 0.99));
-    record(tick, t_s, node, svc, "queue_depth", sum_if(cur, "faultline_queue_depth", mine));
-    record(tick, t_s, node, svc, "inflight", sum_if(cur, "faultline_inflight_requests", mine));
-    record(tick, t_s, node, svc, "shed_rps", r("faultline_shed_total", mine));
+    record(tick, t_s, node, svc, series::kGoodputRps, good);
+    record(tick, t_s, node, svc, series::kErrorsRps, all - good);
+    record(tick, t_s, node, svc, series::kRequestsRps, all);
+    record(tick, t_s, node, svc, series::kP50, q("faultline_request_duration_seconds", {{"service", svc}}, 0.5));
+    record(tick, t_s, node, svc, series::kP99, q("faultline_request_duration_seconds", {{"service", svc}}, 0.99));
+    record(tick, t_s, node, svc, series::kQueueDepth, sum_if(cur, "faultline_queue_depth", mine));
+    record(tick, t_s, node, svc, series::kInflight, sum_if(cur, "faultline_inflight_requests", mine));
+    record(tick, t_s, node, svc, series::kShedRps, r("faultline_shed_total", mine));
     // Refused by a control (budget, throttle); a retry refused because the
     // caller's deadline left no time for it is no control engaging.
     const Pred by_control = all_of(mine, [](const Sample& s) {
       const std::string* why = s.label("reason");
       return why && (*why == "budget" || *why == "throttle");
     });
-    record(tick, t_s, node, svc, "retries_refused_rps", r("faultline_downstream_retries_denied_total", by_control));
+    record(tick, t_s, node, svc, series::kRetriesRefusedRps, r("faultline_downstream_retries_denied_total", by_control));
     double open = 0;
     for (const auto& s : cur) {
       if (s.name != "faultline_breaker_state" || !mine(s)) continue;
@@ -308,25 +308,25 @@ void Collector::collect_target(TargetState& ts, size_t tick, double t_s) {
       }
       ts.breaker[key] = s.value;
     }
-    record(tick, t_s, node, svc, "breaker_open", open);
+    record(tick, t_s, node, svc, series::kBreakerOpen, open);
     for (const auto& e : edges_) {
       if (e.caller != svc) continue;
       const Pred edge = all_of(mine, label_is("downstream", e.downstream_label));
-      record(tick, t_s, node, e.series(), "attempts_rps", r("faultline_downstream_attempts_total", edge));
-      record(tick, t_s, node, e.series(), "calls_rps", r("faultline_downstream_calls_total", edge));
+      record(tick, t_s, node, e.series(), series::kAttemptsRps, r("faultline_downstream_attempts_total", edge));
+      record(tick, t_s, node, e.series(), series::kCallsRps, r("faultline_downstream_calls_total", edge));
     }
   } else {
     const std::string& load = t.name;
     const Pred any;
-    record(tick, t_s, node, load, "offered_rps", r("faultline_load_offered_total", any));
-    record(tick, t_s, node, load, "goodput_rps", r("faultline_load_goodput_total", any));
-    record(tick, t_s, node, load, "attempts_rps", r("faultline_load_attempts_total", any));
-    record(tick, t_s, node, load, "errors_rps", r("faultline_load_errors_total", any));
-    record(tick, t_s, node, load, "p50_s", q("faultline_load_latency_seconds", {}, 0.5));
-    record(tick, t_s, node, load, "p99_s", q("faultline_load_latency_seconds", {}, 0.99));
+    record(tick, t_s, node, load, series::kOfferedRps, r("faultline_load_offered_total", any));
+    record(tick, t_s, node, load, series::kGoodputRps, r("faultline_load_goodput_total", any));
+    record(tick, t_s, node, load, series::kAttemptsRps, r("faultline_load_attempts_total", any));
+    record(tick, t_s, node, load, series::kErrorsRps, r("faultline_load_errors_total", any));
+    record(tick, t_s, node, load, series::kP50, q("faultline_load_latency_seconds", {}, 0.5));
+    record(tick, t_s, node, load, series::kP99, q("faultline_load_latency_seconds", {}, 0.99));
     for (const auto& e : edges_)
       if (e.caller == load)
-        record(tick, t_s, node, e.series(), "attempts_rps", r("faultline_load_attempts_total", any));
+        record(tick, t_s, node, e.series(), series::kAttemptsRps, r("faultline_load_attempts_total", any));
   }
   ts.prev = std::move(cur);
   ts.prev_at = ts.at;
@@ -340,12 +340,12 @@ void Collector::collect_node(NodeState& ns, size_t tick, double t_s) {
   const double dt = ns.prev ? seconds_between(ns.prev_at, now) : 0;
   if (ns.prev && dt > 0) {
     const double cpu_ns = u->cpu_usage_ns >= ns.prev->cpu_usage_ns ? u->cpu_usage_ns - ns.prev->cpu_usage_ns : 0;
-    record(tick, t_s, ns.node, "", "cpu_cores", cpu_ns / 1e9 / dt);
+    record(tick, t_s, ns.node, "", series::kCpuCores, cpu_ns / 1e9 / dt);
     const double thr = u->throttled_ns >= ns.prev->throttled_ns ? u->throttled_ns - ns.prev->throttled_ns : 0;
-    record(tick, t_s, ns.node, "", "cpu_throttled_s", thr / 1e9);
+    record(tick, t_s, ns.node, "", series::kCpuThrottled, thr / 1e9);
   }
-  record(tick, t_s, ns.node, "", "memory_bytes", static_cast<double>(u->memory_bytes));
-  record(tick, t_s, ns.node, "", "oom_kills", static_cast<double>(u->oom_kills));
+  record(tick, t_s, ns.node, "", series::kMemoryBytes, static_cast<double>(u->memory_bytes));
+  record(tick, t_s, ns.node, "", series::kOomKills, static_cast<double>(u->oom_kills));
   if (u->oom_kills > ns.oom_seen) {
     events_->add(t_s, "oom", {{"node", ns.node}, {"count", u->oom_kills}});
     ns.oom_seen = u->oom_kills;
@@ -363,7 +363,7 @@ void Collector::collect_host(size_t tick, double t_s) {
   if (dtot == 0) return;
   const long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
   const double cores = static_cast<double>(db) / static_cast<double>(dtot) * static_cast<double>(cpus);
-  record(tick, t_s, "host", "", "host_cpu_cores", cores);
+  record(tick, t_s, series::kHost, "", series::kHostCpuCores, cores);
 }
 
 std::vector<LatestScrape> Collector::latest() const {

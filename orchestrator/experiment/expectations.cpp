@@ -3,17 +3,14 @@
 #include <cmath>
 #include <cstdio>
 
+#include "base/text.hpp"
 #include "orchestrator/model/check_metrics.hpp"
 
 namespace faultline::experiment {
 
 namespace {
 
-std::string fmt(double v) {
-  char b[48];
-  std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
+std::string fmt(double v) { return format_g(v, 4); }
 
 // Scalars of the analysis a check may name instead of a series.
 std::optional<std::optional<double>> scalar(const analysis::Findings& a, const std::string& metric,
@@ -36,52 +33,58 @@ std::optional<std::optional<double>> scalar(const analysis::Findings& a, const s
   return std::nullopt;
 }
 
-double aggregate(const analysis::Series& s, size_t b, size_t e, const std::string& agg) {
-  if (agg == "mean") return analysis::mean(s, b, e);
-  if (agg == "p50") return analysis::percentile(s, b, e, 0.5);
-  if (agg == "p99") return analysis::percentile(s, b, e, 0.99);
-  if (agg == "max") return analysis::percentile(s, b, e, 1.0);
-  if (agg == "min") return analysis::percentile(s, b, e, 0.0);
-  if (agg == "last") {
-    for (size_t i = std::min(e, s.size()); i > b; --i)
-      if (std::isfinite(s[i - 1])) return s[i - 1];
+double aggregate(const analysis::Series& s, size_t b, size_t e, model::Aggregate agg) {
+  using A = model::Aggregate;
+  switch (agg) {
+    case A::kMean: return analysis::mean(s, b, e);
+    case A::kP50: return analysis::percentile(s, b, e, 0.5);
+    case A::kP99: return analysis::percentile(s, b, e, 0.99);
+    case A::kMax: return analysis::percentile(s, b, e, 1.0);
+    case A::kMin: return analysis::percentile(s, b, e, 0.0);
+    case A::kLast:
+      for (size_t i = std::min(e, s.size()); i > b; --i)
+        if (std::isfinite(s[i - 1])) return s[i - 1];
+      break;
   }
   return std::nan("");
 }
 
-}  // namespace
-
-bool compare(double v, const std::string& op, double t) {
-  if (op == "<") return v < t;
-  if (op == "<=") return v <= t;
-  if (op == ">") return v > t;
-  if (op == ">=") return v >= t;
-  if (op == "==") return v == t;
-  return false;
+// The ticks [begin, end) a phase covers.
+std::pair<size_t, size_t> ticks_of(model::Phase phase, const PhaseTicks& ph) {
+  switch (phase) {
+    case model::Phase::kBaseline: return {ph.baseline_begin, ph.baseline_end};
+    case model::Phase::kFault: return {ph.fault_begin, ph.fault_end};
+    case model::Phase::kRecovery: return {ph.fault_end, ph.end};
+    case model::Phase::kAll: break;
+  }
+  return {0, ph.end};
 }
+
+}  // namespace
 
 std::optional<SeriesKey> series_for(const model::Topology& topo, const std::string& metric,
                                     const std::string& service) {
   const model::CheckMetric* m = model::find_check_series(metric);
   if (!m) return std::nullopt;
-  if (service.empty()) return SeriesKey{"", "system", m->name};
+  if (service.empty()) return SeriesKey::system(m->name);
   for (const auto& n : topo.nodes) {
     for (const auto& s : n.services)
       if (s.name == service) {
         if (!m->per_service) return std::nullopt;
         // A cgroup's figures are the service's node's.
-        return m->node_level ? SeriesKey{n.name, "", m->name} : SeriesKey{n.name, s.name, m->name};
+        return m->node_level ? SeriesKey::of_node(n.name, m->name) : SeriesKey::of(n.name, s.name, m->name);
       }
-    if (n.load && service == "load:" + n.name) return SeriesKey{n.name, service, m->name};
+    if (n.load && service == series::load_name(n.name)) return SeriesKey::of(n.name, service, m->name);
   }
   return std::nullopt;
 }
 
 std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& ex, const analysis::Findings& a,
                               const SeriesStore& store, const PhaseTicks& ph, double horizon_s) {
+  using Op = model::CompareOp;
   std::vector<Verdict> out;
   if (ex.recovers_within_ns) {
-    Verdict v{"recovers_within", "recovery_time", a.recovery_s, "<=", *ex.recovers_within_ns / 1e9, false, ""};
+    Verdict v{"recovers_within", "recovery_time", a.recovery_s, Op::kLe, *ex.recovers_within_ns / 1e9, false, ""};
     v.passed = a.recovered && a.recovery_s && *a.recovery_s <= v.threshold;
     v.detail = a.recovered ? "recovered " + fmt(*a.recovery_s) + " s after the last fault"
                            : "not recovered within the " + fmt(horizon_s) + " s horizon" +
@@ -89,14 +92,14 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
     out.push_back(v);
   }
   if (ex.collapse) {
-    Verdict v{"collapse", "collapse", a.collapsed ? 1.0 : 0.0, "==", *ex.collapse ? 1.0 : 0.0, false, ""};
+    Verdict v{"collapse", "collapse", a.collapsed ? 1.0 : 0.0, Op::kEq, *ex.collapse ? 1.0 : 0.0, false, ""};
     v.passed = a.collapsed == *ex.collapse;
     v.detail = a.collapsed ? "collapsed " + fmt(*a.time_to_collapse_s) + " s after the first fault" : "did not collapse";
     out.push_back(v);
   }
   if (ex.max_cumulative_amplification) {
     const double m = a.max_cumulative_amplification;
-    Verdict v{"max_cumulative_amplification", "cumulative_amplification", m, "<=", *ex.max_cumulative_amplification,
+    Verdict v{"max_cumulative_amplification", "cumulative_amplification", m, Op::kLe, *ex.max_cumulative_amplification,
               false, ""};
     v.passed = m <= *ex.max_cumulative_amplification;
     v.detail = "largest cumulative amplification " + fmt(m) + " attempts per organic request";
@@ -104,13 +107,13 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
   }
   if (ex.max_hop_amplification) {
     const double m = a.max_hop_amplification;
-    Verdict v{"max_hop_amplification", "hop_amplification", m, "<=", *ex.max_hop_amplification, false, ""};
+    Verdict v{"max_hop_amplification", "hop_amplification", m, Op::kLe, *ex.max_hop_amplification, false, ""};
     v.passed = m <= *ex.max_hop_amplification;
     v.detail = "largest per-hop amplification " + fmt(m) + " attempts per call";
     out.push_back(v);
   }
   if (ex.max_blast_radius_ppm) {
-    Verdict v{"max_blast_radius", "blast_radius", a.blast_radius, "<=", *ex.max_blast_radius_ppm / 1e6, false, ""};
+    Verdict v{"max_blast_radius", "blast_radius", a.blast_radius, Op::kLe, *ex.max_blast_radius_ppm / 1e6, false, ""};
     v.passed = a.blast_radius <= v.threshold + 1e-12;
     v.detail = fmt(a.blast_radius * 100) + "% of services degraded";
     out.push_back(v);
@@ -120,17 +123,11 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
     if (auto s = scalar(a, c.metric, c.service)) {
       v.measured = *s;
     } else if (auto key = series_for(topo, c.metric, c.service)) {
-      size_t b = 0, e = ph.end;
+      auto [b, e] = ticks_of(c.phase, ph);
       if (c.from_ns && c.to_ns) {
         // The ticks that end within (from, to].
         b = static_cast<size_t>(std::floor(*c.from_ns / 1e9 / ph.tick_s + 1e-9)) + 1;
         e = static_cast<size_t>(std::floor(*c.to_ns / 1e9 / ph.tick_s + 1e-9)) + 1;
-      } else if (c.phase == "baseline") {
-        b = ph.baseline_begin, e = ph.baseline_end;
-      } else if (c.phase == "fault") {
-        b = ph.fault_begin, e = ph.fault_end;
-      } else if (c.phase == "recovery") {
-        b = ph.fault_end, e = ph.end;
       }
       const double x = aggregate(store.get(*key), b, e, c.aggregate);
       if (std::isfinite(x)) v.measured = x;
@@ -138,11 +135,11 @@ std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& 
       v.detail = "unknown metric '" + c.metric + "'";
     }
     if (v.measured) {
-      v.passed = compare(*v.measured, c.op, c.threshold);
+      v.passed = model::holds(*v.measured, c.op, c.threshold);
       const std::string when = c.from_ns && c.to_ns ? "from " + fmt(*c.from_ns / 1e9) + " s to " + fmt(*c.to_ns / 1e9) + " s"
-                                                    : "in " + c.phase;
-      v.detail = c.aggregate + " " + c.metric + (c.service.empty() ? "" : " of " + c.service) + " " + when + ": " +
-                 fmt(*v.measured) + " " + c.op + " " + fmt(c.threshold);
+                                                    : std::string("in ") + model::to_string(c.phase);
+      v.detail = model::to_string(c.aggregate) + (" " + c.metric) + (c.service.empty() ? "" : " of " + c.service) +
+                 " " + when + ": " + fmt(*v.measured) + " " + model::to_string(c.op) + " " + fmt(c.threshold);
     } else if (v.detail.empty()) {
       v.detail = "no value measured";
     }

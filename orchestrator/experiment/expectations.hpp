@@ -17,7 +17,7 @@ struct Verdict {
   std::string name;
   std::string metric;
   std::optional<double> measured;  // none: the quantity does not exist (e.g. never recovered)
-  std::string op;
+  model::CompareOp op = model::CompareOp::kLe;
   double threshold = 0;
   bool passed = false;
   std::string detail;
@@ -39,7 +39,5 @@ std::optional<SeriesKey> series_for(const model::Topology& topo, const std::stri
 
 std::vector<Verdict> evaluate(const model::Topology& topo, const model::Expect& expect, const analysis::Findings& a,
                               const SeriesStore& store, const PhaseTicks& phases, double horizon_s);
-
-bool compare(double value, const std::string& op, double threshold);
 
 }  // namespace faultline::experiment

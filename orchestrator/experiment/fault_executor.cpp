@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/experiment/timeline.hpp"
 #include "orchestrator/measure/scraper.hpp"
@@ -141,7 +142,7 @@ Status FaultExecutor::apply_link(const model::Fault& f, Applied& a, double fract
   // The model's a/b follow the link's `between` order, which is the plan's.
   if (f.action == model::Fault::Action::kPartition) {
     if (!a.partitions.empty()) return {};
-    const bool ab = f.direction != "b->a", ba = f.direction != "a->b";
+    const bool ab = model::covers_a_to_b(f.direction), ba = model::covers_b_to_a(f.direction);
     for (int dir = 0; dir < 2; ++dir) {
       if ((dir == 0 && !ab) || (dir == 1 && !ba)) continue;
       runtime::PartitionSpec s;
@@ -154,8 +155,7 @@ Status FaultExecutor::apply_link(const model::Fault& f, Applied& a, double fract
     return {};
   }
   if (!f.impairment) return logic_error("link fault without an impairment or a partition");
-  const bool ab = f.direction == "both" || f.direction == "a->b";
-  const bool ba = f.direction == "both" || f.direction == "b->a";
+  const bool ab = model::covers_a_to_b(f.direction), ba = model::covers_b_to_a(f.direction);
   if (ab) {
     if (!a.prior_ab) {
       auto cur = lc->current_link(a.link, runtime::Direction::kAtoB);

@@ -1,6 +1,7 @@
 #include "orchestrator/experiment/link_counters.hpp"
 
 #include <tuple>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/runtime/links.hpp"
 #include "orchestrator/runtime/run.hpp"

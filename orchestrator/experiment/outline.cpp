@@ -99,9 +99,9 @@ json expectations(const model::Topology& t) {
   for (const auto& c : e.checks) {
     const std::string where = c.from_ns || c.to_ns ? "(" + format_duration(c.from_ns.value_or(0)) + ", " +
                                                          (c.to_ns ? format_duration(*c.to_ns) : std::string("end")) + "]"
-                                                   : "phase " + c.phase;
-    out.push_back((c.name.empty() ? std::string() : "\"" + c.name + "\": ") + c.aggregate + " " + c.metric +
-                  (c.service.empty() ? "" : " of " + c.service) + " over " + where + " " + c.op + " " + num(c.threshold));
+                                                   : std::string("phase ") + model::to_string(c.phase);
+    out.push_back((c.name.empty() ? std::string() : "\"" + c.name + "\": ") + model::to_string(c.aggregate) + " " + c.metric +
+                  (c.service.empty() ? "" : " of " + c.service) + " over " + where + " " + model::to_string(c.op) + " " + num(c.threshold));
   }
   return out;
 }

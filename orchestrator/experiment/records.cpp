@@ -5,6 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "base/file.hpp"
+
 namespace faultline::experiment {
 
 namespace {
@@ -84,9 +86,9 @@ size_t RecordStore::spans() const {
 }
 
 Result<std::map<std::string, RecordSource>> read_records(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return sys_error("open " + path);
-  const std::string data((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  auto text = read_file(path);
+  if (!text.ok()) return text.error();
+  const std::string& data = *text;
   std::string_view rest(data);
   RecordStore store;
   auto u32 = [&](uint32_t& v) {

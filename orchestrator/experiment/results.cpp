@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <limits>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
+#include "base/text.hpp"
 #include "orchestrator/experiment/collector.hpp"
 #include "orchestrator/experiment/request_input.hpp"
 #include "orchestrator/lint/json.hpp"
@@ -28,11 +30,7 @@ nlohmann::json num(double v) { return num(std::optional<double>(v)); }
 
 double seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
-std::string fmt(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.3g", v);
-  return b;
-}
+std::string fmt(double v) { return format_g(v, 3); }
 
 }  // namespace
 
@@ -55,9 +53,9 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
     in.last_fault_end_s = seconds(sched.last_fault_end_ns);
     in.horizon_end_s = std::min(req.end_s, seconds(sched.last_fault_end_ns + ex.horizon_ns));
   }
-  in.offered = store.get({"", "system", "offered_rps"});
-  in.goodput = store.get({"", "system", "goodput_rps"});
-  in.p99_s = store.get({"", "system", "p99_s"});
+  in.offered = store.get(SeriesKey::system(series::kOfferedRps));
+  in.goodput = store.get(SeriesKey::system(series::kGoodputRps));
+  in.p99_s = store.get(SeriesKey::system(series::kP99));
   for (const auto& n : topo.nodes)
     for (const auto& s : n.services) {
       analysis::ServiceInput si;
@@ -69,10 +67,10 @@ analysis::Input analysis_input(const model::Topology& topo, const SeriesStore& s
     analysis::EdgeInput ei;
     ei.caller = e.caller;
     ei.callee = e.callee;
-    ei.attempts = store.get({e.caller_node, e.series(), "attempts_rps"});
+    ei.attempts = store.get(SeriesKey::of(e.caller_node, e.series(), series::kAttemptsRps));
     // A load generator's calls are the organic requests it offers.
-    ei.calls = e.caller.rfind("load:", 0) == 0 ? store.get({e.caller_node, e.caller, "offered_rps"})
-                                                : store.get({e.caller_node, e.series(), "calls_rps"});
+    ei.calls = series::is_load(e.caller) ? store.get(SeriesKey::of(e.caller_node, e.caller, series::kOfferedRps))
+                                         : store.get(SeriesKey::of(e.caller_node, e.series(), series::kCallsRps));
     in.edges.push_back(std::move(ei));
   }
   if (req.records) add_requests(topo, *req.records, req.t0_ns, in);
@@ -181,7 +179,8 @@ nlohmann::json make_summary(const SummaryInputs& in) {
                   {"bad_share", num(f.health.baseline_bad)},
                   {"bad_share_allowed", num(f.health.p_ok)},
                   {"tries", f.health.baseline_judged}};
-  base["system"] = {{"goodput_rps", num(a.system.goodput)}, {"p99_s", num(a.system.p99_s)}, {"valid", a.system.valid}};
+  base["system"] = {
+      {series::kGoodputRps, num(a.system.goodput)}, {series::kP99, num(a.system.p99_s)}, {"valid", a.system.valid}};
   s["baselines"] = base;
   // The analysis' verdict per service and call, one letter per window
   // (window i covers [i, i + 1) x window_s): healthy, degraded, failed,
@@ -242,7 +241,7 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   json ex = json::array();
   bool passed = !in.interrupted;
   for (const auto& v : *in.verdicts) {
-    ex.push_back({{"name", v.name}, {"metric", v.metric}, {"measured", num(v.measured)}, {"op", v.op},
+    ex.push_back({{"name", v.name}, {"metric", v.metric}, {"measured", num(v.measured)}, {"op", model::to_string(v.op)},
                   {"threshold", v.threshold}, {"passed", v.passed}, {"detail", v.detail}});
     passed = passed && v.passed;
   }
@@ -253,7 +252,7 @@ nlohmann::json make_summary(const SummaryInputs& in) {
 
 HostUse host_use(const SeriesStore& store, long cpus) {
   HostUse u;
-  const auto& host = store.get({"host", "", "host_cpu_cores"});
+  const auto& host = store.get(SeriesKey::of_node(series::kHost, series::kHostCpuCores));
   const auto& times = store.times();
   double sum = 0;
   size_t n = 0;
@@ -271,7 +270,7 @@ HostUse host_use(const SeriesStore& store, long cpus) {
 
 nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate_cores, const HostUse& use) {
   nlohmann::json features = nlohmann::json::object();
-  for (const auto& f : probe.features) features[f.name] = f.present;
+  for (const auto& f : probe.features) features[f.name()] = f.present;
   nlohmann::json backends = nlohmann::json::object();
   for (const auto& [k, v] : probe.backends()) backends[k] = v;
   auto r2 = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 100) / 100) : nlohmann::json(nullptr); };
@@ -289,9 +288,9 @@ nlohmann::json host_json(const runtime::Probe& probe, long cpus, double estimate
 
 nlohmann::json key_figures(const SeriesStore& st, const PhaseTicks& ph, bool any_fault) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  const double g = analysis::mean(st.get({"", "system", "goodput_rps"}), ph.fault_begin, ph.fault_end);
-  const double off = analysis::mean(st.get({"", "system", "offered_rps"}), ph.fault_begin, ph.fault_end);
-  const double gb = analysis::mean(st.get({"", "system", "goodput_rps"}), ph.baseline_begin, ph.baseline_end);
+  const double g = analysis::mean(st.get(SeriesKey::system(series::kGoodputRps)), ph.fault_begin, ph.fault_end);
+  const double off = analysis::mean(st.get(SeriesKey::system(series::kOfferedRps)), ph.fault_begin, ph.fault_end);
+  const double gb = analysis::mean(st.get(SeriesKey::system(series::kGoodputRps)), ph.baseline_begin, ph.baseline_end);
   auto n = [](double v) { return std::isfinite(v) ? nlohmann::json(std::round(v * 1000) / 1000) : nlohmann::json(nullptr); };
   return {{"goodput_baseline_rps", n(gb)},
           {"goodput_during_fault_rps", n(any_fault ? g : kNaN)},

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/experiment/collector.hpp"
 #include "orchestrator/experiment/event_log.hpp"
@@ -48,7 +49,7 @@ std::string worst_service(const model::Topology& topo, const SeriesStore& store,
   double worst_ratio = 0.9;
   for (const auto& n : topo.nodes)
     for (const auto& s : n.services) {
-      const auto& g = store.get({n.name, s.name, "goodput_rps"});
+      const auto& g = store.get(SeriesKey::of(n.name, s.name, series::kGoodputRps));
       const double base = analysis::mean(g, b0, b1);
       if (!(base > 0) || g.empty() || !std::isfinite(g.back())) continue;
       const double ratio = g.back() / base;
@@ -138,7 +139,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   ro.persistent = false;
   ro.file = o.file;
   ro.log_dir = o.out_dir + "/logs";
-  ro.clsact_bpf = o.probe.has("clsact") && o.probe.has("cls_bpf");
+  ro.clsact_bpf = o.probe.has_clsact_bpf();
   progress.note(0, "up: " + std::to_string(topo.nodes.size()) + " nodes (run " + o.run_name + ")");
   auto run = runtime::Run::up(plan, ro);
   if (!run.ok()) return wrap(run.error(), "up");
@@ -187,8 +188,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
                [&](size_t, double ts, const std::string& phase, const std::vector<size_t>& active) {
                  std::string names;
                  for (size_t i : active) names += (names.empty() ? "" : ", ") + records[i].target;
-                 progress.status(phase, ts, lp.end_s, last_value(store, {"", "system", "goodput_rps"}),
-                                 last_value(store, {"", "system", "offered_rps"}), names,
+                 progress.status(phase, ts, lp.end_s, last_value(store, SeriesKey::system(series::kGoodputRps)),
+                                 last_value(store, SeriesKey::system(series::kOfferedRps)), names,
                                  worst_service(topo, store, ph.baseline_begin, ph.baseline_end));
                  board.refresh([&] {
                    return live_now(topo, *run.value(), **collector, records, clock.t0_ns(), ts, phase,

@@ -7,12 +7,25 @@
 #include <string>
 
 #include "orchestrator/analysis/analysis.hpp"
+#include "orchestrator/model/series_names.hpp"
 
 namespace faultline::experiment {
 
+namespace series = model::series;
+
+// One row of timeseries.csv. Built by what it is, not by sentinels spelled
+// at each use: the whole system, a node's own figures, a service's (or a
+// load generator's, or a call edge's "caller->callee").
 struct SeriesKey {
   std::string node, service, metric;
   auto operator<=>(const SeriesKey&) const = default;
+
+  static SeriesKey system(std::string metric) { return {"", series::kSystem, std::move(metric)}; }
+  static SeriesKey of_node(std::string node, std::string metric) { return {std::move(node), "", std::move(metric)}; }
+  static SeriesKey of(std::string node, std::string service, std::string metric) {
+    return {std::move(node), std::move(service), std::move(metric)};
+  }
+  bool is_system() const { return node.empty() && service == series::kSystem; }
 };
 
 class SeriesStore {

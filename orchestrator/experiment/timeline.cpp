@@ -70,7 +70,7 @@ std::string describe_fault(const model::Fault& f) {
     case A::kPartition: add("partition"); break;
     case A::kNone: break;
   }
-  if (f.impairment) add(netem::describe(*f.impairment) + (f.direction == "both" ? "" : " (" + f.direction + ")"));
+  if (f.impairment) add(netem::describe(*f.impairment) + (f.direction == model::Direction::kBoth ? "" : " (" + std::string(model::to_string(f.direction)) + ")"));
   if (f.rate) {
     char b[48];
     std::snprintf(b, sizeof b, "rate %g/s", *f.rate);

@@ -39,30 +39,30 @@ std::vector<Figure> derive_totals(const SeriesStore& store, size_t tick, const T
     Acc attempts, calls;
     for (const auto& e : in.edges)
       if (e.caller == s.name) {
-        attempts.add(at(e.node, e.series, "attempts_rps"));
-        calls.add(at(e.node, e.series, "calls_rps"));
+        attempts.add(at(e.node, e.series, series::kAttemptsRps));
+        calls.add(at(e.node, e.series, series::kCallsRps));
       }
     // One that calls nothing sends nothing, whenever its rates are known.
-    if (std::isfinite(at(s.node, s.name, "goodput_rps"))) {
+    if (std::isfinite(at(s.node, s.name, series::kGoodputRps))) {
       if (!std::isfinite(attempts.v)) attempts.v = 0;
       if (!std::isfinite(calls.v)) calls.v = 0;
     }
-    emit({s.node, s.name, "attempts_rps"}, attempts);
-    emit({s.node, s.name, "calls_rps"}, calls);
+    emit(SeriesKey::of(s.node, s.name, series::kAttemptsRps), attempts);
+    emit(SeriesKey::of(s.node, s.name, series::kCallsRps), calls);
     system_calls.add(calls.v);
   }
-  emit({"", "system", "calls_rps"}, system_calls);
+  emit(SeriesKey::system(series::kCallsRps), system_calls);
 
   // The system as its clients see it: the load generators.
   {
     Acc offered, goodput, attempts, errors, p50, p99;
     for (const auto& l : in.loads) {
-      offered.add(at(l.node, l.name, "offered_rps"));
-      goodput.add(at(l.node, l.name, "goodput_rps"));
-      attempts.add(at(l.node, l.name, "attempts_rps"));
-      errors.add(at(l.node, l.name, "errors_rps"));
-      p50.worst(at(l.node, l.name, "p50_s"));
-      p99.worst(at(l.node, l.name, "p99_s"));
+      offered.add(at(l.node, l.name, series::kOfferedRps));
+      goodput.add(at(l.node, l.name, series::kGoodputRps));
+      attempts.add(at(l.node, l.name, series::kAttemptsRps));
+      errors.add(at(l.node, l.name, series::kErrorsRps));
+      p50.worst(at(l.node, l.name, series::kP50));
+      p99.worst(at(l.node, l.name, series::kP99));
     }
     // A client that answered this tick answered all of these: a goodput of
     // nothing is 0, not unknown.
@@ -71,25 +71,25 @@ std::vector<Figure> derive_totals(const SeriesStore& store, size_t tick, const T
       if (!std::isfinite(attempts.v)) attempts.v = 0;
       if (!std::isfinite(errors.v)) errors.v = 0;
     }
-    emit({"", "system", "offered_rps"}, offered);
-    emit({"", "system", "goodput_rps"}, goodput);
-    emit({"", "system", "attempts_rps"}, attempts);
-    emit({"", "system", "errors_rps"}, errors);
-    emit({"", "system", "p50_s"}, p50);
-    emit({"", "system", "p99_s"}, p99);
+    emit(SeriesKey::system(series::kOfferedRps), offered);
+    emit(SeriesKey::system(series::kGoodputRps), goodput);
+    emit(SeriesKey::system(series::kAttemptsRps), attempts);
+    emit(SeriesKey::system(series::kErrorsRps), errors);
+    emit(SeriesKey::system(series::kP50), p50);
+    emit(SeriesKey::system(series::kP99), p99);
   }
 
   // Inside the system: every service's figures summed.
-  for (const char* m : {"requests_rps", "queue_depth", "inflight", "shed_rps", "breaker_open", "retries_refused_rps"}) {
+  for (const char* m : {series::kRequestsRps, series::kQueueDepth, series::kInflight, series::kShedRps, series::kBreakerOpen, series::kRetriesRefusedRps}) {
     Acc a;
     for (const auto& s : in.services) a.add(at(s.node, s.name, m));
-    emit({"", "system", m}, a);
+    emit(SeriesKey::system(m), a);
   }
   // And every node's cgroup.
-  for (const char* m : {"cpu_cores", "cpu_throttled_s", "memory_bytes", "oom_kills"}) {
+  for (const char* m : {series::kCpuCores, series::kCpuThrottled, series::kMemoryBytes, series::kOomKills}) {
     Acc a;
     for (const auto& n : in.nodes) a.add(at(n, "", m));
-    emit({"", "system", m}, a);
+    emit(SeriesKey::system(m), a);
   }
   return out;
 }

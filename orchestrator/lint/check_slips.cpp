@@ -68,7 +68,7 @@ bool measures_requests(const model::Check& c) {
 }
 
 bool needs_fault(const model::Check& c) {
-  return c.phase == "fault" || c.phase == "recovery" || c.metric == "recovery_time" || c.metric == "time_to_collapse";
+  return c.phase == model::Phase::kFault || c.phase == model::Phase::kRecovery || c.metric == "recovery_time" || c.metric == "time_to_collapse";
 }
 
 void check_measurable(const CheckInput& in, std::vector<Finding>& out) {
@@ -95,7 +95,7 @@ void check_measurable(const CheckInput& in, std::vector<Finding>& out) {
     } else if (!faults && needs_fault(c)) {
       why = "there is no [[fault]]: " + (c.metric == "recovery_time" || c.metric == "time_to_collapse"
                                              ? c.metric + " has nothing to time"
-                                             : "the " + c.phase + " phase is empty");
+                                             : std::string("the ") + model::to_string(c.phase) + " phase is empty");
     } else if (!c.service.empty()) {
       const auto* s = in.pred.find(c.service);
       if (s && !(s->offered_rps > 0)) why = "no load reaches " + c.service + " (no call path from a load generator)";

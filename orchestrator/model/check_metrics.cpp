@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "orchestrator/model/series_names.hpp"
+
 namespace faultline::model {
 
 const std::vector<CheckMetric>& check_series() {
@@ -9,15 +11,23 @@ const std::vector<CheckMetric>& check_series() {
   // it: requests_rps); the system's attempts are the load generators' own,
   // a service's the attempts it sends downstream.
   static const std::vector<CheckMetric> kSeries = {
-      {"offered_rps", "offered", false, false},   {"goodput_rps", "goodput", true, false},
-      {"attempts_rps", "attempts", true, false},  {"errors_rps", "errors", true, false},
-      {"requests_rps", "", true, false},          {"p50_s", "p50", true, false},
-      {"p99_s", "p99", true, false},              {"queue_depth", "", true, false},
-      {"inflight", "", true, false},              {"shed_rps", "shed", true, false},
-      {"breaker_open", "", true, false},          {"retries_refused_rps", "", true, false},
-      {"calls_rps", "", true, false},             {"cpu_cores", "cpu", true, true},
-      {"cpu_throttled_s", "", true, true},        {"memory_bytes", "memory", true, true},
-      {"oom_kills", "", true, true}};
+      {series::kOfferedRps, "offered", false, false},
+      {series::kGoodputRps, "goodput", true, false},
+      {series::kAttemptsRps, "attempts", true, false},
+      {series::kErrorsRps, "errors", true, false},
+      {series::kRequestsRps, "", true, false},
+      {series::kP50, "p50", true, false},
+      {series::kP99, "p99", true, false},
+      {series::kQueueDepth, "", true, false},
+      {series::kInflight, "", true, false},
+      {series::kShedRps, "shed", true, false},
+      {series::kBreakerOpen, "", true, false},
+      {series::kRetriesRefusedRps, "", true, false},
+      {series::kCallsRps, "", true, false},
+      {series::kCpuCores, "cpu", true, true},
+      {series::kCpuThrottled, "", true, true},
+      {series::kMemoryBytes, "memory", true, true},
+      {series::kOomKills, "", true, true}};
   return kSeries;
 }
 

@@ -5,33 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "base/text.hpp"
 #include "orchestrator/model/units.hpp"
 
 namespace faultline::model::detail {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (size_t start = 0;;) {
-    const size_t end = s.find(sep, start);
-    out.push_back(trim(s.substr(start, end - start)));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
-
-std::vector<std::string_view> words(std::string_view s) {
-  std::vector<std::string_view> out;
-  for (auto w : split(trim(s), ' '))
-    if (!w.empty()) out.push_back(w);
-  return out;
-}
+std::vector<std::string> words(std::string_view s) { return split(trim(s), ' ', Empty::kDrop); }
 
 Result<double> parse_number(std::string_view s) {
   double v = 0;
@@ -53,7 +33,7 @@ Result<int64_t> positive_arg(std::string_view whole, std::string_view arg, const
   return v;
 }
 
-Result<DurationDist> two_durations(std::string_view whole, const std::vector<std::string_view>& args,
+Result<DurationDist> two_durations(std::string_view whole, const std::vector<std::string>& args,
                                    DurationDist::Kind kind) {
   auto mean = positive_arg(whole, args[0], "the mean");
   if (!mean.ok()) return mean.error();
@@ -66,7 +46,7 @@ Result<DurationDist> two_durations(std::string_view whole, const std::vector<std
   return d;
 }
 
-Result<DurationDist> pareto(std::string_view whole, const std::vector<std::string_view>& args) {
+Result<DurationDist> pareto(std::string_view whole, const std::vector<std::string>& args) {
   auto mean = positive_arg(whole, args[0], "the mean");
   if (!mean.ok()) return mean.error();
   auto alpha = parse_number(args[1]);
@@ -81,7 +61,7 @@ Result<DurationDist> pareto(std::string_view whole, const std::vector<std::strin
   return d;
 }
 
-Result<DurationDist> uniform(std::string_view whole, const std::vector<std::string_view>& args) {
+Result<DurationDist> uniform(std::string_view whole, const std::vector<std::string>& args) {
   auto lo = units::parse_duration_ns(args[0]);
   if (!lo.ok()) return dist_error(whole, lo.error().context);
   auto hi = units::parse_duration_ns(args[1]);
@@ -105,7 +85,8 @@ Result<DurationDist> parse_call_form(std::string_view s, std::string_view name, 
   for (const auto& f : kForms)
     if (f.name == name) form = &f;
   if (!form) return dist_error(s, "unknown distribution '" + std::string(name) + "'; allowed: " + kDistForms);
-  const auto args = split(inner, ',');
+  auto args = split(inner, ',');
+  for (auto& a : args) a = std::string(trim(a));
   if (args.size() != form->n_args)
     return dist_error(s, std::string(name) + " takes " + std::to_string(form->n_args) + " argument" +
                              (form->n_args == 1 ? "" : "s") + "; allowed: " + kDistForms);

@@ -71,8 +71,8 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
         t.fail(k, c.metric + " is one number for the whole run; " + k + " applies to series only");
         break;  // one error says it
       }
-  if (auto v = t.choice("aggregate", {"mean", "max", "min", "p50", "p99", "last"})) c.aggregate = *v;
-  if (auto v = t.choice("phase", {"baseline", "fault", "recovery", "all"})) c.phase = *v;
+  if (auto v = t.choice("aggregate", names_in(kAggregates))) c.aggregate = *parse_in(kAggregates, *v);
+  if (auto v = t.choice("phase", names_in(kPhases))) c.phase = *parse_in(kPhases, *v);
   // A window of the run instead of a phase (times since the experiment started).
   if (auto v = t.duration("from")) c.from_ns = *v;
   if (auto v = t.duration("to")) c.to_ns = *v;
@@ -83,7 +83,7 @@ Check read_check(Diagnostics& d, const toml::table& raw, LoadState& s, std::map<
   else if (c.from_ns && c.to_ns && *c.to_ns <= *c.from_ns)
     t.fail("to", "the window ends at " + units::format_duration(*c.to_ns) + ", not after it starts (from = " +
                      units::format_duration(*c.from_ns) + ")");
-  if (auto v = t.choice("op", {"<", "<=", ">", ">=", "=="})) c.op = *v;
+  if (auto v = t.choice("op", names_in(kCompareOps))) c.op = *parse_in(kCompareOps, *v);
   if (t.require("threshold", "the number the metric is compared with")) {
     if (auto v = t.number("threshold")) c.threshold = *v;
   }

@@ -216,8 +216,8 @@ netem::Impairment during(LoadState& s, const KeyNodes& target_keys, const KeyNod
 void read_link_direction(FaultCtx& c, const Resolved& r) {
   auto v = c.t.choice("direction", {"both", "a->b", "b->a"});
   if (!v) return;
-  c.f.direction = *v;
-  if (r.reversed && *v != "both") c.f.direction = *v == "a->b" ? "b->a" : "a->b";
+  const Direction d = parse_direction(*v).value_or(Direction::kBoth);  // choice() allowed only these
+  c.f.direction = r.reversed ? reversed(d) : d;
 }
 
 void read_network_effect(FaultCtx& c, const Resolved& r) {
@@ -241,7 +241,7 @@ void read_network_effect(FaultCtx& c, const Resolved& r) {
     c.f.during_a_to_b = c.f.during_b_to_a = during(c.s, c.s.segment_keys[r.target.name], keys);
     return;
   }
-  const bool ab = c.f.direction != "b->a", ba = c.f.direction != "a->b";
+  const bool ab = covers_a_to_b(c.f.direction), ba = covers_b_to_a(c.f.direction);
   c.f.during_a_to_b = during(c.s, r.link->a_to_b, ab ? keys : KeyNodes{});
   c.f.during_b_to_a = during(c.s, r.link->b_to_a, ba ? keys : KeyNodes{});
 }
@@ -332,8 +332,8 @@ Footprint footprint(const Fault& f, const Table& t, int64_t run_end) {
   const bool network = f.impairment || f.action == Fault::Action::kPartition;
   if (f.target.kind == FaultTarget::Kind::kNode && f.action != Fault::Action::kNone) p.aspects.insert("action");
   if (network && f.target.kind != FaultTarget::Kind::kNode) {
-    if (f.direction != "b->a") p.aspects.insert("a->b");
-    if (f.direction != "a->b") p.aspects.insert("b->a");
+    if (covers_a_to_b(f.direction)) p.aspects.insert(to_string(Direction::kAtoB));
+    if (covers_b_to_a(f.direction)) p.aspects.insert(to_string(Direction::kBtoA));
   }
   return p;
 }

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "base/source_loc.hpp"
+#include "orchestrator/model/check_kinds.hpp"
+#include "orchestrator/model/direction.hpp"
 #include "netem/impairment.hpp"
 #include "workloads/spec/types.hpp"
 
@@ -86,10 +88,10 @@ struct Fault {
   // Link / segment faults. `impairment` holds only the keys the fault sets
   // (over a neutral impairment); set when the fault sets any.
   std::optional<netem::Impairment> impairment;
-  // "both", "a->b", "b->a" for links, in the link's `between` order (Link::a,
-  // Link::b): the loader turns "a->b" of target "link:db-api" into "b->a"
-  // when the link is between = ["api", "db"].
-  std::string direction = "both";
+  // For links, in the link's `between` order (Link::a, Link::b): the loader
+  // turns "a->b" of target "link:db-api" into b->a when the link is
+  // between = ["api", "db"].
+  Direction direction = Direction::kBoth;
   // What the target does while an impairment fault is active: its own
   // impairment with the fault's keys laid over it (keys the fault does not set
   // keep the target's values). For links these follow Link::a_to_b / b_to_a;
@@ -108,12 +110,12 @@ struct Check {
   std::string name;
   std::string metric;       // e.g. "goodput", "p99", "amplification"
   std::string service;      // empty: whole system
-  std::string aggregate = "mean";  // mean, max, min, p50, p99, last
-  std::string phase = "fault";     // baseline, fault, recovery, all
+  Aggregate aggregate = Aggregate::kMean;
+  Phase phase = Phase::kFault;
   // A window instead of a phase: the ticks ending in (from, to], times since
   // the experiment started.
   std::optional<int64_t> from_ns, to_ns;
-  std::string op = "<=";           // <, <=, >, >=, ==
+  CompareOp op = CompareOp::kLe;
   double threshold = 0;
   bool operator==(const Check&) const = default;
 };

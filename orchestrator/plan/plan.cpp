@@ -19,6 +19,11 @@ const char* to_string(Carrier c) {
   return "?";
 }
 
+bool Plan::needs_engine() const {
+  auto engine = [](const auto& x) { return x.carrier == Carrier::kEngine; };
+  return std::any_of(links.begin(), links.end(), engine) || std::any_of(segments.begin(), segments.end(), engine);
+}
+
 namespace {
 
 // Smallest power-of-two block holding n hosts plus network and broadcast.
@@ -126,15 +131,16 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
       const std::string pa = "l" + std::to_string(k) + "a", pb = "l" + std::to_string(k) + "b";
       p.veths.push_back({kFabric, pa, l.a, l.b, "", what + " (engine port)", "", true});
       p.veths.push_back({kFabric, pb, l.b, l.a, "", what + " (engine port)", "", true});
-      p.engine_links.push_back({l.a + "-" + l.b, l.a, l.b, pa, pb, l.a_to_b, l.b_to_a});
-      p.links.push_back({l.a + "-" + l.b, l.a, l.b, Carrier::kEngine, l.a_to_b, l.b_to_a});
+      p.links.push_back({l.a + "-" + l.b, l.a, l.b, Carrier::kEngine, l.a_to_b, l.b_to_a, pa, pb});
       continue;
     }
-    p.links.push_back({l.a + "-" + l.b, l.a, l.b, impaired ? Carrier::kKernel : Carrier::kDirect, l.a_to_b, l.b_to_a});
+    p.links.push_back(
+        {l.a + "-" + l.b, l.a, l.b, impaired ? Carrier::kKernel : Carrier::kDirect, l.a_to_b, l.b_to_a, "", ""});
     p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
     if (impaired) {
-      p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b});
-      p.qdiscs.push_back({l.b, l.a, what + " " + l.b + "->" + l.a, l.b_to_a});
+      const std::string name = l.a + "-" + l.b;
+      p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b, name, model::Direction::kAtoB, ""});
+      p.qdiscs.push_back({l.b, l.a, what + " " + l.b + "->" + l.a, l.b_to_a, name, model::Direction::kBtoA, ""});
     }
   }
   for (size_t s = 0; s < topo.segments.size(); ++s) {
@@ -149,17 +155,16 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
     // A shared bottleneck is one queue for everyone: only the engine models
     // that, so an impaired segment uses it unless the kernel was asked for.
     if (backend == model::Backend::kUserspace || (impaired && backend != model::Backend::kKernel)) {
-      EngineSegmentPlan es{seg.name, {}, seg.members, seg.impairment};
+      SegmentPlan sp{seg.name, seg.members, Carrier::kEngine, seg.impairment, {}};
       for (size_t m = 0; m < seg.members.size(); ++m) {
-        es.ports.push_back(port(m));
+        sp.ports.push_back(port(m));
         p.veths.push_back({kFabric, port(m), seg.members[m], seg.name, "", "segment " + seg.name + " (engine port)",
                            "", true});
       }
-      p.engine_segments.push_back(std::move(es));
-      p.segments.push_back({seg.name, seg.members, Carrier::kEngine, seg.impairment});
+      p.segments.push_back(std::move(sp));
       continue;
     }
-    p.segments.push_back({seg.name, seg.members, impaired ? Carrier::kKernel : Carrier::kDirect, seg.impairment});
+    p.segments.push_back({seg.name, seg.members, impaired ? Carrier::kKernel : Carrier::kDirect, seg.impairment, {}});
     const size_t nbridges = (seg.members.size() + kPortsPerBridge - 1) / kPortsPerBridge;
     auto bridge_name = [&](size_t k) {
       return k == 0 ? "seg" + std::to_string(s) : "seg" + std::to_string(s) + "-" + std::to_string(k);
@@ -175,8 +180,9 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
       p.veths.push_back({kFabric, port(m), seg.members[m], seg.name, bridge_name(m / kPortsPerBridge),
                          "segment " + seg.name, "", false});
       // Kernel backend on a bridge: the impairment on each port toward its member.
-      if (impaired) p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m],
-                                        seg.impairment});
+      if (impaired)
+        p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m], seg.impairment, "",
+                            model::Direction::kBoth, seg.name});
     }
   }
   if (p.needs_fabric()) p.namespaces.push_back({kFabric, "", true});

@@ -66,48 +66,45 @@ struct PlanOptions {
   std::string config_dir = kWorkloadDir;
 };
 
-// A link carried by the userspace link engine: each node's end is a veth whose
-// peer is an engine port in the fabric namespace.
-struct EngineLinkPlan {
-  std::string name;              // "a-b" as in the topology
-  std::string a, b;              // node names
-  std::string a_port, b_port;    // fabric-side interface names
-  netem::Impairment a_to_b, b_to_a;
-};
-
-// A segment carried by the engine: a switch with one shared bottleneck queue.
-struct EngineSegmentPlan {
-  std::string name;
-  std::vector<std::string> ports;   // fabric-side interface per member, in member order
-  std::vector<std::string> members;
-  netem::Impairment impairment;
-};
-
-// A kernel netem qdisc on one interface's egress (one direction of a link).
+// A kernel netem qdisc on one interface's egress: one direction of a link
+// (link and dir set), or a segment's bridge port toward one member (segment
+// set). The runtime finds a link's or a segment's qdiscs by these, never by
+// `what`, which is for people.
 struct QdiscPlan {
   std::string node;
   std::string ifname;
   std::string what;                 // "link api-db a->b"
   netem::Impairment impairment;
+  std::string link;                 // the LinkPlan's name, or empty
+  model::Direction dir = model::Direction::kBoth;  // kAtoB or kBtoA for a link
+  std::string segment;              // the SegmentPlan's name, or empty
 };
 
 // What carries a link's or a segment's impairments.
 enum class Carrier { kDirect, kEngine, kKernel };
 const char* to_string(Carrier c);
 
-// One link of the topology as the run builds it.
+// One link of the topology as the run builds it: the one description of a
+// link whatever carries it (the engine's configuration is derived from it,
+// runtime/engine_links.hpp).
 struct LinkPlan {
   std::string name;       // "a-b", in `between` order
   std::string a, b;
   Carrier carrier = Carrier::kDirect;
   netem::Impairment a_to_b, b_to_a;
+  // kEngine: each node's end is a veth whose peer, named here, is an engine
+  // port in the fabric namespace.
+  std::string a_port, b_port;
 };
 
+// One segment. kEngine: a switch in the engine with one shared bottleneck
+// queue; otherwise a bridge in the fabric (kKernel: netem on its ports).
 struct SegmentPlan {
   std::string name;
   std::vector<std::string> members;
   Carrier carrier = Carrier::kDirect;
   netem::Impairment impairment;
+  std::vector<std::string> ports;  // kEngine: the engine port per member, in member order
 };
 
 struct AddressPlan {
@@ -170,11 +167,9 @@ struct Plan {
   std::vector<ProcessPlan> processes;
   std::vector<LinkPlan> links;
   std::vector<SegmentPlan> segments;
-  std::vector<EngineLinkPlan> engine_links;
-  std::vector<EngineSegmentPlan> engine_segments;
   std::vector<QdiscPlan> qdiscs;
 
-  bool needs_engine() const { return !engine_links.empty() || !engine_segments.empty(); }
+  bool needs_engine() const;
   bool needs_fabric() const { return !bridges.empty() || needs_engine(); }
   // Human-readable, one object per line, in creation order.
   std::string render() const;

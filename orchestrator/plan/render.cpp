@@ -69,12 +69,14 @@ std::string Plan::render() const {
   }
   for (const auto& q : qdiscs)
     line("qdisc", q.node + ":" + q.ifname + "  netem " + netem::describe(q.impairment) + "  (" + q.what + ")");
-  for (const auto& l : engine_links)
-    line("engine", "link " + l.name + "  " + l.a + "->" + l.b + ": " + netem::describe(l.a_to_b) + "; " + l.b +
-                       "->" + l.a + ": " + netem::describe(l.b_to_a));
-  for (const auto& s : engine_segments)
-    line("engine", "segment " + s.name + "  " + std::to_string(s.ports.size()) + " ports, one shared queue: " +
-                       netem::describe(s.impairment));
+  for (const auto& l : links)
+    if (l.carrier == Carrier::kEngine)
+      line("engine", "link " + l.name + "  " + l.a + "->" + l.b + ": " + netem::describe(l.a_to_b) + "; " + l.b +
+                         "->" + l.a + ": " + netem::describe(l.b_to_a));
+  for (const auto& s : segments)
+    if (s.carrier == Carrier::kEngine)
+      line("engine", "segment " + s.name + "  " + std::to_string(s.ports.size()) + " ports, one shared queue: " +
+                         netem::describe(s.impairment));
   if (needs_engine())
     line("process", std::string(kFabric) + ":  link engine: faultline-linkd (seed " + std::to_string(seed) + ")");
   for (const auto& p : processes) {

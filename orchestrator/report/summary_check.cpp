@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "base/fd.hpp"
+#include "base/file.hpp"
 
 namespace faultline::report {
 
@@ -66,18 +66,11 @@ Status check_summary(const json& summary, const std::string& file) {
 }
 
 Result<json> read_summary(const std::string& file) {
-  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return sys_error("open " + file);
-  std::string text;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("read " + file);
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxSummaryBytes) return logic_error(file + " is larger than any summary.json (256 MiB)");
-  }
+  auto read = read_file(file, kMaxSummaryBytes);
+  if (!read.ok() && read.error().err == EFBIG)
+    return logic_error(file + " is larger than any summary.json (256 MiB)");
+  if (!read.ok()) return read.error();
+  const std::string& text = *read;
   auto summary = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (summary.is_discarded()) return logic_error(file + " is not JSON (truncated or damaged?)");
   if (Status st = check_summary(summary, file); !st.ok()) return st.error();

@@ -11,30 +11,13 @@
 #include <vector>
 
 #include "base/atomic_file.hpp"
+#include "base/file.hpp"
 #include "base/fd.hpp"
 #include "orchestrator/report/report.hpp"
 #include "orchestrator/report/summary_check.hpp"
 
 namespace faultline::report {
 namespace {
-
-// The whole file; ENOENT is reported as such so that callers can tell
-// "absent" from "unreadable".
-Result<std::string> read_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return sys_error("open " + path);
-  UniqueFd owner(fd);
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("read " + path);
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
 
 // An optional input: absent is empty, any other failure is an error.
 Result<std::string> read_optional(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "base/peer.hpp"
 #include "orchestrator/runtime/state.hpp"

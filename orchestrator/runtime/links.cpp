@@ -4,29 +4,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "ebpf/partition_loader.hpp"
-#include "netem/engine/config.hpp"
-#include "netem/engine/control_client.hpp"
 #include "netem/engine/impairment_json.hpp"
-#include "netem/engine/offload.hpp"
-#include "netem/kernel/kernel_netem.hpp"
 #include "orchestrator/plan/lookup.hpp"
-#include "orchestrator/runtime/binaries.hpp"
+#include "orchestrator/runtime/engine_links.hpp"
+#include "orchestrator/runtime/kernel_links.hpp"
 #include "orchestrator/runtime/run.hpp"
 
 namespace faultline::runtime {
 
 using nlohmann::json;
-
-const char* to_string(Direction d) {
-  switch (d) {
-    case Direction::kBoth: return "both";
-    case Direction::kAtoB: return "a->b";
-    case Direction::kBtoA: return "b->a";
-  }
-  return "?";
-}
 
 std::string PartitionSpec::describe() const {
   auto join = [](const std::vector<std::string>& v) {
@@ -56,60 +45,23 @@ Result<std::unique_ptr<LinkControl>> LinkControl::start(Run& run, bool kernel_cl
     lc->segs_planned_[s.name] = s.impairment;
     lc->segs_now_[s.name] = s.impairment;
   }
-  FL_TRY(lc->install_qdiscs());
-  if (run.plan().needs_engine()) FL_TRY(lc->start_engine());
+  auto kernel = KernelLinks::start(run);
+  if (!kernel.ok()) return kernel.error();
+  lc->kernel_ = std::move(kernel.value());
+  if (run.plan().needs_engine()) {
+    auto engine = EngineLinks::start(run);
+    if (!engine.ok()) return engine.error();
+    lc->engine_ = std::move(engine.value());
+  }
+  // The one place that looks at what carries a link or a segment.
+  auto backend = [&](plan::Carrier c) { return c == plan::Carrier::kEngine ? lc->engine_.get() : lc->kernel_.get(); };
+  for (const auto& l : run.plan().links) lc->link_backend_[l.name] = backend(l.carrier);
+  for (const auto& s : run.plan().segments) lc->segment_backend_[s.name] = backend(s.carrier);
   return lc;
 }
 
 LinkControl::LinkControl(Run& run) : run_(run) {}
 LinkControl::~LinkControl() = default;
-
-Status LinkControl::install_qdiscs() {
-  for (const auto& q : run_.plan().qdiscs) {
-    NlSocket* sock = run_.socket(q.node);
-    if (!sock) return logic_error("no netlink socket for " + q.node);
-    auto idx = sock->ifindex(q.ifname);
-    if (!idx.ok()) return idx.error();
-    const Status st = netem::netem_apply(sock->raw(), idx.value(), q.impairment, /*create=*/true);
-    if (!st.ok()) return wrap(st.error(), "netem for " + q.what);
-  }
-  return {};
-}
-
-Status LinkControl::start_engine() {
-  const auto& plan = run_.plan();
-  // Per-packet impairments mean what they say only when every frame is one
-  // MTU packet: segmentation and checksum offloads off on the node-side ends.
-  for (const auto& v : plan.veths) {
-    if (!v.offloads_off) continue;
-    auto* h = run_.holder(v.b_ns);
-    if (!h) return logic_error("no namespace " + v.b_ns);
-    const Status st = in_netns(h->netns_fd(), [&] { return netem::disable_offloads(v.b_if); });
-    if (!st.ok()) return wrap(st.error(), "offloads off on " + v.b_ns + ":" + v.b_if);
-  }
-  netem::engine::EngineConfig cfg;
-  cfg.seed = plan.seed;
-  engine_sock_ = run_.journal().dir() + "/engine.sock";
-  cfg.control = engine_sock_;
-  for (const auto& l : plan.engine_links) cfg.links.push_back({l.name, l.a_port, l.b_port, l.a_to_b, l.b_to_a});
-  for (const auto& s : plan.engine_segments) cfg.segments.push_back({s.name, s.ports, s.impairment});
-  const std::string cfg_path = run_.journal().dir() + "/engine.json";
-  FL_TRY(netem::engine::write_config(cfg, cfg_path));
-
-  const auto linkd = find_binary(kLinkd);
-  if (!linkd.ok()) return wrap(linkd.error(), "start the userspace link engine");
-  auto entry = run_.entry(plan::kFabric);
-  if (!entry.ok()) return entry.error();
-  SpawnOptions so;
-  so.log_path = run_.log_dir() + "/engine.log";
-  auto p = NodeProcess::spawn(entry.value(), {linkd.value(), "--config", cfg_path}, so);
-  if (!p.ok()) return wrap(p.error(), "start the link engine");
-  FL_TRY(run_.journal().process({plan::kFabric, "link engine", p->id()}));
-  engine_ = std::make_unique<NodeProcess>(std::move(p.value()));
-  const Status ready = netem::wait_engine_ready(engine_sock_, 10'000);
-  if (!ready.ok()) return wrap(ready.error(), "the link engine did not come up (see " + so.log_path + ")");
-  return {};
-}
 
 Result<std::pair<std::string, bool>> LinkControl::resolve_link(const std::string& name) const {
   auto r = plan::find_link(run_.plan(), name);
@@ -129,39 +81,6 @@ Result<netem::Impairment> LinkControl::current_segment(const std::string& seg) c
   return it->second;
 }
 
-Status LinkControl::apply(const plan::LinkPlan& link, Direction d, const netem::Impairment& imp) {
-  const plan::LinkPlan* lp = &link;
-  if (lp->carrier == plan::Carrier::kEngine) {
-    json req{{"op", "set"}, {"link", link.name}, {"dir", to_string(d)}, {"impairment", imp}};
-    auto r = netem::engine_request(engine_sock_, req);
-    if (!r.ok()) return wrap(r.error(), "link engine: set " + link.name);
-    return {};
-  }
-  // Kernel netem: each direction is the qdisc on the sending side's egress.
-  auto set_side = [&](const std::string& node, const std::string& ifname) -> Status {
-    NlSocket* sock = run_.socket(node);
-    if (!sock) return logic_error("no netlink socket for " + node);
-    auto idx = sock->ifindex(ifname);
-    if (!idx.ok()) return idx.error();
-    const bool create = lp->carrier == plan::Carrier::kDirect && !kernel_qdisc_.count(node + ":" + ifname);
-    const Status st = netem::netem_apply(sock->raw(), idx.value(), imp, create);
-    if (!st.ok()) {
-      if (lp->carrier == plan::Carrier::kDirect)
-        return wrap(st.error(), "link " + link.name +
-                                    " is a plain veth pair (nothing impairs it in the plan) and the kernel netem "
-                                    "could not take it live; declare the link with an impairment, a [[fault]] on "
-                                    "it, or backend = \"userspace\"");
-      return st;
-    }
-    kernel_qdisc_.insert(node + ":" + ifname);
-    return {};
-  };
-  if (d == Direction::kAtoB) return set_side(lp->a, lp->b);
-  if (d == Direction::kBtoA) return set_side(lp->b, lp->a);
-  FL_TRY(set_side(lp->a, lp->b));
-  return set_side(lp->b, lp->a);
-}
-
 Status LinkControl::set_link(const std::string& link, Direction d, const netem::Impairment& imp) {
   auto it = links_now_.find(link);
   if (it == links_now_.end()) return sys_error(ENOENT, "no link " + link);
@@ -174,24 +93,26 @@ Status LinkControl::set_link(const std::string& link, const netem::Impairment& a
   auto ref = plan::find_link(run_.plan(), link);
   if (!ref.ok()) return ref.error();
   const plan::LinkPlan& lp = *ref->link;
+  LinkBackend& backend = *link_backend_.at(lp.name);
+  auto apply = [&](Direction d, const netem::Impairment& imp) { return backend.set_link(lp, d, imp); };
   auto& now = links_now_.at(lp.name);
   const auto before = now;
   const bool ab = !(before.first == a_to_b), ba = !(before.second == b_to_a);
-  if (ab && ba && a_to_b == b_to_a && lp.carrier == plan::Carrier::kEngine) {
-    FL_TRY(apply(lp, Direction::kBoth, a_to_b));  // one request: the engine changes both at once
+  if (ab && ba && a_to_b == b_to_a && backend.sets_both_at_once()) {
+    FL_TRY(apply(Direction::kBoth, a_to_b));
     now = {a_to_b, b_to_a};
     return {};
   }
   if (ab) {
-    FL_TRY(apply(lp, Direction::kAtoB, a_to_b));
+    FL_TRY(apply(Direction::kAtoB, a_to_b));
     now.first = a_to_b;
   }
   if (ba) {
-    const Status st = apply(lp, Direction::kBtoA, b_to_a);
+    const Status st = apply(Direction::kBtoA, b_to_a);
     if (!st.ok()) {
       // Put the first direction back; where even that fails, links_now_
       // (and so `list`) keeps saying what the kernel holds.
-      if (ab && apply(lp, Direction::kAtoB, before.first).ok()) now.first = before.first;
+      if (ab && apply(Direction::kAtoB, before.first).ok()) now.first = before.first;
       return st;
     }
     now.second = b_to_a;
@@ -212,30 +133,7 @@ Status LinkControl::set_segment(const std::string& seg, const netem::Impairment&
   auto found = plan::find_segment(run_.plan(), seg);
   if (!found.ok()) return found.error();
   const plan::SegmentPlan* sp = found.value();
-  if (sp->carrier == plan::Carrier::kEngine) {
-    auto r = netem::engine_request(engine_sock_, json{{"op", "set"}, {"segment", sp->name}, {"impairment", imp}});
-    if (!r.ok()) return wrap(r.error(), "link engine: set segment " + sp->name);
-  } else if (sp->carrier == plan::Carrier::kKernel) {
-    // A qdisc per member port: all change, or those changed go back.
-    NlSocket* sock = run_.socket(plan::kFabric);
-    if (!sock) return logic_error("no netlink socket for the fabric");
-    const netem::Impairment before = segs_now_.at(sp->name);
-    std::vector<int> changed;
-    for (const auto& q : run_.plan().qdiscs) {
-      if (q.node != plan::kFabric || q.what.rfind("segment " + sp->name + " ", 0) != 0) continue;
-      auto idx = sock->ifindex(q.ifname);
-      Status st = idx.ok() ? netem::netem_apply(sock->raw(), idx.value(), imp, false) : Status(idx.error());
-      if (!st.ok()) {
-        for (int i : changed) (void)netem::netem_apply(sock->raw(), i, before, false);
-        return wrap(st.error(), "segment " + sp->name + " (" + q.what + ")");
-      }
-      changed.push_back(idx.value());
-    }
-  } else {
-    return logic_error("segment " + sp->name +
-                       " is a plain bridge (nothing impairs it in the plan); give it an impairment or a [[fault]], "
-                       "or backend = \"userspace\"");
-  }
+  FL_TRY(segment_backend_.at(sp->name)->set_segment(*sp, imp, segs_now_.at(sp->name)));
   segs_now_[sp->name] = imp;
   return {};
 }
@@ -456,11 +354,7 @@ std::vector<PartitionInfo> LinkControl::partitions() const {
   return out;
 }
 
-json LinkControl::engine_stats() const {
-  if (!engine_) return nullptr;
-  auto r = netem::engine_request(engine_sock_, json{{"op", "stats"}});
-  return r.ok() ? r.value() : json{{"error", r.error().message()}};
-}
+json LinkControl::engine_stats() const { return engine_ ? engine_->stats() : json(nullptr); }
 
 json LinkControl::describe() const {
   json out{{"links", json::array()}, {"segments", json::array()}, {"partitions", json::array()}};

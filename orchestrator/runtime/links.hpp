@@ -1,7 +1,9 @@
 // Live link impairments and partitions of a run, whatever carries them: the
-// userspace link engine (started here, in the fabric namespace), kernel netem
-// qdiscs, or eBPF partition filters at the receiving nodes' ingress. The same
-// calls serve the experiment timeline and `faultline fault` at the keyboard.
+// impairments through a LinkBackend chosen per link and segment at `up`
+// (kernel netem qdiscs, kernel_links.hpp, or the userspace link engine,
+// engine_links.hpp), partitions as eBPF filters at the receiving nodes'
+// ingress. The same calls serve the experiment timeline and `faultline fault`
+// at the keyboard.
 #pragma once
 
 #include <map>
@@ -11,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "base/result.hpp"
 #include "netem/impairment.hpp"
@@ -25,9 +27,10 @@ struct PartitionRule;
 namespace faultline::runtime {
 
 class Run;
-class NodeProcess;
+class LinkBackend;
 
-enum class Direction { kBoth, kAtoB, kBtoA };
+using model::Direction;  // parsed once, by the loader or the CLI
+using model::to_string;
 
 struct PartitionSpec {
   std::vector<std::string> from, to;  // node names: traffic from `from` to `to` is dropped
@@ -88,9 +91,6 @@ class LinkControl {
 
  private:
   explicit LinkControl(Run& run);
-  Status start_engine();
-  Status install_qdiscs();
-  Status apply(const plan::LinkPlan& link, Direction d, const netem::Impairment& imp);
   // Every node in `nodes` to the rules `target` gives it, all or nothing.
   Status change_partitions(const std::map<uint32_t, PartitionSpec>& target, const std::vector<std::string>& nodes);
   Result<std::vector<ebpf::PartitionRule>> rules_for(const std::string& node,
@@ -103,8 +103,11 @@ class LinkControl {
 
   Run& run_;
   bool bpf_ok_ = false;
-  std::string engine_sock_;
-  std::unique_ptr<NodeProcess> engine_;
+  // The carriers this run uses, started at `up`: the kernel's always (it
+  // also gives a plain veth pair qdiscs live), the engine's when the plan
+  // needs it. Each link and segment is mapped to one of them, once.
+  std::unique_ptr<LinkBackend> kernel_, engine_;
+  std::map<std::string, LinkBackend*> link_backend_, segment_backend_;
   // link name -> {a->b, b->a} now; segment name -> now.
   std::map<std::string, std::pair<netem::Impairment, netem::Impairment>> links_now_, links_planned_;
   std::map<std::string, netem::Impairment> segs_now_, segs_planned_;
@@ -113,10 +116,7 @@ class LinkControl {
   // Specs of partitions whose rules some node still holds after a failed
   // change could not be undone (the filters' rules say where).
   std::map<uint32_t, PartitionSpec> leftovers_;
-  std::set<std::string> kernel_qdisc_;  // "node:ifname" given a netem qdisc live
   uint32_t next_partition_ = 1;
 };
-
-const char* to_string(Direction d);
 
 }  // namespace faultline::runtime

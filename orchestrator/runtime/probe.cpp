@@ -28,9 +28,33 @@
 
 namespace faultline::runtime {
 
-bool Probe::has(const std::string& name) const {
+const char* to_string(KernelFeature f) {
+  using K = KernelFeature;
+  switch (f) {
+    case K::kCapNetAdmin: return "CAP_NET_ADMIN";
+    case K::kCapSysAdmin: return "CAP_SYS_ADMIN";
+    case K::kCgroupCpu: return "cgroup:cpu";
+    case K::kCgroupMemory: return "cgroup:memory";
+    case K::kCgroupPids: return "cgroup:pids";
+    case K::kCgroupFreezer: return "cgroup:freezer";
+    case K::kBtf: return "BTF";
+    case K::kPsi: return "PSI";
+    case K::kAfPacket: return "AF_PACKET";
+    case K::kAfXdp: return "AF_XDP";
+    case K::kVeth: return "veth";
+    case K::kSchNetem: return "sch_netem";
+    case K::kSchFq: return "sch_fq";
+    case K::kSchTbf: return "sch_tbf";
+    case K::kSchHtb: return "sch_htb";
+    case K::kClsact: return "clsact";
+    case K::kClsBpf: return "cls_bpf";
+  }
+  return "?";
+}
+
+bool Probe::has(KernelFeature id) const {
   for (const auto& f : features)
-    if (f.name == name) return f.present;
+    if (f.id == id) return f.present;
   return false;
 }
 
@@ -39,9 +63,18 @@ namespace {
 std::string errstr(int err) { return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")"; }
 
 
+// The qdiscs probed, and the kinds the kernel knows them by.
+constexpr std::pair<KernelFeature, const char*> kQdiscs[] = {{KernelFeature::kSchNetem, "netem"},
+                                                            {KernelFeature::kSchFq, "fq"},
+                                                            {KernelFeature::kSchTbf, "tbf"},
+                                                            {KernelFeature::kSchHtb, "htb"}};
+// Every feature that needs root to probe.
+constexpr KernelFeature kRootOnly[] = {KernelFeature::kSchNetem, KernelFeature::kSchFq, KernelFeature::kSchTbf,
+                                       KernelFeature::kSchHtb,   KernelFeature::kClsact, KernelFeature::kClsBpf};
+
 // Adds a root qdisc of `kind` to ifindex and removes it again.
-Feature probe_qdisc(nl_sock* sk, int ifindex, const std::string& kind) {
-  Feature f{"sch_" + kind, false, ""};
+Feature probe_qdisc(nl_sock* sk, int ifindex, KernelFeature id, const std::string& kind) {
+  Feature f{id, false, ""};
   rtnl_qdisc* q = rtnl_qdisc_alloc();
   rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
   rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
@@ -73,7 +106,7 @@ Feature probe_qdisc(nl_sock* sk, int ifindex, const std::string& kind) {
 }
 
 Feature probe_clsact(nl_sock* sk, int ifindex) {
-  Feature f{"clsact", false, ""};
+  Feature f{KernelFeature::kClsact, false, ""};
   rtnl_qdisc* q = rtnl_qdisc_alloc();
   rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
   rtnl_tc_set_parent(TC_CAST(q), TC_H_CLSACT);
@@ -93,7 +126,7 @@ Feature probe_clsact(nl_sock* sk, int ifindex) {
 
 // Loads "return TC_ACT_OK" as a sched_cls program and attaches it at clsact ingress.
 Feature probe_cls_bpf(int netns_fd, int ifindex) {
-  Feature f{"cls_bpf", false, ""};
+  Feature f{KernelFeature::kClsBpf, false, ""};
   const bpf_insn prog[] = {
       {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},  // r0 = TC_ACT_OK
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
@@ -128,8 +161,8 @@ Feature probe_cls_bpf(int netns_fd, int ifindex) {
   return f;
 }
 
-Feature probe_socket(const char* name, int family, int type, int proto) {
-  Feature f{name, false, ""};
+Feature probe_socket(KernelFeature id, int family, int type, int proto) {
+  Feature f{id, false, ""};
   const int fd = ::socket(family, type | SOCK_CLOEXEC, proto);
   if (fd >= 0) {
     f.present = true;
@@ -159,13 +192,17 @@ bool has_cap(int cap) {
 Probe probe_kernel() {
   Probe p;
   p.root = ::geteuid() == 0;
-  p.features.push_back({"CAP_NET_ADMIN", has_cap(12 /* CAP_NET_ADMIN */), "effective capability"});
-  p.features.push_back({"CAP_SYS_ADMIN", has_cap(21 /* CAP_SYS_ADMIN */), "effective capability"});
+  p.features.push_back({KernelFeature::kCapNetAdmin, has_cap(12 /* CAP_NET_ADMIN */), "effective capability"});
+  p.features.push_back({KernelFeature::kCapSysAdmin, has_cap(21 /* CAP_SYS_ADMIN */), "effective capability"});
 
   auto layout = CgroupLayout::probe();
   p.cgroup_layout = layout.ok() ? layout->describe() : layout.error().message();
-  for (const char* c : {"cpu", "memory", "pids", "freezer"}) {
-    Feature f{std::string("cgroup:") + c, false, "not mounted"};
+  constexpr std::pair<KernelFeature, const char*> kControllers[] = {{KernelFeature::kCgroupCpu, "cpu"},
+                                                                   {KernelFeature::kCgroupMemory, "memory"},
+                                                                   {KernelFeature::kCgroupPids, "pids"},
+                                                                   {KernelFeature::kCgroupFreezer, "freezer"}};
+  for (const auto& [id, c] : kControllers) {
+    Feature f{id, false, "not mounted"};
     if (layout.ok()) {
       auto it = layout->controllers.find(c);
       if (it != layout->controllers.end()) {
@@ -177,18 +214,17 @@ Probe probe_kernel() {
   }
   {
     std::ifstream btf("/sys/kernel/btf/vmlinux");
-    p.features.push_back({"BTF", bool(btf), btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux"});
+    p.features.push_back({KernelFeature::kBtf, bool(btf), btf ? "/sys/kernel/btf/vmlinux" : "no /sys/kernel/btf/vmlinux"});
   }
   {
     std::ifstream psi("/proc/pressure/cpu");
-    p.features.push_back({"PSI", bool(psi), psi ? "/proc/pressure/cpu" : "no /proc/pressure (PSI off)"});
+    p.features.push_back({KernelFeature::kPsi, bool(psi), psi ? "/proc/pressure/cpu" : "no /proc/pressure (PSI off)"});
   }
-  p.features.push_back(probe_socket("AF_PACKET", AF_PACKET, SOCK_RAW, 0));
-  p.features.push_back(probe_socket("AF_XDP", AF_XDP, SOCK_RAW, 0));
+  p.features.push_back(probe_socket(KernelFeature::kAfPacket, AF_PACKET, SOCK_RAW, 0));
+  p.features.push_back(probe_socket(KernelFeature::kAfXdp, AF_XDP, SOCK_RAW, 0));
 
   if (!p.root) {
-    for (const char* n : {"sch_netem", "sch_fq", "sch_tbf", "sch_htb", "clsact", "cls_bpf"})
-      p.features.push_back({n, false, "not probed: needs root"});
+    for (KernelFeature n : kRootOnly) p.features.push_back({n, false, "not probed: needs root"});
     return p;
   }
   // Qdisc and tc probes run on a veth pair in a throwaway namespace.
@@ -196,8 +232,7 @@ Probe probe_kernel() {
   spec.new_mount_ns = false;
   auto h = NodeHolder::spawn(spec);
   auto fail_all = [&](const std::string& why) {
-    for (const char* n : {"sch_netem", "sch_fq", "sch_tbf", "sch_htb", "clsact", "cls_bpf"})
-      p.features.push_back({n, false, why});
+    for (KernelFeature n : kRootOnly) p.features.push_back({n, false, why});
   };
   if (!h.ok()) {
     fail_all("probe namespace: " + h.error().message());
@@ -212,11 +247,11 @@ Probe probe_kernel() {
   auto idx = sock->ifindex("probe0");
   if (!veth.ok() || !idx.ok()) {
     fail_all("probe veth: " + (veth.ok() ? idx.error().message() : veth.error().message()));
-    p.features.push_back({"veth", false, veth.ok() ? "" : veth.error().message()});
+    p.features.push_back({KernelFeature::kVeth, false, veth.ok() ? "" : veth.error().message()});
     return p;
   }
-  p.features.push_back({"veth", true, "created a veth pair in a probe namespace"});
-  for (const char* k : {"netem", "fq", "tbf", "htb"}) p.features.push_back(probe_qdisc(sock->raw(), idx.value(), k));
+  p.features.push_back({KernelFeature::kVeth, true, "created a veth pair in a probe namespace"});
+  for (const auto& [id, kind] : kQdiscs) p.features.push_back(probe_qdisc(sock->raw(), idx.value(), id, kind));
   p.features.push_back(probe_clsact(sock->raw(), idx.value()));
   p.features.push_back(probe_cls_bpf(h->netns_fd(), idx.value()));
   return p;  // the holder's destructor removes the namespace and the veth
@@ -224,15 +259,16 @@ Probe probe_kernel() {
 
 std::vector<std::pair<std::string, std::string>> Probe::backends() const {
   std::vector<std::pair<std::string, std::string>> out;
-  if (has("sch_netem"))
+  using K = KernelFeature;
+  if (has(K::kSchNetem))
     out.push_back({"link impairments", "kernel netem (sch_netem present)"});
   else
     out.push_back({"link impairments", "userspace link engine (no sch_netem on this kernel)"});
-  if (has("sch_netem") && (has("sch_tbf") || has("sch_htb")))
-    out.push_back({"rate limits", std::string("kernel ") + (has("sch_tbf") ? "tbf" : "htb")});
+  if (has(K::kSchNetem) && (has(K::kSchTbf) || has(K::kSchHtb)))
+    out.push_back({"rate limits", std::string("kernel ") + (has(K::kSchTbf) ? "tbf" : "htb")});
   else
     out.push_back({"rate limits", "userspace link engine"});
-  if (has("clsact") && has("cls_bpf"))
+  if (has_clsact_bpf())
     out.push_back({"partitions", "eBPF tc programs at clsact ingress"});
   else
     out.push_back({"partitions", "userspace link engine (no clsact/cls_bpf)"});
@@ -247,7 +283,7 @@ std::string Probe::render() const {
   out += "features:\n";
   for (const auto& f : features) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "  %-14s %-4s ", f.name.c_str(), f.present ? "yes" : "no");
+    std::snprintf(buf, sizeof buf, "  %-14s %-4s ", f.name(), f.present ? "yes" : "no");
     out += buf + f.detail + "\n";
   }
   out += "backends:\n";

@@ -8,10 +8,34 @@
 
 namespace faultline::runtime {
 
+// What is probed. Callers ask by the enum; the names are what `doctor` and
+// summary.json's host.features print.
+enum class KernelFeature {
+  kCapNetAdmin,
+  kCapSysAdmin,
+  kCgroupCpu,
+  kCgroupMemory,
+  kCgroupPids,
+  kCgroupFreezer,
+  kBtf,
+  kPsi,
+  kAfPacket,
+  kAfXdp,
+  kVeth,
+  kSchNetem,
+  kSchFq,
+  kSchTbf,
+  kSchHtb,
+  kClsact,
+  kClsBpf,
+};
+const char* to_string(KernelFeature f);
+
 struct Feature {
-  std::string name;
+  KernelFeature id;
   bool present = false;
   std::string detail;  // why: the errno of the attempt, a path, a layout
+  const char* name() const { return to_string(id); }
 };
 
 struct Probe {
@@ -19,7 +43,9 @@ struct Probe {
   std::vector<Feature> features;
   std::string cgroup_layout;
 
-  bool has(const std::string& name) const;
+  bool has(KernelFeature f) const;
+  // Partitions need both (tc clsact and cls_bpf programs).
+  bool has_clsact_bpf() const { return has(KernelFeature::kClsact) && has(KernelFeature::kClsBpf); }
   // Which backend each later feature uses, and why.
   std::vector<std::pair<std::string, std::string>> backends() const;
   std::string render() const;

@@ -10,7 +10,9 @@
 #include <iterator>
 #include <map>
 #include <new>
+#include <nlohmann/json.hpp>
 
+#include "base/atomic_file.hpp"
 #include "base/side_task.hpp"
 
 #include "orchestrator/runtime/cleanup.hpp"
@@ -41,15 +43,6 @@ Status guarded(F&& f) noexcept {
 
 // A workload that has not listened after this long is reported as failed.
 constexpr int kListenTimeoutMs = 10'000;
-
-Status write_file(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return sys_error("write " + path);
-  out << content;
-  out.close();
-  if (!out) return sys_error("write " + path);
-  return {};
-}
 
 }  // namespace
 
@@ -206,7 +199,7 @@ Status Run::create_holders() {
       auto it = written.find(h.entries);
       if (it == written.end()) {
         it = written.emplace(h.entries, journal_.dir() + "/hosts/" + std::to_string(written.size())).first;
-        FL_TRY(write_file(it->second, h.render()));
+        FL_TRY(write_file_atomic(it->second, h.render()));
       }
       hosts_file[h.node] = it->second;
     }

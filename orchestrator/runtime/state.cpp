@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <nlohmann/json.hpp>
 
 namespace faultline::runtime {
 

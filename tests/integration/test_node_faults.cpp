@@ -77,7 +77,7 @@ class NodeFaults : public ::testing::Test {
     ro.log_dir = (dir_ / "logs").string();
     if (partitions) {
       const auto probe = runtime::probe_kernel();
-      ro.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
+      ro.clsact_bpf = probe.has_clsact_bpf();
     }
     auto r = runtime::Run::up(plan, ro);
     ASSERT_TRUE(r.ok()) << r.error().message();

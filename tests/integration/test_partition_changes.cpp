@@ -47,7 +47,7 @@ class PartitionChanges : public CliRunTest {
     CliRunTest::SetUp();
     if (IsSkipped()) return;
     const auto probe = runtime::probe_kernel();
-    if (!probe.has("clsact") || !probe.has("cls_bpf")) GTEST_SKIP() << "the kernel has no clsact or cls_bpf";
+    if (!probe.has_clsact_bpf()) GTEST_SKIP() << "the kernel has no clsact or cls_bpf";
     up(kTopo);
   }
   // The node's network namespace, opened from its recorded holder.

@@ -108,7 +108,7 @@ class NoNewTasks : public ::testing::Test {
 
 TEST_F(NoNewTasks, RunDownCompletesWhenNoThreadCanStart) {
   const auto probe = runtime::probe_kernel();
-  opts_.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
+  opts_.clsact_bpf = probe.has_clsact_bpf();
   int pipefd[2];
   ASSERT_EQ(::pipe(pipefd), 0);
   const pid_t child = ::fork();

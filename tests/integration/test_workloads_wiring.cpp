@@ -19,6 +19,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/netns.hpp"

@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/runtime/proc.hpp"
 #include "orchestrator/runtime/state.hpp"

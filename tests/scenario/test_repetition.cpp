@@ -127,7 +127,7 @@ TEST_F(Repetition, HundredRunUpDownCyclesInOneProcessGrowNothing) {
   runtime::RunOptions ro;
   ro.file = "pair.toml";
   ro.log_dir = (dir_ / "logs").string();
-  ro.clsact_bpf = probe.has("clsact") && probe.has("cls_bpf");
+  ro.clsact_bpf = probe.has_clsact_bpf();
   auto service = runtime::find_binary(runtime::kServiceBinary);
   ASSERT_TRUE(service.ok()) << service.error().message();
   auto loadgen = runtime::find_binary(runtime::kLoadgenBinary);

@@ -17,6 +17,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/runtime/proc.hpp"
 #include "orchestrator/runtime/state.hpp"

@@ -126,13 +126,13 @@ TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {
   c.name = "goodput holds";
   c.metric = "goodput";
   c.service = "api";
-  c.aggregate = "mean";
-  c.phase = "fault";
-  c.op = ">=";
+  c.aggregate = model::Aggregate::kMean;
+  c.phase = model::Phase::kFault;
+  c.op = model::CompareOp::kGe;
   c.threshold = 50;  // 40: fails
   model::Check c2 = c;
   c2.name = "baseline";
-  c2.phase = "baseline";  // 100: holds
+  c2.phase = model::Phase::kBaseline;  // 100: holds
   model::Check c3 = c;
   c3.name = "bogus";
   c3.metric = "no_such_metric";
@@ -370,8 +370,8 @@ TEST(Expectations, AWindowChecksTheTicksWithinIt) {
   model::Check c;
   c.name = "window";
   c.metric = "goodput";
-  c.aggregate = "mean";
-  c.op = ">=";
+  c.aggregate = model::Aggregate::kMean;
+  c.op = model::CompareOp::kGe;
   c.threshold = 4;
   c.from_ns = 2 * kS;  // ticks ending in (2 s, 5 s] at 1 s: 3, 4, 5
   c.to_ns = 5 * kS;

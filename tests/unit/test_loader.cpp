@@ -406,7 +406,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   // stored in the link's order, so the direction becomes b->a.
   const Fault& lf = t.faults[4];
   EXPECT_EQ(lf.target, (FaultTarget{FaultTarget::Kind::kLink, "db-api-gw", "api-gw", "db"}));
-  EXPECT_EQ(lf.direction, "b->a");
+  EXPECT_EQ(lf.direction, model::Direction::kBtoA);
   ASSERT_TRUE(lf.impairment.has_value());
   EXPECT_EQ(lf.impairment->loss_ppm, 100'000u);
   EXPECT_EQ(lf.impairment->loss_model, netem::LossModel::kRandom);
@@ -439,13 +439,13 @@ TEST(Values, FullFileFaultsAndExpect) {
   EXPECT_EQ(x.max_blast_radius_ppm, 500'000u);
   ASSERT_EQ(x.checks.size(), 2u);
   EXPECT_EQ(x.checks[0].service, "gateway");
-  EXPECT_EQ(x.checks[0].aggregate, "p99");
-  EXPECT_EQ(x.checks[0].phase, "recovery");
-  EXPECT_EQ(x.checks[0].op, "<");
+  EXPECT_EQ(x.checks[0].aggregate, Aggregate::kP99);
+  EXPECT_EQ(x.checks[0].phase, Phase::kRecovery);
+  EXPECT_EQ(x.checks[0].op, CompareOp::kLt);
   EXPECT_DOUBLE_EQ(x.checks[0].threshold, 0.25);
-  EXPECT_EQ(x.checks[1].aggregate, "mean");  // defaults
-  EXPECT_EQ(x.checks[1].phase, "fault");
-  EXPECT_EQ(x.checks[1].op, "<=");
+  EXPECT_EQ(x.checks[1].aggregate, Aggregate::kMean);  // defaults
+  EXPECT_EQ(x.checks[1].phase, Phase::kFault);
+  EXPECT_EQ(x.checks[1].op, CompareOp::kLe);
 }
 
 TEST(Values, DefaultsWhenLeftOut) {

@@ -11,9 +11,9 @@ namespace {
 plan::Plan two_links() {
   plan::Plan p;
   p.run = "r";
-  p.links.push_back({"api-db", "api", "db", plan::Carrier::kDirect, {}, {}});
-  p.links.push_back({"a-b-c", "a", "b-c", plan::Carrier::kDirect, {}, {}});
-  p.segments.push_back({"lan", {"api", "db"}, plan::Carrier::kDirect, {}});
+  p.links.push_back({"api-db", "api", "db", plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({"a-b-c", "a", "b-c", plan::Carrier::kDirect, {}, {}, "", ""});
+  p.segments.push_back({"lan", {"api", "db"}, plan::Carrier::kDirect, {}, {}});
   return p;
 }
 
@@ -55,12 +55,12 @@ TEST(PlanLookup, AnAmbiguousNameIsRefusedNotGuessed) {
   // The loader refuses such topologies; a plan that has one anyway (built by
   // hand) gets an error instead of whichever link comes first or last.
   auto p = two_links();
-  p.links.push_back({"a-b-c", "a-b", "c", plan::Carrier::kDirect, {}, {}});
+  p.links.push_back({"a-b-c", "a-b", "c", plan::Carrier::kDirect, {}, {}, "", ""});
   auto r = plan::find_link(p, "a-b-c");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().err, EINVAL);
   // And a reversed spelling that equals another link's name.
   p = two_links();
-  p.links.push_back({"b-c-a", "b", "c-a", plan::Carrier::kDirect, {}, {}});
+  p.links.push_back({"b-c-a", "b", "c-a", plan::Carrier::kDirect, {}, {}, "", ""});
   EXPECT_FALSE(plan::find_link(p, "b-c-a").ok());
 }

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/runtime/cleanup.hpp"
 #include "orchestrator/runtime/state.hpp"

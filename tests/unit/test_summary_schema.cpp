@@ -152,7 +152,8 @@ json summary_of(const model::Topology& topo, bool with_fault) {
   const auto verdicts = evaluate(topo, topo.expect, findings, store, ph, 10);
 
   runtime::Probe probe;
-  probe.features = {{"sch_netem", false, ""}, {"clsact", true, ""}, {"cls_bpf", true, ""}};
+  using K = runtime::KernelFeature;
+  probe.features = {{K::kSchNetem, false, ""}, {K::kClsact, true, ""}, {K::kClsBpf, true, ""}};
   probe.cgroup_layout = "v1 cpu,memory + v2";
   SummaryInputs si;
   si.topo = &topo;

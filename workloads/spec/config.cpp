@@ -2,8 +2,10 @@
 
 #include <fstream>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "base/atomic_file.hpp"
+#include "base/file.hpp"
 
 namespace faultline::spec {
 
@@ -70,10 +72,10 @@ Result<T> parse(const nlohmann::json& j, const char* what) {
 }
 
 Result<nlohmann::json> read_json(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return sys_error("open workload configuration " + path);
+  auto text = read_file(path);
+  if (!text.ok()) return sys_error(text.error().err, "open workload configuration " + path);
   try {
-    return nlohmann::json::parse(f);
+    return nlohmann::json::parse(*text);
   } catch (const nlohmann::json::exception& e) {
     return logic_error(path + ": " + e.what());
   }

@@ -1,0 +1,44 @@
+// The names of the recorded series, as timeseries.csv, summary.json and
+// [[expect.check]] write them: one place for every part that records, looks
+// up or checks a series (the collector, the totals, the expectations, the
+// results, the loader's list of what a check may name).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace faultline::model::series {
+
+// Per service (and per load generator, and for the whole system).
+inline constexpr const char* kOfferedRps = "offered_rps";
+inline constexpr const char* kGoodputRps = "goodput_rps";
+inline constexpr const char* kAttemptsRps = "attempts_rps";
+inline constexpr const char* kErrorsRps = "errors_rps";
+inline constexpr const char* kRequestsRps = "requests_rps";
+inline constexpr const char* kCallsRps = "calls_rps";
+inline constexpr const char* kP50 = "p50_s";
+inline constexpr const char* kP99 = "p99_s";
+inline constexpr const char* kQueueDepth = "queue_depth";
+inline constexpr const char* kInflight = "inflight";
+inline constexpr const char* kShedRps = "shed_rps";
+inline constexpr const char* kBreakerOpen = "breaker_open";
+inline constexpr const char* kRetriesRefusedRps = "retries_refused_rps";
+inline constexpr const char* kUp = "up";
+// Per node (its cgroup), and the host.
+inline constexpr const char* kCpuCores = "cpu_cores";
+inline constexpr const char* kCpuThrottled = "cpu_throttled_s";
+inline constexpr const char* kMemoryBytes = "memory_bytes";
+inline constexpr const char* kOomKills = "oom_kills";
+inline constexpr const char* kHostCpuCores = "host_cpu_cores";
+
+// The service column of the whole system's rows (their node column is empty).
+inline constexpr const char* kSystem = "system";
+// The node column of the host's rows.
+inline constexpr const char* kHost = "host";
+
+// A load generator stands where a service would, named after its node.
+inline constexpr std::string_view kLoadPrefix = "load:";
+inline std::string load_name(const std::string& node) { return std::string(kLoadPrefix) + node; }
+inline bool is_load(std::string_view name) { return name.substr(0, kLoadPrefix.size()) == kLoadPrefix; }
+
+}  // namespace faultline::model::series
