@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Two commands do all the set-up on a fresh Debian 12 machine (as root):
 #   make demo   install dependencies, build, run the default experiment
 #   make test   install dependencies, build, run every test tier

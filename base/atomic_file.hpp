@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Replaces a file in one step: the content goes to a temporary file beside it,
 // which is renamed over the target only once everything was written and
 // closed. A reader (a browser on report.html, a workload reading its

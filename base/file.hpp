@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a whole file: the one reader every part uses (cgroup and /proc
 // files, a results folder, configurations). Writing one in a single step is
 // atomic_file.hpp's write_file_atomic.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // IPv4 prefixes in host byte order: the value type shared by the plan (which
 // allocates addresses) and the runtime (which configures them).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One JSON request object, read strictly, as the control protocols (the run
 // owner's, the link engine's) read theirs: the text bounded and parsed
 // without exceptions, an "op" out of a fixed list, and only the keys that op

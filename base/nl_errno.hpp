@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libnl's own error codes (NLE_*) back to errno, so that every Error carries
 // an errno as the rest of the project does. Shared by the runtime's netlink
 // objects, the kernel netem backend and the probes.

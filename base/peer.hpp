@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Who is on the other end of a Unix socket, and whether they may use a
 // control socket (the run owner's, the link engine's). The socket file's mode
 // is one guard; the peer's credentials, checked on accept, are the other, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fixed arithmetic behind every seeded choice in faultline: splitmix64,
 // FNV-1a and xoshiro256** (Blackman and Vigna, https://prng.di.unimi.it/).
 // Their outputs are fixed by their definitions, unlike std:: distributions

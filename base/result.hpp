@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recoverable errors are returned values (bpftrace style): a Result carries
 // either a value or an Error with the errno and what was being done. Only
 // FatalError is thrown, and only main catches it.

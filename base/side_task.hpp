@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Work on a second thread where one can start, else on the caller: for paths
 // that promise not to throw (teardown in destructors) or must not fail for
 // want of a thread. std::thread throws std::system_error when the kernel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where a value came from, for error messages: file:line:col.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The small text helpers every part needs once: one splitter, one trimmer,
 // one number formatter.
 #pragma once

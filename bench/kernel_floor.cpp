@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's own cost of what a node is made of, with as little user space
 // as possible, to put fl_bench_topology's figures in proportion: N children
 // that each unshare(net | uts | mount) and wait (nothing else: no mounts, no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every benchmark; each prints its own baseline and ratios.
 set -euo pipefail
 BUILD=${1:-build}

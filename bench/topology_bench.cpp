@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bring-up and teardown cost of topologies, against the same star built by a
 // plain shell script with one `ip` command per object, measured in the same run.
 //

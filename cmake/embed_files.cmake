@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Embeds text files (the report's script and stylesheet) into a C++ source as
 # byte arrays, at build time:
 #   cmake -DOUT=<file.cpp> -DINCLUDE=<header> -DNAMESPACE=<ns>

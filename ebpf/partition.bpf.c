@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 // Partitions at tc ingress of a node's interfaces: full, asymmetric (only the
 // receiver's side drops, so a->b can be cut while b->a passes), partial (by
 // protocol and destination port, or by peer set) and flapping (on/off in the
@@ -30,7 +31,9 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1fff
 
-char LICENSE[] SEC("license") = "GPL";
+// Dual-licensed like the file; the kernel counts "Dual BSD/GPL" as GPL-compatible,
+// which the helpers this program calls require.
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /* Shared by partition.bpf.c and its C++ loader: the layout of the rule and
  * counter maps. One header, so the two sides cannot drift; the loader
  * static_asserts the sizes. */

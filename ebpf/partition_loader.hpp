@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loader of partition.bpf.c: one instance per node, attached at clsact ingress
 // of each of the node's interfaces. Rules change atomically at run time (the
 // inactive rule set is written, then one map update flips to it), and a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every fuzzer of a FAULTLINE_FUZZ build for FUZZ_SECONDS each (60),
 # one after the other: `make fuzz` calls it. FUZZ_TARGETS="loader units"
 # runs only those. Each keeps its growing corpus in BUILD/fuzz/corpus/NAME

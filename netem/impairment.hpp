@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The impairment value type: what one direction of a link (or a whole segment)
 // does to the packets crossing it. Pure data in integer units; the kernel netem
 // backend and the userspace link engine both consume it. The topology model

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The default demo: the shipped experiment topologies/retry-storm.toml end to
 # end (about a minute): a retrying three-tier system whose database loses its
 # CPU for 10 s. faultline prints the verdict and where the report is.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages faultline needs; idempotent: only what is missing
 # is installed, and apt-get update runs only when something is missing.
 set -euo pipefail

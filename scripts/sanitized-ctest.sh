@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs ctest in a sanitizer build (make test-asan, make test-tsan):
 #   scripts/sanitized-ctest.sh BUILD_DIR CTEST_ARGS...
 # Every instrumented process writes its reports to BUILD_DIR/sanitizer-reports

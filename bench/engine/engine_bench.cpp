@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Link engine benchmark: one run measures a direct veth pair (the baseline)
 // and the same traffic through faultline-linkd, and prints both with ratios.
 //   added-delay error of a 10 ms link at 1k, 10k and 50k packets/s

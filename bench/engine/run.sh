@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Link engine benchmark: baseline (direct veth pair) and faultline-linkd in
 # one run, as root. Usage: bench/engine/run.sh [BUILD_DIR]   (default: build)
 # Prints a table; the figures in bench/README.md ("## Link engine") come

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Workload benchmark (issue 4), one run, two parts; the figures in
 # bench/README.md ("## Workloads") come from it.
 #

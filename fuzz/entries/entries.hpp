@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fuzz targets' entry functions. Each takes the fuzzer's bytes, runs one
 // parser over them and checks what must hold for any input; a broken
 // property throws CheckFailed (the fuzzer then reports a crash and keeps the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's configuration file (JSON):
 //   {"seed": 7, "control": "/run/faultline/RUN/engine.sock",
 //    "links": [{"name": "api-db", "a_port": "l0a", "b_port": "l0b",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's control socket: a Unix stream socket speaking line-delimited
 // JSON, one response line per request line. The server only frames lines and
 // manages connections; what a request means is the handler's business (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The orchestrator's side of the engine's control socket.
 //
 //   engine_request(sock, {{"op","ping"}})

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link engine's control protocol, parsed: one JSON object per line,
 //   {"op":"ping"} | {"op":"get"} | {"op":"stop"}
 //   {"op":"stats"} | {"op":"stats","reset_lateness":true}

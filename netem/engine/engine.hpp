@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link engine: ports, pipes and one single-threaded event loop.
 //
 // Loop: release every packet whose due time has come, drain the receive

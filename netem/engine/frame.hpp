@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Edits of a frame held in a pool slot: [virtio_net_hdr][Ethernet frame].
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "netem/engine/impairment_json.hpp"
 
 #include <initializer_list>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // JSON form of netem::Impairment, shared by the engine's config file, its
 // control socket and the orchestrator. Integer units only, every field
 // optional on input (missing = the Impairment default), unknown keys are

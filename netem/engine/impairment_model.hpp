@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-packet decisions of one pipe, following kernel netem's netem_enqueue():
 // duplicate, loss, corrupt, reorder, delay, in that order, each drawn from the
 // pipe's generator only when the feature is on. Pure logic: no clock, no I/O,

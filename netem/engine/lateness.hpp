@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How late the engine releases packets (actual send time - due time): the
 // engine's own timing error, without the veths and sockets around it.
 // 1 us buckets up to 2 ms, then 2 ms buckets up to 64 ms; bounded memory and

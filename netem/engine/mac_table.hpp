@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A segment's learning switch table: source MAC -> port, aged out after
 // kAgeNs like a bridge's forwarding database (300 s).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline-linkd: the userspace link engine. Runs inside the run's fabric
 // network namespace; see docs/engine.md.
 #include <sched.h>

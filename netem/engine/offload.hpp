@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checksum and segmentation offloads of an interface, through the ethtool
 // ioctl (SIOCETHTOOL). Acts on the interface of that name in the calling
 // thread's network namespace: run it on a thread that has joined the node's

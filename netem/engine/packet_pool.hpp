@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fixed-size packet buffers for everything the engine holds between receive
 // and release. One mmap'd arena, reserved up front but only backed by memory
 // where used, so the engine's footprint is bounded by slots x slot_size and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A pipe is one impairment pipeline: one direction of a link, or the single
 // shared bottleneck of a segment. It owns its generator, its decision state,
 // its queue and its counters; nothing in it is shared with another pipe.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One engine port: an AF_PACKET socket bound to one interface of the fabric
 // namespace, with a memory-mapped receive ring and batched transmit.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The engine's only source of randomness. Every random decision of one pipe
 // (one direction of a link, or one segment) comes from that pipe's own
 // generator, seeded from (run seed, name, direction): the same seed and the

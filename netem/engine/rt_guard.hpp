@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keeps a real-time (SCHED_FIFO) engine a good neighbour on its CPU.
 //
 // The kernel throttles real-time tasks that run more than

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One pipe's queue, ordered by due time (netem's tfifo). It owns the rate
 // serialisation clock and the queue limits; time is always passed in, so the
 // arithmetic is testable without a clock.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tells a real-time engine when to step aside. A SCHED_FIFO task that keeps
 // its CPU busy starves ksoftirqd on that CPU, and with it every packet whose
 // processing the kernel deferred there (the kernel's RT throttling only steps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "netem/engine/trace.hpp"
 
 namespace faultline::netem::engine {

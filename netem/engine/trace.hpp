@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --trace FILE: one line per decision, for determinism checks and debugging:
 //   <name> <dir> <seq> <verdict> <delay_ns>
 // dir is a->b, b->a, or "seg" for a segment's bottleneck; seq counts frames

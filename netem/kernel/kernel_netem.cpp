@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "netem/kernel/kernel_netem.hpp"
 
 #include "base/nl_errno.hpp"

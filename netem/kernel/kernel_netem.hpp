@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel netem backend: one root netem qdisc (handle 1:) per impaired
 // interface, configured over rtnetlink.
 //

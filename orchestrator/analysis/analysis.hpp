@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Analysis of one experiment: pure functions over what the run recorded,
 // returning the verdicts of the measurement vocabulary (docs/design.md).
 // No clock, no I/O: unit-tested on synthetic series and request streams.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A service's (or a call's) state in one window of time.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Health from requests: a service's state over time judged from the
 // attempts its callers sent it (what it was asked, and how each went), in
 // windows of 100 ms (configurable), not from its goodput against a baseline

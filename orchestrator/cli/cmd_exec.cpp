@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline exec RUN NODE -- CMD`: a command (or an interactive shell) inside
 // a node: its namespaces and its cgroup, with the terminal inherited.
 #include <signal.h>

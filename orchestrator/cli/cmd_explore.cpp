@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline explore FILE --vary KEY=LO..HI [--vary KEY2=LO..HI]`: where a
 // configuration stops recovering, by an adaptive search over one or two
 // --set keys (experiment/explore_search.hpp) whose runs are `faultline

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline fault RUN ...`: impair links and segments, cut, stop and load
 // nodes, partition them, and undo it, live, through the run owner's control
 // socket.

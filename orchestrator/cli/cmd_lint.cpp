@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // validate and lint: the topology checked by the loader (errors, exit 2),
 // then judged on paper by the lint (findings: warnings; exit 1 with
 // --strict). Pure, no root.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan: pure, no root (with root it probes the kernel for sch_netem).
 #include <cstdio>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline new NAME`: a commented starting topology in NAME.toml, for a
 // person writing their first experiment: a load generator, two services
 // with a retrying call, links, one fault and expectations, each key

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline report DIR: (re)writes DIR/report.html from the results folder,
 // e.g. after copying a run elsewhere or after a newer faultline improved the
 // page. Needs no root and touches nothing but that one file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline run FILE`: the experiment from up to results, once per variant
 // and repeat; `faultline compare DIR`: the table of a finished set of runs.
 #include <signal.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // status, down and cleanup: they read runs from their state files only.
 #include <poll.h>
 #include <signal.h>

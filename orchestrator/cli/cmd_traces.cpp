@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline traces DIR: a run's request records (DIR/records.bin) as
 // OTLP/JSON, the OpenTelemetry protocol's JSON encoding, which Jaeger and
 // Grafana Tempo take (e.g. POST it to an OTLP/HTTP receiver's /v1/traces).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline up`: the process that builds a run owns it until it is taken
 // down. Without --foreground that owner is a daemon forked from the CLI, which
 // reports "ready" (or the error) through a pipe and then waits for SIGTERM from

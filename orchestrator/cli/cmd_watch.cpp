@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline watch RUN`: the present moment of a run, refreshed every
 // second, from the live.json its owner (`faultline up`'s, or `faultline
 // run` itself) replaces in the run's state folder after each tick

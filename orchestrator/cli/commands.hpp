@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The faultline subcommands. Each returns the process exit code; failures are
 // raised through fail() (failure.hpp) and turned into codes in main.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How a failing verb ends: the one table from what went wrong to the exit
 // code (README, "Exit codes"). Every verb throws through fail() or returns
 // exit_code(); main() prints the message and returns the code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline: build a topology of namespaced nodes, impair it, measure how
 // failure spreads. main() parses the command line and is the only place the
 // one fatal exception type is caught.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node faults typed at the keyboard (`faultline fault RUN node:db cpu=0.1`):
 // the run owner applies them with the same runtime calls as the experiment
 // timeline and holds each AppliedNodeFault until `--clear node:db`,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run owner: after bring-up it serves its control socket (faults typed at
 // the keyboard), notes node processes that exit and OOM kills, and on SIGINT,
 // SIGTERM or SIGHUP takes the run down in order.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live view of a run brought up by `faultline up`: its owner collects
 // every tick as `faultline run` does (the same Collector), notes the faults
 // typed with `faultline fault` as they are applied and cleared, and

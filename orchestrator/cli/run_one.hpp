@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One experiment run as `faultline run` executes it, shared by `run` (each
 // variant and repeat) and `explore` (each point of its search): load with
 // the overrides, plan, run, write report.html, print the verdict lines.

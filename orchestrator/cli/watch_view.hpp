@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline watch`'s screen: one block of text from the `now` a run's
 // owner publishes (experiment/live.hpp). Pure, so the layout is tested
 // without a run. Colour (ANSI, health only) when writing to a terminal.

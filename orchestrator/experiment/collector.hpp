@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-tick collection of a running experiment: each workload's /metrics,
 // read from inside its node over loopback (a path the experiment's
 // impairments never touch), each node's cgroup counters, the network's

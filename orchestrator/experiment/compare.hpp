@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline compare`: the variants of an experiment side by side, over
 // repeats with different seeds: collapsed or not, time to collapse, recovered
 // or not, recovery time, amplification, goodput during the fault, each as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // events.jsonl: one JSON object per line, each with its time `t` in seconds
 // since the experiment started. Kept in memory too, for the analysis and the
 // report. Each line is flushed as written, so a crashed run keeps its events.

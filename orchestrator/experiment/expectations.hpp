@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The [expect] hypotheses of an experiment, judged after the run against the
 // analysis and the recorded series. Each gives its measured value, so a
 // failed run says by how much it missed.

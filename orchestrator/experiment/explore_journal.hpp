@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The journal of a `faultline explore`, in its out folder
 // (explore.journal.jsonl): a first line with the arguments that define the
 // search, then one line per finished run. A killed explore leaves at most a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `faultline explore` writes: explore.json (the arguments, every run
 // with its verdict and report, the boundary of each line with its 95%
 // interval, the lint's prediction), explore.csv (one row per run) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline explore`, the search itself: pure (no runs, no clock, no
 // files). Given the verdicts of the runs so far, which point to run next,
 // and where the boundary between runs that recover and runs that do not

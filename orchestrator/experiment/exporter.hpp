@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run's one HTTP endpoint on the host (127.0.0.1:PORT, experiment.
 // metrics_port), served by the workloads' Beast server (workloads/http):
 //   /metrics    every workload's own metrics as last scraped, relabelled with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Applies and reverts the faults of an experiment's timeline on a live run:
 // link and segment impairments and partitions (runtime::LinkControl), node
 // faults (runtime node faults: CPU/memory cuts, hogs, pause, kill, restart,

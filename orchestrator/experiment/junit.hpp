@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Expectations as JUnit XML, for CI systems that show test results (GitHub
 // Actions' test reporters, GitLab's `artifacts:reports:junit`, Jenkins):
 // one <testsuite> per run, one <testcase> per expectation of that run, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-tick counters of the run's network, beside the workloads' own metrics:
 // - every link direction: packets and bytes sent at the sender's interface and
 //   received at the receiver's (whatever carries the link), per second;

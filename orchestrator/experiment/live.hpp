@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A running experiment as it stands now, for `faultline watch` and the live
 // page. Both `faultline run` and the owner of `faultline up` collect every
 // tick; after each tick they turn what was collected so far into:

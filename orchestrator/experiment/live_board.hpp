@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the latest live data (live.hpp) is kept between ticks: the page's
 // JSON for the HTTP server's thread, and `now` in the run's state folder
 // (live.json, replaced atomically each tick) for `faultline watch`, which

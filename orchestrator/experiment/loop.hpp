@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The experiment loop: the collection ticks and the fault timeline's steps on
 // one clock, the phases as they begin, process exits as events. It stops at
 // the end, at a step that failed, or when interrupted, and then reverts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `faultline plan` shows of the experiment, after the kernel objects:
 // its phases with their times, the fault timeline, the call graph with each
 // call's resilience settings, and the expectations. From the topology and

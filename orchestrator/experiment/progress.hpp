@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a running experiment shows: on a terminal one live status line
 // (phase, time, goodput, active faults, worst service), rewritten in place;
 // otherwise quiet, line-oriented output (phase changes, faults, and a status

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The request records of a run: every workload's spans, pulled each tick
 // (GET /records, workloads/trace/wire.hpp), kept in memory for the analysis
 // and appended to the results folder's records.bin as they arrive, so a

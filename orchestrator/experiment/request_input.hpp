@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // From a run's request records to what the analysis judges: for each
 // service the attempts its callers sent it, for each call edge the caller's
 // own attempts, and when each service's controls engaged (a breaker

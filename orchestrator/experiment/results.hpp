@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // From what a run recorded to what it reports: the analysis input built from
 // the series, and summary.json (docs/results.md describes every field).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline run`: one experiment from its topology to its results folder.
 // Phases: up, warm-up, baseline, the fault timeline, the recovery horizon,
 // down. The run owns everything it creates; faults are reverted at their

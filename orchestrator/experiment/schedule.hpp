@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // When an experiment's parts happen, from its file alone: the first fault,
 // the end of the last, the end of the run (the recovery horizon follows the
 // last fault, even past `duration`), the phases in ticks, and the thresholds

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/experiment/series_store.hpp"
 
 #include <limits>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every sampled metric of a run, one value per tick, keyed like the rows of
 // timeseries.csv (node, service, metric). NaN marks a tick without a value.
 #pragma once

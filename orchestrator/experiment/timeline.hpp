@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fault timeline of an experiment as plain data: when each fault is
 // applied, stepped through its ramp, and reverted. Pure: the runner executes
 // it, tests check it without a kernel.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Figures derived from one tick's raw measurements: a service's attempts and
 // calls (the sum of its call edges), and the whole system's value of every
 // series a check may name (model::check_series): what the clients see from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the request records show beyond health: how much was recorded (the
 // basis of the verdicts), the traces of the first requests that failed (the
 // report's waterfall: which attempt at which tier timed out, was shed or

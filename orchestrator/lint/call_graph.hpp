@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The topology's services and what calls what, resolved once: every call and
 // every load's request kind to the callee's endpoint. The loader has checked
 // that each names an endpoint that exists.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Retry amplification: when a service fails every attempt, each tier that
 // retries multiplies the attempts of the tiers above (the SRE book's advice:
 // retry at one tier only). Budgets and throttles cap each hop; [expect]'s

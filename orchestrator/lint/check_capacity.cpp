@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Capacity: each service's offered rate against what its workers and its
 // node's CPU can serve, and the Erlang C latency against its SLO.
 #include <cmath>

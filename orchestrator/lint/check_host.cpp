@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run's CPU estimate against the host's cores: the host is the
 // measuring instrument, and an overloaded one delays everything and fakes
 // failures the experiment never injected.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Metastability (HotOS'25, "a queue that holds more work than its callers
 // wait"): when queue x mean service time / workers exceeds the caller's
 // timeout and abandoned requests are not dropped, a full queue serves only

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Slips: settings the loader accepts that are almost certainly not meant. A
 // delay or jitter of a second or more (a "5m" meant as "5ms"), an expected
 // recovery beyond the horizon the run waits for, expectations nothing can

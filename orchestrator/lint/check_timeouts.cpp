@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Timeout budgets: a call's worst case (every attempt to its timeout, every
 // backoff at its longest) against the time its service's caller still waits.
 // Deadline propagation cuts the call off when the caller gives up, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lint's checks, one file each; lint() runs them all over one set of
 // predictions. Each appends its findings.
 #pragma once

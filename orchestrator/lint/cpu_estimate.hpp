@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A rough estimate, before a run, of the CPU its workloads and link engine
 // will need. The host is small: an overloaded host delays everything and
 // fakes failures the experiment never injected, so the lint and the runner

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One thing the lint found wrong with a configuration on paper: where it is
 // (file:line:col), which check found it, what it is (naming the services and
 // the numbers) and what would fix it, with the numbers also as named figures

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Requests flowing from the load generators through the endpoints: at each
 // call a request becomes probability x multiplier requests to the callee
 // (the multiplier: the call's attempts, expected or worst-case). Computed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Numbers as the lint's messages print them: durations in the unit that
 // reads best, rates, shares, plain figures to three significant digits.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lint's results as JSON: findings for `--json`, predictions for
 // `lint --json` and summary.json (docs/results.md, `predictions`).
 #pragma once

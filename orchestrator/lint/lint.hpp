@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline lint`: what is wrong with a configuration on paper, before a
 // run. Pure: from a loaded topology alone (and the host's CPU count, given).
 // docs/validating.md describes every check.

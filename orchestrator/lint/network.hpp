@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The network's own share of a call's time: the mean one-way delay from one
 // node to another along a path of fewest hops over links and segments (as
 // the plan routes: shortest paths), the delays of each hop summed in the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a configuration predicts on paper, before any run: each service's
 // offered rate (the loads followed through call probabilities, fan-out and
 // the retries its callees' injected errors cause), its capacity (workers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The M/M/c queue (Erlang C): Poisson arrivals at rate lambda, c servers,
 // exponential service at rate mu each, FIFO. The lint's latency prediction
 // for a service: its workers are the servers, the time a request holds one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one caller's retry policy implies on paper: how long a call can take
 // at worst, how many of its attempts fit in a deadline, and how many attempts
 // a call makes when its callee fails, within what a retry budget or a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus text exposition format (version 0.0.4), read into samples.
 // prometheus-cpp only writes it; the collector and the tests read what the
 // workloads serve. Strict: a malformed line is an error naming its line, so a

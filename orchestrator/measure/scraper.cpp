@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/measure/scraper.hpp"
 
 #include <netinet/in.h>

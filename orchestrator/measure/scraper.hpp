@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a workload's /metrics from inside its node: the socket is created in
 // the node's network namespace and connects to the node's own loopback, a
 // path no link impairment or partition of the experiment touches (they act

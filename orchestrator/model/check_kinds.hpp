@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The words of an [[expect.check]] as types: how a series is reduced
 // (aggregate), over which part of the run (phase) and how the result is
 // compared with the threshold (op). The loader parses them once from these

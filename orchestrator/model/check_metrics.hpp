@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What an [[expect.check]] may measure: the recorded series (by their
 // timeseries.csv names or a short alias) and the analysis' scalars. One list
 // for the loader, which refuses anything else, and the expectations, which

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exact decimal numbers for unit parsing: "1.5s" must become exactly
 // 1'500'000'000 ns, which a double does not guarantee.
 #pragma once

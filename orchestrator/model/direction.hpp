@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which way(s) of a link a change acts on, in the link's `between` order
 // (Link::a, Link::b). Parsed once, by the loader (a fault's `direction`) or
 // the CLI (`link:A->B`); everything after it compares the enum.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two small languages of service and call keys: duration distributions
 // (work = "exp(2ms)") and retry backoff (backoff = "10ms exp jitter cap 1s").
 #pragma once

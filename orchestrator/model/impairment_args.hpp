@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Impairments typed at the keyboard (`faultline fault RUN link:api-db
 // delay=150ms loss=2%`), read with the same keys, units and checks as the
 // topology file, laid over what the link does now.

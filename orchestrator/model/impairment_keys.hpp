@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The impairment keys shared by [[link]], its a_to_b / b_to_a tables,
 // [[segment]] and link and segment [[fault]]s, and netem's rules about which
 // combinations mean something.

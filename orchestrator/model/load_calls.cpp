@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The client side of calls and loads: the target, the path, the timeout and
 // the retry policy, read the same way for both; and one call of an endpoint.
 #include "orchestrator/model/loader_internal.hpp"

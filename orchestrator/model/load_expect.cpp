@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [expect]: the hypotheses a run is judged by.
 #include <algorithm>
 

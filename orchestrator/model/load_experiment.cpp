@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [experiment]: run length, phases, seed, and the address pool.
 #include <charconv>
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[fault]]: when, on what, and what it changes. The target's kind decides
 // which keys a fault may carry.
 #include <algorithm>

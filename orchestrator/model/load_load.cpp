@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // node.load: a load generator's target, request mix, rate and its schedule,
 // its client policy (as a call's) and the port of its /metrics.
 #include <algorithm>

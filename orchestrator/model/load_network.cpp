@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[link]] and [[segment]], and whether the address pool holds them.
 #include <algorithm>
 #include <array>

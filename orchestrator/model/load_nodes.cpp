@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[node]] with its [[node.service]] and their endpoints (node.load: load_load.cpp,
 // calls: load_calls.cpp).
 #include <algorithm>

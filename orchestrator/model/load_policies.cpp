@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Resilience policies of calls and loads: backoff, circuit breaker, retry throttling.
 #include "orchestrator/model/dist_backoff.hpp"
 #include "orchestrator/model/loader_internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [[variant]]: named sets of overrides that run the same experiment with
 // other settings (docs/experiments.md). Each variant's overrides are checked
 // now, against the file, exactly as `--set` would be: a variant that cannot

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TOML -> Topology. Validates everything that can be checked without root and
 // without touching the kernel; every error names file:line:col, what is wrong
 // and what is allowed.

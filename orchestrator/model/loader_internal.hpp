@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The stages of the loader and what they hand each other. Each stage reads
 // its sections into the Topology and records, in LoadState, what it saw even
 // when it was invalid, so that later stages do not repeat an error as a

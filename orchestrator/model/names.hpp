@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names that end up in the kernel: a node's interface toward a peer node is
 // named after the peer, and its interface on a segment after the segment.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a node fault can do, by the names the topology file and `faultline
 // fault` both use, so the loader and the keyboard accept the same words and
 // apply the same rules.

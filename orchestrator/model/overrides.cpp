@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // --set key=value: edits the parsed document before it is read, so an
 // override is validated exactly like the file. Positions are "--set:N:col",
 // N the override's number, col its column.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Calls and loads name "node:port" and paths: the node must exist, serve that
 // port and those paths, and be reachable from the caller over links and
 // segments; calls made on every request must not form a cycle.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The names of the recorded series, as timeseries.csv, summary.json and
 // [[expect.check]] write them: one place for every part that records, looks
 // up or checks a series (the collector, the totals, the expectations, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Typed, located access to toml++ tables. Every problem becomes a Diagnostic
 // at the offending value (or at the table when a key is missing), and reading
 // goes on, so one run reports every error.

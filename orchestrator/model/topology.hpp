@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The topology model: one experiment file as plain data. No behaviour, no
 // kernel; every quantity already parsed into integers (ns, bytes, bit/s,
 // milli-cores, ppm). The loader fills it and validates it; the plan consumes it.

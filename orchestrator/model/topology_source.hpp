@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a topology file's text: bounded, and only from what a user can mean
 // by a topology file. A regular file or a pipe (`validate <(gen.sh)`, a named
 // FIFO) is read, at most kMaxTopologyBytes of it; "-" is standard input,

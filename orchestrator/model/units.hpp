@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit parsing: each quantity is parsed once, here, into an integer. Nothing
 // downstream ever compares or re-parses unit strings.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one place that turns a link's or a segment's name, as a person or the
 // timeline writes it, into the plan's object. A link is named after its two
 // nodes in `between` order ("api-db") and answers to the reverse ("db-api")

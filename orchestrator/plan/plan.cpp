@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "base/random_core.hpp"
 #include "orchestrator/plan/plan.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan: the complete list of kernel objects and processes a run creates,
 // derived from a validated topology alone (pure, no root). `faultline plan`
 // prints it; the runtime instantiates it in order and records each object in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/plan/plan_json.hpp"
 
 namespace faultline::plan {

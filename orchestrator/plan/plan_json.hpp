@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan as one JSON document (`faultline plan --json`), for scripts: the
 // same objects render() lists, in creation order, impairments described as
 // faults.md writes them, each workload's configuration as its process reads it.

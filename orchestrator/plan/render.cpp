@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Plan::render: what `faultline plan` prints, one kernel object per line, in
 // the order the runtime creates them.
 #include <cstdio>

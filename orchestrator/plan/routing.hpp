@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Static routes along shortest paths, the forwarding set, and per-node
 // /etc/hosts (each name resolves to the address on the path from that node).
 #pragma once

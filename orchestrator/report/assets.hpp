@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The page's stylesheet and scripts, inlined into every report.html (the page
 // must open offline, so nothing is linked). They are real files beside this
 // one (report.css, catcher.js, report_lib.js, report.js), which the build

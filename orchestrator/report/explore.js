@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // explore.html, the drawing: reads the embedded explore.json and draws the
 // phase diagram with flExplore (explore_lib.js), then the verdict, the table
 // of runs (each linking to its report.html) and the render check.

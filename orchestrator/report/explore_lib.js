@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // explore.html, the pure part: from explore.json's document (what
 // experiment/explore_results.cpp writes) to what the page draws: the
 // points of every run (position, colour, link to its report), the

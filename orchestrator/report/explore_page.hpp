@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // explore.html: the phase diagram of a `faultline explore` (every run a
 // point coloured by its verdict and linking to its own report.html, the
 // boundary drawn with its 95% interval, the lint's prediction beside it),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/report/html_text.hpp"
 
 namespace faultline::report {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text put into the generated pages (report.html, explore.html): escaped
 // HTML, JSON that is safe inside a <script> element, and the pages' policy.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline live page: the report of a run that is still going. Every second
 // it fetches /live.json (the report's data so far: summary, series, events,
 // and `now`, the present moment in brief), puts it where the report's script

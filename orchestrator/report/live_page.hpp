@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live page of a running experiment (served by its owner at
 // http://127.0.0.1:PORT/): the report's own page skeleton, stylesheet and
 // scripts, with live.js in place of embedded data: it polls /live.json

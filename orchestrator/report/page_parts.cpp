@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/report/page_parts.hpp"
 
 #include "orchestrator/report/assets.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The parts the generated pages (report.html, the live page, explore.html)
 // share: the head (meta, the Content-Security-Policy, the title, the
 // stylesheet) and the skeleton the report's script draws into.

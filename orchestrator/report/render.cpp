@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The page: a static skeleton, the stylesheet and scripts inlined, the data
 // embedded as JSON. Everything visible is drawn by the script from that JSON,
 // so the page and its data cannot disagree.

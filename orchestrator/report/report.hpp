@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.html: one self-contained page (inline CSS, inline JavaScript, the
 // run's data embedded as JSON) that draws the topology coloured by when each
 // service degraded, the time series with the faults shaded, the verdicts,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline report: everything on the page is drawn here, from the JSON in
 // #fl-data, with SVG built through the DOM; what is computed rather than
 // drawn (formatting, scales, colours, layout, health) is in report_lib.js,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline report, the pure part: formatting, axis ticks and scales, colours,
 // the graph's layout, and the shaping of the run's data (summary.json, the
 // series, events.jsonl) into what the page draws: health at a time from the

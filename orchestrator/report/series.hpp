@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // timeseries.csv (long form: t,node,service,metric,value) turned columnar for
 // the page: one shared time axis, and per (metric, node, service) one array of
 // values aligned to it, null where that series has no sample. Columnar data is

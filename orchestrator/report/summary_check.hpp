@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What makes a summary.json one: the fields `faultline report` and
 // `faultline compare` read to tell which run it was and how it ended. An
 // empty object, or the summary of something else, is refused naming the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.html from a results folder: read the three files the run wrote
 // (summary.json checked to be one: summary_check.hpp), render, and replace report.html atomically so that a reader never sees half
 // a page.

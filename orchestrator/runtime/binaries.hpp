@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The programs faultline starts inside nodes, found the same way for each:
 // an environment variable, else beside the faultline binary (installed), else
 // in the build tree (faultline sits in <build>/orchestrator).

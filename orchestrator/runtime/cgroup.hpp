@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node cgroups on cgroup v1, v2 and the hybrid layouts (here: cpu and memory
 // on v1 with a v2 mount beside). The layout is probed from /proc/self/mountinfo,
 // never inferred from a kernel version.

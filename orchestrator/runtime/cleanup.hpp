@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Removal of what a run left behind, from its journal alone: the processes and
 // holders it recorded (verified by start time before they are signalled), the
 // cgroups it recorded (deepest first), then its folder. Nothing is found by a

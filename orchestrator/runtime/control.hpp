@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run owner's control socket: `faultline fault` (and later tools) send one
 // JSON request per connection and read one JSON answer. Only the owner changes
 // its run, so every fault it applies is one it will also revert.

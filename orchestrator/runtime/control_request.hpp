@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run owner's control protocol, parsed: one JSON object per connection,
 // as `faultline fault` sends it,
 //   {"op":"ping"} | {"op":"list"} | {"op":"stats"}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Link impairments carried by the userspace link engine, faultline-linkd,
 // started here in the run's fabric namespace: each engine-carried link's or
 // segment's node ends are veths whose peers are engine ports. Its

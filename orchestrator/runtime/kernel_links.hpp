@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Link impairments as kernel netem qdiscs, changed over rtnetlink: one root
 // qdisc on each sending end's egress per link direction, one on each bridge
 // port of a segment toward its member. The qdiscs are found by what they

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What carries a link's or a segment's impairments: kernel netem qdiscs
 // (kernel_links.hpp) or the userspace link engine (engine_links.hpp).
 // LinkControl keeps what each link and segment is set to and hands every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Live link impairments and partitions of a run, whatever carries them: the
 // impairments through a LinkBackend chosen per link and segment at `up`
 // (kernel netem qdiscs, kernel_links.hpp, or the userspace link engine,

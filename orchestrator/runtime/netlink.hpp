@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel network objects over rtnetlink with libnl-route: veth pairs created
 // directly inside their target namespaces, bridges, addresses, routes, per
 // interface forwarding. No `ip` or `tc` commands, no text parsing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A node is a process-held set of namespaces. The holder is a tiny process
 // forked from the orchestrator into new net, uts and mount namespaces; the
 // namespaces live exactly as long as it does, so killing the holder (by its

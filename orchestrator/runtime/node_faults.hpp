@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node faults on a live run: CPU quota and memory limit cuts, pause (freezer),
 // kill (and start again), restart, CPU and memory hogs inside the node, and a
 // partition of every link and segment of the node. Each change is owned by an

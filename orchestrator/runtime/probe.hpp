@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel feature probes for `faultline doctor` and backend selection. Every
 // answer comes from trying the thing (in a throwaway namespace), never from a
 // version number.

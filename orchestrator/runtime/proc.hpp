@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Process identity and termination by id, never by name. A pid alone can be
 // reused, so every process the project records is (pid, start time), and it is
 // signalled through a pidfd opened after the start time was checked.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Waiting for a process started in a node to listen: the next process (a load
 // generator after its services) must find it answering, and a workload that
 // dies at start-up (a bad configuration) must fail `up`, not go unnoticed.

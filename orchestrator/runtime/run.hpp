@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A live run: the owner of every kernel object and process the plan lists.
 // Instantiation records each object in the journal before creating it; the
 // destructor (or down()) releases everything in reverse order and never throws.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Processes inside nodes, through Boost.Process: between fork and exec the
 // child joins the node's cgroup (so it is limited before it runs anything),
 // then its uts, net and mount namespaces.

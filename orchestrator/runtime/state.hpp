@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run state: one folder per run under the state root, holding a journal
 // (state.jsonl) in which every kernel object and process is recorded before it
 // is created (or, for a pid, as soon as it exists: holders and node processes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Link engine end to end (root): two or three namespaces joined through
 // faultline-linkd running in a fabric namespace,
 //   A(eth0) - veth - p0 [engine] p1 - veth - (eth0)B

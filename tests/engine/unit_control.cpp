@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control socket's framing and the orchestrator's client, without an
 // engine: a ControlServer on an epoll loop in a thread, answering with a
 // test handler.

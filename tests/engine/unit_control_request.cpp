@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link engine's control protocol, parsed without a socket: every request
 // the orchestrator sends becomes its typed form; anything else is an error
 // saying what is wrong, and no input throws.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Frame edits, the MAC table and the packet pool.
 #include <gtest/gtest.h>
 

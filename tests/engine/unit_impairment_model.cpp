@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-packet decisions with a seeded generator: long-run rates, the
 // Gilbert-Elliott model, distributions and determinism.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Impairment <-> JSON and the engine's config file.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TimedQueue with injected times: rate arithmetic, limits, ordering.
 #include <gtest/gtest.h>
 

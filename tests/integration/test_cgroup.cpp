@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node cgroups on whatever layout the host has (here: hybrid, cpu and memory
 // on v1): limits land in the right files, usage is read back, processes are
 // joined, frozen, killed, and the directories go away.

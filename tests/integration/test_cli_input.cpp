@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Topology input through the CLI as a user gives it: a device, a directory or
 // an oversized file is refused at once with exit 2, naming the file and the
 // limit, and nothing is created; "-" reads standard input (named <stdin>),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run owner's control socket against hostile and confused clients: every
 // malformed, oversized, truncated, mistyped or unknown request, and a peer
 // that is not root, gets an error answer, and the owner, the run and

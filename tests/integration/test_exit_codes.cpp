@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exit code of every verb for each kind of failure it can meet, from the
 // built faultline binary as a user runs it (README, "Exit codes"): 0 ok, 2
 // bad input (with a message naming what was wrong), 3 the environment lacks

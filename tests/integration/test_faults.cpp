@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Live faults through the CLI, as a person at the keyboard types them: link
 // impairments change RTT and are cleared; an asymmetric partition blocks one
 // direction only and healing restores both; bad values are refused.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The CLI end to end, as a user runs it: up a 3-node chain, reach nodes by
 // name across two hops, check hostnames and limits, take it down, and check
 // the kernel is exactly as before; kill the owner and check cleanup.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline lint` and the lint's warnings in `validate`, from the built
 // binary as a user (or a CI job) runs them: findings located file:line:col
 // with their fix, exit 0 without --strict and 1 with it, --set honoured, and

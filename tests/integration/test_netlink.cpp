@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Links, bridges, addresses, routes and forwarding over rtnetlink, checked by
 // real TCP traffic between node namespaces.
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node holders: the process that keeps a node's namespaces alive, and
 // in_netns, the helper thread that works inside one.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node faults typed at the keyboard (`faultline fault RUN node:N ...`): the
 // owner applies them with the timeline's runtime calls and holds them until
 // `--clear`; a cut CPU quota and a pause show in the node's cgroup, a kill ends

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node faults on a live run, through the runtime calls the experiment timeline
 // makes: a CPU cut holds a busy loop to the new quota and its revert gives the
 // CPU back; a memory cut below a hog's size OOM-kills it; pause stops a node's

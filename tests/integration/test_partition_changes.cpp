@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Partitions and heals change several nodes' filters: all of them, or none.
 // Each test makes the change fail on its second node in a way the kernel (or
 // the per-node rule limit) really refuses, then reads the filters back from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // partition.bpf.c on crafted frames through BPF_PROG_TEST_RUN: the program is
 // loaded (attached nowhere), given rules through its loader, and run by the
 // kernel on Ethernet frames built here: whole TCP and UDP datagrams, first

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Process identity: (pid, start time) parsing, pidfds opened race-free, and
 // termination by id only.
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.html in a real browser: a synthetic but realistic results folder
 // (a load generator calling api calling db, a CPU cut on db from 20 s to 35 s,
 // the tiers degrading one after the other, one expectation failing, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The scraper never hangs its caller: a workload that accepts the connection
 // but never answers (paused by a fault, wedged) costs one timeout, then the
 // scraper answers an error; a workload that answers is read, over one

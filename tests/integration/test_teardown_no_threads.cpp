@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Teardown that promises not to throw starts no thread it cannot do without.
 // A forked child brings a run up (with a partition filter, whose removal
 // needs the node's namespace), then joins a cgroup whose pids limit is

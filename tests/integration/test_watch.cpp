@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live view of a run, as a teacher and a class use it: `faultline up` of
 // a client -> api -> db chain, then a fault typed with `faultline fault`
 // (the db paused). `faultline watch --once` (a pipe: plain text) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The orchestrator runs the workloads of a topology: `faultline up` writes
 // each workload's configuration into the run folder (visible read-only in the
 // nodes), starts faultline-service in its node and faultline-loadgen in the

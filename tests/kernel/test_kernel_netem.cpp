@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel netem backend against a real kernel: two namespaces joined by a
 // veth, netem on the veth ends, real UDP and TCP traffic between sockets
 // opened inside the namespaces. Needs root and sch_netem; skipped with the

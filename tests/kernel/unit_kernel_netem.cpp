@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel backend's pure parts: netem's u32 probability scale and the
 // distribution tables. No root, no kernel objects.
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The OpenTelemetry protocol's .proto definitions, for the OTLP/JSON export
 # test (tests/otlp/validate_otlp.py): taken from the npm package that ships
 # them (@opentelemetry/otlp-grpc-exporter-base 0.34.0 carries

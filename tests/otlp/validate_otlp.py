@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Parses an OTLP/JSON file with the OpenTelemetry protocol's own .proto
 definitions (compiled by protoc) and protobuf's JSON parser, which refuses
 unknown fields and wrong types. OTLP/JSON differs from protobuf's JSON mapping

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // explore.html's pure functions (orchestrator/report/explore_lib.js) under
 // node, on documents shaped like what experiment/explore_results.cpp writes:
 // scales and ticks, a run's colour, the figure's layout (points, the band of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report's pure functions (orchestrator/report/report_lib.js) under node:
 // formatting, scales, colours, the graph and its layout, faults and phases,
 // health from summary.health's letters, the replay of the onsets, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Crash points: kill -9 of the orchestrator at moments drawn from a seed,
 // during `faultline up`, `run` (each phase), `fault` and `down`; then
 // `faultline cleanup` must leave the kernel exactly as it was before the

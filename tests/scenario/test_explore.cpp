@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline explore` end to end on the HotOS'25 example (Bronson et al.'s
 // metastable queue): one worker, 5 ms per request, a client that waits 250 ms
 // and retries 5 times at once, a 3x load spike. A queue of more than

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lint's predictions against what a run measures, and what CI reads of
 // a run. An M/M/4 service (exponential wall-clock waits, no CPU, so that
 // the host's load does not enter; Poisson arrivals at 70%): its mean latency

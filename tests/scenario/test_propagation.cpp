@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Propagation measured to the millisecond, end to end with `faultline run`:
 // two leaves killed 300 ms apart are found 300 ms apart and in order; a
 // fault-free run at 60% utilisation marks nothing degraded under three

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Repetition: what a run leaves must not pile up. 100 up/down cycles in one
 // process (runtime::Run, as `faultline run` drives it), 100 through the CLI,
 // and 20 back-to-back experiments in one `faultline run --repeat 20`: no

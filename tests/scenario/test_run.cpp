@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline run` end to end, as a user runs it: a CPU cut on the last tier of
 // a chain degrades the tiers above it in order and the system recovers after
 // the cut; Ctrl-C in the middle of a fault reverts it and leaves nothing; a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline run` end to end for what test_run.cpp does not cover: link,
 // segment, partition and load faults on the timeline act when they should and
 // are reverted on time; variants repeated with other seeds are compared; the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the workloads exist for, checked end to end in namespaced nodes
 // brought up by the CLI: queueing theory holds (Erlang C), retries multiply
 // load exactly (4^3) and a retry budget contains it, a breaker opens under a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A chain of services for tests of the experiment's pure parts, as TOML:
 // client (load) -> api -> app -> db. api's call to app retries under a budget
 // and has a breaker, app's call to db retries with neither, db has its own

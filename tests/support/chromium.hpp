@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Headless Chromium for tests of pages (report.html, the live page): the
 // browser's path, its command line with everything that could reach the
 // network off, a runner that kills the browser's process group (and only

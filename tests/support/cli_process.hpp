@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A faultline CLI started in the background with its output read as it comes,
 // for tests that act at a moment of a command: after a line of its output, a
 // record in its run's journal, or a delay. Kill -9 and wait by pid.

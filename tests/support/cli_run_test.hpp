@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A fixture for tests that drive the faultline CLI as a user does. Each test
 // gets its own state root and run name, so tests run in parallel and
 // `cleanup` in one test never sees another's runs; TearDown takes the run

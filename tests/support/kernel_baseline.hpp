@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole kernel picture a run may change, for tests that kill the
 // orchestrator at random moments and check that `faultline cleanup` puts the
 // box back: network namespaces (by inode), host links, qdiscs on host

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a privileged test compares before and after: the host's interfaces, the
 // network namespaces alive on the box, and the project's cgroup folders.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the kernel holds of a node's partition filter, read back from the
 // kernel itself and not from the loader's bookkeeping: the cls_bpf filter at
 // clsact ingress (handle 1, priority 1) of an interface, its program, and

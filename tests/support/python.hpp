@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs one of the tests' Python helpers (tests/support/*.py) with Debian's
 // python3 (FL_PYTHON3, where a python3 earlier in PATH may lack Debian's
 // modules), capturing what it prints.

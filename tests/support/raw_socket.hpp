@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Raw conversations with a control socket (the run owner's, the link
 // engine's), as a hostile or confused client has them: any bytes, any size,
 // with or without shutting the write side, and from another user in a forked

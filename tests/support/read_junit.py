@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Reads a JUnit XML file with Debian's python3-junitparser and prints what
 it found as JSON, for the tests of `run --junit` and `compare --junit`.
 

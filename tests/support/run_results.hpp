@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reading a `faultline run` results folder in tests: files, summary.json
 // (checked against its schema), the events log, and timeseries.csv as series
 // by (node, service, metric).

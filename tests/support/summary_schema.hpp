@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // summary.json against its schema (docs/summary.schema.json), checked by a
 // real validator: Debian's python3-jsonschema, through
 // tests/support/validate_json.py. Every summary the tests produce goes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How much later than on bare hardware a timing test lets a release come.
 // Never how much earlier: a delay is never cut short anywhere, so lower
 // bounds stay strict. Under qemu without KVM (FAULTLINE_VM=1, tests/vm)

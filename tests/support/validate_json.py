@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Validates JSON files against a JSON Schema with Debian's python3-jsonschema.
 
 usage: validate_json.py SCHEMA FILE...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every verdict of the analysis on synthetic series and request streams,
 // edge cases included. (Health from requests itself: test_requests.cpp.)
 #include <gtest/gtest.h>

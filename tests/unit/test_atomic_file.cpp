@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // write_file_atomic: the target holds the old content or the new, never part,
 // and a failure leaves neither a changed target nor a temporary file.
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // base/text.hpp and base/file.hpp: the one splitter, trimmer, number
 // formatter and file reader every part uses.
 #include <gtest/gtest.h>

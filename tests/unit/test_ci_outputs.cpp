@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What CI reads: the JUnit XML of `run --junit` and `compare --junit`,
 // read back by a real JUnit parser (Debian's python3-junitparser, through
 // tests/support/read_junit.py), and compare's table as JSON.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run owner's control protocol, parsed without a socket: each request
 // `faultline fault` sends becomes its typed form; anything else is an error
 // saying what is wrong and what is allowed, and no input throws.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The link engine's configuration is derived from the plan's one type per
 // link and per segment (plan::LinkPlan, plan::SegmentPlan): what the plan
 // gives the engine is what the engine is told, and nothing it does not carry.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure parts of the experiment runner: the fault timeline, ramps of
 // impairments, expectations and the comparison table.
 #include <gtest/gtest.h>

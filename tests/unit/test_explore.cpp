@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `faultline explore`'s search with injected verdicts (explore_search.hpp):
 // bisection converges on a known boundary, the bracket is repeated, a flip
 // there moves it, two axes give a line each, the budget is never exceeded,

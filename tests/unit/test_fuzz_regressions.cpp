@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every input a fuzzer found a bug with (fuzz/regressions/NAME/), and every
 // seed it starts from (fuzz/seeds/NAME/), replayed through the entry
 // function the fuzzer runs (fuzz/entries/): a fixed bug stays fixed, and the

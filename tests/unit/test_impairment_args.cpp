@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Impairments typed at the keyboard use the topology file's keys, units and
 // checks, laid over the current impairment.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The lint: Erlang C against textbook values, one small topology per
 // finding with the numbers it must give (worst-case attempts, timeout
 // budget, utilisation, the M/M/c prediction, the HotOS'25 condition), the

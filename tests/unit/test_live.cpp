@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The live view's data (experiment/live.hpp) from a synthetic store and
 // fault list: the figures of the last tick per service and node, limits in
 // force, faults in force with their time left (a timeline's) or none (typed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TOML loader: a corpus of bad files, each naming the error it must
 // produce and where; a corpus of good files that must load; the values they
 // load to; and --set overrides.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The experiment loop without root: a manual clock and a fake testbed stand
 // for time and the run, so every tick, step, phase, interruption, failure and
 // exit is checked exactly.

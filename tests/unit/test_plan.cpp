@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The plan is pure: addresses, routes, forwarding, hosts and bridges are
 // checked here without root.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // plan::find_link and plan::find_segment, the one resolver of the names that
 // `faultline fault`, the timeline and the link control use.
 #include <gtest/gtest.h>

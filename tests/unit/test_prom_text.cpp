@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exposition-format reader the collector relies on: exact values, labels
 // with escapes, histograms, and a clear error on a malformed line.
 #include <gtest/gtest.h>

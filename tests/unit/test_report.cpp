@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // report.html without a browser: the data is embedded intact and cannot end
 // its script element, the page links nothing outside itself, the CSV becomes
 // aligned columns, and write_report reads and writes the results folder.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Health from requests on generated request streams: Poisson arrivals with
 // a known onset of failure, noise without a fault, censoring of tries still
 // in flight, idle stretches, and the statistics the rule rests on.

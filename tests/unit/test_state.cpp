@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run journal: what cleanup reads after a crash, including a torn last line.
 #include <gtest/gtest.h>
 #include <unistd.h>

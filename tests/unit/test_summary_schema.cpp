@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // summary.json's schema (docs/summary.schema.json) against what make_summary
 // writes: a summary made from synthetic series through the real analysis,
 // expectations and host description matches it, with and without faults; a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the loader reads as a topology file: regular files and pipes up to
 // kMaxTopologyBytes, "-" as standard input (named <stdin>), and a clear
 // refusal, naming the file, of directories, devices, sockets and anything

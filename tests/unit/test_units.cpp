@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit parsing: every quantity of the topology file becomes an exact integer
 // once, here; each kind of bad input is refused with a message saying why.
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # VM kernel tier: runs the privileged tests that this host's kernel cannot
 # (no sch_netem, hybrid cgroups) on Debian's stock kernel, booted in qemu with
 # a pure cgroup v2 layout.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keep-alive HTTP/1.1 connections to one host:port, at most max_connections
 // open at once (idle, in use or being connected). acquire() hands out an idle
 // connection when there is one, else opens a new one when below the limit,

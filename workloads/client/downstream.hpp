@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One downstream (a spec::Call): how a service endpoint, or the load
 // generator, calls another service. It owns the policies that belong to
 // the downstream and outlive single calls (connection pool, circuit

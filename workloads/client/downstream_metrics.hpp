@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus series of one downstream (docs/metrics.md, "Downstream
 // calls"). Families are registered by name in the owner's Registry (merged
 // when several downstreams share a name); each Downstream adds its own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One HTTP/1.1 GET over a pooled keep-alive connection: acquire, write, read
 // the answer, give the connection back (kept only if the exchange completed
 // and the answer allows keep-alive). Cancellable through the awaiting

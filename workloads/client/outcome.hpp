@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one downstream call came to: the caller (a service endpoint or the
 // load generator) reads ok/fallback_used, metrics read cause and attempts.
 #pragma once

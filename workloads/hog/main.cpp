@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline-hog: pressure on a node from inside it. The orchestrator starts it
 // in the node's cgroup and namespaces, so the node's own limits act on it for
 // real: a CPU hog competes for the node's quota, a memory hog is charged to the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The io_context of a workload process and the threads that run it (1 by
 // default: one thread serves many keep-alive connections, and a single
 // thread keeps the order of random draws reproducible).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "workloads/http/metrics_handler.hpp"
 
 #include <prometheus/text_serializer.h>

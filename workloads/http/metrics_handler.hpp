@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GET /metrics: the Prometheus text exposition format (version 0.0.4) of a
 // prometheus::Registry plus the process metrics, served by the workload's own
 // HTTP server (prometheus-cpp's pull exposer would bring civetweb and a

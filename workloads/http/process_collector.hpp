@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The standard process metrics of Prometheus client libraries
 // (https://prometheus.io/docs/instrumenting/writing_clientlibs/#process-metrics),
 // which prometheus-cpp core does not provide: CPU seconds and resident

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Building responses: the few shapes the workload processes answer with.
 #pragma once
 

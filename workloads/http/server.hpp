@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small HTTP/1.1 server on Boost.Beast and Asio C++20 coroutines, shared by
 // the workload processes (the service's endpoints, the load generator's
 // /metrics and control): an accept loop, one coroutine per connection that

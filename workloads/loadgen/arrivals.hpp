@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Intended send times of an open-loop load, from a RateSchedule.
 //
 // Each gap is found by the time change of a point process: the next

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The open-loop load generator: requests start at their intended times
 // (ArrivalGenerator over the RateSchedule), each in its own coroutine, so an
 // arrival never waits for an earlier response. Each request goes through a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Prometheus series of a load generator (docs/metrics.md, "Load
 // generator"), all labelled downstream="node:port" (the target).
 #pragma once

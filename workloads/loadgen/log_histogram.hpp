@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A compact log-linear histogram of durations in ns (32 buckets per power
 // of two, so a percentile is off by at most ~3%), for the summary the load
 // generator prints at exit: the scheduling lag and latency percentiles of a

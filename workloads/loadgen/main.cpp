@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline-loadgen --config FILE.json: an open-loop load generator run
 // inside a client node (node.load of the topology). It serves /metrics and
 // its live rate control on 0.0.0.0:metrics_port, runs for duration_ns (0:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The request mix of a load: which path each request asks for, drawn by
 // weight (node.load.mix).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The load generator's HTTP surface, on its metrics port:
 //   GET  /metrics                  Prometheus exposition
 //   GET  /control/rate             the target rate in force, req/s

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Admission: the bounded queue of requests waiting for a worker.
 //  - full: a new request is shed at once (kQueueFull, a 503);
 //  - queueing delay bound (max_queue_delay_ns > 0): an entry that waited

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The wait before a retry. Formulas from Marc Brooker, "Exponential Backoff
 // And Jitter", AWS Architecture Blog, 2015
 // (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A circuit breaker per downstream, after resilience4j's CircuitBreaker
 // (https://resilience4j.readme.io/docs/circuitbreaker); defaults in
 // spec::CircuitBreaker are resilience4j's: failure rate 50% over a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time as an injected dependency: policies (breaker, retry budget, admission)
 // read the time through a Clock so that unit tests drive them with a
 // ManualClock and get exact, repeatable answers. Times are int64 ns on one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Deadline propagation: a request never waits downstream longer than its
 // caller still waits for it. The caller's remaining time travels as a
 // relative header, like gRPC's grpc-timeout

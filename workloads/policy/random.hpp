@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one source of randomness of a workload process: seeded, so a run with
 // the same seed draws the same work times, errors, jitter and arrivals.
 // xoshiro256** (Blackman and Vigna, https://prng.di.unimi.it/): fast, 256 bits

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A retry budget: retries may be at most a ratio of recent requests, plus a
 // small reserve so that a client with little traffic can still retry.
 // Finagle's RetryBudget semantics (com.twitter.finagle.service.RetryBudget,

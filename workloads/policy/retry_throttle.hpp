@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // gRPC retry throttling (gRFC A6, "Retry throttling",
 // https://github.com/grpc/proposal/blob/master/A6-client-retries.md): a
 // token bucket per downstream. It starts full at max_tokens; each failed

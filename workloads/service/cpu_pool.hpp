@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real CPU work. A request's `work` is burned on a pool thread, measured on
 // that thread's own CPU clock (CLOCK_THREAD_CPUTIME_ID), not on the wall
 // clock: under a cgroup CPU quota, or with more busy workers than cores, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What one endpoint does for a request that holds a worker slot, in this
 // order: burn CPU (endpoint.work), wait without CPU (endpoint.wait, like a
 // disk or a lock), make the downstream calls (sequentially, or in parallel

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The memory a request holds for its lifetime (endpoint.request_memory_bytes):
 // allocated on arrival and every page written, so it is resident (counted by
 // the node's memory cgroup) rather than merely reserved; a backlog of queued

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline-service: one synthetic microservice (a node's node.service),
 // configured by the JSON the orchestrator writes (workloads/spec), serving
 // its endpoints and /metrics over HTTP/1.1 until SIGTERM or SIGINT.

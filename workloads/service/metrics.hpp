@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The service's Prometheus series (docs/metrics.md, "Service"): per service
 // and endpoint, labels service="<name>", endpoint="<path>". Every series
 // a request can touch is created up front, so a scrape shows zeros rather

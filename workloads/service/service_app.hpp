@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline-service's request path: routes a request by path to one of the
 // service's endpoints (or /metrics, /records), holds its memory from arrival,
 // admits it to a worker slot through the WorkerGate (or sheds it), has the

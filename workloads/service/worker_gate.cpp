@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "workloads/service/worker_gate.hpp"
 
 #include <boost/asio/as_tuple.hpp>

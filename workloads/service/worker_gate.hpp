@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Admission to the service's workers. A request holds one of `workers` slots
 // for its whole service (CPU, waiting, downstream calls), as a request holds
 // a thread in a thread-per-request server: that is how a slow downstream

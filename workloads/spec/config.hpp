@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The configuration of one workload process: the spec's types
 // (workloads/spec/types.hpp, which the topology model holds as they are),
 // written by the orchestrator as JSON into the run folder and read by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The target arrival rate of a load over time: the starting rate changed by
 // node.load.schedule (and by live control), as a piecewise-linear function
 // of the time since the load generator started.

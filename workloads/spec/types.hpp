@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a workload process does: services, their endpoints and downstream
 // calls, load generators and the resilience settings of each. Plain data,
 // every quantity already parsed into integers (ns, bytes, ppm). The topology

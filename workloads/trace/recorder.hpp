@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A workload's request records: spans begin and end on any thread; GET
 // /records drains the completed ones and lists the open ones (wire.hpp).
 //

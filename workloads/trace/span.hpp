@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request records: what a workload did with each request it served and each
 // downstream call and attempt it made, as fixed-size spans that carry W3C
 // trace context (trace id, span id, parent span id). Workloads write them

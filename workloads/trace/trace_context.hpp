@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // W3C Trace Context (https://www.w3.org/TR/trace-context/): the
 // `traceparent` header every call carries, so one organic request's spans at
 // every tier share its trace id and each names its parent. The load

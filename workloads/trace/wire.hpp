@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GET /records: the spans a workload recorded since the last pull, the ones
 // still open, and the names their `name` indices point to, in one binary
 // body (little-endian, this host's layout; both ends run on the same host):

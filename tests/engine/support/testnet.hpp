@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test-only scaffolding for the link engine tests: network namespaces and
 // veths made with `ip` (allowed in tests, never in library code), sockets
 // opened inside a namespace from the test process, and the engine run as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test traffic: UDP probes carrying CLOCK_MONOTONIC send times, TCP bulk
 // transfers with the sender's TCP_INFO, TCP connect timing. Sockets are
 // created inside the given namespace (in_ns) and then used from test threads.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A scripted HTTP server on 127.0.0.1 (workloads/http's Beast server) for
 // client and load generator tests: a script decides each request's status
 // and delay from its index; every request is recorded (arrival time,

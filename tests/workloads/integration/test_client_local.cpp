@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // client::Downstream against a scripted HTTP server on 127.0.0.1: retries,
 // timeouts, deadlines, the breaker, hedging, fallback, budget, throttle and
 // the connection pool, each checked on the wire (what the server saw) and in

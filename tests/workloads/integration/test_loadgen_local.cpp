@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The load generator against a scripted server on 127.0.0.1: the offered
 // count is exact, live control changes the rate, latency counts from the
 // intended send time, and the binary serves /metrics and its control, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // faultline-service as a process on 127.0.0.1 (no namespaces, no root):
 // routing, injected errors at their rate and reproducible from the seed,
 // shedding by a full queue, by queueing delay and by abandoned deadlines,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a workload's /metrics (and pokes its control endpoint) from inside
 // the node it runs in, the way the collector does: over the node's loopback.
 #pragma once

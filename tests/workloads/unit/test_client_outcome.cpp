@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How answers map to causes, and which causes are retried.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Arrival times: exact for constant arrivals, the right mean and spread for
 // Poisson ones, exact integration across steps and ramps, live changes, and
 // the same times for the same seed.

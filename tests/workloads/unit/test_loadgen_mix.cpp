@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The request mix draws paths by weight; routes parse the control query.
 #include <gtest/gtest.h>
 

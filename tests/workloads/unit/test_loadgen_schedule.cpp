@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RateSchedule: steps, ramps, spikes and live control as a piecewise-linear
 // rate function of time.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // AdmissionQueue: FIFO and LIFO order, shedding when full, by queueing delay
 // and for abandoned callers; every shed entry is handed back.
 #include <gtest/gtest.h>

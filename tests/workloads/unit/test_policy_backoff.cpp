@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Backoff: the plain sequences exactly, and each jitter's range and mean over
 // many draws with a fixed seed.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // CircuitBreaker: both modes' state machines on a ManualClock.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Deadline propagation: the min rule and the relative header.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rng: determinism, ranges, and the moments of every duration distribution
 // over 200k draws with a fixed seed.
 #include <gtest/gtest.h>

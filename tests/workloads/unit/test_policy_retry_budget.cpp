@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RetryBudget: Finagle's arithmetic (deposit ratio per request, withdraw one
 // per retry, reserve min_per_s * 10 s) and the 10 s window, on a ManualClock.
 #include <gtest/gtest.h>

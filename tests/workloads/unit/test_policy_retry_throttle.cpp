@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RetryThrottle: gRFC A6's token bucket with its example numbers.
 #include <gtest/gtest.h>
 

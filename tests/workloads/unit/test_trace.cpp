@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Request records: W3C traceparent parsing and formatting, the recorder's
 // spans (open and completed, bounded, sampled), and the /records wire format.
 #include <gtest/gtest.h>
