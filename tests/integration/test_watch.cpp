@@ -22,15 +22,13 @@
 #include "tests/support/chromium.hpp"
 #include "tests/support/cli_process.hpp"
 #include "tests/support/cli_run_test.hpp"
+#include "tests/support/run_results.hpp"
 
 using namespace faultline;
 using namespace faultline::testing;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A port of this process's own for the run's live page: tests run in parallel.
-uint16_t page_port(int k) { return static_cast<uint16_t>(21000 + (::getpid() % 4000) * 4 + k); }
 
 std::string chain(uint16_t port) {
   return R"TOML(
@@ -92,7 +90,7 @@ class Watch : public CliRunTest {
     return out;
   }
   void bring_up(int port_k) {
-    const auto out = up(chain(page_port(port_k)));
+    const auto out = up(chain(test_port(port_k)));
     ASSERT_NE(out.find("faultline watch " + run_), std::string::npos) << out;
     // Past the baseline (1 s warm-up, 3 s baseline), db answering well.
     const auto healthy = once_until([](const std::string& o) { return db_row(o).find("healthy") != std::string::npos; }, 20);
@@ -198,7 +196,7 @@ TEST_F(Watch, TheLivePageTurnsTheDbDegradedAfterTheFault) {
   const std::string chromium = find_chromium();
   if (chromium.empty()) GTEST_SKIP() << "Debian's chromium is not installed; the live page is not checked in a browser";
   bring_up(3);
-  const std::string url = "http://127.0.0.1:" + std::to_string(page_port(3)) + "/";
+  const std::string url = "http://127.0.0.1:" + std::to_string(test_port(3)) + "/";
   auto page = [&](const std::string& tag) {
     auto args = chromium_args(chromium, dir_ / ("profile-" + tag), 4000, "127.0.0.1");
     args.push_back("--dump-dom");
@@ -230,7 +228,7 @@ TEST_F(Watch, TheLivePageTurnsTheDbDegradedAfterTheFault) {
 
 TEST_F(Watch, FollowsAnExperimentRunWithItsTimeline) {
   // The same chain as an experiment: the db paused from 6 s for 5 s.
-  const std::string topo = chain(page_port(0)) + R"(
+  const std::string topo = chain(test_port(0)) + R"(
 [[fault]]
 at = "6s"
 for = "5s"

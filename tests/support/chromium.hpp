@@ -21,6 +21,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/slurp.hpp"
+
 namespace faultline::testing {
 
 namespace fs = std::filesystem;
@@ -80,13 +82,6 @@ inline Ran run(const std::vector<std::string>& argv, const fs::path& out, const 
   }
   ::kill(-pid, SIGKILL);  // helpers of this browser that outlived it, if any
   return r;
-}
-
-inline std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Chromium with everything that could reach the network off and every host

@@ -17,16 +17,10 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/support/slurp.hpp"
 #include "tests/support/summary_schema.hpp"
 
 namespace faultline::testing {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
 
 // A run's summary.json, after checking it against docs/summary.schema.json
 // (a mismatch fails the test, and the summary is still returned).
