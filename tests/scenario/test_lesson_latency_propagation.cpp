@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The lesson of topologies/latency-propagation.toml
 // (docs/lessons/latency-propagation.md): the last tier of a four-tier chain
-// loses most of its CPU for 5 s. The tiers degrade from the bottom up (db,
-// logic, api, web); as shipped the db ignores the deadlines its callers
-// send (drop_abandoned = false) and spends the cut on requests whose client
-// has given up: it answers requests all along while the clients get almost
-// none of them. Acting on the deadline (drop_abandoned = true, and
+// loses most of its CPU for 5 s. All four tiers degrade within a fraction
+// of a second, the db among the first. As shipped the db ignores the
+// deadlines its callers send (drop_abandoned = false) and spends the cut on
+// requests whose client has given up: it answers requests all along while
+// the clients get almost none of them. Acting on the deadline (drop_abandoned = true, and
 // max_queue_delay = 250ms so that what it serves still has time left) the
 // same CPU serves requests that still have a caller.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "tests/support/lesson_run.hpp"
@@ -44,17 +45,22 @@ TEST_F(LessonTest, LatencyPropagationClimbsTheChainAndIgnoredDeadlinesWasteTheDb
   const auto honoured = run_lesson("latency-propagation", "honoured",
                                    {"node.db.service.5432.drop_abandoned=true", "node.db.service.5432.max_queue_delay=250ms"});
 
-  // Bottom up: db first, then each tier above it no earlier than the one
-  // below (within the onsets' resolution: the tiers' waits are nested, so
-  // they degrade within milliseconds of each other).
+  // Up the chain at once: every tier holds a worker while it waits for the
+  // one below, so all four degrade within a fraction of a second of the
+  // cut and of each other, the db among the first. (Their order within
+  // that is not measured: the onsets are tens of ms apart, about their
+  // resolution, and a tier's onset depends on its own SLO.)
   std::map<std::string, double> onset;
   for (const auto& p : shipped.summary["propagation"]) onset[p["service"]] = p["after_fault_s"];
   ASSERT_EQ(onset.size(), 4u) << shipped.summary["propagation"].dump(2);
-  const double res = shipped.summary["thresholds"]["onset_resolution_s"].get<double>();
-  for (const auto& [service, t] : onset) EXPECT_LE(onset["db"], t + res) << service << " degraded before the db";
-  EXPECT_LE(onset["logic"], onset["api"] + res);
-  EXPECT_LE(onset["api"], onset["web"] + res);
-  EXPECT_LT(onset["web"], 3.0) << "web degraded while the cut lasted";
+  double first = 1e9, last = 0;
+  for (const auto& [service, t] : onset) {
+    first = std::min(first, t);
+    last = std::max(last, t);
+  }
+  EXPECT_LT(last, 1.0) << "all tiers degraded within 1 s of the cut";
+  EXPECT_LT(last - first, 0.3) << "the slowness climbed the chain at once";
+  EXPECT_LE(onset["db"], first + 0.15) << "the db is among the first";
 
   // Ignored deadlines: the db keeps answering (at its cut capacity of about
   // 50 req/s), and next to nothing of it reaches a client.
