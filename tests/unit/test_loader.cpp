@@ -458,6 +458,8 @@ TEST(Values, DefaultsWhenLeftOut) {
   EXPECT_EQ(n.cpu_millicores, 0u);
   EXPECT_EQ(n.memory_bytes, 0u);
   EXPECT_EQ(n.pids, 1024u);
+  EXPECT_FALSE(n.restart_on_failure);
+  EXPECT_EQ(n.restart_delay_ns, kS);
   EXPECT_FALSE(n.load.has_value());
   EXPECT_EQ(n.loc.line, 2);
   EXPECT_EQ(n.loc.col, 1);
@@ -480,6 +482,16 @@ TEST(Values, DesignSketchLoadsAsWritten) {
 }
 
 // ---- rules not covered by one corpus file ---------------------------------------
+
+TEST(Rules, RestartPolicyAndItsDelay) {
+  const auto t = must_load("[[node]]\nname = \"a\"\nrestart = \"on-failure\"\nrestart_delay = \"250ms\"\n");
+  EXPECT_TRUE(node(t, "a").restart_on_failure);
+  EXPECT_EQ(node(t, "a").restart_delay_ns, 250 * kMs);
+  EXPECT_FALSE(must_load("[[node]]\nname = \"a\"\nrestart = \"never\"\n").nodes.at(0).restart_on_failure);
+  auto errors = errors_of("[[node]]\nname = \"a\"\nrestart = \"always\"\nrestart_delay = 0\n");
+  EXPECT_TRUE(has_error(errors, 3, 11, "never")) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 4, 17, "more than 0")) << dump(errors);
+}
 
 TEST(Rules, AllErrorsAreCollectedInFileOrder) {
   const auto errors = errors_of(R"([experiment]
@@ -524,7 +536,7 @@ TEST(Rules, UnknownKeySuggestsWithinTwoEditsElseListsAllowed) {
   auto errors = errors_of("[[node]]\nname = \"a\"\nmemroy = \"1GiB\"\n");
   EXPECT_TRUE(has_error(errors, 3, 1, "did you mean 'memory'?")) << dump(errors);
   errors = errors_of("[[node]]\nname = \"a\"\nram = \"1GiB\"\n");
-  EXPECT_TRUE(has_error(errors, 3, 1, "allowed: name, cpu, memory, pids, command, metrics_port, service, load"))
+  EXPECT_TRUE(has_error(errors, 3, 1, "allowed: name, cpu, memory, pids, command, metrics_port, restart, restart_delay, service, load"))
       << dump(errors);
 }
 
