@@ -13,12 +13,16 @@ namespace faultline::lint {
 
 namespace {
 
-// What a service holds with every worker busy and its queue full: each
-// request at its costliest endpoint's request_memory.
+// A request at the service's costliest endpoint.
+uint64_t per_request_bytes(const model::Service& s) {
+  uint64_t out = 0;
+  for (const auto& e : s.endpoints) out = std::max(out, e.request_memory_bytes);
+  return out;
+}
+
+// What a service holds with every worker busy and its queue full.
 uint64_t full_backlog_bytes(const model::Service& s) {
-  uint64_t per_request = 0;
-  for (const auto& e : s.endpoints) per_request = std::max(per_request, e.request_memory_bytes);
-  return per_request * (static_cast<uint64_t>(s.workers) + s.queue);
+  return per_request_bytes(s) * (static_cast<uint64_t>(s.workers) + s.queue);
 }
 
 }  // namespace
@@ -34,8 +38,7 @@ void check_memory(const CheckInput& in, std::vector<Finding>& out) {
       if (!largest || full_backlog_bytes(s) > full_backlog_bytes(*largest)) largest = &s;
     }
     if (!largest || held <= node.memory_bytes) continue;
-    uint64_t per_request = 0;
-    for (const auto& e : largest->endpoints) per_request = std::max(per_request, e.request_memory_bytes);
+    const uint64_t per_request = per_request_bytes(*largest);
     // The largest queue that fits beside the other services' full backlogs.
     const uint64_t others = held - full_backlog_bytes(*largest);
     const uint64_t room = node.memory_bytes > others ? (node.memory_bytes - others) / per_request : 0;
