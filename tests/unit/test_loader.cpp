@@ -1106,3 +1106,37 @@ TEST(Variants, NamesAndOverridesAreReadAndCheckedAgainstTheFile) {
   EXPECT_EQ(t.variants[1].set, std::vector<std::string>{"node.db.cpu=0.25"});
   EXPECT_EQ(t.find_node("db")->cpu_millicores, 1000u) << "the file's own values: variants apply when run";
 }
+
+// A variant that renames what it selects by (the call `b:80` becomes `c:80`):
+// checked once against the file as written; a run's own load, with the
+// variant's overrides applied, does not check the variants again, where the
+// selector would no longer find the call it renamed.
+TEST(Variants, ARunOfAVariantThatRenamesItsSelectorLoads) {
+  const std::string text = R"T(
+[[node]]
+name = "a"
+service = [{ port = 80, calls = [{ to = "b:80" }] }]
+[[node]]
+name = "b"
+service = [{ port = 80 }]
+[[node]]
+name = "c"
+service = [{ port = 80 }]
+[[link]]
+between = ["a", "b"]
+[[link]]
+between = ["a", "c"]
+[[variant]]
+name = "moved"
+set = ["node.a.service.80.calls.b:80.to=c:80"]
+)T";
+  const TopologySource src{"moved.toml", text};
+  const auto file = load_source(src, {});
+  ASSERT_TRUE(file.errors.empty()) << dump(file.errors);
+  const std::vector<std::string> set = file.topology->variants.at(0).set;
+  EXPECT_FALSE(load_source(src, set).errors.empty()) << "checking the variants again trips over the rename";
+  const auto run = load_source_for_run(src, set);
+  ASSERT_TRUE(run.errors.empty()) << dump(run.errors);
+  EXPECT_EQ(node(*run.topology, "a").services.at(0).endpoints.at(0).calls.at(0).to_node, "c");
+  EXPECT_TRUE(run.topology->variants.empty()) << "a run's load reads no variants";
+}
