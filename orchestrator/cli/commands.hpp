@@ -102,6 +102,8 @@ model::TopologySource read_or_die(const std::string& file, bool json = false);
 // {"file", "ok": false, "errors": [{"file", "line", "col", "message"}]}.
 model::Topology load_or_die(const model::TopologySource& src, const std::vector<std::string>& set, bool json = false);
 model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set);
+// One run's topology (model::load_source_for_run): its variants not checked again.
+model::Topology load_run_or_die(const model::TopologySource& src, const std::vector<std::string>& set);
 // The topology file as a run records it: an absolute path, or <stdin>.
 std::string recorded_file(const std::string& file);
 // The state of run `run`, or bad input naming the run and how to list runs.

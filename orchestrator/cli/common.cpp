@@ -44,6 +44,12 @@ model::Topology load_or_die(const model::TopologySource& src, const std::vector<
   return std::move(*r.topology);
 }
 
+model::Topology load_run_or_die(const model::TopologySource& src, const std::vector<std::string>& set) {
+  auto r = model::load_source_for_run(src, set);
+  if (!r.errors.empty()) refuse(r.errors, src.name, false);
+  return std::move(*r.topology);
+}
+
 model::Topology load_or_die(const std::string& file, const std::vector<std::string>& set) {
   return load_or_die(read_or_die(file), set);
 }

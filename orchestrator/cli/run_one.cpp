@@ -27,7 +27,7 @@ UniqueFd block_control_signals() {
 }
 
 experiment::RunnerResult run_one(const RunContext& ctx, const OneRun& r) {
-  const auto topo = load_or_die(*ctx.src, r.set);
+  const auto topo = load_run_or_die(*ctx.src, r.set);
   const std::string run = choose_run_name(topo, r.name);
   std::vector<std::string> missing;
   experiment::RunnerOptions o;

@@ -56,18 +56,42 @@ class Loop {
   const std::string& phase() const { return phase_; }
 
   // Process exits become events, each once, in the order the run reaped
-  // them; those a fault caused (recorded by the fault itself) name it.
-  void note_exits(double t, std::optional<size_t> fault) {
-    if (!fault) bed_.reap_exits();
+  // them; those a fault caused (recorded by the fault itself) name it, and
+  // those of a restart (the node's other processes) say so. An exit of its
+  // own in a node with a restart policy schedules the node's restart.
+  void note_exits(double t, std::optional<size_t> fault, bool restarting = false) {
+    if (!fault && !restarting) bed_.reap_exits();
     const auto& exits = bed_.exits();
     for (; exits_reported_ < exits.size(); ++exits_reported_) {
       const auto& e = exits[exits_reported_];
       const std::string how = runtime::describe_wait_status(e.status);
       nlohmann::json ev = {{"node", e.node}, {"pid", e.id.pid}, {"status", how}};
       if (fault) ev["fault"] = *fault;
+      if (restarting) ev["restart"] = true;
       events_.add(t, "exit", ev);
       progress_.note(t, "process " + std::to_string(e.id.pid) + " in " + e.node + " ended: " + how +
                             (fault ? " (fault " + records_[*fault].target + ")" : ""));
+      if (!fault && !restarting) schedule_restart(e.node, t);
+    }
+  }
+
+  // Restarts whose delay has passed, in node order.
+  void restart_due(double t) {
+    for (auto it = restart_at_.begin(); it != restart_at_.end();) {
+      if (it->second > t + 1e-9) {
+        ++it;
+        continue;
+      }
+      const std::string node = it->first;
+      it = restart_at_.erase(it);
+      const int n = ++restarts_[node];
+      const Status s = bed_.restart_node(node);
+      nlohmann::json ev = {{"node", node}, {"count", n}};
+      if (!s.ok()) ev["error"] = s.error().message();
+      events_.add(t, "restart", ev);
+      progress_.note(t, "restart " + node + " (#" + std::to_string(n) + ")" +
+                            (s.ok() ? "" : " FAILED: " + s.error().message()));
+      note_exits(t, std::nullopt, true);
     }
   }
 
@@ -96,8 +120,19 @@ class Loop {
   std::vector<FaultRecord>& records_;
   EventLog& events_;
   Progress& progress_;
+  // A node's next restart is due at its delay doubled once per restart so
+  // far (at most kMaxRestartDoublings times); one pending restart per node.
+  void schedule_restart(const std::string& node, double t) {
+    const auto policy = plan_.restart_delay_s.find(node);
+    if (policy == plan_.restart_delay_s.end() || restart_at_.count(node)) return;
+    const int doublings = std::min(restarts_[node], kMaxRestartDoublings);
+    restart_at_[node] = t + policy->second * static_cast<double>(1 << doublings);
+  }
+
   std::string phase_;
   size_t exits_reported_ = 0;
+  std::map<std::string, double> restart_at_;  // node -> when its restart is due
+  std::map<std::string, int> restarts_;       // node -> restarts so far
 };
 
 }  // namespace
@@ -135,6 +170,7 @@ LoopResult run_loop(const LoopPlan& plan, LoopClock& clock, Testbed& bed, std::v
       if (loop.phase() == "warmup" && ts >= plan.warmup_end_s) loop.set_phase("baseline", ts);
       bed.collect(tick, ts);
       loop.note_exits(ts, std::nullopt);
+      loop.restart_due(ts);
       if (on_tick) on_tick(tick, ts, loop.phase(), bed.active());
       ++tick;
     }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@ class Testbed {
   // earlier ones (a fault that kills a process records its exit itself).
   virtual void reap_exits() = 0;
   virtual const std::vector<runtime::Run::Exit>& exits() const = 0;
+  // Starts a node's processes again (killing any left first): its restart
+  // policy after one of them ended on its own.
+  virtual Status restart_node(const std::string& node) = 0;
 };
 
 struct LoopPlan {
@@ -76,7 +80,13 @@ struct LoopPlan {
   double end_s = 0;              // the last tick is the first at or after it
   double last_fault_end_s = 0;   // the recovery phase begins once no fault is active after it
   bool any_fault = false;
+  // Nodes restarted when a process ends on its own (`restart = "on-failure"`),
+  // with their first delay in seconds; each restart in a row doubles it, up to
+  // kMaxRestartDoublings times.
+  std::map<std::string, double> restart_delay_s;
 };
+
+inline constexpr int kMaxRestartDoublings = 5;
 
 struct LoopResult {
   bool interrupted = false;

@@ -20,6 +20,7 @@
 #include "orchestrator/experiment/timeline.hpp"
 #include "orchestrator/experiment/traces.hpp"
 #include "orchestrator/lint/cpu_estimate.hpp"
+#include "orchestrator/runtime/node_faults.hpp"
 #include "orchestrator/runtime/run.hpp"
 #include "orchestrator/runtime/state.hpp"
 
@@ -81,6 +82,7 @@ class RunTestbed final : public Testbed {
   void collect(size_t tick, double t_s) override { collector_.tick(tick, t_s); }
   void reap_exits() override { run_.reap_exited(); }
   const std::vector<runtime::Run::Exit>& exits() const override { return run_.exits(); }
+  Status restart_node(const std::string& node) override { return runtime::restart_node(run_, node); }
 
  private:
   runtime::Run& run_;
@@ -181,6 +183,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   lp.end_s = seconds(sched.end_ns);
   lp.last_fault_end_s = seconds(sched.last_fault_end_ns);
   lp.any_fault = sched.any_fault;
+  for (const auto& n : topo.nodes)
+    if (n.restart_on_failure) lp.restart_delay_s[n.name] = seconds(n.restart_delay_ns);
   SteadyLoopClock clock(o.signal_fd);
   RunTestbed bed(*run.value(), faults, *collector.value());
   const auto& store = (*collector)->store();

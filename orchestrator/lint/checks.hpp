@@ -33,6 +33,8 @@ void check_amplification(const CheckInput& in, std::vector<Finding>& out);
 void check_metastability(const CheckInput& in, std::vector<Finding>& out);
 // The run's CPU estimate against the host's cores.
 void check_host_cpu(const CheckInput& in, std::vector<Finding>& out);
+// A full backlog's request_memory against the node's memory limit.
+void check_memory(const CheckInput& in, std::vector<Finding>& out);
 // Settings that are allowed but almost certainly not meant.
 void check_slips(const CheckInput& in, std::vector<Finding>& out);
 

@@ -22,7 +22,7 @@ const char* to_string(Severity s);
 
 struct Finding {
   SourceLoc loc;
-  std::string check;     // "capacity", "latency", "timeout-budget", "amplification", "metastability", "host-cpu", "slip"
+  std::string check;     // "capacity", "latency", "timeout-budget", "amplification", "metastability", "host-cpu", "memory", "slip"
   Severity severity = Severity::kWarning;
   std::string message;   // what is wrong, with the services and numbers
   std::string fix;       // what would fix it

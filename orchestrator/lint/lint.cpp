@@ -19,6 +19,7 @@ LintResult lint(const model::Topology& topo, const LintOptions& o) {
   check_amplification(in, r.findings);
   check_metastability(in, r.findings);
   check_host_cpu(in, r.findings);
+  check_memory(in, r.findings);
   check_slips(in, r.findings);
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     return std::tie(a.loc.file, a.loc.line, a.loc.col) < std::tie(b.loc.file, b.loc.line, b.loc.col);

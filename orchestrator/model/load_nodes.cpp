@@ -12,8 +12,8 @@
 namespace faultline::model::detail {
 namespace {
 
-const std::vector<std::string> kNodeKeys = {"name",    "cpu",          "memory",  "pids",
-                                            "command", "metrics_port", "service", "load"};
+const std::vector<std::string> kNodeKeys = {"name",    "cpu",          "memory",  "pids",    "command",
+                                            "metrics_port", "restart", "restart_delay", "service", "load"};
 // What one endpoint costs and calls; at the service level they form endpoint 0.
 const std::vector<std::string> kEndpointKeys = {"path",          "work",       "wait",     "request_memory",
                                                 "response_size", "error_rate", "parallel", "calls"};
@@ -184,12 +184,23 @@ void read_node_limits(Table& t, Node& n) {
   if (auto v = t.integer("metrics_port", 1, 65535)) n.metrics_port = static_cast<uint16_t>(*v);
 }
 
+void read_node_restart(Table& t, Node& n) {
+  if (auto v = t.choice("restart", {"never", "on-failure"})) n.restart_on_failure = *v == "on-failure";
+  if (auto v = t.duration("restart_delay")) {
+    if (*v <= 0)
+      t.fail("restart_delay", "must be more than 0");
+    else
+      n.restart_delay_ns = *v;
+  }
+}
+
 void read_node(Diagnostics& d, const toml::table& raw, LoadState& s) {
   Table t(d, raw, "[[node]]", kNodeKeys);
   Node n;
   n.loc = t.loc();
   read_node_name(t, n, s);
   read_node_limits(t, n);
+  read_node_restart(t, n);
   // The name as written, valid or not: what references to this node use.
   const std::string name = t.get("name") ? t.get("name")->value_or(std::string()) : std::string();
   if (!name.empty()) s.ports[name];

@@ -52,7 +52,7 @@ std::optional<toml::table> parse(std::string_view text, const std::string& file,
 
 }  // namespace
 
-LoadResult convert(const toml::table& root, Diagnostics& d) {
+LoadResult convert(const toml::table& root, Diagnostics& d, bool variants) {
   LoadState s(d);
   s.topo.file = d.file();
   Table top(d, root, "the top level", kTopKeys);
@@ -67,7 +67,7 @@ LoadResult convert(const toml::table& root, Diagnostics& d) {
   read_faults(top, s);
   read_expect(top, s);
   // Only when the file itself is sound: a variant's errors would repeat its own.
-  if (d.count() == 0) read_variants(top, s, root);
+  if (d.count() == 0 && variants) read_variants(top, s, root);
   LoadResult r;
   r.errors = d.take();
   if (r.errors.empty()) {
@@ -85,13 +85,22 @@ LoadResult load_string(std::string_view toml_text, const std::string& file_name)
   return load_string_with_overrides(toml_text, file_name, {});
 }
 
-LoadResult load_string_with_overrides(std::string_view toml_text, const std::string& file_name,
-                                      const std::vector<std::string>& overrides) {
+namespace {
+
+LoadResult load_text(std::string_view toml_text, const std::string& file_name,
+                     const std::vector<std::string>& overrides, bool variants) {
   detail::Diagnostics d(file_name);
   auto root = detail::parse(toml_text, file_name, d);
   if (!root) return LoadResult{std::nullopt, d.take()};
   detail::apply_overrides(*root, overrides, d);
-  return detail::convert(*root, d);
+  return detail::convert(*root, d, variants);
+}
+
+}  // namespace
+
+LoadResult load_string_with_overrides(std::string_view toml_text, const std::string& file_name,
+                                      const std::vector<std::string>& overrides) {
+  return load_text(toml_text, file_name, overrides, true);
 }
 
 LoadResult load_file(const std::string& path) { return load_file_with_overrides(path, {}); }
@@ -105,6 +114,10 @@ std::optional<TopologySource> read_source(const std::string& path, std::vector<D
 
 LoadResult load_source(const TopologySource& src, const std::vector<std::string>& overrides) {
   return load_string_with_overrides(src.text, src.name, overrides);
+}
+
+LoadResult load_source_for_run(const TopologySource& src, const std::vector<std::string>& overrides) {
+  return load_text(src.text, src.name, overrides, false);
 }
 
 LoadResult load_file_with_overrides(const std::string& path, const std::vector<std::string>& overrides) {

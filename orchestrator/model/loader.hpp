@@ -43,6 +43,12 @@ LoadResult load_string_with_overrides(std::string_view toml_text, const std::str
 // be read is one diagnostic at NAME:1:1.
 std::optional<TopologySource> read_source(const std::string& path, std::vector<Diagnostic>& errors);
 LoadResult load_source(const TopologySource& src, const std::vector<std::string>& overrides);
+// One run of `faultline run`: the overrides (the command line's, then a
+// variant's) applied, the file's [[variant]]s neither read nor checked again.
+// The command checked them on the file as it read it; checked again with a
+// variant's own overrides already applied, a variant that renames what it
+// selects by (calls.db:5432.to=...) would no longer find it.
+LoadResult load_source_for_run(const TopologySource& src, const std::vector<std::string>& overrides);
 
 // Names that become kernel interface names are limited to this many characters.
 inline constexpr size_t kMaxIfNameLen = 15;

@@ -94,7 +94,9 @@ bool claim_name(LoadState& s, const std::string& name, const SourceLoc& at, cons
 // "node:port"; error message or the parts.
 Result<std::pair<std::string, uint16_t>> parse_endpoint(std::string_view s);
 
-LoadResult convert(const toml::table& root, Diagnostics& d);
+// variants: read and check the [[variant]]s (not for one run's load: see
+// load_source_for_run).
+LoadResult convert(const toml::table& root, Diagnostics& d, bool variants = true);
 
 void read_experiment(Table& top, LoadState& s);
 void read_nodes(Table& top, LoadState& s);

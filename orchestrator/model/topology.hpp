@@ -40,6 +40,12 @@ struct Node {
   uint32_t pids = 1024;         // 0: unlimited
   std::string command;          // any program run in the node instead of / beside services
   uint16_t metrics_port = 0;    // the port /metrics is scraped on; 0: none / the service's
+  // A process of the node that ends on its own (an OOM kill, a crash; not a
+  // fault's kill) has `faultline run` start the node's processes again after
+  // restart_delay_ns, doubled for each restart in a row, as an orchestrator
+  // restarts a crashed container (docs/topology.md, `restart`).
+  bool restart_on_failure = false;
+  int64_t restart_delay_ns = 1'000'000'000;
   std::vector<Service> services;
   std::optional<Load> load;
   bool operator==(const Node&) const = default;

@@ -647,7 +647,7 @@
     const W = Math.max(300, box.clientWidth || 900);
     const x = xScale(W);
     const rowsF = R.faultRows(FAULTS, (X1 - X0) * 0.12); // overlapping faults stack
-    const marks = EV.filter((e) => isNum(e.t) && ['breaker', 'oom', 'exit', 'warning'].includes(e.kind));
+    const marks = EV.filter((e) => isNum(e.t) && ['breaker', 'oom', 'exit', 'restart', 'warning'].includes(e.kind));
     const H = 26 + rowsF.count * 22 + (marks.length ? 20 : 0) + 6;
     const svg = sv('svg', { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: 'timeline', role: 'img', 'aria-label': 'phases and faults' }, box);
     if (PHASES.length) sv('text', { x: M.l - 6, y: 16, 'text-anchor': 'end', class: 'tl-head', text: 'phases' }, svg);

@@ -390,6 +390,7 @@
       case 'breaker': return 'breaker of ' + str(e.service) + ' ' + ARROW + ' ' + str(e.downstream) + ': ' + str(e.to);
       case 'oom': return 'OOM kill in ' + str(e.node) + ' (' + str(e.count) + ')';
       case 'exit': return str(e.process) + ' in ' + str(e.node) + ' exited: ' + str(e.status);
+      case 'restart': return 'restart of ' + str(e.node) + ' (' + str(e.count) + ')' + (e.error ? ' failed: ' + str(e.error) : '');
       case 'warning': return str(e.what);
       default: {
         const o = Object.assign({}, e); delete o.t; delete o.kind;

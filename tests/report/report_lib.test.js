@@ -292,6 +292,8 @@ test('events are described in words', () => {
   assert.equal(R.describeEvent({ kind: 'exit', process: 'faultline-service', node: 'db', status: 'killed by signal 9' }),
                'faultline-service in db exited: killed by signal 9');
   assert.equal(R.describeEvent({ kind: 'oom', node: 'db', count: 2 }), 'OOM kill in db (2)');
+  assert.equal(R.describeEvent({ kind: 'restart', node: 'db', count: 3 }), 'restart of db (3)');
+  assert.equal(R.describeEvent({ kind: 'restart', node: 'db', count: 1, error: 'no' }), 'restart of db (1) failed: no');
   assert.equal(R.describeEvent({ kind: 'warning', what: 'host CPU at 95%' }), 'host CPU at 95%');
   assert.equal(R.describeEvent({ t: 3, kind: 'new', a: 1 }), '{"a":1}', 'an unknown kind shows its fields');
 });

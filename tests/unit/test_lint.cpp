@@ -433,6 +433,37 @@ between = ["client", "svc"]
   EXPECT_TRUE(of(run_lint(text, 0), "host-cpu").empty()) << "no host given: nothing to judge against";
 }
 
+TEST(Lint, MemoryAFullBacklogAgainstTheNodesLimit) {
+  // The memory-pressure lesson's api: (32 + 2000) x 2 MiB against 128 MiB.
+  const std::string text = R"T(
+[[node]]
+name = "api"
+memory = "128MiB"
+service = [{ port = 8080, workers = 32, queue = 2000, request_memory = "2MiB" }]
+[[node]]
+name = "client"
+load = { target = "api:8080", rate = 100 }
+[[link]]
+between = ["client", "api"]
+)T";
+  const auto r = run_lint(text);
+  const auto found = of(r, "memory");
+  ASSERT_EQ(found.size(), 1u) << dump(r);
+  EXPECT_EQ(found[0]->severity, Severity::kWarning);
+  EXPECT_EQ(found[0]->figure("held_bytes"), 2032.0 * 2 * 1024 * 1024);
+  EXPECT_EQ(found[0]->figure("limit_bytes"), 128.0 * 1024 * 1024);
+  EXPECT_EQ(found[0]->loc.line, line_of(text, "service = [{"));
+  EXPECT_NE(found[0]->fix.find("queue <= 32 on api"), std::string::npos) << found[0]->fix;  // 64 - 32 workers
+  expect_located(r);
+  // A queue that fits, no limit, or no request_memory: nothing to say.
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"queue = 2000", "queue = 16"}, {"memory = \"128MiB\"\n", ""}, {"request_memory = \"2MiB\"", "work = 0"}}) {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), to);
+    EXPECT_TRUE(of(run_lint(t), "memory").empty()) << to;
+  }
+}
+
 TEST(Lint, SlipsOfIssue15) {
   const std::string text = R"T(
 [experiment]

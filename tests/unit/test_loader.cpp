@@ -458,6 +458,8 @@ TEST(Values, DefaultsWhenLeftOut) {
   EXPECT_EQ(n.cpu_millicores, 0u);
   EXPECT_EQ(n.memory_bytes, 0u);
   EXPECT_EQ(n.pids, 1024u);
+  EXPECT_FALSE(n.restart_on_failure);
+  EXPECT_EQ(n.restart_delay_ns, kS);
   EXPECT_FALSE(n.load.has_value());
   EXPECT_EQ(n.loc.line, 2);
   EXPECT_EQ(n.loc.col, 1);
@@ -480,6 +482,16 @@ TEST(Values, DesignSketchLoadsAsWritten) {
 }
 
 // ---- rules not covered by one corpus file ---------------------------------------
+
+TEST(Rules, RestartPolicyAndItsDelay) {
+  const auto t = must_load("[[node]]\nname = \"a\"\nrestart = \"on-failure\"\nrestart_delay = \"250ms\"\n");
+  EXPECT_TRUE(node(t, "a").restart_on_failure);
+  EXPECT_EQ(node(t, "a").restart_delay_ns, 250 * kMs);
+  EXPECT_FALSE(must_load("[[node]]\nname = \"a\"\nrestart = \"never\"\n").nodes.at(0).restart_on_failure);
+  auto errors = errors_of("[[node]]\nname = \"a\"\nrestart = \"always\"\nrestart_delay = 0\n");
+  EXPECT_TRUE(has_error(errors, 3, 11, "never")) << dump(errors);
+  EXPECT_TRUE(has_error(errors, 4, 17, "more than 0")) << dump(errors);
+}
 
 TEST(Rules, AllErrorsAreCollectedInFileOrder) {
   const auto errors = errors_of(R"([experiment]
@@ -524,7 +536,7 @@ TEST(Rules, UnknownKeySuggestsWithinTwoEditsElseListsAllowed) {
   auto errors = errors_of("[[node]]\nname = \"a\"\nmemroy = \"1GiB\"\n");
   EXPECT_TRUE(has_error(errors, 3, 1, "did you mean 'memory'?")) << dump(errors);
   errors = errors_of("[[node]]\nname = \"a\"\nram = \"1GiB\"\n");
-  EXPECT_TRUE(has_error(errors, 3, 1, "allowed: name, cpu, memory, pids, command, metrics_port, service, load"))
+  EXPECT_TRUE(has_error(errors, 3, 1, "allowed: name, cpu, memory, pids, command, metrics_port, restart, restart_delay, service, load"))
       << dump(errors);
 }
 
@@ -1093,4 +1105,38 @@ TEST(Variants, NamesAndOverridesAreReadAndCheckedAgainstTheFile) {
   EXPECT_EQ(t.variants[1].name, "small-db");
   EXPECT_EQ(t.variants[1].set, std::vector<std::string>{"node.db.cpu=0.25"});
   EXPECT_EQ(t.find_node("db")->cpu_millicores, 1000u) << "the file's own values: variants apply when run";
+}
+
+// A variant that renames what it selects by (the call `b:80` becomes `c:80`):
+// checked once against the file as written; a run's own load, with the
+// variant's overrides applied, does not check the variants again, where the
+// selector would no longer find the call it renamed.
+TEST(Variants, ARunOfAVariantThatRenamesItsSelectorLoads) {
+  const std::string text = R"T(
+[[node]]
+name = "a"
+service = [{ port = 80, calls = [{ to = "b:80" }] }]
+[[node]]
+name = "b"
+service = [{ port = 80 }]
+[[node]]
+name = "c"
+service = [{ port = 80 }]
+[[link]]
+between = ["a", "b"]
+[[link]]
+between = ["a", "c"]
+[[variant]]
+name = "moved"
+set = ["node.a.service.80.calls.b:80.to=c:80"]
+)T";
+  const TopologySource src{"moved.toml", text};
+  const auto file = load_source(src, {});
+  ASSERT_TRUE(file.errors.empty()) << dump(file.errors);
+  const std::vector<std::string> set = file.topology->variants.at(0).set;
+  EXPECT_FALSE(load_source(src, set).errors.empty()) << "checking the variants again trips over the rename";
+  const auto run = load_source_for_run(src, set);
+  ASSERT_TRUE(run.errors.empty()) << dump(run.errors);
+  EXPECT_EQ(node(*run.topology, "a").services.at(0).endpoints.at(0).calls.at(0).to_node, "c");
+  EXPECT_TRUE(run.topology->variants.empty()) << "a run's load reads no variants";
 }

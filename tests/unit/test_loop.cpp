@@ -50,7 +50,7 @@ class FakeTestbed final : public Testbed {
     log.push_back(at(t) + "apply " + std::to_string(f) + " " + frac(fraction));
     clock.now += apply_cost_s;
     if (fail_fault && *fail_fault == f) return logic_error("fault " + std::to_string(f) + " refused");
-    if (kills.count(f)) exits_.push_back({"db", {4242, 1}, W_EXITCODE(0, 9)});
+    if (kills.count(f)) exits_.push_back({kill_node, {4242, 1}, W_EXITCODE(0, 9)});
     if (std::find(active_.begin(), active_.end(), f) == active_.end()) active_.push_back(f);
     return {};
   }
@@ -74,13 +74,23 @@ class FakeTestbed final : public Testbed {
     pending_exits.clear();
   }
   const std::vector<runtime::Run::Exit>& exits() const override { return exits_; }
+  Status restart_node(const std::string& node) override {
+    log.push_back(at(clock.now) + "restart " + node);
+    for (auto& e : restart_kills) exits_.push_back(e);  // what the restart itself killed
+    restart_kills.clear();
+    if (crash_after_restart.count(node)) pending_exits.push_back({node, {1000 + static_cast<int>(log.size()), 1}, W_EXITCODE(0, 9)});
+    return {};
+  }
 
   ManualClock& clock;
   std::vector<std::string> log;
   std::vector<std::pair<size_t, double>> ticks;
   std::optional<size_t> fail_fault;
   std::set<size_t> kills;                     // faults whose apply kills a process
+  std::string kill_node = "db";               // ... in this node
   std::vector<runtime::Run::Exit> pending_exits;  // found by the next reap
+  std::vector<runtime::Run::Exit> restart_kills;  // ended by the next restart
+  std::set<std::string> crash_after_restart;      // nodes that crash again after each restart
   double apply_cost_s = 0, collect_cost_s = 0;
 
  private:
@@ -244,6 +254,40 @@ TEST_F(LoopTest, ExitsBecomeEventsOnceAndThoseAFaultCausedNameIt) {
   EXPECT_EQ(exits[1]["status"], "killed by signal 9");
   EXPECT_EQ(exits[1]["fault"], 0);
   EXPECT_DOUBLE_EQ(exits[1]["t"].get<double>(), 3.0);
+}
+
+TEST_F(LoopTest, ANodeWithARestartPolicyRestartsAfterDelaysThatDouble) {
+  auto records = records_for(1);
+  records[0].target = "node:api";
+  bed.kills = {0};                                                     // a fault's kill: no restart
+  bed.kill_node = "api";
+  bed.pending_exits.push_back({"api", {500, 1}, W_EXITCODE(0, 9)});    // an OOM kill, reaped at tick 0
+  bed.pending_exits.push_back({"db", {501, 1}, W_EXITCODE(1, 0)});     // no policy: stays down
+  bed.crash_after_restart = {"api"};                                   // a restart loop
+  bed.restart_kills.push_back({"api", {502, 1}, W_EXITCODE(0, 15)});  // the first restart ends a sibling
+  auto plan = plan_of({step(6 * kS, 0, Step::Kind::kApply), step(6 * kS, 0, Step::Kind::kRevert)}, 12, 6);
+  plan.restart_delay_s["api"] = 1.0;
+  run(plan, records);
+  // Crash at 0 -> restart at 1 (1 s); crash reaped at 2 -> 4 (2 s); at 5 -> 9
+  // (4 s); at 10 -> 18, after the end. The fault's kill at 6 restarts nothing.
+  std::vector<std::string> restarts;
+  for (const auto& l : bed.log)
+    if (l.find("restart") != std::string::npos) restarts.push_back(l);
+  EXPECT_EQ(restarts, (std::vector<std::string>{"1.00 restart api", "4.00 restart api", "9.00 restart api"}));
+  std::vector<int> counts;
+  int restart_exits = 0, fault_exits = 0;
+  for (const auto& e : events.events()) {
+    if (e["kind"] == "restart") {
+      EXPECT_EQ(e["node"], "api");
+      EXPECT_FALSE(e.contains("error"));
+      counts.push_back(e["count"].get<int>());
+    }
+    if (e["kind"] == "exit" && e.contains("restart")) ++restart_exits;
+    if (e["kind"] == "exit" && e.contains("fault")) ++fault_exits;
+  }
+  EXPECT_EQ(counts, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(restart_exits, 1) << "the sibling the first restart ended, marked and not restarted again";
+  EXPECT_EQ(fault_exits, 1);
 }
 
 TEST_F(LoopTest, ALateCollectionCatchesUpOnEveryNominalTick) {
