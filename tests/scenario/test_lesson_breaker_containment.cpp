@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/lesson_b.hpp"
+#include "tests/support/lesson_run.hpp"
 
 using namespace faultline::testing;
 
@@ -19,14 +19,14 @@ namespace {
 constexpr const char* kLesson = "breaker-containment";
 
 // client-a's share served during the cut (after its first 0.5 s).
-double client_a_served(const LessonTest::Outcome& o) {
+double client_a_served(const LessonRun& o) {
   return LessonTest::served_share(Series(o.dir / "timeseries.csv"), "client-a", 4.5, 10);
 }
 
 }  // namespace
 
 TEST_F(LessonTest, BreakersAndFallbacksKeepTheBlastRadiusToTheFailingBranch) {
-  const auto o = run_lesson(kLesson, "breakers", 31);
+  const auto o = run_variant(kLesson, "breakers");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 0) << "max_blast_radius = 50% held\n" << o.out;
   const auto bad = degraded(o.summary);
@@ -43,7 +43,7 @@ TEST_F(LessonTest, BreakersAndFallbacksKeepTheBlastRadiusToTheFailingBranch) {
 }
 
 TEST_F(LessonTest, WithoutBreakersTheFailureSpreadsToTheGatewayAndTheHealthyBranch) {
-  const auto o = run_lesson(kLesson, "no-breakers", 32);
+  const auto o = run_variant(kLesson, "no-breakers");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 1) << "max_blast_radius = 50% failed\n" << o.out;
   const auto bad = degraded(o.summary);

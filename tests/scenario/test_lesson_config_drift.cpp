@@ -10,7 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/lesson_b.hpp"
+#include "tests/support/lesson_run.hpp"
 
 using namespace faultline::testing;
 
@@ -33,7 +33,7 @@ std::map<std::string, double> per_hop(const nlohmann::json& s) {
 }  // namespace
 
 TEST_F(LessonTest, TheDriftedReplicaAmplifiesAndTheSummarySaysWhichOne) {
-  const auto o = run_lesson(kLesson, "drifted", 35);
+  const auto o = run_variant(kLesson, "drifted");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 1) << "max_hop_amplification = 2 failed\n" << o.out;
   const auto hop = per_hop(o.summary);
@@ -49,7 +49,7 @@ TEST_F(LessonTest, TheDriftedReplicaAmplifiesAndTheSummarySaysWhichOne) {
 }
 
 TEST_F(LessonTest, AlignedReplicasAmplifyAlike) {
-  const auto o = run_lesson(kLesson, "aligned", 36);
+  const auto o = run_variant(kLesson, "aligned");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 0) << o.out;
   const auto hop = per_hop(o.summary);

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "tests/support/lesson_b.hpp"
+#include "tests/support/lesson_run.hpp"
 
 using namespace faultline::testing;
 
@@ -21,7 +21,7 @@ constexpr const char* kLesson = "memory-pressure";
 constexpr double kFreeze = 4, kThaw = 8;  // the store's freeze, s
 
 // The run's events of one kind in api's node, in time order.
-std::vector<nlohmann::json> api_events(const LessonTest::Outcome& o, const std::string& kind) {
+std::vector<nlohmann::json> api_events(const LessonRun& o, const std::string& kind) {
   std::vector<nlohmann::json> out;
   for (const auto& e : read_events(o.dir / "events.jsonl"))
     if (e["kind"] == kind && e.value("node", "") == "api") out.push_back(e);
@@ -34,7 +34,7 @@ std::vector<nlohmann::json> api_events(const LessonTest::Outcome& o, const std::
 }  // namespace
 
 TEST_F(LessonTest, ABacklogHoldingMemoryEndsInOomKillsAndARestartLoop) {
-  const auto o = run_lesson(kLesson, "unbounded", 39);
+  const auto o = run_variant(kLesson, "unbounded");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 1) << "the check 'no process of api is OOM-killed' failed\n" << o.out;
   const auto ooms = api_events(o, "oom");
@@ -62,7 +62,7 @@ TEST_F(LessonTest, ABacklogHoldingMemoryEndsInOomKillsAndARestartLoop) {
 }
 
 TEST_F(LessonTest, ABoundedQueueShedsTheBacklogAndApiSurvives) {
-  const auto o = run_lesson(kLesson, "bounded", 40);
+  const auto o = run_variant(kLesson, "bounded");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 0) << o.out;
   EXPECT_TRUE(api_events(o, "oom").empty());

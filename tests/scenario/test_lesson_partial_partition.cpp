@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tests/support/lesson_b.hpp"
+#include "tests/support/lesson_run.hpp"
 
 using namespace faultline::testing;
 
@@ -42,7 +42,7 @@ void expect_only_web1_fails(const nlohmann::json& summary, const Series& s) {
 }  // namespace
 
 TEST_F(LessonTest, AOneWayPartitionFailsOneReplicaWhileDbLooksHealthy) {
-  const auto o = run_lesson(kLesson, "one-way", 37);
+  const auto o = run_variant(kLesson, "one-way");
   ASSERT_FALSE(o.summary.is_null());
   const Series s(o.dir / "timeseries.csv");
   expect_only_web1_fails(o.summary, s);
@@ -62,7 +62,7 @@ TEST_F(LessonTest, AOneWayPartitionFailsOneReplicaWhileDbLooksHealthy) {
 }
 
 TEST_F(LessonTest, CutBothWaysDbFallsSilentTowardsTheReplica) {
-  const auto o = run_lesson(kLesson, "both-ways", 38);
+  const auto o = run_variant(kLesson, "both-ways");
   ASSERT_FALSE(o.summary.is_null());
   const Series s(o.dir / "timeseries.csv");
   expect_only_web1_fails(o.summary, s);

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/lesson_b.hpp"
+#include "tests/support/lesson_run.hpp"
 
 using namespace faultline::testing;
 
@@ -18,14 +18,14 @@ namespace {
 constexpr const char* kLesson = "shared-infrastructure";
 
 // A client's share served while db is frozen (after its first 0.5 s).
-double served(const LessonTest::Outcome& o, const std::string& client) {
+double served(const LessonRun& o, const std::string& client) {
   return LessonTest::served_share(Series(o.dir / "timeseries.csv"), client, 4.5, 8);
 }
 
 }  // namespace
 
 TEST_F(LessonTest, AFaultInASharedDatabaseTakesDownBothCallGraphs) {
-  const auto o = run_lesson(kLesson, "shared", 33);
+  const auto o = run_variant(kLesson, "shared");
   ASSERT_FALSE(o.summary.is_null());
   EXPECT_EQ(o.status, 1) << "collapse = false failed\n" << o.out;
   EXPECT_EQ(o.summary["verdict"]["collapsed"], true);
@@ -44,7 +44,7 @@ TEST_F(LessonTest, AFaultInASharedDatabaseTakesDownBothCallGraphs) {
 }
 
 TEST_F(LessonTest, ABulkheadKeepsTheOtherCallGraphUp) {
-  const auto o = run_lesson(kLesson, "bulkhead", 34);
+  const auto o = run_variant(kLesson, "bulkhead");
   ASSERT_FALSE(o.summary.is_null());
   // Not the exit code nor the collapse verdict: both judge the system tick by
   // tick, and on a saturated host a tick can miss blog-client's scrape, leaving

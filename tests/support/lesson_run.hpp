@@ -4,6 +4,9 @@
 // as a student would, with the --set overrides its lesson (docs/lessons/)
 // names, and reads the results folder back. The run gets this test's run
 // name, state root and metrics port, so nothing clashes with other tests.
+// The static helpers read what lessons promise from the results: a client's
+// served share, the degraded services, a call's amplification, the share of
+// health windows judged one way.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +34,46 @@ struct LessonRun {
 };
 
 class LessonTest : public CliRunTest {
+ public:
+  // A load generator's goodput as a share of what it offered, over the ticks
+  // ending in [t0, t1] s: robust to a host too busy to send at the planned rate.
+  static double served_share(const Series& s, const std::string& client, double t0, double t1) {
+    const double good = s.mean(client, "load:" + client, "goodput_rps", t0, t1);
+    const double offered = s.mean(client, "load:" + client, "offered_rps", t0, t1);
+    std::printf("%s: %.1f of %.1f req/s served in %.2f..%.2f s\n", client.c_str(), good, offered, t0, t1);
+    return offered > 0 ? good / offered : 0;
+  }
+
+  // The services that degraded after the first fault, from the propagation.
+  static std::set<std::string> degraded(const nlohmann::json& s) {
+    std::set<std::string> out;
+    for (const auto& p : s["propagation"]) out.insert(p["service"].get<std::string>());
+    return out;
+  }
+
+  // A call's amplification entry (per_hop, cumulative, ...); null when the
+  // summary has none for it.
+  static nlohmann::json amplification(const nlohmann::json& s, const std::string& caller, const std::string& callee) {
+    for (const auto& a : s["amplification"])
+      if (a["caller"] == caller && a["callee"] == callee) return a;
+    return nullptr;
+  }
+
+  // The share of the health windows in [t0, t1) s judged with one of `letters`
+  // (h, d, f, i, u) for a service or, with "caller->callee", a call.
+  static double health_share(const nlohmann::json& s, const std::string& what, double t0, double t1,
+                             const std::string& letters) {
+    const auto& h = s["health"];
+    const double w = h["window_s"].get<double>();
+    const auto& table = what.find("->") == std::string::npos ? h["services"] : h["calls"];
+    if (!table.contains(what)) return -1;
+    const std::string line = table[what].get<std::string>();
+    int n = 0, hit = 0;
+    for (size_t k = static_cast<size_t>(t0 / w); k < line.size() && (k + 0.5) * w < t1; ++k, ++n)
+      hit += letters.find(line[k]) != std::string::npos ? 1 : 0;
+    return n ? static_cast<double>(hit) / n : -1;
+  }
+
  protected:
   static std::string shipped(const std::string& name) {
     return std::string(FL_SOURCE_DIR) + "/topologies/" + name + ".toml";
@@ -61,6 +105,11 @@ class LessonTest : public CliRunTest {
       r.summary = nlohmann::json::object({{"verdict", {{"recovered", nullptr}, {"headline", ""}}}});
     }
     return r;
+  }
+  // One [[variant]] of a shipped file, as written (its results folder named
+  // after it).
+  LessonRun run_variant(const std::string& name, const std::string& variant) {
+    return run_lesson(name, variant, {}, variant);
   }
 };
 
