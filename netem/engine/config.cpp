@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "base/atomic_file.hpp"
 #include "base/file.hpp"

@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <utility>
+#include <nlohmann/json.hpp>
 
 #include "base/peer.hpp"
 #include "netem/engine/control_request.hpp"

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "base/fd.hpp"
 

@@ -12,7 +12,7 @@
 // back as an Error carrying the engine's "error" text.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "base/result.hpp"

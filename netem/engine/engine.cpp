@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "netem/engine/clock.hpp"
 #include "netem/engine/frame.hpp"

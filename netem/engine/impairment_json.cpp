@@ -5,6 +5,7 @@
 #include <limits>
 #include <string_view>
 #include <type_traits>
+#include <nlohmann/json.hpp>
 
 namespace faultline::netem {
 

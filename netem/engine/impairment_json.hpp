@@ -10,7 +10,7 @@
 //    "overhead_bytes":0, "limit_packets":0, "limit_bytes":0}
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 

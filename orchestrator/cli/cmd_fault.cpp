@@ -17,6 +17,7 @@
 //   fault RUN list
 #include <cstdio>
 #include <sstream>
+#include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
 #include "base/text.hpp"

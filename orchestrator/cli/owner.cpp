@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "base/result.hpp"
 #include "orchestrator/cli/failure.hpp"

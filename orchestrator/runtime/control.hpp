@@ -13,7 +13,7 @@
 #include <functional>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "base/fd.hpp"
 #include "base/result.hpp"

@@ -8,8 +8,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process.hpp>
+// The parts of Boost.Process used here, not all of <boost/process.hpp>
+// (which also brings async I/O, groups, shells and Boost.Asio).
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
 #include <boost/process/extend.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/search_path.hpp>
 
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/netns.hpp"

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <thread>
+#include <nlohmann/json.hpp>
 
 #include "netem/engine/control.hpp"
 #include "netem/engine/control_client.hpp"

@@ -6,6 +6,7 @@
 #include "netem/engine/impairment_json.hpp"
 
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 namespace faultline::netem {
 namespace {

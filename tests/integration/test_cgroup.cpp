@@ -22,6 +22,7 @@
 
 #include "orchestrator/runtime/cgroup.hpp"
 #include "tests/support/kernel_snapshot.hpp"
+#include "tests/support/slurp.hpp"
 
 namespace faultline::runtime {
 namespace {
@@ -30,15 +31,7 @@ namespace {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root"
 
 using Clock = std::chrono::steady_clock;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
+using faultline::testing::slurp_line;
 
 // Per test and per process, so parallel test processes never share a cgroup.
 std::string root_name(const char* test) { return "fltest-" + std::to_string(::getpid()) + "-" + test; }
@@ -172,49 +165,49 @@ TEST(Cgroup, CreateSetsLimitsInTheRightFiles) {
   auto st = t.node.set_limits(lim);
   ASSERT_TRUE(st.ok()) << st.error().message();
   if (cpu_v2) {
-    EXPECT_EQ(slurp(dir_of("cpu") + "/cpu.max"), "50000 100000");
+    EXPECT_EQ(slurp_line(dir_of("cpu") + "/cpu.max"), "50000 100000");
   } else {
-    EXPECT_EQ(slurp(dir_of("cpu") + "/cpu.cfs_period_us"), "100000");
-    EXPECT_EQ(slurp(dir_of("cpu") + "/cpu.cfs_quota_us"), "50000");
+    EXPECT_EQ(slurp_line(dir_of("cpu") + "/cpu.cfs_period_us"), "100000");
+    EXPECT_EQ(slurp_line(dir_of("cpu") + "/cpu.cfs_quota_us"), "50000");
   }
   const std::string memsw = dir_of("memory") + "/memory.memsw.limit_in_bytes";
   if (mem_v2) {
-    EXPECT_EQ(slurp(dir_of("memory") + "/memory.max"), std::to_string(32u << 20));
+    EXPECT_EQ(slurp_line(dir_of("memory") + "/memory.max"), std::to_string(32u << 20));
   } else {
-    EXPECT_EQ(slurp(dir_of("memory") + "/memory.limit_in_bytes"), std::to_string(32u << 20));
+    EXPECT_EQ(slurp_line(dir_of("memory") + "/memory.limit_in_bytes"), std::to_string(32u << 20));
     if (::access(memsw.c_str(), F_OK) == 0) {
-      EXPECT_EQ(slurp(memsw), std::to_string(32u << 20));
+      EXPECT_EQ(slurp_line(memsw), std::to_string(32u << 20));
     }
   }
-  EXPECT_EQ(slurp(dir_of("pids") + "/pids.max"), "64");
+  EXPECT_EQ(slurp_line(dir_of("pids") + "/pids.max"), "64");
 
   // Raising and lowering both respect v1's memsw >= limit ordering.
   ASSERT_TRUE(t.node.set_limits({250, 64u << 20, 0}).ok());
   if (!mem_v2) {
-    EXPECT_EQ(slurp(dir_of("memory") + "/memory.limit_in_bytes"), std::to_string(64u << 20));
+    EXPECT_EQ(slurp_line(dir_of("memory") + "/memory.limit_in_bytes"), std::to_string(64u << 20));
     if (::access(memsw.c_str(), F_OK) == 0) {
-      EXPECT_EQ(slurp(memsw), std::to_string(64u << 20));
+      EXPECT_EQ(slurp_line(memsw), std::to_string(64u << 20));
     }
   }
   st = t.node.set_limits({250, 16u << 20, 0});
   ASSERT_TRUE(st.ok()) << st.error().message();
   if (!mem_v2) {
-    EXPECT_EQ(slurp(dir_of("memory") + "/memory.limit_in_bytes"), std::to_string(16u << 20));
+    EXPECT_EQ(slurp_line(dir_of("memory") + "/memory.limit_in_bytes"), std::to_string(16u << 20));
     if (::access(memsw.c_str(), F_OK) == 0) {
-      EXPECT_EQ(slurp(memsw), std::to_string(16u << 20));
+      EXPECT_EQ(slurp_line(memsw), std::to_string(16u << 20));
     }
   }
-  EXPECT_EQ(slurp(dir_of("pids") + "/pids.max"), "max");
+  EXPECT_EQ(slurp_line(dir_of("pids") + "/pids.max"), "max");
 
   // Zero lifts every limit.
   ASSERT_TRUE(t.node.set_limits({}).ok());
   if (cpu_v2) {
-    EXPECT_EQ(slurp(dir_of("cpu") + "/cpu.max"), "max 100000");
+    EXPECT_EQ(slurp_line(dir_of("cpu") + "/cpu.max"), "max 100000");
   } else {
-    EXPECT_EQ(slurp(dir_of("cpu") + "/cpu.cfs_quota_us"), "-1");
+    EXPECT_EQ(slurp_line(dir_of("cpu") + "/cpu.cfs_quota_us"), "-1");
   }
   if (!mem_v2) {
-    EXPECT_GT(std::stoull(slurp(dir_of("memory") + "/memory.limit_in_bytes")), 1ull << 60);
+    EXPECT_GT(std::stoull(slurp_line(dir_of("memory") + "/memory.limit_in_bytes")), 1ull << 60);
   }
   t.expect_gone();
 }
@@ -230,7 +223,7 @@ TEST(Cgroup, JoinedChildIsListedAndKilled) {
   ASSERT_TRUE(pids.ok()) << pids.error().message();
   EXPECT_EQ(*pids, std::vector<pid_t>{pid});
   // It is in every hierarchy, v2 included.
-  for (const auto& d : t.node.dirs()) EXPECT_EQ(slurp(d + "/cgroup.procs"), std::to_string(pid)) << d;
+  for (const auto& d : t.node.dirs()) EXPECT_EQ(slurp_line(d + "/cgroup.procs"), std::to_string(pid)) << d;
   auto none = t.parent.pids();
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
@@ -400,7 +393,7 @@ TEST(Cgroup, V1OnlyKillsFrozenProcesses) {
   ASSERT_TRUE(pids.ok());
   EXPECT_EQ(pids->size(), 3u);
   ASSERT_TRUE(t.node.freeze(true).ok());
-  EXPECT_EQ(slurp(l.controllers.at("freezer").mount + "/" + t.root + "/node/freezer.state"), "FROZEN");
+  EXPECT_EQ(slurp_line(l.controllers.at("freezer").mount + "/" + t.root + "/node/freezer.state"), "FROZEN");
   auto st = t.node.destroy();
   ASSERT_TRUE(st.ok()) << st.error().message();
   for (pid_t k : kids) {

@@ -29,6 +29,7 @@
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/proc.hpp"
 #include "tests/support/kernel_snapshot.hpp"
+#include "tests/support/slurp.hpp"
 
 namespace faultline::runtime {
 namespace {
@@ -37,13 +38,7 @@ namespace {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root"
 
 using Clock = std::chrono::steady_clock;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using faultline::testing::slurp;
 
 uint64_t self_ns(const char* kind) {
   struct stat st {};

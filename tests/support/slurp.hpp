@@ -17,4 +17,12 @@ inline std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// The same without its trailing newlines: a kernel file of one value
+// ("50000 100000\n" in cpu.max) compared with the value.
+inline std::string slurp_line(const std::filesystem::path& p) {
+  std::string s = slurp(p);
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
 }  // namespace faultline::testing

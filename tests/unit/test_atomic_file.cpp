@@ -12,17 +12,12 @@
 #include <sstream>
 
 #include "base/atomic_file.hpp"
+#include "tests/support/slurp.hpp"
 
 using faultline::write_file_atomic;
+using faultline::testing::slurp;
 
 namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::set<std::string> entries(const std::string& dir) {
   std::set<std::string> out;
