@@ -79,7 +79,10 @@ FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
 FlowMonitor::FlowMonitor() = default;
 
 FlowMonitor::FlowMonitor(FlowMonitor&& o) noexcept
-    : skel_(std::exchange(o.skel_, nullptr)), links_(std::move(o.links_)), hooks_(std::move(o.hooks_)) {
+    : skel_(std::exchange(o.skel_, nullptr)),
+      links_(std::move(o.links_)),
+      hooks_(std::move(o.hooks_)),
+      prog_fds_(std::move(o.prog_fds_)) {
   o.links_.clear();
 }
 
@@ -90,6 +93,7 @@ FlowMonitor& FlowMonitor::operator=(FlowMonitor&& o) noexcept {
     links_ = std::move(o.links_);
     o.links_.clear();
     hooks_ = std::move(o.hooks_);
+    prog_fds_ = std::move(o.prog_fds_);
   }
   return *this;
 }
@@ -99,6 +103,7 @@ FlowMonitor::~FlowMonitor() { release(); }
 void FlowMonitor::release() noexcept {
   for (bpf_link* l : links_) bpf_link__destroy(l);
   links_.clear();
+  prog_fds_.clear();
   if (skel_) flow_bpf__destroy(std::exchange(skel_, nullptr));
 }
 
@@ -138,6 +143,7 @@ Result<FlowMonitor> FlowMonitor::load() {
   size_t attached = 0;
   for (size_t i = 0; i < std::size(progs); ++i) {
     FlowHook& h = m.hooks_[i];
+    m.prog_fds_.push_back(-1);
     if (!h.why_not.empty()) continue;
     bpf_link* l = bpf_program__attach(progs[i].prog);
     if (!l) {
@@ -145,11 +151,24 @@ Result<FlowMonitor> FlowMonitor::load() {
       continue;
     }
     m.links_.push_back(l);
+    m.prog_fds_.back() = bpf_program__fd(progs[i].prog);
     h.attached = true;
     ++attached;
   }
   if (attached == 0) return sys_error(EPERM, "attach any of the flow view's programs: " + m.hooks_.front().why_not);
   return m;
+}
+
+std::vector<FlowMonitor::ProgramCost> FlowMonitor::costs() const {
+  std::vector<ProgramCost> out;
+  for (size_t i = 0; i < prog_fds_.size() && i < hooks_.size(); ++i) {
+    if (prog_fds_[i] < 0) continue;
+    bpf_prog_info info{};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(prog_fds_[i], &info, &len) != 0) continue;
+    out.push_back({hooks_[i].tracepoint, info.run_cnt, info.run_time_ns});
+  }
+  return out;
 }
 
 Status FlowMonitor::watch(uint64_t netns_inode, uint32_t node) {

@@ -77,6 +77,13 @@ class FlowMonitor {
 
   Result<FlowSnapshot> read() const;
   const std::vector<FlowHook>& hooks() const { return hooks_; }
+  // What each attached program cost so far, while the kernel keeps BPF
+  // run-time statistics (bpf_enable_stats: the benchmark turns them on).
+  struct ProgramCost {
+    std::string tracepoint;
+    uint64_t runs = 0, run_ns = 0;
+  };
+  std::vector<ProgramCost> costs() const;
   bool loaded() const { return skel_ != nullptr; }
 
  private:
@@ -84,6 +91,7 @@ class FlowMonitor {
   flow_bpf* skel_ = nullptr;
   std::vector<bpf_link*> links_;
   std::vector<FlowHook> hooks_;
+  std::vector<int> prog_fds_;  // of each hook, -1 when not attached (owned by skel_)
 };
 
 // The kernel's name of a drop reason ("NO_SOCKET"), from its BTF (enum
