@@ -144,6 +144,11 @@ int BPF_PROG(fl_xmit, const struct sk_buff *skb, const struct net_device *dev) {
 
 SEC("tp_btf/kfree_skb")
 int BPF_PROG(fl_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk) {
+  // A frame addressed to another host (a copy a promiscuous or shared port
+  // saw) is no loss of the flow: its own copy went where it was sent.
+  if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_OTHERHOST) &&
+      reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_OTHERHOST))
+    return 0;
   // The namespace of the socket that dropped it, else of its device.
   __u32 *node = node_of_sk(rx_sk);
   if (!node) node = node_of_sk(skb->sk);
