@@ -447,6 +447,11 @@
     { ms: ['memory_bytes'], title: 'Memory', unit: 'B', kinds: ['node', 'load'], note: 'cgroup memory per node' },
     { ms: ['received_pps'], title: 'Network traffic', unit: 'packets/s', note: 'received per link direction and per segment member' },
     { ms: ['engine_dropped_pps', 'dropped_pps'], title: 'Network drops', unit: 'packets/s', note: 'link engine (loss and queue limit) per direction; partitions (eBPF)' },
+    // The flow view (node "flow", docs/flow.md): what the kernels saw per node pair.
+    { ms: ['retransmits_ps'], title: 'Retransmissions on the wire', unit: '/s', kinds: ['net'], note: 'TCP retransmissions per node pair (eBPF)' },
+    { ms: ['resets_sent_ps'], title: 'Resets on the wire', unit: '/s', kinds: ['net'], note: 'TCP resets sent per node pair (eBPF)' },
+    { ms: ['connects_failed_ps'], title: 'Failed connects', unit: '/s', kinds: ['net'], note: 'connection attempts that never completed, per node pair (eBPF)' },
+    { ms: ['drops_pps'], title: 'Kernel drops', unit: 'packets/s', kinds: ['net'], note: 'packets the kernels dropped, any reason, per node pair (eBPF; timeseries.csv has them per reason)' },
   ];
   const KIND_ORDER = { service: 0, load: 1, edge: 2, system: 3, node: 4, host: 5, net: 6 };
   // The lines of one plot: the series of its metrics and kinds that have a
