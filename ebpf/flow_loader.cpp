@@ -76,6 +76,14 @@ FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
   return *this;
 }
 
+FlowCounters FlowCounters::operator-(const FlowCounters& o) const {
+  return {packets - o.packets,         bytes - o.bytes,
+          drops - o.drops,             retransmits - o.retransmits,
+          resets_sent - o.resets_sent, resets_received - o.resets_received,
+          connects - o.connects,       connect_failed - o.connect_failed,
+          srtt_us_sum - o.srtt_us_sum, srtt_samples - o.srtt_samples};
+}
+
 FlowMonitor::FlowMonitor() = default;
 
 FlowMonitor::FlowMonitor(FlowMonitor&& o) noexcept

@@ -34,6 +34,8 @@ struct FlowCounters {
   uint64_t packets = 0, bytes = 0, drops = 0, retransmits = 0, resets_sent = 0, resets_received = 0, connects = 0,
            connect_failed = 0, srtt_us_sum = 0, srtt_samples = 0;
   FlowCounters& operator+=(const FlowCounters& o);
+  // What was counted between an earlier reading `o` and this one.
+  FlowCounters operator-(const FlowCounters& o) const;
 };
 
 struct FlowDropKey {

@@ -183,20 +183,7 @@ class Flows : public ::testing::Test {
     return it == p.end() ? ebpf::FlowCounters{} : it->second.counters;
   }
   // What was counted between two readings.
-  static ebpf::FlowCounters since(const ebpf::FlowCounters& now, const ebpf::FlowCounters& was) {
-    ebpf::FlowCounters d;
-    d.packets = now.packets - was.packets;
-    d.bytes = now.bytes - was.bytes;
-    d.drops = now.drops - was.drops;
-    d.retransmits = now.retransmits - was.retransmits;
-    d.resets_sent = now.resets_sent - was.resets_sent;
-    d.resets_received = now.resets_received - was.resets_received;
-    d.connects = now.connects - was.connects;
-    d.connect_failed = now.connect_failed - was.connect_failed;
-    d.srtt_us_sum = now.srtt_us_sum - was.srtt_us_sum;
-    d.srtt_samples = now.srtt_samples - was.srtt_samples;
-    return d;
-  }
+  static ebpf::FlowCounters since(const ebpf::FlowCounters& now, const ebpf::FlowCounters& was) { return now - was; }
 
   static inline int counter_ = 0;
   fs::path dir_;
