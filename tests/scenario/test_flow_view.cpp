@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/chromium.hpp"
 #include "tests/support/cli_run_test.hpp"
 #include "tests/support/run_results.hpp"
 
@@ -90,5 +91,22 @@ TEST_F(FlowView, APartitionShowsOnItsPairFirst) {
   const double during = ts.mean("flow", "api->db", "connects_failed_ps", 8.5, 12) +
                         ts.mean("flow", "api->db", "retransmits_ps", 8.5, 12);
   EXPECT_GT(during, 0) << "the partition did not show on the wire";
-  EXPECT_TRUE(fs::exists(out / "report.html"));
+  ASSERT_TRUE(fs::exists(out / "report.html"));
+
+  // The report at the tick the pair went bad: the api->db call carries the
+  // trouble on its wire, and the order is summary.json's.
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) return;  // the rest needs a browser
+  std::string at = std::to_string(first_s);
+  at.erase(at.find_last_not_of('0') + 1);
+  auto args = chromium_args(chromium, dir_ / "profile", 3000);
+  args.push_back("--dump-dom");
+  args.push_back("file://" + (out / "report.html").string() + "#t=" + at);
+  const Ran ran = faultline::testing::run(args, dir_ / "dom.html", dir_ / "chromium.stderr", 25);
+  ASSERT_TRUE(ran.started && !ran.timed_out);
+  const auto rc = render_check(slurp(dir_ / "dom.html"));
+  EXPECT_EQ(rc.count("data-ok") ? rc.at("data-ok") : "", "1") << (rc.count("data-errors") ? rc.at("data-errors") : "no render check");
+  EXPECT_NE(rc.count("data-wire-now") ? rc.at("data-wire-now").find("api->db=") : std::string::npos, std::string::npos)
+      << "at t=" << at << ": " << (rc.count("data-wire-now") ? rc.at("data-wire-now") : "");
+  EXPECT_EQ(rc.count("data-wire-order") ? rc.at("data-wire-order").substr(0, first.size()) : "", first);
 }
