@@ -173,6 +173,8 @@ Result<std::unique_ptr<Collector>> Collector::open(runtime::Run& run, const mode
   for (const auto& e : c->edges_) c->totals_.edges.push_back({e.caller, e.caller_node, e.series()});
   c->net_ = std::make_unique<LinkCounters>(run);
   (void)c->net_->tick(0);  // the counters' starting values
+  c->flows_ = std::make_unique<FlowCounters>(run);
+  (void)c->flows_->tick(0);
   c->net_prev_at_ = SteadyClock::now();
   host_cpu(c->host_busy_prev_, c->host_total_prev_);
   return c;
@@ -221,8 +223,11 @@ void Collector::tick(size_t tick, double t_s) {
     // span only the moments between open() and it.
     const auto now = SteadyClock::now();
     const auto net = net_->tick(tick == 0 ? 0 : seconds_between(net_prev_at_, now));
-    if (tick > 0)
+    const auto flows = flows_->tick(tick == 0 ? 0 : seconds_between(net_prev_at_, now));
+    if (tick > 0) {
       for (const auto& n : net) record(tick, t_s, n.node, n.service, n.metric, n.value);
+      for (const auto& n : flows) record(tick, t_s, n.node, n.service, n.metric, n.value);
+    }
     net_prev_at_ = now;
   }
   collect_host(tick, t_s);

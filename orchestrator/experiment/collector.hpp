@@ -2,7 +2,9 @@
 // The per-tick collection of a running experiment: each workload's /metrics,
 // read from inside its node over loopback (a path the experiment's
 // impairments never touch), each node's cgroup counters, the network's
-// counters (links, segments, the link engine, partitions) and the host's CPU.
+// counters (links, segments, the link engine, partitions), the flow view's
+// per node pair (retransmissions, drops, resets, failed connects: eBPF) and
+// the host's CPU.
 // Counters become per-second rates over the real time between two reads of
 // the same source and histograms per-tick quantiles; every value is appended to timeseries.csv as it is measured and
 // kept in a SeriesStore for the analysis.
@@ -19,6 +21,7 @@
 
 #include "base/fd.hpp"
 #include "orchestrator/experiment/event_log.hpp"
+#include "orchestrator/experiment/flow_counters.hpp"
 #include "orchestrator/experiment/link_counters.hpp"
 #include "orchestrator/experiment/records.hpp"
 #include "orchestrator/experiment/series_store.hpp"
@@ -103,6 +106,7 @@ class Collector {
   std::vector<Edge> edges_;
   TotalsInput totals_;
   std::unique_ptr<LinkCounters> net_;
+  std::unique_ptr<FlowCounters> flows_;  // the flow view, read with net_
   std::chrono::steady_clock::time_point net_prev_at_;
   uint64_t host_busy_prev_ = 0, host_total_prev_ = 0;
   mutable std::mutex latest_mu_;  // guards every target's latest and latest_figures_

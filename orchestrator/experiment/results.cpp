@@ -233,6 +233,7 @@ nlohmann::json make_summary(const SummaryInputs& in) {
   s["controls"] = controls;
   s["records"] = in.records;
   s["traces"] = in.traces;
+  if (!in.flow.is_null()) s["flow"] = in.flow;
   // What the configuration predicts on paper, beside what the run measured
   // (baselines, health); nodes without a cpu limit share the host's CPUs.
   lint::PredictOptions po;

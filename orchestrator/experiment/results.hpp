@@ -75,6 +75,7 @@ struct SummaryInputs {
   double horizon_s = 0;
   nlohmann::json records;  // what the health verdicts were computed from (records_summary)
   nlohmann::json traces;   // the first failed requests' traces (first_failed_traces)
+  nlohmann::json flow;     // the flow view's spread (flow_summary); null: left out
 };
 nlohmann::json make_summary(const SummaryInputs& in);
 

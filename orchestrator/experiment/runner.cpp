@@ -15,6 +15,7 @@
 #include "orchestrator/experiment/live_board.hpp"
 #include "orchestrator/experiment/loop.hpp"
 #include "orchestrator/experiment/progress.hpp"
+#include "orchestrator/experiment/flow_summary.hpp"
 #include "orchestrator/experiment/results.hpp"
 #include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/timeline.hpp"
@@ -259,6 +260,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   si.phases["t0_monotonic_ns"] = rc.t0_monotonic_ns;
   si.phases["t0_unix_ns"] = rc.t0_unix_ns;
   si.horizon_s = seconds(ex.horizon_ns);
+  si.flow = flow_summary(store, ph, si.first_fault_s, run.value()->flows() ? "" : run.value()->flows_unavailable());
   out.summary = make_summary(si);
   out.passed = out.summary["passed"].get<bool>();
   out.headline = out.summary["verdict"]["headline"].get<std::string>();

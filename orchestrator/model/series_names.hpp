@@ -32,6 +32,24 @@ inline constexpr const char* kMemoryBytes = "memory_bytes";
 inline constexpr const char* kOomKills = "oom_kills";
 inline constexpr const char* kHostCpuCores = "host_cpu_cores";
 
+// The flow view per node pair (node column kFlowNode, service "A->B"):
+// rates per second over the tick, and the senders' mean smoothed RTT.
+inline constexpr const char* kFlowNode = "flow";
+inline constexpr const char* kFlowPackets = "flow_pps";
+inline constexpr const char* kFlowMbps = "flow_mbps";
+inline constexpr const char* kFlowDrops = "drops_pps";
+inline constexpr const char* kFlowRetransmits = "retransmits_ps";
+inline constexpr const char* kFlowResetsSent = "resets_sent_ps";
+inline constexpr const char* kFlowResetsReceived = "resets_received_ps";
+inline constexpr const char* kFlowConnects = "connects_ps";
+inline constexpr const char* kFlowConnectsFailed = "connects_failed_ps";
+inline constexpr const char* kFlowSrtt = "srtt_s";
+// Drops for one kernel reason: "drops_<reason in lower case>_pps".
+inline std::string flow_drop_reason(std::string reason) {
+  for (char& ch : reason) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+  return "drops_" + reason + "_pps";
+}
+
 // The service column of the whole system's rows (their node column is empty).
 inline constexpr const char* kSystem = "system";
 // The node column of the host's rows.

@@ -18,7 +18,7 @@
   const {
     DASH, ARROW, isNum, num, obj, arr, str, clamp,
     fmtNum, fmtSec, fmtUnit, axisLabel, fmtT, fmtMs, fmtAfter, fmtClock, fmtX, fmtPct, truncate,
-    linTicks, bisect, yAxis, edgeWidth, ampTone, HEALTH_COLOUR, HEALTH_STATES, NEVER_COLOUR, LOAD_FILL, scaleColour, inkOn,
+    linTicks, bisect, yAxis, edgeWidth, flowWidth, ampTone, HEALTH_COLOUR, HEALTH_STATES, NEVER_COLOUR, LOAD_FILL, scaleColour, inkOn,
     CAUSE_TONES, CAUSE_COLOUR, ampLabel, edgeKey,
     short, faultTargetsNode, faultTargetsEdge, describeEvent, PLOTS, linesFor,
   } = R;
@@ -74,7 +74,7 @@
     S, T, EV, SER, phases, verdict, exp, services, loads, edges, graphNodes, nodeById, valAt, colourOf,
     FAULTS, X0, X1, firstFault, PHASES, phaseAt, activeFaults, baselineOf, healthAt, callHealthAt, judged, HW,
     STEP, STEPS, timeOfStep, stepOf, tickAt, PROP, propByService, propMax, degradedColour, REPLAY, viaEdges, AMP, TRACES,
-    resolution, TS, PRED, PRED_LOADS,
+    resolution, TS, PRED, PRED_LOADS, flowAt, FLOW,
   } = md;
 
   // ------------------------------------------------------------ page state
@@ -222,15 +222,21 @@
       const am = amp.get(key);
       const width = edgeWidth(am ? am.cumulative : null);
       const lit = litBy.get(key) || null;
+      // The node pair under the call, for the flow view (none within a node).
+      const na = (nodeById.get(e.caller) || {}).node, nb = (nodeById.get(e.callee) || {}).node;
+      const wire = na && nb && na !== nb ? { a: na, b: nb, order: FLOW.get(na + '->' + nb) || FLOW.get(nb + '->' + na) || null } : null;
       const g = sv('g', { class: 'gedge' + (hot ? ' hot' : ''), 'data-edge': key, 'data-replay-group': lit ? lit.group : null }, gE);
       const path = sv('path', { d, class: 'edge', 'marker-end': hot ? 'url(#fl-arrow-hot)' : 'url(#fl-arrow)', style: { strokeWidth: width + 'px' } }, g);
       svgTitle(g, short(e.caller) + ' ' + ARROW + ' ' + short(e.callee) + (am ? '  amplification per hop ' + fmtX(am.perHop) + ' (peak ' + fmtX(am.perHopPeak) +
         '), cumulative ' + fmtX(am.cumulative) + ' (peak ' + fmtX(am.cumulativePeak) + ')' + (am.tier !== null ? ', tier ' + am.tier : '') : '') +
-        (lit ? '  the failure reached ' + lit.service + ' through this call, +' + fmtMs(lit.after) : ''));
+        (lit ? '  the failure reached ' + lit.service + ' through this call, +' + fmtMs(lit.after) : '') +
+        (wire && wire.order ? '  on the wire (' + wire.a + ' ' + ARROW + ' ' + wire.b + '): #' + wire.order.rank + ' to go bad' +
+          (wire.order.after !== null ? ', +' + fmtMs(wire.order.after) + ' after the first fault' : '') + ' (' + wire.order.what.join(', ') + ')' : ''));
       // The edge's label: its amplification, or in time mode its attempts then.
       const lg = sv('g', { class: 'elabel', transform: `translate(${mid.x},${mid.y})` }, g);
       const label = { g: lg, pill: sv('rect', { y: -9, height: 18, rx: 9 }, lg), text: sv('text', { x: 0, y: 4, 'text-anchor': 'middle' }, lg) };
-      graph.edges.push({ e, key, path, g, label, am, mid, lit });
+      if (wire && wire.order) g.setAttribute('data-wire-rank', String(wire.order.rank));
+      graph.edges.push({ e, key, path, g, label, am, mid, lit, width, wire });
     }
     for (const n of graphNodes) {
       const p = P.get(n.id);
@@ -357,6 +363,18 @@
         text = rate !== null ? fmtNum(rate) + '/s' : ch ? ch : '';
       }
       if (mode === 'replay' && lit) text = fmtAfter(ge.lit.after);
+      // Time mode: the flow view's trouble on the wire under the call
+      // (retransmissions, drops, resets, failed connects) as its thickness.
+      const wire = mode === 'time' && ge.wire ? flowAt(ge.wire.a, ge.wire.b, tickAt(t)) : null;
+      const fw = flowWidth(wire);
+      ge.path.style.strokeWidth = (fw ?? ge.width) + 'px';
+      ge.g.classList.toggle('wire-bad', fw !== null);
+      if (fw !== null) {
+        ge.g.setAttribute('data-wire', String(wire));
+        text = (text ? text + ' \u00b7 ' : '') + fmtNum(wire) + ' wire/s';
+      } else {
+        ge.g.removeAttribute('data-wire');
+      }
       setLabel(ge, text);
     }
     const lab = $('fl-tlabel');
@@ -394,6 +412,7 @@
       lg.appendChild(h('span', { class: 'li note', text: HW !== null
         ? 'the analysis\u2019 verdict per ' + fmtMs(HW) + ' window, from the requests (summary.health); calls coloured the same way; load generators are not judged'
         : 'summary.json has no health letters: nothing is judged' }));
+      if (graph.edges.some((ge) => ge.wire)) lg.appendChild(h('span', { class: 'li note', text: 'edge thickness: trouble on the wire under the call then (retransmissions, drops, resets, failed connects per second, both ways; eBPF)' }));
     } else if (mode === 'replay') {
       lg.appendChild(item(HEALTH_COLOUR.healthy, 'not yet degraded'));
       if (PROP.length) ramp();
@@ -971,6 +990,8 @@
     rc.setAttribute('data-time', String(now()));
     rc.setAttribute('data-health-now', [...graph.nodes.values()].map((x) => x.n.id + '=' + (x.g.dataset.state || '')).join(';'));
     rc.setAttribute('data-call-health-now', graph.edges.map((ge) => ge.key + '=' + (ge.g.dataset.state || '')).join(';'));
+    rc.setAttribute('data-wire-now', graph.edges.filter((ge) => ge.g.dataset.wire).map((ge) => ge.key + '=' + ge.g.dataset.wire).join(';'));
+    rc.setAttribute('data-wire-order', [...FLOW.entries()].sort((x, y) => x[1].rank - y[1].rank).map(([e]) => e).join(';'));
     rc.setAttribute('data-errors', errors.join(' | '));
     rc.setAttribute('data-ok', errors.length ? '0' : '1');
   });

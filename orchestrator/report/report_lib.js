@@ -230,6 +230,8 @@
     if (n.startsWith('link:')) return { kind: 'net', id: n + '|' + s, label: s.replace('->', ' ' + ARROW + ' ') };
     if (n.startsWith('segment:')) return { kind: 'net', id: n + '|' + s, label: n.slice(8) + (s ? ': ' + s : ' (shared)') };
     if (n === 'partition') return { kind: 'net', id: n + '|' + s, label: 'partition ' + s };
+    // The flow view's node pairs (eBPF: what the kernels saw on the wire).
+    if (n === 'flow') return { kind: 'net', id: n + '|' + s, label: 'wire ' + s.replace('->', ' ' + ARROW + ' ') };
     const k = s.indexOf('->');
     if (k >= 0) {
       const a = s.slice(0, k), b = s.slice(k + 2);
@@ -247,6 +249,34 @@
       const o = obj(x), n = str(o.n), s = str(o.s);
       return Object.assign({ m: str(o.m), n, s, v: arr(o.v).map(num) }, classify(n, s, g));
     }).filter((x) => x.m);
+  }
+
+  // The flow view on a call's edge: trouble on the wire between the caller's
+  // and the callee's nodes at tick i, both directions summed (requests one
+  // way, answers the other): retransmissions, drops, resets sent and
+  // received, failed connection attempts, per second. null: nothing recorded.
+  const FLOW_TROUBLE = ['retransmits_ps', 'drops_pps', 'resets_sent_ps', 'resets_received_ps', 'connects_failed_ps'];
+  function flowTroubleAt(valAt, a, b, i) {
+    let total = null;
+    for (const [x, y] of [[a, b], [b, a]]) {
+      for (const m of FLOW_TROUBLE) {
+        const v = valAt(m, 'flow|' + x + '->' + y, i);
+        if (isNum(v)) total = (total ?? 0) + v;
+      }
+    }
+    return total;
+  }
+  // An edge's stroke for its trouble on the wire: thicker with more, on a log
+  // scale (one retransmission a second shows; a storm does not swamp the graph).
+  function flowWidth(rate) { return isNum(rate) && rate > 0 ? Math.min(10, 2.5 + 2.5 * Math.log10(1 + rate)) : null; }
+  // summary.flow.order by node pair "a->b": its rank (1: the first to go bad).
+  function flowOrder(flow) {
+    const out = new Map();
+    arr(obj(flow).order).forEach((x, k) => {
+      const o = obj(x), e = str(o.edge);
+      if (e && !out.has(e)) out.set(e, { rank: k + 1, badS: num(o.bad_s), after: num(o.after_fault_s), what: arr(o.what).map(str) });
+    });
+    return out;
   }
 
   // Layers: load generators first, then each service one column right of its
@@ -418,6 +448,11 @@
     { ms: ['memory_bytes'], title: 'Memory', unit: 'B', kinds: ['node', 'load'], note: 'cgroup memory per node' },
     { ms: ['received_pps'], title: 'Network traffic', unit: 'packets/s', note: 'received per link direction and per segment member' },
     { ms: ['engine_dropped_pps', 'dropped_pps'], title: 'Network drops', unit: 'packets/s', note: 'link engine (loss and queue limit) per direction; partitions (eBPF)' },
+    // The flow view (node "flow", docs/flow.md): what the kernels saw per node pair.
+    { ms: ['retransmits_ps'], title: 'Retransmissions on the wire', unit: '/s', kinds: ['net'], note: 'TCP retransmissions per node pair (eBPF)' },
+    { ms: ['resets_sent_ps'], title: 'Resets on the wire', unit: '/s', kinds: ['net'], note: 'TCP resets sent per node pair (eBPF)' },
+    { ms: ['connects_failed_ps'], title: 'Failed connects', unit: '/s', kinds: ['net'], note: 'connection attempts that never completed, per node pair (eBPF)' },
+    { ms: ['drops_pps'], title: 'Kernel drops', unit: 'packets/s', kinds: ['net'], note: 'packets the kernels dropped, any reason, per node pair (eBPF; timeseries.csv has them per reason)' },
   ];
   const KIND_ORDER = { service: 0, load: 1, edge: 2, system: 3, node: 4, host: 5, net: 6 };
   // The lines of one plot: the series of its metrics and kinds that have a
@@ -765,6 +800,7 @@
       HW, judged, healthAt, callHealthAt, firstUnhealthy: firstUnhealthyList,
       tick, STEP, STEPS, timeOfStep, stepOf, tickAt: (t) => tickIndexAt(T, t),
       baselineOf, PROP, propByService, propMax, degradedColour, resolution, REPLAY, viaEdges, AMP, TRACES, PRED, PRED_LOADS,
+      flowAt: (a, b, i) => flowTroubleAt(valAt, a, b, i), FLOW: flowOrder(S.flow),
     });
   }
 
@@ -811,6 +847,7 @@
     LETTER, windowIndex, letterAt, firstUnhealthy, edgeKey, tickIndexAt,
     replaySchedule, CAUSE_CLASS, CAUSE_TONES, CAUSE_COLOUR, causeClass, spanWhat, spanOutcome, waterfall,
     ampRows, ampLabel, baselineMean, predictionRows, predictionLoads,
+    FLOW_TROUBLE, flowTroubleAt, flowWidth, flowOrder,
     model, verdictView,
   };
 });

@@ -15,6 +15,7 @@
 
 #include "base/atomic_file.hpp"
 #include "base/side_task.hpp"
+#include "ebpf/flow_loader.hpp"
 
 #include "orchestrator/runtime/cleanup.hpp"
 #include "orchestrator/runtime/readiness.hpp"
@@ -161,6 +162,11 @@ Result<std::unique_ptr<Run>> Run::up(const plan::Plan& plan, const RunOptions& o
     if (!lc.ok()) return lc.error();
     run->links_ = std::move(lc.value());
   }
+  // Before the processes, so that their first connections are seen.
+  if (opts.flows)
+    run->start_flows();
+  else
+    run->flows_off_ = "turned off";
   if (opts.start_processes) {
     t0 = std::chrono::steady_clock::now();
     FL_TRY(run->start_processes());
@@ -168,6 +174,28 @@ Result<std::unique_ptr<Run>> Run::up(const plan::Plan& plan, const RunOptions& o
   }
   FL_TRY(run->journal_.ready());
   return run;
+}
+
+void Run::start_flows() {
+  auto m = ebpf::FlowMonitor::load();
+  if (!m.ok()) {
+    flows_off_ = m.error().message();
+    return;
+  }
+  auto owned = std::make_unique<ebpf::FlowMonitor>(std::move(m.value()));
+  for (const auto& ns : plan_.namespaces) {
+    if (ns.is_fabric) continue;
+    auto it = holders_.find(ns.name);
+    if (it == holders_.end()) continue;
+    const Status st = owned->watch(it->second.netns_inode(), static_cast<uint32_t>(flow_nodes_.size()));
+    if (!st.ok()) {
+      flows_off_ = st.error().message();
+      flow_nodes_.clear();
+      return;
+    }
+    flow_nodes_.push_back(ns.name);
+  }
+  flows_ = std::move(owned);
 }
 
 Status Run::create_cgroups(const CgroupLayout& layout) {
@@ -356,8 +384,10 @@ Status Run::down() {
   auto keep = [&](Status st) noexcept {
     if (!st.ok() && first.ok()) first = std::move(st);
   };
-  // The engine first: it is a process in the fabric, and the filters hold
-  // namespaces. Their destructors never throw.
+  // The flow view's programs first (they only count), then the engine: it is
+  // a process in the fabric, and the filters hold namespaces. Their
+  // destructors never throw.
+  flows_.reset();
   links_.reset();
   // A frozen task holds a SIGKILL until thawed, and killing a process waits
   // for it: a node left paused (a pause fault not reverted) must thaw first.

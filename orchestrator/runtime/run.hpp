@@ -17,6 +17,10 @@
 #include "orchestrator/runtime/spawn.hpp"
 #include "orchestrator/runtime/state.hpp"
 
+namespace faultline::ebpf {
+class FlowMonitor;
+}
+
 namespace faultline::runtime {
 
 struct RunOptions {
@@ -26,6 +30,10 @@ struct RunOptions {
   bool start_processes = true;
   // Probed by the caller (probe.hpp): partitions need tc clsact and cls_bpf.
   bool clsact_bpf = false;
+  // The flow view (ebpf/flow_loader.hpp): tracepoint programs that count
+  // what the nodes' kernels see on the wire. Where the kernel refuses them
+  // the run goes on without, and flows_unavailable() says why.
+  bool flows = true;
 };
 
 // Timings of the phases of up/down, for the benchmark and `up -v`.
@@ -79,6 +87,11 @@ class Run {
   NlSocket* socket(const std::string& ns);
   // Live impairments and partitions; null until the links are up.
   LinkControl* links() { return links_.get(); }
+  // The flow view's counters (null when not loaded: flows_unavailable() says
+  // why); flow_nodes()[i] is the node the programs call node i.
+  const ebpf::FlowMonitor* flows() const { return flows_.get(); }
+  const std::vector<std::string>& flow_nodes() const { return flow_nodes_; }
+  const std::string& flows_unavailable() const { return flows_off_; }
 
  private:
   Run() = default;
@@ -89,6 +102,9 @@ class Run {
   Status wait_links_running();
   Status write_workload_configs();
   Status start_processes();
+  // Loads the flow view and watches every node's namespace; a refusal is
+  // noted in flows_off_, not an error of the run.
+  void start_flows();
 
   plan::Plan plan_;
   RunOptions opts_;
@@ -103,6 +119,10 @@ class Run {
   std::vector<NodeProcess> processes_;
   std::vector<Exit> exits_;
   std::unique_ptr<LinkControl> links_;
+  // Released first: its programs watch the namespaces the holders keep.
+  std::unique_ptr<ebpf::FlowMonitor> flows_;
+  std::vector<std::string> flow_nodes_;
+  std::string flows_off_;
   bool down_ = false;
 };
 

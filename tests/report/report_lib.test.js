@@ -636,3 +636,30 @@ test('predicted vs measured: the lint\'s figures beside the baseline\'s', () => 
   assert.deepEqual(R.predictionRows({}, null, []), []);
   assert.deepEqual(R.predictionLoads(null), []);
 });
+
+test('the flow view: wire rows classified, trouble per call summed both ways, thickness and order', () => {
+  const g = R.topologyGraph(chainTopology);
+  const c = R.classify('flow', 'api->db', g);
+  assert.deepEqual([c.kind, c.id, c.label], ['net', 'flow|api->db', 'wire api \u2192 db']);
+  const d = data({ topology: chainTopology, flow: { available: true, first_bad_edge: 'db->api', order: [
+    { edge: 'db->api', bad_s: 3, after_fault_s: 1, what: ['resets_sent'] },
+    { edge: 'api->db', bad_s: 4, after_fault_s: 2, what: ['retransmits', 'drops'] }] } }, [
+    ['retransmits_ps', 'flow', 'api->db', [0, 0, 0, 4, 2]],
+    ['drops_pps', 'flow', 'api->db', [0, 0, null, 1, 0]],
+    ['resets_sent_ps', 'flow', 'db->api', [0, 0, 3, 0, 0]],
+    ['retransmits_ps', 'flow', 'client->api', [0, 0, 0, 0, 0]],
+  ], [], 5);
+  const md = R.model(d);
+  assert.equal(md.flowAt('api', 'db', 0), 0);
+  assert.equal(md.flowAt('api', 'db', 2), 3, 'the reverse direction counts: answers travel back');
+  assert.equal(md.flowAt('db', 'api', 3), 5, 'either order of the pair');
+  assert.equal(md.flowAt('client', 'db', 3), null, 'no row: nothing recorded');
+  assert.equal(R.flowWidth(0), null);
+  assert.equal(R.flowWidth(null), null);
+  assert.ok(R.flowWidth(1) > 2.5 && R.flowWidth(1) < R.flowWidth(100));
+  assert.equal(R.flowWidth(1e9), 10, 'capped');
+  assert.deepEqual([...md.FLOW.keys()], ['db->api', 'api->db']);
+  assert.equal(md.FLOW.get('api->db').rank, 2);
+  assert.deepEqual(md.FLOW.get('api->db').what, ['retransmits', 'drops']);
+  assert.equal(R.model(data({ topology: chainTopology }, [], [], 1)).FLOW.size, 0, 'no flow section: nothing');
+});

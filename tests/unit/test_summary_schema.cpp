@@ -15,6 +15,7 @@
 #include "orchestrator/experiment/traces.hpp"
 #include "orchestrator/model/loader.hpp"
 #include "tests/support/chain_topology.hpp"
+#include "orchestrator/experiment/flow_summary.hpp"
 #include "tests/support/summary_schema.hpp"
 
 using namespace faultline;
@@ -82,6 +83,11 @@ SeriesStore run_series(const model::Topology& topo) {
       st.set(i, {svc, svc, "retries_refused_rps"}, 0);
     }
     for (const auto& e : call_edges(topo)) st.set(i, {e.caller_node, e.series(), "attempts_rps"}, hit ? 300 : 100);
+    // The wire: app's packets to db retransmitted from 11 s, db's resets to
+    // api from 13 s; a drop or two between client and api all along.
+    st.set(i, {"flow", "app->db", "retransmits_ps"}, i >= 11 && i < 17 ? 40 : 0);
+    st.set(i, {"flow", "db->api", "resets_sent_ps"}, i >= 13 && i < 17 ? 5 : 0);
+    st.set(i, {"flow", "client->api", "drops_pps"}, i % 4 == 0 ? 1 : 0);
   }
   return st;
 }
@@ -187,6 +193,7 @@ json summary_of(const model::Topology& topo, bool with_fault) {
   si.horizon_s = 10;
   si.records = records_summary(records);
   si.traces = first_failed_traces(records, service_addresses(topo), t0, with_fault ? 10.0 : 0.0);
+  si.flow = flow_summary(store, ph, si.first_fault_s, "");
   return make_summary(si);
 }
 
@@ -229,6 +236,12 @@ TEST_F(SummarySchema, WhatMakeSummaryWritesMatchesIt) {
   EXPECT_EQ(summary_["predictions"]["services"].size(), 3u) << summary_["predictions"].dump(2);
   EXPECT_TRUE(summary_["predictions"]["services"]["db"]["mean_s"].is_number());
   EXPECT_TRUE(summary_["predictions"]["loads"].contains("client"));
+  // The wire: app->db first (retransmissions from 11 s), then db->api; the
+  // drops client->api never rose above their baseline.
+  EXPECT_EQ(summary_["flow"]["first_bad_edge"], "app->db") << summary_["flow"].dump(2);
+  ASSERT_EQ(summary_["flow"]["order"].size(), 2u);
+  EXPECT_EQ(summary_["flow"]["order"][1]["edge"], "db->api");
+  EXPECT_EQ(summary_["flow"]["order"][1]["after_fault_s"], 3.0);
 }
 
 TEST_F(SummarySchema, ARunWithoutFaultsMatchesIt) {

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+// The flow view: what the kernel sees on the wire between the nodes of a run,
+// from tracepoints (no kprobes, no tc hook: nothing is attached to the run's
+// interfaces, so it never changes a packet's fate). The tracepoints are
+// global; each event is kept only when it happens in a watched network
+// namespace (the loader fills `nodes`: netns inode -> node index), and is
+// counted per (node, source, destination) in per-CPU maps the loader sums.
+//
+// Programs are tp_btf: attached by name (BPF_RAW_TRACEPOINT_OPEN), which
+// needs no tracefs, and read the kernel's structures through BTF directly.
+// The loader turns off the ones whose tracepoint this kernel lacks.
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "flow.h"
+
+#define ETH_P_IP 0x0800
+#define AF_INET 2
+#define IPPROTO_TCP 6
+#define FL_TCP_ESTABLISHED 1
+#define FL_TCP_SYN_SENT 2
+#define FL_TCP_CLOSE 7
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+// Loopback traffic inside a node (the collector's scrapes, a service's calls
+// to itself) is no node pair's; set to 0 to keep it.
+const volatile __u8 skip_loopback = 1;
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, FL_FLOW_MAX_NODES);
+  __type(key, __u32);   // netns inode
+  __type(value, __u32); // node index
+} nodes SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, FL_FLOW_ENTRIES);
+  __type(key, struct fl_flow_key);
+  __type(value, struct fl_flow_counters);
+} flows SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+  __uint(max_entries, FL_FLOW_DROP_ENTRIES);
+  __type(key, struct fl_flow_drop_key);
+  __type(value, __u64);
+} drop_reasons SEC(".maps");
+
+// Events dropped because a map was full.
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, FL_FLOW_LOST_SLOTS);
+  __type(key, __u32);
+  __type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline void count_lost(void) {
+  __u32 zero = 0;
+  __u64 *l = bpf_map_lookup_elem(&lost, &zero);
+  if (l) (*l)++;
+}
+
+static __always_inline __u32 *node_of_net(const struct net *net) {
+  if (!net) return 0;
+  __u32 inum = net->ns.inum;
+  return bpf_map_lookup_elem(&nodes, &inum);
+}
+
+static __always_inline __u32 *node_of_sk(const struct sock *sk) {
+  if (!sk) return 0;
+  return node_of_net(sk->__sk_common.skc_net.net);
+}
+
+static __always_inline int loopback(__u32 addr) {
+  return skip_loopback && (bpf_ntohl(addr) >> 24) == 127;
+}
+
+// The counters of (node, s, d), created at zero on first use.
+static __always_inline struct fl_flow_counters *flow(__u32 node, __u32 s, __u32 d) {
+  struct fl_flow_key k = {.node = node, .saddr = s, .daddr = d};
+  struct fl_flow_counters *c = bpf_map_lookup_elem(&flows, &k);
+  if (c) return c;
+  struct fl_flow_counters zero = {};
+  bpf_map_update_elem(&flows, &k, &zero, BPF_NOEXIST);
+  c = bpf_map_lookup_elem(&flows, &k);
+  if (!c) count_lost();
+  return c;
+}
+
+// A TCP/IPv4 socket's local and remote addresses (full, request or
+// timewait: the common part holds them in all three).
+static __always_inline int sk_addrs(const struct sock *sk, __u32 *local, __u32 *remote) {
+  if (sk->__sk_common.skc_family != AF_INET) return -1;
+  *local = sk->__sk_common.skc_rcv_saddr;
+  *remote = sk->__sk_common.skc_daddr;
+  if (loopback(*local) || loopback(*remote)) return -1;
+  return 0;
+}
+
+// The IPv4 header of an skb whose network header is set.
+static __always_inline int skb_addrs(const struct sk_buff *skb, __u32 *s, __u32 *d) {
+  if (skb->protocol != bpf_htons(ETH_P_IP)) return -1;
+  struct iphdr ip;
+  if (bpf_probe_read_kernel(&ip, sizeof ip, skb->head + skb->network_header) < 0) return -1;
+  if (ip.version != 4) return -1;
+  *s = ip.saddr;
+  *d = ip.daddr;
+  if (loopback(*s) || loopback(*d)) return -1;
+  return 0;
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(fl_xmit, const struct sk_buff *skb, const struct net_device *dev) {
+  __u32 *node = node_of_net(dev->nd_net.net);
+  if (!node) return 0;
+  __u32 s, d;
+  if (skb_addrs(skb, &s, &d) < 0) return 0;
+  struct fl_flow_counters *c = flow(*node, s, d);
+  if (!c) return 0;
+  // A GSO packet leaves as gso_segs packets on the wire (veth passes it on
+  // whole; a real NIC or the link engine's ports would cut it).
+  const struct skb_shared_info *shi = (const struct skb_shared_info *)(skb->head + skb->end);
+  __u16 segs = BPF_CORE_READ(shi, gso_segs);
+  c->packets += segs ? segs : 1;
+  c->bytes += skb->len;
+  // The sender's smoothed RTT, where the packet is an established TCP
+  // socket's: a packet-weighted mean per pair, over the tick.
+  // An established TCP socket is a full tcp_sock; skb->sk is an RCU
+  // pointer the sock-cast helpers refuse, so the field is read by CO-RE.
+  struct sock *sk = skb->sk;
+  if (sk && sk->__sk_common.skc_state == FL_TCP_ESTABLISHED && sk->sk_protocol == IPPROTO_TCP) {
+    const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+    c->srtt_us_sum += BPF_CORE_READ(tp, srtt_us) >> 3;
+    c->srtt_samples++;
+  }
+  return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(fl_drop, struct sk_buff *skb, void *location, enum skb_drop_reason reason, struct sock *rx_sk) {
+  // A frame addressed to another host (a copy a promiscuous or shared port
+  // saw) is no loss of the flow: its own copy went where it was sent.
+  if (bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_OTHERHOST) &&
+      reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_OTHERHOST))
+    return 0;
+  // The namespace of the socket that dropped it, else of its device.
+  __u32 *node = node_of_sk(rx_sk);
+  if (!node) node = node_of_sk(skb->sk);
+  if (!node && skb->dev) node = node_of_net(skb->dev->nd_net.net);
+  if (!node) return 0;
+  __u32 s, d;
+  if (skb_addrs(skb, &s, &d) < 0) return 0;
+  struct fl_flow_counters *c = flow(*node, s, d);
+  if (c) c->drops++;
+  struct fl_flow_drop_key k = {.node = *node, .saddr = s, .daddr = d, .reason = (__u32)reason};
+  __u64 *n = bpf_map_lookup_elem(&drop_reasons, &k);
+  if (n) {
+    (*n)++;
+    return 0;
+  }
+  __u64 one = 1;
+  if (bpf_map_update_elem(&drop_reasons, &k, &one, BPF_NOEXIST) < 0) {
+    n = bpf_map_lookup_elem(&drop_reasons, &k);  // another CPU's event made it meanwhile
+    if (n)
+      (*n)++;
+    else
+      count_lost();
+  }
+  return 0;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(fl_retransmit, const struct sock *sk, const struct sk_buff *skb) {
+  __u32 *node = node_of_sk(sk);
+  if (!node) return 0;
+  __u32 local, remote;
+  if (sk_addrs(sk, &local, &remote) < 0) return 0;
+  struct fl_flow_counters *c = flow(*node, local, remote);
+  if (c) c->retransmits++;
+  return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(fl_send_reset, const struct sock *sk, const struct sk_buff *skb) {
+  __u32 *node = 0;
+  __u32 local, remote;
+  if (sk) {
+    node = node_of_sk(sk);
+    if (!node || sk_addrs(sk, &local, &remote) < 0) return 0;
+  } else if (skb) {
+    // No socket (nothing listens on the port): the reset answers skb, so it
+    // goes back to where skb came from.
+    if (!skb->dev) return 0;
+    node = node_of_net(skb->dev->nd_net.net);
+    if (!node || skb_addrs(skb, &remote, &local) < 0) return 0;
+  } else {
+    return 0;
+  }
+  struct fl_flow_counters *c = flow(*node, local, remote);
+  if (c) c->resets_sent++;
+  return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(fl_receive_reset, struct sock *sk) {
+  __u32 *node = node_of_sk(sk);
+  if (!node) return 0;
+  __u32 local, remote;
+  if (sk_addrs(sk, &local, &remote) < 0) return 0;
+  struct fl_flow_counters *c = flow(*node, remote, local);
+  if (c) c->resets_received++;
+  return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(fl_set_state, const struct sock *sk, const int oldstate, const int newstate) {
+  if (sk->sk_protocol != IPPROTO_TCP) return 0;
+  if (newstate != FL_TCP_SYN_SENT && !(oldstate == FL_TCP_SYN_SENT && newstate == FL_TCP_CLOSE)) return 0;
+  __u32 *node = node_of_sk(sk);
+  if (!node) return 0;
+  __u32 local, remote;
+  if (sk_addrs(sk, &local, &remote) < 0) return 0;
+  struct fl_flow_counters *c = flow(*node, local, remote);
+  if (!c) return 0;
+  if (newstate == FL_TCP_SYN_SENT)
+    c->connects++;
+  else
+    c->connect_failed++;
+  return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Shared by flow.bpf.c and its C++ loader: the layout of the flow maps. One
+ * header, so the two sides cannot drift; the loader static_asserts the sizes.
+ *
+ * Every counter is kept per (observing node, source address, destination
+ * address) and is about packets that travel from the source to the
+ * destination: a reset a node received from its peer counts on (peer, node),
+ * one it sent on (node, peer). Userspace maps addresses to node pairs. */
+#ifndef FAULTLINE_EBPF_FLOW_H
+#define FAULTLINE_EBPF_FLOW_H
+
+#ifndef __BPF__
+#include <linux/types.h>
+#endif
+
+/* Network namespaces watched (one per node of a run). */
+#define FL_FLOW_MAX_NODES 1024
+/* Distinct (node, source, destination) triples, and the same with a drop
+ * reason. A full map drops the new key's event and counts it in `lost`. */
+#define FL_FLOW_ENTRIES 16384
+#define FL_FLOW_DROP_ENTRIES 8192
+
+struct fl_flow_key {
+  __u32 node;  /* the loader's index of the observing node's netns */
+  __u32 saddr; /* IPv4, network order */
+  __u32 daddr;
+};
+
+struct fl_flow_counters {
+  __u64 packets;          /* sent by a device of the node (net_dev_start_xmit) */
+  __u64 bytes;
+  __u64 drops;            /* freed as dropped in the node (skb:kfree_skb), any reason */
+  __u64 retransmits;      /* tcp:tcp_retransmit_skb */
+  __u64 resets_sent;      /* RSTs saddr sent to daddr (tcp:tcp_send_reset) */
+  __u64 resets_received;  /* RSTs from saddr that daddr's socket took (tcp:tcp_receive_reset) */
+  __u64 connects;         /* connection attempts begun (-> SYN_SENT) */
+  __u64 connect_failed;   /* attempts that ended without being established (SYN_SENT -> CLOSE) */
+  __u64 srtt_us_sum;      /* the sender's smoothed RTT, summed over the TCP packets it sent established */
+  __u64 srtt_samples;
+};
+
+struct fl_flow_drop_key {
+  __u32 node;
+  __u32 saddr;
+  __u32 daddr;
+  __u32 reason; /* enum skb_drop_reason of the running kernel */
+};
+
+/* Index of the one slot of the `lost` per-CPU array. */
+#define FL_FLOW_LOST_SLOTS 1
+
+#endif

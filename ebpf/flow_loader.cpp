@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "ebpf/flow_loader.hpp"
+
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "flow.h"
+#include "flow.skel.h"
+
+namespace faultline::ebpf {
+
+// The kernel and the loader must agree on these layouts byte for byte.
+static_assert(sizeof(fl_flow_key) == 12, "fl_flow_key layout changed: update flow.h users");
+static_assert(sizeof(fl_flow_counters) == 80, "fl_flow_counters layout changed");
+static_assert(sizeof(fl_flow_drop_key) == 16, "fl_flow_drop_key layout changed");
+
+namespace {
+
+struct BtfDeleter {
+  void operator()(btf* b) const noexcept { btf__free(b); }
+};
+using BtfPtr = std::unique_ptr<btf, BtfDeleter>;
+
+// The running kernel's BTF, or null.
+BtfPtr vmlinux_btf() { return BtfPtr(btf__load_vmlinux_btf()); }
+
+FlowCounters from_raw(const fl_flow_counters& c) {
+  return {c.packets,   c.bytes,          c.drops,        c.retransmits, c.resets_sent, c.resets_received,
+          c.connects,  c.connect_failed, c.srtt_us_sum,  c.srtt_samples};
+}
+
+// Calls fn(key, values per CPU) for every entry of a per-CPU hash map. An
+// entry deleted between the key and its lookup is skipped.
+template <class K, class V, class Fn>
+Status each_per_cpu(int fd, size_t ncpu, Fn fn) {
+  std::vector<V> per_cpu(ncpu);
+  K k{}, next{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    k = next;
+    prev = &k;
+    if (bpf_map_lookup_elem(fd, &k, per_cpu.data()) != 0) {
+      if (errno == ENOENT) continue;
+      return sys_error("look up a map entry");
+    }
+    fn(k, per_cpu);
+  }
+  return {};
+}
+
+int ncpus() {
+  const int n = libbpf_num_possible_cpus();
+  return n > 0 ? n : 1;
+}
+
+}  // namespace
+
+FlowCounters& FlowCounters::operator+=(const FlowCounters& o) {
+  packets += o.packets;
+  bytes += o.bytes;
+  drops += o.drops;
+  retransmits += o.retransmits;
+  resets_sent += o.resets_sent;
+  resets_received += o.resets_received;
+  connects += o.connects;
+  connect_failed += o.connect_failed;
+  srtt_us_sum += o.srtt_us_sum;
+  srtt_samples += o.srtt_samples;
+  return *this;
+}
+
+FlowCounters FlowCounters::operator-(const FlowCounters& o) const {
+  return {packets - o.packets,         bytes - o.bytes,
+          drops - o.drops,             retransmits - o.retransmits,
+          resets_sent - o.resets_sent, resets_received - o.resets_received,
+          connects - o.connects,       connect_failed - o.connect_failed,
+          srtt_us_sum - o.srtt_us_sum, srtt_samples - o.srtt_samples};
+}
+
+FlowMonitor::FlowMonitor() = default;
+
+FlowMonitor::FlowMonitor(FlowMonitor&& o) noexcept
+    : skel_(std::exchange(o.skel_, nullptr)),
+      links_(std::move(o.links_)),
+      hooks_(std::move(o.hooks_)),
+      prog_fds_(std::move(o.prog_fds_)) {
+  o.links_.clear();
+}
+
+FlowMonitor& FlowMonitor::operator=(FlowMonitor&& o) noexcept {
+  if (this != &o) {
+    release();
+    skel_ = std::exchange(o.skel_, nullptr);
+    links_ = std::move(o.links_);
+    o.links_.clear();
+    hooks_ = std::move(o.hooks_);
+    prog_fds_ = std::move(o.prog_fds_);
+  }
+  return *this;
+}
+
+FlowMonitor::~FlowMonitor() { release(); }
+
+void FlowMonitor::release() noexcept {
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+  links_.clear();
+  prog_fds_.clear();
+  if (skel_) flow_bpf__destroy(std::exchange(skel_, nullptr));
+}
+
+Result<FlowMonitor> FlowMonitor::load() {
+  FlowMonitor m;
+  m.skel_ = flow_bpf__open();
+  if (!m.skel_) return sys_error("open flow.bpf.o");
+  const struct {
+    bpf_program* prog;
+    const char* tracepoint;
+  } progs[] = {
+      {m.skel_->progs.fl_xmit, "net:net_dev_start_xmit"},
+      {m.skel_->progs.fl_drop, "skb:kfree_skb"},
+      {m.skel_->progs.fl_retransmit, "tcp:tcp_retransmit_skb"},
+      {m.skel_->progs.fl_send_reset, "tcp:tcp_send_reset"},
+      {m.skel_->progs.fl_receive_reset, "tcp:tcp_receive_reset"},
+      {m.skel_->progs.fl_set_state, "sock:inet_sock_set_state"},
+  };
+  // Probe: a tracepoint the kernel has shows in its BTF as btf_trace_<name>.
+  const BtfPtr kbtf = vmlinux_btf();
+  if (!kbtf) return sys_error(errno ? errno : ENOENT, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
+  size_t wanted = 0;
+  for (const auto& p : progs) {
+    const std::string name = std::strchr(p.tracepoint, ':') + 1;
+    FlowHook h{p.tracepoint, false, ""};
+    if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
+      h.why_not = "the kernel has no tracepoint " + h.tracepoint;
+      bpf_program__set_autoload(p.prog, false);
+    } else {
+      ++wanted;
+    }
+    m.hooks_.push_back(std::move(h));
+  }
+  if (wanted == 0) return sys_error(ENOTSUP, "the kernel has none of the flow view's tracepoints");
+  if (const int err = flow_bpf__load(m.skel_); err != 0)
+    return sys_error(-err, "load flow.bpf.o (needs BPF, BTF and tp_btf programs)");
+  size_t attached = 0;
+  for (size_t i = 0; i < std::size(progs); ++i) {
+    FlowHook& h = m.hooks_[i];
+    m.prog_fds_.push_back(-1);
+    if (!h.why_not.empty()) continue;
+    bpf_link* l = bpf_program__attach(progs[i].prog);
+    if (!l) {
+      h.why_not = std::string("attach refused: ") + std::strerror(errno);
+      continue;
+    }
+    m.links_.push_back(l);
+    m.prog_fds_.back() = bpf_program__fd(progs[i].prog);
+    h.attached = true;
+    ++attached;
+  }
+  if (attached == 0) return sys_error(EPERM, "attach any of the flow view's programs: " + m.hooks_.front().why_not);
+  return m;
+}
+
+std::vector<FlowMonitor::ProgramCost> FlowMonitor::costs() const {
+  std::vector<ProgramCost> out;
+  for (size_t i = 0; i < prog_fds_.size() && i < hooks_.size(); ++i) {
+    if (prog_fds_[i] < 0) continue;
+    bpf_prog_info info{};
+    __u32 len = sizeof info;
+    if (bpf_obj_get_info_by_fd(prog_fds_[i], &info, &len) != 0) continue;
+    out.push_back({hooks_[i].tracepoint, info.run_cnt, info.run_time_ns});
+  }
+  return out;
+}
+
+Status FlowMonitor::watch(uint64_t netns_inode, uint32_t node) {
+  if (!skel_) return logic_error("flow monitor not loaded");
+  const uint32_t key = static_cast<uint32_t>(netns_inode);
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.nodes), &key, &node, BPF_ANY) != 0)
+    return sys_error("watch network namespace " + std::to_string(netns_inode) + " for flows");
+  return {};
+}
+
+Status FlowMonitor::unwatch(uint64_t netns_inode) {
+  if (!skel_) return logic_error("flow monitor not loaded");
+  const uint32_t key = static_cast<uint32_t>(netns_inode);
+  if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.nodes), &key) != 0 && errno != ENOENT)
+    return sys_error("stop watching network namespace " + std::to_string(netns_inode));
+  return {};
+}
+
+Result<FlowSnapshot> FlowMonitor::read() const {
+  FlowSnapshot s;
+  if (!skel_) return s;
+  const size_t n = static_cast<size_t>(ncpus());
+  Status st = each_per_cpu<fl_flow_key, fl_flow_counters>(
+      bpf_map__fd(skel_->maps.flows), n, [&](const fl_flow_key& k, const std::vector<fl_flow_counters>& per_cpu) {
+        FlowCounters& c = s.flows[{k.node, ntohl(k.saddr), ntohl(k.daddr)}];
+        for (const auto& pc : per_cpu) c += from_raw(pc);
+      });
+  if (!st.ok()) return wrap(st.error(), "read the flow counters");
+  st = each_per_cpu<fl_flow_drop_key, uint64_t>(
+      bpf_map__fd(skel_->maps.drop_reasons), n, [&](const fl_flow_drop_key& k, const std::vector<uint64_t>& per_cpu) {
+        uint64_t& total = s.drops[{{k.node, ntohl(k.saddr), ntohl(k.daddr)}, k.reason}];
+        for (uint64_t v : per_cpu) total += v;
+      });
+  if (!st.ok()) return wrap(st.error(), "read the flow drop reasons");
+  {
+    std::vector<uint64_t> per_cpu(n);
+    const uint32_t zero = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.lost), &zero, per_cpu.data()) == 0)
+      for (uint64_t v : per_cpu) s.lost += v;
+  }
+  return s;
+}
+
+std::string drop_reason_name(uint32_t reason) {
+  // Read once: the names are the running kernel's and do not change.
+  static const std::map<uint32_t, std::string> names = [] {
+    std::map<uint32_t, std::string> out;
+    const BtfPtr b = vmlinux_btf();
+    if (!b) return out;
+    const int id = btf__find_by_name_kind(b.get(), "skb_drop_reason", BTF_KIND_ENUM);
+    if (id < 0) return out;
+    const btf_type* t = btf__type_by_id(b.get(), static_cast<uint32_t>(id));
+    const struct btf_enum* e = btf_enum(t);
+    static constexpr std::string_view kPrefix = "SKB_DROP_REASON_";
+    for (uint16_t i = 0; i < btf_vlen(t); ++i) {
+      std::string name = btf__name_by_offset(b.get(), e[i].name_off);
+      if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+      out[static_cast<uint32_t>(e[i].val)] = name;
+    }
+    return out;
+  }();
+  const auto it = names.find(reason);
+  return it != names.end() ? it->second : "reason_" + std::to_string(reason);
+}
+
+}  // namespace faultline::ebpf

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: Apache-2.0
+// The flow view on a live run (runtime::Run owns the programs): a link with
+// 5% loss shows TCP retransmissions on exactly that node pair; a partition
+// shows connection attempts that never complete between exactly its nodes; a
+// killed server shows the resets its node sent and the client's node took;
+// a user's own programs (a Python HTTP server, curl in a loop, started with
+// `command`) show their flows with no faultline workload. Each run leaves
+// the kernel as it found it: no BPF program, namespace or process stays.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "base/ipv4.hpp"
+#include "ebpf/flow_loader.hpp"
+#include "orchestrator/measure/flow_pairs.hpp"
+#include "orchestrator/model/loader.hpp"
+#include "orchestrator/plan/plan.hpp"
+#include "orchestrator/runtime/netns.hpp"
+#include "orchestrator/runtime/probe.hpp"
+#include "orchestrator/runtime/run.hpp"
+#include "tests/support/kernel_baseline.hpp"
+
+using namespace faultline;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+class Flows : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: namespaces and BPF";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("fl-flow-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "state");
+    ::setenv("FAULTLINE_STATE_DIR", (dir_ / "state").c_str(), 1);
+    name_ = "fw" + std::to_string(::getpid()) + "-" + std::to_string(counter_++);
+    before_ = std::make_unique<faultline::testing::KernelBaseline>(faultline::testing::KernelBaseline::take((dir_ / "state").string(), {name_}));
+  }
+
+  void TearDown() override {
+    if (::geteuid() != 0) return;
+    for (int fd : fds_) ::close(fd);
+    if (run_) {
+      EXPECT_TRUE(run_->down().ok());
+    }
+    run_.reset();
+    const std::string left = faultline::testing::KernelBaseline::settle(*before_, (dir_ / "state").string(), 10'000, nullptr, {name_});
+    EXPECT_EQ(left, "") << "the run left these behind";
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    ::unsetenv("FAULTLINE_STATE_DIR");
+  }
+
+  void up(const std::string& toml) {
+    auto lr = model::load_string(toml, "flows.toml");
+    ASSERT_TRUE(lr.topology) << (lr.errors.empty() ? "" : lr.errors.front().str());
+    const auto plan = plan::make_plan(*lr.topology, name_);
+    runtime::RunOptions ro;
+    ro.file = "flows.toml";
+    ro.log_dir = (dir_ / "logs").string();
+    ro.clsact_bpf = runtime::probe_kernel().has_clsact_bpf();
+    auto r = runtime::Run::up(plan, ro);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    run_ = std::move(r.value());
+    // Without the kernel's BTF there is no flow view; with it, a refusal is a bug.
+    if (!run_->flows() && !fs::exists("/sys/kernel/btf/vmlinux"))
+      GTEST_SKIP() << "no flow view on this kernel: " << run_->flows_unavailable();
+    ASSERT_NE(run_->flows(), nullptr) << run_->flows_unavailable();
+  }
+
+  // The address `node` has on its link to `peer`.
+  std::string addr(const std::string& node, const std::string& peer) {
+    for (const auto& a : run_->plan().addresses)
+      if (a.node == node && a.ifname == peer) return ipv4_str(a.prefix.addr);
+    ADD_FAILURE() << "no address of " << node << " toward " << peer;
+    return "";
+  }
+
+  int netns_fd(const std::string& node) { return run_->holder(node)->netns_fd(); }
+
+  // A TCP socket made in `node`'s namespace, kept until the test ends.
+  int tcp_in(const std::string& node) {
+    int fd = -1;
+    EXPECT_TRUE(runtime::in_netns(netns_fd(node), [&]() -> Status {
+                  fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                  return fd < 0 ? sys_error("socket") : Status{};
+                }).ok());
+    fds_.push_back(fd);
+    return fd;
+  }
+
+  int listen_in(const std::string& node, uint16_t port) {
+    const int fd = tcp_in(node);
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(::listen(fd, 16), 0);
+    return fd;
+  }
+
+  static sockaddr_in to(const std::string& ip, uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    ::inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    return a;
+  }
+
+  // Sends `bytes` from `from` to a listener in `at` and waits until all
+  // of it has been read there.
+  void transfer(const std::string& from, const std::string& at, uint16_t port, size_t bytes) {
+    const int l = listen_in(at, port);
+    const int c = tcp_in(from);
+    std::thread reader([&] {
+      const int s = ::accept(l, nullptr, nullptr);
+      ASSERT_GE(s, 0);
+      std::vector<char> buf(65536);
+      while (::read(s, buf.data(), buf.size()) > 0) {
+      }
+      ::close(s);
+    });
+    const sockaddr_in a = to(addr(at, from), port);
+    ASSERT_EQ(::connect(c, reinterpret_cast<const sockaddr*>(&a), sizeof a), 0) << std::strerror(errno);
+    std::vector<char> data(bytes, 'x');
+    for (size_t off = 0; off < bytes;) {
+      const ssize_t n = ::write(c, data.data() + off, bytes - off);
+      ASSERT_GT(n, 0);
+      off += static_cast<size_t>(n);
+    }
+    ::shutdown(c, SHUT_WR);
+    reader.join();
+  }
+
+  // A connection attempt from `from` to at:port, given `wait` to complete;
+  // true when it did.
+  bool try_connect(const std::string& from, const std::string& at, uint16_t port, std::chrono::milliseconds wait) {
+    const int c = tcp_in(from);
+    ::fcntl(c, F_SETFL, O_NONBLOCK);
+    const sockaddr_in a = to(addr(at, from), port);
+    if (::connect(c, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0) return true;
+    pollfd p{c, POLLOUT, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) != 1) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len);
+    return err == 0;
+  }
+
+  measure::FlowPairs pairs() {
+    auto s = run_->flows()->read();
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    if (!s.ok()) return {};
+    return measure::flow_pairs(run_->plan(), run_->flow_nodes(), s.value());
+  }
+
+  // Reads the pairs until pred holds or timeout passes; the last reading.
+  template <class Pred>
+  measure::FlowPairs pairs_when(Pred pred, std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto p = pairs();
+      if (pred(p) || std::chrono::steady_clock::now() > end) return p;
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+
+  static ebpf::FlowCounters of(const measure::FlowPairs& p, const std::string& from, const std::string& to) {
+    auto it = p.find({from, to});
+    return it == p.end() ? ebpf::FlowCounters{} : it->second.counters;
+  }
+  // What was counted between two readings.
+  static ebpf::FlowCounters since(const ebpf::FlowCounters& now, const ebpf::FlowCounters& was) { return now - was; }
+
+  static inline int counter_ = 0;
+  fs::path dir_;
+  std::string name_;
+  std::unique_ptr<faultline::testing::KernelBaseline> before_;
+  std::unique_ptr<runtime::Run> run_;
+  std::vector<int> fds_;
+};
+
+const char* kThree = R"(
+[[node]]
+name = "client"
+[[node]]
+name = "api"
+[[node]]
+name = "db"
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "db"]
+)";
+
+}  // namespace
+
+TEST_F(Flows, LossShowsRetransmitsOnThatPairOnly) {
+  up(std::string(kThree) + "loss = \"5%\"\n");
+  if (HasFatalFailure() || IsSkipped()) return;
+  transfer("client", "api", 7101, 2 << 20);
+  transfer("api", "db", 7102, 2 << 20);
+  const auto p = pairs();
+  const auto lossy = of(p, "api", "db"), back = of(p, "db", "api");
+  EXPECT_GT(lossy.retransmits, 0u) << "2 MiB over 5% loss without one retransmission";
+  EXPECT_GT(lossy.packets, 1000u);
+  EXPECT_GT(lossy.bytes, 2u << 20);
+  EXPECT_GT(lossy.srtt_samples, 0u);
+  for (const auto& [pair, f] : p) {
+    if (pair == std::pair<std::string, std::string>("api", "db") || pair == std::pair<std::string, std::string>("db", "api"))
+      continue;
+    EXPECT_EQ(f.counters.retransmits, 0u) << pair.first << "->" << pair.second << " retransmitted over a clean link";
+  }
+  const auto clean = of(p, "client", "api");
+  EXPECT_GT(clean.packets, 1000u) << "the clean link's traffic was not seen";
+  EXPECT_EQ(clean.connects, 1u);
+  EXPECT_EQ(clean.connect_failed, 0u);
+  (void)back;
+}
+
+TEST_F(Flows, PartitionShowsConnectsThatNeverCompleteBetweenThoseNodesOnly) {
+  up(kThree);
+  if (HasFatalFailure() || IsSkipped()) return;
+  if (!runtime::probe_kernel().has_clsact_bpf()) GTEST_SKIP() << "no clsact or cls_bpf: no partitions";
+  listen_in("db", 7201);
+  listen_in("api", 7202);
+  runtime::PartitionSpec spec;
+  spec.from = {"api"};
+  spec.to = {"db"};
+  ASSERT_TRUE(run_->links()->partition(spec).ok());
+  EXPECT_FALSE(try_connect("api", "db", 7201, 400ms));
+  EXPECT_TRUE(try_connect("client", "api", 7202, 2000ms));
+  for (int fd : fds_) ::close(fd);  // a connect still in SYN_SENT ends here: SYN_SENT -> CLOSE
+  fds_.clear();
+  const auto p = pairs_when([](const measure::FlowPairs& q) { return of(q, "api", "db").connect_failed > 0; }, 2s);
+  EXPECT_EQ(of(p, "api", "db").connects, 1u);
+  EXPECT_EQ(of(p, "api", "db").connect_failed, 1u);
+  EXPECT_EQ(of(p, "client", "api").connects, 1u);
+  for (const auto& [pair, f] : p) {
+    if (pair != std::pair<std::string, std::string>("api", "db")) {
+      EXPECT_EQ(f.counters.connect_failed, 0u) << pair.first << "->" << pair.second;
+    }
+  }
+  // The partition drops at db's ingress: db's kernel did not see api's SYNs
+  // (the eBPF filter is before the stack), and api resent them.
+  EXPECT_GT(of(p, "api", "db").packets, 0u);
+}
+
+namespace {
+// A user's own programs: a Python HTTP server on db and curl on api, both
+// `command`s, no faultline workload.
+const char* kUserPrograms = R"(
+[[node]]
+name = "api"
+command = "exec sh -c 'while true; do curl -s -o /dev/null -m 1 http://db:8080/; sleep 0.1; done'"
+[[node]]
+name = "db"
+command = "exec /usr/bin/python3 -m http.server 8080 --bind 0.0.0.0"
+[[node]]
+name = "other"
+[[link]]
+between = ["api", "db"]
+[[link]]
+between = ["api", "other"]
+)";
+}  // namespace
+
+TEST_F(Flows, UserProgramsShowTheirFlowsWithoutAnyWorkload) {
+  up(kUserPrograms);
+  if (HasFatalFailure() || IsSkipped()) return;
+  for (const auto& p : run_->plan().processes) EXPECT_EQ(p.name, "command") << "a faultline workload in the run";
+  // curl may start before the server listens (refused: a reset): counted
+  // from the first answer on.
+  const auto first = pairs_when([](const measure::FlowPairs& q) { return of(q, "db", "api").bytes > 1000; }, 15s);
+  ASSERT_GT(of(first, "db", "api").bytes, 1000u) << "the server never answered";
+  const auto p = pairs_when(
+      [&](const measure::FlowPairs& q) { return since(of(q, "api", "db"), of(first, "api", "db")).connects >= 3; }, 15s);
+  const auto req = since(of(p, "api", "db"), of(first, "api", "db")), resp = since(of(p, "db", "api"), of(first, "db", "api"));
+  EXPECT_GE(req.connects, 3u);
+  EXPECT_EQ(req.connect_failed, 0u);
+  EXPECT_GT(req.srtt_samples, 0u);
+  EXPECT_GT(req.srtt_us_sum, 0u) << "an RTT of 0 us on every packet";
+  EXPECT_GE(resp.packets, 3u);
+  EXPECT_GT(resp.bytes, 3u * 100) << "the directory listing's bytes";
+  EXPECT_EQ(req.resets_sent + resp.resets_sent, 0u);
+  EXPECT_EQ(of(p, "api", "other").packets + of(p, "other", "api").packets, 0u) << "nothing talks to other";
+}
+
+TEST_F(Flows, KilledServerShowsResetsBothSidesSee) {
+  up(kUserPrograms);
+  if (HasFatalFailure() || IsSkipped()) return;
+  pairs_when([](const measure::FlowPairs& q) { return of(q, "db", "api").bytes > 1000; }, 15s);
+  const auto before = pairs();
+  ASSERT_GT(of(before, "db", "api").bytes, 1000u) << "the server never answered";
+  for (auto& proc : run_->processes()) {
+    if (proc.node() == "db") {
+      ASSERT_TRUE(proc.kill().ok());
+    }
+  }
+  // curl keeps trying: each attempt is refused with a reset from db's kernel.
+  auto back = [&](const measure::FlowPairs& q) { return since(of(q, "db", "api"), of(before, "db", "api")); };
+  const auto p = pairs_when([&](const measure::FlowPairs& q) { return back(q).resets_sent >= 2 && back(q).resets_received >= 2; }, 10s);
+  EXPECT_GE(back(p).resets_sent, 2u) << "db's kernel refused no connection";
+  EXPECT_GE(back(p).resets_received, 2u) << "api's sockets took no reset";
+  EXPECT_GE(since(of(p, "api", "db"), of(before, "api", "db")).connect_failed, 2u) << "refused attempts end SYN_SENT -> CLOSE";
+  EXPECT_EQ(since(of(p, "api", "db"), of(before, "api", "db")).resets_sent, 0u) << "api sent no reset";
+}
