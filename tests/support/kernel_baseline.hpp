@@ -131,7 +131,7 @@ class KernelBaseline {
     b.netns(b.kinds_["netns"], ours);
     b.host_links(b.kinds_["link"]);
     b.host_qdiscs(b.kinds_["qdisc"]);
-    b.bpf_progs(b.kinds_["bpf-prog"], ours);
+    b.bpf_progs(b.kinds_["bpf-prog"], ours, b.unheld_progs_);
     b.cgroups(b.kinds_["cgroup"], run_prefixes);
     b.processes(b.kinds_["process"]);
     b.mounts(b.kinds_["mount"]);
@@ -150,7 +150,8 @@ class KernelBaseline {
       for (const auto& [k, what] : now)
         if (!was.count(k)) out += "+ " + kind + " " + k + (what.empty() ? "" : ": " + what) + "\n";
       for (const auto& [k, what] : was)
-        if (!now.count(k)) out += "- " + kind + " " + k + (what.empty() ? "" : ": " + what) + "\n";
+        if (!now.count(k) && !(kind == "bpf-prog" && before.unheld_progs_.count(k)))
+          out += "- " + kind + " " + k + (what.empty() ? "" : ": " + what) + "\n";
     }
     return out;
   }
@@ -275,7 +276,11 @@ class KernelBaseline {
   // not listed or seen with its holder, never counted as a leftover for want
   // of one. A program attached and no longer held by any fd (what a run
   // would leak) is listed either way.
-  static void bpf_progs(Objects& out, const Ours& ours) {
+  // A program no fd holds (`unheld`) is attached only, or on its way out:
+  // one another test's run has just released stays listed until the kernel
+  // frees it. Its going later is no change the test made (diff skips it);
+  // its appearing is still a leftover.
+  static void bpf_progs(Objects& out, const Ours& ours, std::set<std::string>& unheld) {
     std::vector<__u32> ids;
     for (__u32 id = 0; bpf_prog_get_next_id(id, &id) == 0;) ids.push_back(id);
     const auto holders = bpf_prog_holders();
@@ -292,6 +297,7 @@ class KernelBaseline {
         continue;  // freed between the two calls
       }
       out.emplace(std::to_string(id), what);
+      if (!holders.count(id)) unheld.insert(std::to_string(id));
     }
   }
 
@@ -349,6 +355,7 @@ class KernelBaseline {
   }
 
   std::map<std::string, Objects> kinds_;
+  std::set<std::string> unheld_progs_;  // BPF program ids no fd held when taken
 };
 
 }  // namespace faultline::testing
