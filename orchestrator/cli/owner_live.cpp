@@ -106,6 +106,14 @@ void OwnerLive::closed(const std::function<bool(const experiment::FaultRecord&)>
     }
 }
 
+std::string OwnerLive::link_as_planned(const std::string& target) const {
+  if (target.rfind("link:", 0) != 0 || run_.links() == nullptr) return target;
+  std::string name = target.substr(5);
+  if (const auto arrow = name.find("->"); arrow != std::string::npos) name.replace(arrow, 2, "-");  // one way, one link
+  const auto r = run_.links()->resolve_link(name);
+  return r.ok() ? "link:" + r.value().first : target;
+}
+
 void OwnerLive::note(const runtime::ControlRequest& req, const nlohmann::json& reply) {
   using Op = runtime::ControlRequest::Op;
   if (!reply.value("ok", false)) return;
@@ -113,7 +121,7 @@ void OwnerLive::note(const runtime::ControlRequest& req, const nlohmann::json& r
   for (const auto& a : req.args) args += (args.empty() ? "" : " ") + a;
   switch (req.op) {
     case Op::kImpair:
-      opened(req.target, args);
+      opened(link_as_planned(req.target), args);
       break;
     case Op::kPartition: {
       const auto ids = reply.value("ids", nlohmann::json::array());
@@ -126,7 +134,7 @@ void OwnerLive::note(const runtime::ControlRequest& req, const nlohmann::json& r
     }
     case Op::kClear:
       if (req.target == "all") closed([](const auto&) { return true; });
-      else closed([&](const auto& f) { return f.target == req.target; });
+      else closed([&, target = link_as_planned(req.target)](const auto& f) { return f.target == target; });
       break;
     case Op::kHeal: {
       const std::string one = req.id ? "partition:" + std::to_string(*req.id) : "";

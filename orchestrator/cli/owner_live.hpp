@@ -50,6 +50,9 @@ class OwnerLive {
   double now_s() const;
   void opened(const std::string& target, const std::string& what);
   void closed(const std::function<bool(const experiment::FaultRecord&)>& which);
+  // "link:b-a" or "link:b->a" as the plan names the link ("link:a-b"), so
+  // a clear written in either order closes the record an impair opened.
+  std::string link_as_planned(const std::string& target) const;
 
   runtime::Run& run_;
   const model::Topology& topo_;

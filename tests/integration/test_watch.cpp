@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string chain(uint16_t port) {
+std::string chain(uint16_t port, const std::string& api_db_link = "") {
   return R"TOML(
 [experiment]
 name = "watch"
@@ -60,7 +60,7 @@ name = "db"
 between = ["client", "api"]
 [[link]]
 between = ["api", "db"]
-)TOML";
+)TOML" + api_db_link + "\n";
 }
 
 class Watch : public CliRunTest {
@@ -89,8 +89,8 @@ class Watch : public CliRunTest {
     } while (std::chrono::steady_clock::now() < end);
     return out;
   }
-  void bring_up(int port_k) {
-    const auto out = up(chain(test_port(port_k)));
+  void bring_up(int port_k, const std::string& api_db_link = "") {
+    const auto out = up(chain(test_port(port_k), api_db_link));
     ASSERT_NE(out.find("faultline watch " + run_), std::string::npos) << out;
     // Past the baseline (1 s warm-up, 3 s baseline), db answering well.
     const auto healthy = once_until([](const std::string& o) { return db_row(o).find("healthy") != std::string::npos; }, 20);
@@ -133,6 +133,21 @@ TEST_F(Watch, OnceShowsTheFaultInForceAndTheDegradedService) {
   ASSERT_EQ(run_cmd(cli("fault " + run_ + " --clear node:db")).status, 0);
   const auto after = once_until([](const std::string& o) { return faults_section(o).find("node:db") == std::string::npos; }, 10);
   EXPECT_EQ(faults_section(after).find("node:db"), std::string::npos) << after;
+}
+
+// A link's fault is one record whichever order the user names the link in:
+// impaired as db->api, cleared as api-db, it leaves the list.
+TEST_F(Watch, AClearInEitherOrderEndsALinksFault) {
+  bring_up(4, "delay = \"1ms\"");
+  if (HasFatalFailure()) return;
+  auto r = run_cmd(cli("fault " + run_ + " 'link:db->api' delay=30ms"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto on = once_until([](const std::string& o) { return faults_section(o).find("link:api-db") != std::string::npos; }, 10);
+  ASSERT_NE(faults_section(on).find("link:api-db"), std::string::npos) << "shown under the plan's name:\n" << on;
+  r = run_cmd(cli("fault " + run_ + " --clear link:api-db"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const auto off = once_until([](const std::string& o) { return faults_section(o).find("link:") == std::string::npos; }, 10);
+  EXPECT_EQ(faults_section(off).find("link:"), std::string::npos) << off;
 }
 
 TEST_F(Watch, FollowsTheRunInATerminalAndEndsOnCtrlC) {
