@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <cstdio>
 #include <string>
 #include <thread>
 
@@ -215,14 +216,21 @@ TEST_F(Flows, LossShowsRetransmitsOnThatPairOnly) {
   transfer("api", "db", 7102, 2 << 20);
   const auto p = pairs();
   const auto lossy = of(p, "api", "db"), back = of(p, "db", "api");
-  EXPECT_GT(lossy.retransmits, 0u) << "2 MiB over 5% loss without one retransmission";
+  std::printf("api->db: %llu retransmissions over 5%% loss\n", static_cast<unsigned long long>(lossy.retransmits));
+  // 2 MiB is ~1500 segments: 5% loss is ~75 retransmissions.
+  EXPECT_GE(lossy.retransmits, 10u) << "2 MiB over 5% loss with hardly a retransmission";
   EXPECT_GT(lossy.packets, 1000u);
   EXPECT_GT(lossy.bytes, 2u << 20);
   EXPECT_GT(lossy.srtt_samples, 0u);
   for (const auto& [pair, f] : p) {
     if (pair == std::pair<std::string, std::string>("api", "db") || pair == std::pair<std::string, std::string>("db", "api"))
       continue;
-    EXPECT_EQ(f.counters.retransmits, 0u) << pair.first << "->" << pair.second << " retransmitted over a clean link";
+    // A clean veth on a busy host may still carry a tail-loss probe or a
+    // spurious timeout (CI under ctest -j2 saw 1): far fewer than the lossy
+    // pair's, not necessarily none. Counted on the wrong pair, they would
+    // be as many.
+    EXPECT_LE(f.counters.retransmits * 10, lossy.retransmits)
+        << pair.first << "->" << pair.second << " retransmitted over a clean link as often as over the lossy one";
   }
   const auto clean = of(p, "client", "api");
   EXPECT_GT(clean.packets, 1000u) << "the clean link's traffic was not seen";
