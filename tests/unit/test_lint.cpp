@@ -49,6 +49,20 @@ std::vector<const Finding*> of(const LintResult& r, const std::string& check) {
 std::vector<const Finding*> of(LintResult&& r, const std::string& check) = delete;
 bool none_of(const LintResult& r, const std::string& check) { return of(r, check).empty(); }
 
+// A db on half a core with two 10 ms workers under 60 req/s: the capacity
+// test and the JSON test read the same findings of it.
+const char* const kHalfCoreDb = R"T(
+[[node]]
+name = "db"
+cpu = 0.5
+service = [{ port = 5432, workers = 2, work = "10ms" }]
+[[node]]
+name = "client"
+load = { target = "db:5432", rate = 60 }
+[[link]]
+between = ["client", "db"]
+)T";
+
 std::string dump(const LintResult& r) {
   std::string s;
   for (const auto& f : r.findings) s += "  " + f.str() + "\n";
@@ -148,17 +162,7 @@ TEST(LintRetrying, WorstCaseAttemptsWithinAndCaps) {
 TEST(Lint, CapacityFlagsOverloadAndWarnsAtEightyPercent) {
   // db: 2 workers, 10 ms of CPU per request, half a core: the CPU serves 50
   // req/s (its workers alone 200).
-  const std::string text = R"T(
-[[node]]
-name = "db"
-cpu = 0.5
-service = [{ port = 5432, workers = 2, work = "10ms" }]
-[[node]]
-name = "client"
-load = { target = "db:5432", rate = 60 }
-[[link]]
-between = ["client", "db"]
-)T";
+  const std::string text = kHalfCoreDb;
   const auto r = run_lint(text);
   const auto& db = *r.predictions.find("db");
   EXPECT_DOUBLE_EQ(db.offered_rps, 60);
@@ -585,17 +589,7 @@ threshold = 90
 }
 
 TEST(Lint, FindingsAsJson) {
-  const auto r = run_lint(R"T(
-[[node]]
-name = "db"
-cpu = 0.5
-service = [{ port = 5432, workers = 2, work = "10ms" }]
-[[node]]
-name = "client"
-load = { target = "db:5432", rate = 60 }
-[[link]]
-between = ["client", "db"]
-)T");
+  const auto r = run_lint(kHalfCoreDb);
   const auto j = findings_json(r.findings);
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["file"], kFile);
