@@ -61,6 +61,7 @@ void OwnerLive::tick_if_due() {
   if (until_tick().count() > 0) return;
   const double t = now_s();
   collector_->tick(ticks_++, t);
+  forget_old_records();
   // A late tick is not made up for: the next one is due a tick from now.
   next_due_ = std::max(next_due_ + tick_, std::chrono::steady_clock::now());
   board_->refresh([&] {
@@ -82,6 +83,16 @@ void OwnerLive::tick_if_due() {
     li.page_url = page_url();
     return experiment::live_data(li);
   });
+}
+
+void OwnerLive::forget_old_records() {
+  const int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0_.time_since_epoch()).count();
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+  const auto& ex = topo_.experiment;
+  collector_->forget_records(now_ns - ex.live_records_ns, t0_ns + ex.warmup_ns,
+                             t0_ns + ex.warmup_ns + ex.baseline_ns);
 }
 
 void OwnerLive::opened(const std::string& target, const std::string& what) {

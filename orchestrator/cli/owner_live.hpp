@@ -48,6 +48,9 @@ class OwnerLive {
  private:
   OwnerLive(runtime::Run& run, const model::Topology& topo) : run_(run), topo_(topo) {}
   double now_s() const;
+  // Lets go of request records older than [experiment] live_records,
+  // keeping the baseline's: a session of hours stays bounded.
+  void forget_old_records();
   void opened(const std::string& target, const std::string& what);
   void closed(const std::function<bool(const experiment::FaultRecord&)>& which);
   // "link:b-a" or "link:b->a" as the plan names the link ("link:a-b"), so

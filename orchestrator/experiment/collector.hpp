@@ -82,6 +82,10 @@ class Collector {
   const SeriesStore& store() const { return store_; }
   // Every workload's request records so far (GET /records each tick).
   const RecordStore& records() const { return records_; }
+  // RecordStore::forget on the records so far (an `up` session's bound).
+  void forget_records(int64_t before_ns, int64_t keep_begin_ns, int64_t keep_end_ns) {
+    records_.forget(before_ns, keep_begin_ns, keep_end_ns);
+  }
   std::vector<LatestScrape> latest() const;
   // Every figure of the last tick (safe from another thread, unlike store()).
   std::vector<Figure> latest_figures() const;

@@ -28,9 +28,9 @@ class LiveBoard {
 
   // From the collecting thread, after a tick: computes the live data with
   // `make` and publishes it, when due. The analysis behind it runs over
-  // every request record so far, so its cost grows with the session; it
-  // takes at most 10% of the collecting thread's time (an hour of `up` at
-  // 50 requests/s refreshes every few seconds instead of every second).
+  // the request records held (the baseline's and the last live_records),
+  // so its cost grows with the rate; it takes at most 10% of the
+  // collecting thread's time (a busy host refreshes less often instead).
   void refresh(const std::function<LiveData()>& make);
   // The run is over (its analysis and teardown follow): `now` says so.
   void end();

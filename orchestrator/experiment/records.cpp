@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/experiment/records.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -84,6 +85,19 @@ size_t RecordStore::spans() const {
   size_t n = 0;
   for (const auto& [_, s] : sources_) n += s.spans.size();
   return n;
+}
+
+void RecordStore::forget(int64_t before_ns, int64_t keep_begin_ns, int64_t keep_end_ns) {
+  for (auto& [_, s] : sources_) {
+    // Spans arrive in pull order, nearly in end order: one pass keeps the rest in order.
+    const auto kept = std::remove_if(s.spans.begin(), s.spans.end(), [&](const workloads::trace::SpanRecord& r) {
+      return r.end_ns < before_ns && !(r.end_ns >= keep_begin_ns && r.start_ns < keep_end_ns);
+    });
+    s.forgotten += static_cast<uint64_t>(s.spans.end() - kept);
+    s.spans.erase(kept, s.spans.end());
+    // A vector keeps its capacity: give it back once most of it is free.
+    if (s.spans.capacity() > 4096 && s.spans.size() < s.spans.capacity() / 4) s.spans.shrink_to_fit();
+  }
 }
 
 Result<std::map<std::string, RecordSource>> read_records(const std::string& path) {

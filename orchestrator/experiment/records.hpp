@@ -32,6 +32,7 @@ struct RecordSource {
   std::vector<workloads::trace::SpanRecord> open;   // in flight at the last pull
   uint64_t dropped = 0;                             // lost to a full buffer in the workload
   uint64_t unsampled = 0;                           // not recorded: trace not sampled
+  uint64_t forgotten = 0;                           // recorded, then let go by forget()
   int64_t last_pull_ns = 0;                         // CLOCK_MONOTONIC of the last pull
   size_t pulls = 0;
 };
@@ -50,6 +51,13 @@ class RecordStore {
   Status add(const std::string& source, std::string_view body);
   const std::map<std::string, RecordSource>& sources() const { return sources_; }
   size_t spans() const;
+
+  // Lets go of the completed spans that ended before `before_ns` and do not
+  // overlap [keep_begin_ns, keep_end_ns) (a baseline a verdict is judged
+  // against), counting them per source as `forgotten`. What was written to
+  // the file stays there. An `up` session calls it every tick so that its
+  // memory, and the analysis it runs over the records, stay bounded.
+  void forget(int64_t before_ns, int64_t keep_begin_ns, int64_t keep_end_ns);
 
  private:
   void merge(const std::string& source, workloads::trace::Pull&& p);

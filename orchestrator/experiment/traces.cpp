@@ -64,17 +64,23 @@ ServiceAddresses service_addresses(const json& summary) {
 
 json records_summary(const std::map<std::string, RecordSource>& records) {
   json sources = json::object();
-  uint64_t spans = 0, open = 0, dropped = 0, unsampled = 0;
+  uint64_t spans = 0, open = 0, dropped = 0, unsampled = 0, forgotten = 0;
   for (const auto& [name, s] : records) {
-    sources[name] = {{"spans", s.spans.size()}, {"open", s.open.size()}, {"dropped", s.dropped},
-                     {"unsampled", s.unsampled}, {"pulls", s.pulls}};
+    sources[name] = {{"spans", s.spans.size()}, {"open", s.open.size()},       {"dropped", s.dropped},
+                     {"unsampled", s.unsampled}, {"forgotten", s.forgotten}, {"pulls", s.pulls}};
     spans += s.spans.size();
     open += s.open.size();
     dropped += s.dropped;
     unsampled += s.unsampled;
+    forgotten += s.forgotten;
   }
-  return {{"spans", spans},       {"open", open}, {"dropped", dropped}, {"unsampled", unsampled},
-          {"complete", dropped == 0 && unsampled == 0}, {"sources", sources}};
+  return {{"spans", spans},
+          {"open", open},
+          {"dropped", dropped},
+          {"unsampled", unsampled},
+          {"forgotten", forgotten},
+          {"complete", dropped == 0 && unsampled == 0 && forgotten == 0},
+          {"sources", sources}};
 }
 
 json first_failed_traces(const std::map<std::string, RecordSource>& records, const ServiceAddresses& at,

@@ -15,7 +15,7 @@ using units::format_duration;
 constexpr int64_t kMs = 1'000'000, kS = 1'000'000'000;
 
 const std::vector<std::string> kKeys = {"name", "duration",     "seed",    "warmup",       "baseline", "horizon",
-                                        "tick", "address_pool", "backend", "metrics_port", "trace_rps"};
+                                        "tick", "address_pool", "backend", "metrics_port", "trace_rps", "live_records"};
 
 std::string ipv4(uint32_t a) {
   return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
@@ -98,6 +98,12 @@ void read_times(Table& t, Experiment& e) {
       t.fail("tick", format_duration(*v) + " is out of range; allowed: 100ms to 60s");
     else
       e.tick_ns = *v;
+  }
+  if (auto v = t.duration("live_records")) {
+    if (*v < 10 * kS || *v > 24 * 3600 * kS)
+      t.fail("live_records", format_duration(*v) + " is out of range; allowed: 10s to 24h");
+    else
+      e.live_records_ns = *v;
   }
 }
 

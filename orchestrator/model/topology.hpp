@@ -171,6 +171,9 @@ struct Experiment {
   // Request records: at most this many organic requests per second of each
   // load generator are traced (head sampling above it); 0: every request.
   double trace_rps = 2000;
+  // An `up` session keeps the request records of its baseline and of this
+  // last stretch only, so its memory and its live analysis stay bounded.
+  int64_t live_records_ns = 600'000'000'000;
   bool operator==(const Experiment&) const = default;
 };
 

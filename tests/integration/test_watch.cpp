@@ -241,6 +241,56 @@ TEST_F(Watch, TheLivePageTurnsTheDbDegradedAfterTheFault) {
   EXPECT_TRUE(state == "failed" || state == "degraded") << state;
 }
 
+// An `up` session lets go of request records older than live_records (here
+// 10 s) every tick, but keeps its baseline's, which every health verdict is
+// judged against: memory and the live analysis stay bounded in a long
+// session. Read from the live page's data (GET /live.json).
+TEST_F(Watch, AnUpSessionLetsGoOfOldRecordsButKeepsItsBaseline) {
+  std::string body = chain(test_port(5));
+  const std::string tick = "tick = \"1s\"";
+  body.replace(body.find(tick), tick.size(), tick + "\nlive_records = \"10s\"");
+  up(body);
+  const std::string get = "python3 -c 'import sys,urllib.request; sys.stdout.write(urllib.request.urlopen(\"http://127.0.0.1:" +
+                          std::to_string(test_port(5)) + "/live.json\", timeout=5).read().decode())'";
+  auto page_at = [&](double t_s) {
+    nlohmann::json page;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(static_cast<int>(t_s) + 30);
+    while (std::chrono::steady_clock::now() < end) {
+      const auto r = run_cmd(get);
+      page = nlohmann::json::parse(r.out, nullptr, false);
+      if (r.status == 0 && !page.is_discarded() && page.contains("now") && page["now"].value("t_s", 0.0) >= t_s)
+        return page;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    ADD_FAILURE() << "the live page never reached t = " << t_s << " s: " << page.dump().substr(0, 400);
+    return nlohmann::json::object();
+  };
+  // Past the baseline (1 s warm-up, 3 s baseline), nothing old enough yet.
+  const auto early = page_at(6);
+  ASSERT_TRUE(early.contains("summary"));
+  const auto& rec0 = early["summary"]["records"];
+  EXPECT_EQ(rec0["forgotten"], 0) << rec0.dump();
+  const int base_tries = early["summary"]["baselines"]["db"]["tries"].get<int>();
+  ASSERT_GT(base_tries, 60) << "40 requests/s for 3 s of baseline";
+  // 20 s in: what ended before 10 s ago and did not start in the baseline is gone.
+  const auto late = page_at(20);
+  ASSERT_TRUE(late.contains("summary"));
+  const auto& rec = late["summary"]["records"];
+  const double t = late["now"]["t_s"].get<double>();
+  const double held = rec["spans"].get<double>(), forgotten = rec["forgotten"].get<double>();
+  EXPECT_GT(forgotten, 0) << rec.dump();
+  EXPECT_FALSE(rec["complete"].get<bool>()) << rec.dump();
+  // Held: the baseline's 3 s, the last 10 s and a tick or two in flight; of
+  // 20 s recorded, at most 15 s worth at the session's own rate.
+  const double per_s = (held + forgotten) / t;
+  EXPECT_LT(held, per_s * 15) << rec.dump();
+  EXPECT_GT(forgotten, per_s * 3) << "at least warm-up and 4-6 s gone: " << rec.dump();
+  // The baseline is judged from the same tries as before.
+  EXPECT_EQ(late["summary"]["baselines"]["db"]["tries"].get<int>(), base_tries);
+  const auto once = run_cmd(cli("watch --once " + run_)).out;
+  EXPECT_NE(db_row(once).find("healthy"), std::string::npos) << once;
+}
+
 TEST_F(Watch, FollowsAnExperimentRunWithItsTimeline) {
   // The same chain as an experiment: the db paused from 6 s for 5 s.
   const std::string topo = chain(test_port(0)) + R"(

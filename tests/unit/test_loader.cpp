@@ -948,6 +948,8 @@ TEST(Rules, ExperimentPhases) {
   EXPECT_TRUE(has_error(errors, 2, 12, "allowed: duration > warmup + baseline")) << dump(errors);
   errors = errors_of("[experiment]\nseed = -1\n[[node]]\nname = \"a\"\n");
   EXPECT_TRUE(has_error(errors, 2, 8, "out of range")) << dump(errors);
+  errors = errors_of("[experiment]\nlive_records = \"5s\"\n[[node]]\nname = \"a\"\n");
+  EXPECT_TRUE(has_error(errors, 2, 16, "allowed: 10s to 24h")) << dump(errors);
   errors = errors_of("[experiment]\naddress_pool = \"172.32.0.0/16\"\n[[node]]\nname = \"a\"\n");
   EXPECT_TRUE(has_error(errors, 2, 16, "not inside a private range")) << dump(errors);
   errors = errors_of("[experiment]\naddress_pool = \"10.0.0.0/31\"\n[[node]]\nname = \"a\"\n");
