@@ -581,9 +581,12 @@ threshold = 0.1
   EXPECT_EQ(horizon->loc.col, 1);
   const auto* no_load = find("no node has a load");
   ASSERT_TRUE(no_load) << dump(r);
+  EXPECT_EQ(no_load->loc.line, line_of(text, "[expect]"));
+  EXPECT_EQ(no_load->loc.col, 1);
   const auto* check = find("check 'fast' (p99) cannot be measured");
   ASSERT_TRUE(check) << dump(r);
   EXPECT_EQ(check->loc.line, line_of(text, "[[expect.check]]"));
+  EXPECT_EQ(check->loc.col, 1);
   const auto* idle = find("nothing runs in spare");
   ASSERT_TRUE(idle) << dump(r);
   EXPECT_EQ(idle->loc.line, line_of(text, "[[fault]]"));
