@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "orchestrator/lint/cpu_estimate.hpp"
 #include "orchestrator/lint/json.hpp"
@@ -475,6 +476,20 @@ between = ["client", "svc"]
   EXPECT_EQ(found[0]->loc.line, line_of(text, "load = {"));
   EXPECT_EQ(found[0]->loc.col, col_of(text, "{ target")) << "the load's inline table";
   EXPECT_TRUE(none_of(run_lint(text, 0), "host-cpu")) << "no host given: nothing to judge against";
+  // 90% of the two cores: a warning; 70%: nothing.
+  for (const auto& [share, sev] : std::vector<std::pair<double, std::optional<Severity>>>{
+           {0.9, Severity::kWarning}, {0.7, std::nullopt}}) {
+    std::string t = text;
+    const long rate = std::lround(share * 2 / (kClientOverheadS + kServeOverheadS));
+    t.replace(t.find("rate = 1000000"), 14, "rate = " + std::to_string(rate));
+    const auto w = run_lint(t, 2);
+    const auto f = of(w, "host-cpu");
+    ASSERT_EQ(f.size(), sev ? 1u : 0u) << share << "\n" << dump(w);
+    if (sev) {
+      EXPECT_EQ(f[0]->severity, *sev);
+      EXPECT_NEAR(f[0]->figure("cores"), 2 * share, 1e-3);
+    }
+  }
 }
 
 TEST(Lint, MemoryAFullBacklogAgainstTheNodesLimit) {
