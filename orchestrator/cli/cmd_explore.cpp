@@ -85,7 +85,8 @@ std::string fingerprint(const std::string& text) {
 }
 
 // The lint's figure for the boundary of a load's rate (vulnerable above)
-// or a queue bound (the largest queue the HotOS'25 condition allows).
+// or a queue bound (the largest queue the HotOS'25 condition allows), with
+// the --set overrides `set` (a line's second key among them).
 std::optional<ex::Predicted> predicted(const model::TopologySource& src, const std::vector<std::string>& set,
                                        const ex::Axis& x) {
   std::smatch m;
@@ -113,9 +114,23 @@ std::optional<ex::Predicted> predicted(const model::TopologySource& src, const s
     for (const auto& f : lint::lint(topo, o).findings)
       if (f.check == "metastability" && std::find(f.services.begin(), f.services.end(), service) != f.services.end())
         return ex::Predicted{f.figure("safe_queue"), "safe up to a queue of",
-                             "lint: metastability, caller timeout x workers / hold time"};
+                             "lint: metastability, caller timeout x the rate the queue drains at"};
   }
   return std::nullopt;
+}
+
+// The figure of each line: a second key may move it (more retries lower
+// the vulnerable rate), so the lint judges each line's value of it.
+ex::LinePredictions predictions(const model::TopologySource& src, const std::vector<std::string>& set,
+                                const ex::Spec& spec) {
+  if (!spec.y) return {predicted(src, set, spec.x)};
+  ex::LinePredictions out;
+  for (double y : ex::line_values(spec)) {
+    auto with = set;
+    with.push_back(spec.y->key + "=" + ex::set_value(*spec.y, y));
+    out.push_back(predicted(src, with, spec.x));
+  }
+  return out;
 }
 
 std::string default_out(const model::Topology& t) {
@@ -181,7 +196,7 @@ int cmd_explore(const ExploreArgs& a) {
   }
   require_root("explore");
   const auto probe = runtime::probe_kernel();
-  const auto prediction = predicted(src, a.set, spec.x);
+  const auto prediction = predictions(src, a.set, spec);
 
   std::error_code ec;
   fs::create_directories(out + "/runs", ec);

@@ -46,6 +46,11 @@ std::string text(const nlohmann::json& j, const char* k) {
 
 }  // namespace
 
+std::optional<Predicted> line_prediction(const LinePredictions& p, size_t i) {
+  if (p.empty()) return std::nullopt;
+  return p.size() == 1 ? p[0] : i < p.size() ? p[i] : std::nullopt;
+}
+
 nlohmann::json axis_json(const Axis& a) {
   return {{"key", a.key}, {"lo", a.lo}, {"hi", a.hi}, {"integer", a.integer}, {"suffix", a.suffix}, {"unit", unit_of(a)}};
 }
@@ -94,13 +99,22 @@ std::vector<Observation> observations(const std::vector<nlohmann::json>& runs) {
 }
 
 nlohmann::json explore_document(const Spec& s, const nlohmann::json& args, const std::vector<nlohmann::json>& runs,
-                                const std::optional<Predicted>& p, bool complete) {
+                                const LinePredictions& p, bool complete) {
   const auto obs = observations(runs);
+  auto pred_json = [](const std::optional<Predicted>& q) {
+    return q ? nlohmann::json{{"value", q->value}, {"what", q->what}, {"source", q->source}} : nlohmann::json(nullptr);
+  };
   nlohmann::json lines = nlohmann::json::array();
   std::string verdict;
-  for (double y : line_values(s)) {
+  const auto ys = line_values(s);
+  nlohmann::json shared = pred_json(line_prediction(p, 0));
+  for (size_t i = 0; i < ys.size(); ++i) {
+    const double y = ys[i];
     const auto b = estimate_boundary(s, y, obs);
-    const std::string v = verdict_line(s, y, b, p);
+    const auto lp = line_prediction(p, i);
+    const auto pj = pred_json(lp);
+    if (pj != shared) shared = nullptr;
+    const std::string v = verdict_line(s, y, b, lp);
     verdict += (verdict.empty() ? "" : "\n") + v;
     const bool found = b.kind == Boundary::Kind::kFound;
     auto opt = [&](double x) { return found ? nlohmann::json(x) : nlohmann::json(nullptr); };
@@ -113,10 +127,9 @@ nlohmann::json explore_document(const Spec& s, const nlohmann::json& args, const
                      {"last_good", opt(b.last_good)},
                      {"first_bad", opt(b.first_bad)},
                      {"runs", b.runs},
+                     {"predicted", pj},
                      {"verdict", v}});
   }
-  nlohmann::json pred = nullptr;
-  if (p) pred = {{"value", p->value}, {"what", p->what}, {"source", p->source}};
   return {{"args", args},
           {"x", axis_json(s.x)},
           {"y", s.y ? axis_json(*s.y) : nlohmann::json(nullptr)},
@@ -125,7 +138,7 @@ nlohmann::json explore_document(const Spec& s, const nlohmann::json& args, const
           {"complete", complete},
           {"runs", runs},
           {"lines", lines},
-          {"predicted", pred},
+          {"predicted", shared},
           {"verdict", verdict}};
 }
 

@@ -20,9 +20,17 @@ namespace faultline::experiment::explore {
 // queue bound.
 struct Predicted {
   double value = 0;
-  std::string what;  // "vulnerable above", "metastable above a queue of"
+  std::string what;  // "vulnerable above", "safe up to a queue of"
   std::string source;  // the finding or prediction it comes from
 };
+
+// The lint's figure for each line, in line_values order: with a second key
+// the figure can move with it (a retry count changes the vulnerable rate).
+// One entry stands for every line; none, for no figure.
+using LinePredictions = std::vector<std::optional<Predicted>>;
+
+// The figure of the line at index i (of line_values).
+std::optional<Predicted> line_prediction(const LinePredictions& p, size_t i);
 
 // Axis as JSON ({key, lo, hi, integer, suffix}) and back.
 nlohmann::json axis_json(const Axis& a);
@@ -40,9 +48,10 @@ std::string verdict_line(const Spec& s, double y, const Boundary& b, const std::
 // The observations (point and verdict) of journal runs.
 std::vector<Observation> observations(const std::vector<nlohmann::json>& runs);
 
-// explore.json.
+// explore.json: each line with its own `predicted`; the top-level one is
+// the figure every line shares, or null when they differ.
 nlohmann::json explore_document(const Spec& s, const nlohmann::json& args, const std::vector<nlohmann::json>& runs,
-                                const std::optional<Predicted>& p, bool complete);
+                                const LinePredictions& p, bool complete);
 
 // explore.csv: one row per run.
 std::string explore_csv(const Spec& s, const std::vector<nlohmann::json>& runs);

@@ -62,6 +62,10 @@
         stroke: E.COLOURS.estimate, class: 'estimate' }));
     }
   }
+  const predPath = y ? E.predictedPath(L.lines) : null;
+  if (predPath && !L.predicted)
+    bg.appendChild(el('svg:path', { d: predPath, stroke: E.COLOURS.predicted, fill: 'none', 'stroke-dasharray': '5 4',
+      class: 'predicted' }));
   if (L.predicted) {
     bg.appendChild(el('svg:line', { x1: L.predicted.x, x2: L.predicted.x, y1: L.margin.top, y2: H - L.margin.bottom,
       stroke: E.COLOURS.predicted, 'stroke-dasharray': '5 4', class: 'predicted' }));
@@ -83,7 +87,7 @@
   main.appendChild(svg);
   main.appendChild(el('p', { class: 'legend' },
     'green: recovered (or passed its expectations); red: did not; dark red: metastable; band: the boundary\'s 95% interval' +
-    (L.predicted ? '; dashed: the lint\'s prediction' : '')));
+    (L.predicted || predPath ? '; dashed: the lint\'s prediction' : '')));
 
   // The runs as a table.
   const table = el('table', { id: 'runs' });

@@ -89,9 +89,11 @@
     const lines = arr(d.lines).map((l) => {
       const found = l.kind === 'found' && isNum(l.estimate);
       const yy = ya ? y(l.y) : null;
+      const lp = obj(l.predicted);
       return {
         found, kind: l.kind, verdict: l.verdict || '',
         y: yy,
+        pred: isNum(lp.value) ? x(lp.value) : null,
         est: found ? x(l.estimate) : null,
         band: found ? [x(l.ci95_lo), x(l.ci95_hi)] : null,
       };
@@ -119,6 +121,19 @@
     }));
   }
 
+  // Two axes: the lint's figure of each line (a second key can move it) as
+  // a path through the lines, broken where a line has none.
+  function predictedPath(lines) {
+    let d = '', open = false;
+    for (const l of arr(lines)) {
+      if (isNum(l.pred) && isNum(l.y)) {
+        d += (open ? 'L' : 'M') + l.pred.toFixed(1) + ',' + l.y.toFixed(1);
+        open = true;
+      } else open = false;
+    }
+    return d || null;
+  }
+
   // The counts the page states: runs, recovered, not.
   function counts(doc) {
     const runs = arr(obj(doc).runs);
@@ -126,5 +141,5 @@
     return { runs: runs.length, good, bad: runs.length - good };
   }
 
-  return { DASH, COLOURS, fmt, fmtAxis, ticks, scale, runClass, layout, boundaryPaths, counts };
+  return { DASH, COLOURS, fmt, fmtAxis, ticks, scale, runClass, layout, boundaryPaths, predictedPath, counts };
 });

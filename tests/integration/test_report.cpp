@@ -631,10 +631,17 @@ TEST_F(ReportInChromium, TheExplorePageDrawsEveryRunAndTheBoundary) {
     doc["lines"].push_back(y == 80 ? nlohmann::json{{"y", y}, {"kind", "all_recover"}}
                                    : nlohmann::json{{"y", y}, {"kind", "found"}, {"estimate", 50 + y / 10},
                                                     {"ci95_lo", 45 + y / 10}, {"ci95_hi", 55 + y / 10}});
+  // Each line with its own lint figure (a second key moves it), none shared:
+  // a dashed path through them.
+  doc["predicted"] = nullptr;
+  for (auto& l : doc["lines"]) l["predicted"] = {{"value", 40 + l["y"].get<int>() / 4}, {"what", "safe up to a queue of"}};
   std::ofstream(html, std::ios::trunc) << render_explore(doc);
-  auto rc2 = render_check(dump_dom(html, "explore2"));
+  const std::string dom2 = dump_dom(html, "explore2");
+  auto rc2 = render_check(dom2);
   EXPECT_EQ(rc2["data-ok"], "1") << rc2["data-errors"];
   EXPECT_EQ(rc2["data-bands"], "2");
+  EXPECT_NE(dom2.find("class=\"predicted\""), std::string::npos) << "the lines' figures are not drawn";
+  EXPECT_EQ(dom2.find("lint: safe up to"), std::string::npos) << "no figure is shared by every line";
 }
 
 }  // namespace

@@ -104,4 +104,27 @@ test('two axes: one boundary path through the lines, broken where a line has non
   assert.ok(paths[0].band.endsWith('Z'));
   assert.equal(paths[1].line.indexOf('L'), -1, 'a single line alone');
   assert.match(paths[0].line, new RegExp('^M' + L.x(30).toFixed(1)));
+  assert.equal(E.predictedPath(L.lines), null, 'no line has a figure');
+});
+
+test('two axes: the lint\'s figure of each line as a dashed path, broken where a line has none', () => {
+  const doc = {
+    x: { key: 'node.client.load.rate', lo: 0, hi: 200, unit: 'req/s', suffix: '' },
+    y: { key: 'node.client.load.retries', lo: 1, hi: 5, unit: '', suffix: '' },
+    runs: [],
+    lines: [
+      { y: 1, kind: 'found', estimate: 80, ci95_lo: 70, ci95_hi: 90, predicted: { value: 100, what: 'vulnerable above' } },
+      { y: 3, kind: 'found', estimate: 40, ci95_lo: 30, ci95_hi: 50, predicted: { value: 50, what: 'vulnerable above' } },
+      { y: 4, kind: 'open', predicted: null },
+      { y: 5, kind: 'found', estimate: 28, ci95_lo: 20, ci95_hi: 36, predicted: { value: 100 / 3 } },
+    ],
+    predicted: null,
+  };
+  const L = E.layout(doc, 760, 460);
+  assert.equal(L.predicted, null);
+  assert.equal(L.lines[0].pred, L.x(100));
+  assert.equal(L.lines[2].pred, null);
+  const d = E.predictedPath(L.lines);
+  assert.equal(d, 'M' + L.x(100).toFixed(1) + ',' + L.y(1).toFixed(1) + 'L' + L.x(50).toFixed(1) + ',' +
+    L.y(3).toFixed(1) + 'M' + L.x(100 / 3).toFixed(1) + ',' + L.y(5).toFixed(1));
 });

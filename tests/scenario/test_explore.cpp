@@ -9,12 +9,20 @@
 // wall-clock wait rather than CPU work, so that the parallel builds on the
 // host do not move the boundary. Also: a killed explore resumes, a re-run
 // with other arguments is refused, and --junit is read by junitparser.
+//
+// Two keys: the load's rate along each of two retry counts. Once the spike
+// has filled the 150-slot queue with work whose callers gave up, it drains
+// only while the attempts each request brings (1 + retries) times the rate
+// stay under the 200 req/s one worker serves: the lint's "vulnerable above"
+// 200 / (1 + retries), 100 req/s with 1 retry, 33.3 with 5. More retries
+// move the boundary down, and no line recovers above its lint figure.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -126,6 +134,26 @@ TEST_F(Explore, HotOS25QueueBoundIsFoundBetweenRecoveringAndMetastable) {
 TEST_F(Explore, AKilledExploreResumesAndOtherArgumentsAreRefused) {
   const uint16_t port = test_port(22);
   const auto journal = out() / "explore.journal.jsonl";
+  {
+    // Ctrl-C in the middle of the first run: the run takes itself down,
+    // explore exits 4 (docs/validating.md), the journal holds no run.
+    const auto other = dir_ / "interrupted";
+    std::string a = args(port, 3, 1);
+    a.replace(a.find(" --out " + out().string()), 7 + out().string().size(), " --out " + other.string());
+    const pid_t pid = spawn_cli(a);
+    ASSERT_GT(pid, 0);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(other / "runs/000") && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    ASSERT_EQ(::kill(pid, SIGINT), 0);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal rather than exiting";
+    EXPECT_EQ(WEXITSTATUS(status), 4);
+    EXPECT_EQ(journal_runs(other / "explore.journal.jsonl"), 0u);
+    EXPECT_TRUE(std::filesystem::exists(other / "explore.json"));
+  }
   const pid_t pid = spawn_cli(args(port, 3, 1));
   ASSERT_GT(pid, 0);
   // Wait for the first run to finish and the second to be under way.
@@ -167,4 +195,81 @@ TEST_F(Explore, AKilledExploreResumesAndOtherArgumentsAreRefused) {
   const auto more = run_cmd(cli(args(port, 4, 1)));
   ASSERT_EQ(more.status, 0) << more.out;
   EXPECT_EQ(journal_runs(journal), 4u);
+}
+
+TEST_F(Explore, TwoKeysMoreRetriesMoveTheLoadBoundaryDownAsTheLintPredicts) {
+  const uint16_t port = test_port(23);
+  const auto junit = dir_ / "junit.xml";
+  constexpr const char* kRate = "node.client.load.rate";
+  constexpr const char* kRetries = "node.client.load.retries";
+  // 2 lines (retries 1 and 5) of 5 runs: the ends, then bisection to a
+  // bracket of 40 req/s. About 12 s a run.
+  const std::string a = "explore " + kHotos + hotos_set(port) + " --vary " + kRate + "=20..180 --vary " + kRetries +
+                        "=1..5 --lines 2 --repeat 1 --budget 10 --out " + out().string() + " -q --junit " + junit.string();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = run_cmd(cli(a));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.status, 0) << "exit 0 whatever the runs' verdicts:\n" << r.out;
+  const json doc = json::parse(slurp(out() / "explore.json"));
+  std::printf("2-D explore (%zu runs, %.0f s):\n%s\n", doc["runs"].size(), wall, doc["verdict"].get<std::string>().c_str());
+  for (const auto& run : doc["runs"])
+    std::printf("  rate %3.0f retries %.0f: %-16s %s\n", run["x"].get<double>(), run["y"].get<double>(),
+                run["good"] ? "recovers" : "does not recover", run["headline"].get<std::string>().c_str());
+  ASSERT_EQ(doc["runs"].size(), 10u) << doc.dump(2);
+  EXPECT_EQ(doc["y"]["key"], kRetries);
+
+  // Every run's results folder and report; a CSV row per run.
+  for (const auto& run : doc["runs"]) {
+    EXPECT_TRUE(std::filesystem::exists(out() / run["report"].get<std::string>())) << run.dump();
+    (void)read_summary(out() / run["dir"].get<std::string>() / "summary.json");
+  }
+  const std::string csv = slurp(out() / "explore.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 11) << csv;
+  EXPECT_EQ(csv.rfind(std::string("index,") + kRate + "," + kRetries + ",repeat,", 0), 0u) << csv;
+
+  // A boundary on each line, and the lint's figure of each line: what
+  // `faultline lint --json` gives for the file at that retry count.
+  const auto& lines = doc["lines"];
+  ASSERT_EQ(lines.size(), 2u) << doc.dump(2);
+  EXPECT_TRUE(doc["predicted"].is_null()) << "the retries move the lint's figure";
+  double lint_rps[2] = {0, 0};
+  for (size_t i = 0; i < 2; ++i) {
+    const int retries = i == 0 ? 1 : 5;
+    const auto& l = lines[i];
+    EXPECT_EQ(l["y"], retries);
+    ASSERT_EQ(l["kind"], "found") << l.dump();
+    EXPECT_TRUE(l["good_below"]) << l.dump();
+    const auto lr = run_cmd("{ " + cli("lint --json " + kHotos + " --set " + kRetries + "=" + std::to_string(retries)) +
+                            " 2>/dev/null; }");
+    ASSERT_EQ(lr.status, 0) << lr.out;
+    lint_rps[i] = json::parse(lr.out)["predictions"]["loads"]["client"]["vulnerable_above_rps"].get<double>();
+    ASSERT_TRUE(l["predicted"].is_object()) << l.dump();
+    // lint --json rounds its figures to 1e-6.
+    EXPECT_NEAR(l["predicted"]["value"].get<double>(), lint_rps[i], 1e-6);
+    EXPECT_EQ(l["predicted"]["what"], "vulnerable above");
+    // The printed line carries the same figure, with its unit.
+    std::smatch m;
+    const std::regex printed("at " + std::string(kRetries) + "=" + std::to_string(retries) +
+                             R"(: recovers from this trigger up to [0-9.]+ req/s \([0-9.]+-[0-9.]+, 95%\) of )" + kRate +
+                             R"(; last recovered at [0-9.]+, first did not at [0-9.]+; the lint predicts vulnerable above ([0-9.]+) req/s)");
+    ASSERT_TRUE(std::regex_search(r.out, m, printed)) << r.out;
+    EXPECT_NEAR(std::stod(m[1]), lint_rps[i], 0.005 * lint_rps[i]) << m[0];
+    // Above the lint's figure a filled queue cannot drain: no line recovers there.
+    EXPECT_LT(l["last_good"].get<double>(), lint_rps[i]) << l.dump();
+  }
+  EXPECT_NEAR(lint_rps[0], 100, 1) << "200 req/s over 2 attempts";
+  EXPECT_NEAR(lint_rps[1], 200.0 / 6, 0.5) << "over 6 attempts";
+  // More retries: the boundary moves down, cleanly (a rate that recovers
+  // with 1 retry does not with 5).
+  EXPECT_GT(lines[0]["estimate"].get<double>(), lines[1]["estimate"].get<double>()) << doc["verdict"];
+  EXPECT_GE(lines[0]["last_good"].get<double>(), lines[1]["first_bad"].get<double>()) << doc["verdict"];
+
+  // --junit: a suite per run named by both keys.
+  const auto j = run_python("read_junit.py", {junit.string()});
+  ASSERT_EQ(j.status, 0) << j.output;
+  const json x = json::parse(j.output);
+  ASSERT_EQ(x["suites"].size(), 10u) << x.dump(2);
+  EXPECT_EQ(doc["runs"][0]["x"], 20) << "the first line's low end first";
+  EXPECT_EQ(doc["runs"][0]["y"], 1);
+  EXPECT_EQ(x["suites"][0]["name"], "explore/rate=20,retries=1/0");
 }

@@ -147,7 +147,7 @@ TEST(ExploreSearch, TwoAxesBisectEachLine) {
     EXPECT_EQ(b.last_good, 20 + 10 * y) << y;
     EXPECT_EQ(b.first_bad, 21 + 10 * y) << y;
   }
-  const auto doc = explore_document(s, {}, {}, std::nullopt, true);
+  const auto doc = explore_document(s, {}, {}, {}, true);
   EXPECT_EQ(doc["lines"].size(), 5u);
 }
 
@@ -239,9 +239,68 @@ TEST(ExploreSearch, CsvAndDocument) {
   const auto csv = explore_csv(s, runs);
   EXPECT_NE(csv.find("index,node.svc.service.8080.queue,repeat"), std::string::npos) << csv;
   EXPECT_NE(csv.find("0,35,0,1,true,,,,\"a, b\",runs/000\n"), std::string::npos) << csv;
-  const auto doc = explore_document(s, {}, runs, std::nullopt, false);
+  const auto doc = explore_document(s, {}, runs, {}, false);
   EXPECT_EQ(doc["lines"][0]["kind"], "found");
   EXPECT_EQ(doc["lines"][0]["last_good"], 35);
   EXPECT_EQ(doc["lines"][0]["first_bad"], 150);
   EXPECT_EQ(doc["complete"], false);
+}
+
+TEST(ExploreSearch, VerdictLineOfALoadRateWithTheLintsFigure) {
+  // A load's rate from 50 to 400 req/s that recovers up to 230: bisected to
+  // 1/64 of the range, the bracket repeated 3 times, and one of the three
+  // runs just above the bracket recovering (noise), which widens the interval
+  // on that side.
+  Spec s;
+  s.x = {"node.client.load.rate", 50, 400, false, ""};
+  s.repeat = 3;
+  s.budget = 30;
+  double above = 0;
+  const auto obs = search(s, [&](const Point& p, int nth) {
+    if (p.x >= 230 && above == 0 && nth == 2) above = p.x;
+    return p.x < 230 || (p.x == above && nth == 2);
+  });
+  const auto b = estimate_boundary(s, 0, obs);
+  ASSERT_EQ(b.kind, Boundary::Kind::kFound);
+  EXPECT_TRUE(b.good_below);
+  EXPECT_LT(b.last_good, 230);
+  EXPECT_GE(b.first_bad, 230);
+  EXPECT_LE(b.first_bad - b.last_good, resolution(s.x));
+  EXPECT_LE(b.ci_lo, b.estimate);
+  EXPECT_GE(b.ci_hi, b.estimate);
+  EXPECT_GT(b.ci_hi - b.ci_lo, b.first_bad - b.last_good) << "the run that disagrees widens it past the bracket";
+  // The line as it is printed: the unit after the estimate, the interval
+  // and bracket as whole numbers from 100 on, the lint's figure with its unit.
+  char want[256];
+  std::snprintf(want, sizeof want,
+                "recovers from this trigger up to %.0f req/s (%.0f-%.0f, 95%%) of node.client.load.rate; last recovered "
+                "at %.0f, first did not at %.0f; the lint predicts vulnerable above 33.3 req/s",
+                b.estimate, b.ci_lo, b.ci_hi, b.last_good, b.first_bad);
+  const auto line = verdict_line(s, 0, b, Predicted{100.0 / 3, "vulnerable above", "lint"});
+  EXPECT_EQ(line, want);
+  EXPECT_EQ(line.rfind("recovers from this trigger up to 23", 0), 0u) << line;
+
+  // With a second key the line names its value, and each line carries the
+  // figure the lint gives for it: the top-level one only when they agree.
+  Spec two = s;
+  two.y = Axis{"node.client.load.retries", 1, 5, true, ""};
+  two.lines = 2;
+  // 1 retry recovers up to 230 req/s, 5 up to 77.
+  std::vector<nlohmann::json> runs;
+  for (const auto& o : search(two, [](const Point& p, int) { return p.x < (p.y == 1 ? 230 : 77); }))
+    runs.push_back({{"x", o.at.x}, {"y", o.at.y}, {"good", o.good}});
+  const LinePredictions differ = {Predicted{100, "vulnerable above", "lint"}, Predicted{100.0 / 3, "vulnerable above", "lint"}};
+  const auto doc = explore_document(two, {}, runs, differ, true);
+  ASSERT_EQ(doc["lines"].size(), 2u);
+  EXPECT_TRUE(doc["predicted"].is_null()) << "the lines' figures differ";
+  EXPECT_EQ(doc["lines"][0]["predicted"]["value"], 100);
+  EXPECT_NEAR(doc["lines"][1]["predicted"]["value"].get<double>(), 33.33, 0.01);
+  const std::string v1 = doc["lines"][1]["verdict"];
+  EXPECT_EQ(v1.rfind("at node.client.load.retries=5: recovers from this trigger up to 7", 0), 0u) << v1;
+  EXPECT_NE(v1.find("; the lint predicts vulnerable above 33.3 req/s"), std::string::npos) << v1;
+  EXPECT_NE(doc["lines"][0]["verdict"].get<std::string>().find("; the lint predicts vulnerable above 100 req/s"),
+            std::string::npos);
+  const auto same = explore_document(two, {}, runs, {Predicted{100, "vulnerable above", "lint"}}, true);
+  EXPECT_EQ(same["predicted"]["value"], 100) << "one figure for every line";
+  EXPECT_EQ(same["lines"][1]["predicted"]["value"], 100);
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "orchestrator/lint/cpu_estimate.hpp"
 #include "orchestrator/lint/json.hpp"
@@ -68,11 +69,26 @@ std::string dump(const LintResult& r) {
   for (const auto& f : r.findings) s += "  " + f.str() + "\n";
   return s;
 }
+// The one finding of `check`, or null (the findings in the failure).
+const Finding* one_of(const LintResult& r, const std::string& check) {
+  const auto found = of(r, check);
+  EXPECT_EQ(found.size(), 1u) << check << ":\n" << dump(r);
+  return found.size() == 1 ? found[0] : nullptr;
+}
+const Finding* one_of(LintResult&& r, const std::string& check) = delete;
 
 // The line of the first line of `text` containing `needle` (1-based).
 int line_of(const std::string& text, const std::string& needle) {
   const auto at = text.find(needle);
   return at == std::string::npos ? -1 : 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+}
+
+// The column (1-based) of the first `needle` of `text` in its line.
+int col_of(const std::string& text, const std::string& needle) {
+  const auto at = text.find(needle);
+  if (at == std::string::npos) return -1;
+  const auto nl = text.rfind('\n', at);
+  return static_cast<int>(at - (nl == std::string::npos ? 0 : nl + 1)) + 1;
 }
 
 // Every finding points into the file, at a real position.
@@ -175,6 +191,7 @@ TEST(Lint, CapacityFlagsOverloadAndWarnsAtEightyPercent) {
   EXPECT_EQ(found[0]->severity, Severity::kCritical);
   EXPECT_NEAR(found[0]->figure("utilisation"), 1.2, 1e-9);
   EXPECT_EQ(found[0]->loc.line, line_of(text, "service = ["));
+  EXPECT_EQ(found[0]->loc.col, col_of(text, "{ port = 5432")) << "the service's inline table";
   EXPECT_NE(found[0]->message.find("120%"), std::string::npos) << found[0]->message;
   EXPECT_NE(found[0]->fix.find("cpu of node db >= 0.76"), std::string::npos) << found[0]->fix;
   expect_located(r);
@@ -276,6 +293,7 @@ between = ["api", "db"]
   EXPECT_EQ(f.figure("attempts"), 4);
   EXPECT_EQ(f.figure("attempts_in_time"), 1);
   EXPECT_EQ(f.loc.line, line_of(text, "{ to = \"db:5432\""));
+  EXPECT_EQ(f.loc.col, col_of(text, "{ to = \"db:5432\"")) << "the call's inline table";
   EXPECT_NE(f.message.find("attempts 2 to 4 can never finish"), std::string::npos) << f.message;
   EXPECT_NE(f.fix.find("timeout <= 425 ms"), std::string::npos) << f.fix;
   EXPECT_NE(f.fix.find("retries <= 0"), std::string::npos) << f.fix;
@@ -342,6 +360,7 @@ between = ["t2", "t3"]
   EXPECT_EQ(found[0]->figure("worst_attempts"), 64);
   EXPECT_EQ(found[0]->figure("tiers"), 3);
   EXPECT_EQ(found[0]->loc.line, line_of(plain, "name = \"t2\"") + 1) << "t2's call to t3";
+  EXPECT_EQ(found[0]->loc.col, col_of(plain, "{ to = \"t3:8080\"")) << "the call's inline table";
   EXPECT_NE(found[0]->message.find("load:client -> t1 -> t2 -> t3: 4 x 4 x 4; per tier: t1 4, t2 16, t3 64"),
             std::string::npos)
       << found[0]->message;
@@ -352,6 +371,21 @@ between = ["t2", "t3"]
   EXPECT_DOUBLE_EQ(b.predictions.find("t3")->worst_attempts, 64);
   EXPECT_NEAR(b.predictions.find("t3")->capped_attempts, 1.2 * 1.2 * 1.2, 1e-9);
   EXPECT_TRUE(of(b, "amplification").empty()) << "every tier is capped\n" << dump(b);
+
+  // A throttle on every hop: once its tokens run out under sustained
+  // failure it allows no retry, so each hop caps at 1 attempt per call.
+  const auto t = run_lint(with(", throttle = { max_tokens = 10, token_ratio = 0.1 }"));
+  EXPECT_DOUBLE_EQ(t.predictions.find("t3")->worst_attempts, 64);
+  EXPECT_DOUBLE_EQ(t.predictions.find("t3")->capped_attempts, 1);
+  EXPECT_TRUE(of(t, "amplification").empty()) << "every tier is capped\n" << dump(t);
+  // One tier uncapped among capped ones: still a chain that multiplies.
+  std::string one = with("");
+  one.replace(one.find("timeout = \"20s\" "), 15, "timeout = \"20s\", budget = \"20%\", budget_min = 0 ");
+  const auto o = run_lint(one);
+  EXPECT_NEAR(o.predictions.find("t3")->capped_attempts, 1.2 * 4 * 4, 1e-9);
+  const auto part = of(o, "amplification");
+  ASSERT_EQ(part.size(), 1u) << dump(o);
+  EXPECT_NEAR(part[0]->figure("capped_attempts"), 19.2, 1e-9) << dump(o);
 
   // [expect]'s bound below the capped worst case is a warning at [expect].
   const auto e = run_lint(plain + "\n[expect]\nmax_cumulative_amplification = 10\n");
@@ -391,6 +425,7 @@ between = ["client", "svc"]
   EXPECT_NEAR(f.figure("vulnerable_above_rps"), 200.0 / 6, 1e-9);
   EXPECT_EQ(f.figure("peak_rps"), 180);
   EXPECT_EQ(f.loc.line, line_of(text, "service = ["));
+  EXPECT_EQ(f.loc.col, col_of(text, "{ port = 8080")) << "the service's inline table";
   EXPECT_NE(f.fix.find("queue <= 50"), std::string::npos) << f.fix;
   EXPECT_NE(f.message.find("baseline rate (60 req/s) is already above it"), std::string::npos) << f.message;
   {
@@ -439,7 +474,22 @@ between = ["client", "svc"]
   EXPECT_NEAR(found[0]->figure("cores"), 1e6 * (kClientOverheadS + kServeOverheadS), 1e-6);
   EXPECT_EQ(found[0]->figure("host_cpus"), 2);
   EXPECT_EQ(found[0]->loc.line, line_of(text, "load = {"));
+  EXPECT_EQ(found[0]->loc.col, col_of(text, "{ target")) << "the load's inline table";
   EXPECT_TRUE(none_of(run_lint(text, 0), "host-cpu")) << "no host given: nothing to judge against";
+  // 90% of the two cores: a warning; 70%: nothing.
+  for (const auto& [share, sev] : std::vector<std::pair<double, std::optional<Severity>>>{
+           {0.9, Severity::kWarning}, {0.7, std::nullopt}}) {
+    std::string t = text;
+    const long rate = std::lround(share * 2 / (kClientOverheadS + kServeOverheadS));
+    t.replace(t.find("rate = 1000000"), 14, "rate = " + std::to_string(rate));
+    const auto w = run_lint(t, 2);
+    const auto f = of(w, "host-cpu");
+    ASSERT_EQ(f.size(), sev ? 1u : 0u) << share << "\n" << dump(w);
+    if (sev) {
+      EXPECT_EQ(f[0]->severity, *sev);
+      EXPECT_NEAR(f[0]->figure("cores"), 2 * share, 1e-3);
+    }
+  }
 }
 
 TEST(Lint, MemoryAFullBacklogAgainstTheNodesLimit) {
@@ -491,6 +541,7 @@ name = "spare"
 [[link]]
 between = ["api", "db"]
 delay = "5m"
+jitter = "1s"
 [[link]]
 between = ["api", "spare"]
 
@@ -499,6 +550,12 @@ at = "20s"
 for = "5s"
 target = "node:spare"
 action = "pause"
+
+[[fault]]
+at = "30s"
+for = "5s"
+target = "link:api-db"
+delay = "2s"
 
 [expect]
 recovers_within = "90s"
@@ -522,17 +579,33 @@ threshold = 0.1
   EXPECT_EQ(delay->figure("delay_s"), 300);
   EXPECT_NE(delay->fix.find("did you mean '5ms'"), std::string::npos) << delay->fix;
   EXPECT_EQ(delay->loc.line, line_of(text, "between = [\"api\", \"db\"]") - 1);
+  EXPECT_EQ(delay->loc.col, 1) << "the [[link]] table";
+  const auto* jitter = find("one-way jitter of 1s");
+  ASSERT_TRUE(jitter) << dump(r);
+  EXPECT_EQ(jitter->figure("jitter_s"), 1);
+  EXPECT_EQ(jitter->severity, Severity::kWarning) << "2 s round trips in a 60 s run: a risk";
+  EXPECT_EQ(jitter->loc.line, delay->loc.line);
+  const auto* fault_delay = find("fault 1 on ");
+  ASSERT_TRUE(fault_delay) << dump(r);
+  EXPECT_NE(fault_delay->message.find("a one-way delay of 2s"), std::string::npos) << fault_delay->message;
+  EXPECT_EQ(fault_delay->figure("delay_s"), 2);
+  EXPECT_EQ(fault_delay->loc.line, line_of(text, "at = \"30s\"") - 1);
   const auto* horizon = find("recovers_within = 90s is beyond the horizon (30s)");
   ASSERT_TRUE(horizon) << dump(r);
   EXPECT_EQ(horizon->loc.line, line_of(text, "[expect]"));
+  EXPECT_EQ(horizon->loc.col, 1);
   const auto* no_load = find("no node has a load");
   ASSERT_TRUE(no_load) << dump(r);
+  EXPECT_EQ(no_load->loc.line, line_of(text, "[expect]"));
+  EXPECT_EQ(no_load->loc.col, 1);
   const auto* check = find("check 'fast' (p99) cannot be measured");
   ASSERT_TRUE(check) << dump(r);
   EXPECT_EQ(check->loc.line, line_of(text, "[[expect.check]]"));
+  EXPECT_EQ(check->loc.col, 1);
   const auto* idle = find("nothing runs in spare");
   ASSERT_TRUE(idle) << dump(r);
   EXPECT_EQ(idle->loc.line, line_of(text, "[[fault]]"));
+  EXPECT_EQ(idle->loc.col, 1);
   expect_located(r);
 }
 
@@ -665,3 +738,149 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
               200 * (0.002 + kServeOverheadS) + 0.3 + 400 * kServeOverheadS + 400 * kClientOverheadS, 1e-9);
 }
 
+
+TEST(Lint, MetastabilityAQueueDrainsAtItsCpusRateNotItsWorkers) {
+  // The cpu-cliff lesson: 4 workers of 2 ms share half a core. Per worker
+  // the queue of 512 holds 512 x 2 ms / 4 = 256 ms, under the client's
+  // 300 ms; but half a core serves 0.5 / 2 ms = 250 req/s, so a full queue
+  // holds 512 / 250 = 2.05 s of work. Safe: 0.3 s x 250 = 75. Each organic
+  // request brings 4 attempts: vulnerable above 62.5 req/s, and the
+  // baseline's 150 is above it.
+  const std::string text = R"T(
+[[node]]
+name = "client"
+load = { target = "db:5432", rate = 150, timeout = "300ms", retries = 3, backoff = "none" }
+[[node]]
+name = "db"
+cpu = 0.5
+  [[node.service]]
+  port = 5432
+  workers = 4
+  queue = 512
+  work = "exp(2ms)"
+  drop_abandoned = false
+[[link]]
+between = ["client", "db"]
+)T";
+  const auto r = run_lint(text);
+  const auto* found = one_of(r, "metastability");
+  ASSERT_TRUE(found);
+  const auto& f = *found;
+  EXPECT_EQ(f.severity, Severity::kCritical);
+  EXPECT_NEAR(f.figure("capacity_rps"), 250, 1e-9);
+  EXPECT_NEAR(f.figure("queue_wait_s"), 512.0 / 250, 1e-9);
+  EXPECT_NEAR(f.figure("caller_timeout_s"), 0.3, 1e-9);
+  EXPECT_EQ(f.figure("safe_queue"), 75);
+  EXPECT_EQ(f.figure("attempts"), 4);
+  EXPECT_NEAR(f.figure("vulnerable_above_rps"), 62.5, 1e-9);
+  EXPECT_NE(f.message.find("512 requests / 250 req/s (what its node's 0.5 cores serve at 2 ms of work each: its 4 "
+                           "workers share them) = 2.05 s of work"),
+            std::string::npos)
+      << f.message;
+  EXPECT_NE(f.fix.find("queue <= 75 (timeout x 250 req/s)"), std::string::npos) << f.fix;
+  EXPECT_EQ(f.loc.line, line_of(text, "[[node.service]]"));
+  EXPECT_EQ(f.loc.col, 3) << "the indented [[node.service]]";
+  expect_located(r);
+  // With the cores its workers need (4 x 1 / 2 ms = 2000 req/s either
+  // way), the queue holds 256 ms: sound.
+  std::string roomy = text;
+  roomy.replace(roomy.find("cpu = 0.5"), 9, "cpu = 4");
+  EXPECT_TRUE(none_of(run_lint(roomy), "metastability")) << dump(run_lint(roomy));
+}
+
+TEST(Lint, MetastabilityJudgesTheDeadlineTheClientPropagates) {
+  // The latency-propagation lesson's chain: the client waits 500 ms, web
+  // calls api with 1 s, api calls db with 2 s. Each attempt's deadline is
+  // capped by its caller's (deadline propagation), so a request at db is
+  // abandoned after 500 ms, not api's 2 s: db's queue of 2048 x 2 ms / 4 =
+  // 1.02 s is twice that. Safe: 0.5 s x 4 / 2 ms = 1000.
+  const std::string text = R"T(
+[[node]]
+name = "client"
+load = { target = "web:8080", rate = 100, timeout = "500ms" }
+[[node]]
+name = "web"
+service = [{ port = 8080, workers = 256, wait = "1ms", calls = [{ to = "api:8080", timeout = "1s" }] }]
+[[node]]
+name = "api"
+service = [{ port = 8080, workers = 256, wait = "1ms", calls = [{ to = "db:5432", timeout = "2s" }] }]
+[[node]]
+name = "db"
+service = [{ port = 5432, workers = 4, queue = 2048, wait = "2ms", drop_abandoned = false }]
+[[link]]
+between = ["client", "web"]
+[[link]]
+between = ["web", "api"]
+[[link]]
+between = ["api", "db"]
+)T";
+  const auto r = run_lint(text);
+  const auto* found = one_of(r, "metastability");
+  ASSERT_TRUE(found);
+  const auto& f = *found;
+  EXPECT_EQ(f.services, std::vector<std::string>{"db"});
+  EXPECT_NEAR(f.figure("caller_timeout_s"), 0.5, 1e-9) << "the client's deadline, not api's 2 s";
+  EXPECT_NEAR(f.figure("queue_wait_s"), 2048 * 0.002 / 4, 1e-9);
+  EXPECT_EQ(f.figure("safe_queue"), 1000);
+  EXPECT_NE(f.message.find("longer than load:client waits (timeout 500 ms, its deadline carried down by web's call, then api's call)"),
+            std::string::npos)
+      << f.message;
+  EXPECT_EQ(f.loc.line, line_of(text, "service = [{ port = 5432"));
+  EXPECT_EQ(f.loc.col, col_of(text, "{ port = 5432")) << "the service's inline table";
+  expect_located(r);
+  // api's own timeout shorter than the client's: api's call is the one that gives up first.
+  std::string tight = text;
+  tight.replace(tight.find("timeout = \"2s\""), 14, "timeout = \"300ms\"");
+  const auto t = run_lint(tight);
+  const auto* tf = one_of(t, "metastability");
+  ASSERT_TRUE(tf);
+  EXPECT_NEAR(tf->figure("caller_timeout_s"), 0.3, 1e-9);
+  EXPECT_NE(tf->message.find("longer than api's call waits (timeout 300 ms)"), std::string::npos) << tf->message;
+  // A client that waits 2 s: web's call, 1 s, is now the shortest deadline
+  // db's requests carry, still under the 1.02 s queue.
+  std::string patient = text;
+  patient.replace(patient.find("timeout = \"500ms\""), 17, "timeout = \"2s\"");
+  const auto p = run_lint(patient);
+  const auto* pf = one_of(p, "metastability");
+  ASSERT_TRUE(pf);
+  EXPECT_NEAR(pf->figure("caller_timeout_s"), 1, 1e-9);
+  EXPECT_NE(pf->message.find("longer than web's call waits (timeout 1 s, its deadline carried down by api's call)"),
+            std::string::npos)
+      << pf->message;
+  // The safe queue the finding names (1000) fits the client's 500 ms.
+  std::string safe = text;
+  safe.replace(safe.find("queue = 2048"), 12, "queue = 1000");
+  EXPECT_TRUE(none_of(run_lint(safe), "metastability")) << dump(run_lint(safe));
+}
+
+TEST(Lint, MetastabilityOfALifoQueueIsAWarningThatSaysSo) {
+  // The HotOS'25 service with discipline = "lifo": the newest are served
+  // first, so the loop of a queue that serves only abandoned work does not
+  // hold the same way. The figures are the same, the finding a warning that
+  // says why, where the FIFO one is critical.
+  std::string text = R"T(
+[[node]]
+name = "svc"
+service = [{ port = 8080, workers = 1, queue = 150, work = "5ms", drop_abandoned = false, discipline = "lifo" }]
+[[node]]
+name = "client"
+load = { target = "svc:8080", rate = 60, timeout = "250ms", retries = 5, backoff = "none" }
+[[link]]
+between = ["client", "svc"]
+)T";
+  const auto r = run_lint(text);
+  const auto* lifo = one_of(r, "metastability");
+  ASSERT_TRUE(lifo);
+  EXPECT_EQ(lifo->severity, Severity::kWarning);
+  EXPECT_EQ(lifo->figure("safe_queue"), 50);
+  EXPECT_NEAR(lifo->figure("vulnerable_above_rps"), 200.0 / 6, 1e-9);
+  EXPECT_NE(lifo->message.find("its LIFO discipline serves the newest first"), std::string::npos) << lifo->message;
+  EXPECT_EQ(lifo->message.find("while their retries keep it full"), std::string::npos) << lifo->message;
+  std::string fifo = text;
+  fifo.replace(fifo.find(", discipline = \"lifo\""), 21, "");
+  const auto fr = run_lint(fifo);
+  const auto* ff = one_of(fr, "metastability");
+  ASSERT_TRUE(ff);
+  EXPECT_EQ(ff->severity, Severity::kCritical);
+  EXPECT_NE(ff->message.find("while their retries keep it full"), std::string::npos) << ff->message;
+}
