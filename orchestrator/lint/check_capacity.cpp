@@ -12,6 +12,13 @@ namespace {
 
 constexpr double kWarnUtilisation = 0.8;
 
+// The queue the latency prediction models: "M/M/4", or the CPU as its
+// server(s) where the CPU sets the capacity.
+std::string queue_model(const ServicePrediction& s) {
+  const uint32_t c = s.servers ? s.servers : s.workers;
+  return "M/M/" + std::to_string(c) + (s.cpu_bound ? " (the CPU as " + std::string(c == 1 ? "its server" : "its servers") + ")" : "");
+}
+
 // "4 workers / 16 ms held per request = 250 req/s" or the CPU's share.
 std::string capacity_why(const ServicePrediction& s) {
   if (s.cpu_bound)
@@ -83,8 +90,8 @@ void check_capacity(const CheckInput& in, std::vector<Finding>& out) {
       f.push_back({"p99_s", s.p99_s.value_or(NAN)});
       out.push_back({s.loc, "capacity", Severity::kWarning,
                      s.name + " is offered " + fmt_rps(s.offered_rps) + " of " + capacity_why(s) + ": utilisation " +
-                         fmt_pct(s.utilisation) + ", little headroom for a fault's retries; M/M/" +
-                         std::to_string(s.workers) + " (Erlang C) predicts a mean of " + fmt_s(s.mean_s.value_or(NAN)) +
+                         fmt_pct(s.utilisation) + ", little headroom for a fault's retries; " +
+                         queue_model(s) + " (Erlang C) predicts a mean of " + fmt_s(s.mean_s.value_or(NAN)) +
                          " and a p99 of " + fmt_s(s.p99_s.value_or(NAN)) + because,
                      capacity_fix(s), {s.name}, f});
     }
@@ -92,7 +99,7 @@ void check_capacity(const CheckInput& in, std::vector<Finding>& out) {
     if (slo && s.p99_s && *s.p99_s > *slo / 1e9) {
       const double slo_s = *slo / 1e9;
       out.push_back({s.loc, "latency", Severity::kWarning,
-                     s.name + "'s p99 as M/M/" + std::to_string(s.workers) + " (Erlang C, " + fmt_rps(s.offered_rps) +
+                     s.name + "'s p99 as " + queue_model(s) + " (Erlang C, " + fmt_rps(s.offered_rps) +
                          ", " + fmt_s(s.hold_s) + " held per request, utilisation " + fmt_pct(s.utilisation) +
                          ") is " + fmt_s(*s.p99_s) + " (mean " + fmt_s(*s.mean_s) + "), above its SLO of " +
                          fmt_s(slo_s) + ": it is degraded before any fault",

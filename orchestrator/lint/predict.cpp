@@ -207,11 +207,23 @@ Predictions predict(const model::Topology& topo, const CallGraph& g, const Netwo
                                                                             : kInf;
     double queue_wait = 0;
     if (sp.hold_s > 0 && sp.utilisation < 1) {
-      if (auto m = mmc(sp.offered_rps, 1 / sp.hold_s, sp.workers)) {
+      // Bound by its workers: M/M/workers, each serving in hold_s. Bound by
+      // its CPU: the CPU is the server. Its cores (at least one, at most the
+      // workers) serve at the capacity between them, and what a request
+      // holds besides CPU (waits, calls) is added after it.
+      uint32_t c = sp.workers;
+      double mu = 1 / sp.hold_s, beside = 0;
+      if (sp.cpu_bound) {
+        c = static_cast<uint32_t>(std::clamp(std::floor(sp.cpu_cores), 1.0, static_cast<double>(sp.workers)));
+        mu = sp.capacity_rps / c;
+        beside = std::max(0.0, sp.hold_s - sp.work_s);
+      }
+      if (auto m = mmc(sp.offered_rps, mu, c)) {
+        sp.servers = c;
         sp.wait_probability = m->wait_probability;
-        sp.mean_s = m->mean_s;
-        sp.p50_s = m->p50_s;
-        sp.p99_s = m->p99_s;
+        sp.mean_s = m->mean_s + beside;
+        sp.p50_s = m->p50_s + beside;
+        sp.p99_s = m->p99_s + beside;
         queue_wait = m->mean_wait_s;
       }
     } else if (sp.hold_s == 0) {

@@ -37,7 +37,11 @@ struct ServicePrediction {
   bool cpu_bound = false;      // the CPU, not the workers, sets the capacity
   double busy_workers = 0;     // Little's law: offered x hold
   double utilisation = 0;      // offered / capacity
-  // M/M/c with c = workers and service time hold_s; none at utilisation >= 1.
+  // M/M/c; none at utilisation >= 1. Bound by workers: c = workers, service
+  // time hold_s. Bound by the CPU: c = its whole cores (1 to workers) at
+  // capacity / c each, plus what a request holds besides CPU. CFS bandwidth
+  // throttling (a quota spent early in its period) adds waits not modelled.
+  uint32_t servers = 0;
   std::optional<double> wait_probability, mean_s, p50_s, p99_s;
   // Worst case: attempts reaching it per organic request when every attempt
   // fails (the most over the loads), without and with the caps retry budgets

@@ -235,6 +235,53 @@ between = ["client", "svc"]
   EXPECT_NEAR(j["loads"]["client"]["vulnerable_above_rps"].get<double>(), 200, 1e-6) << "no retries: its capacity";
 }
 
+TEST(Lint, ErlangCOfACpuBoundServiceTakesTheCpuAsItsServer) {
+  // 4 workers of 2 ms of CPU on half a core: the workers could serve 2000
+  // req/s, the CPU 250. At 150 req/s the CPU is the one server (M/M/1 at
+  // 250/s: a mean of 1 / (250 - 150) = 10 ms), not four workers at 500/s
+  // each (2 ms and change). With 2 ms of wait besides, that is added after.
+  for (const char* wait : {"", ", wait = \"2ms\""}) {
+    const auto r = run_lint(std::string(R"T(
+[[node]]
+name = "svc"
+cpu = 0.5
+service = [{ port = 8080, workers = 4, queue = 10000, work = "exp(2ms)")T") + wait + R"T( }]
+[[node]]
+name = "client"
+load = { target = "svc:8080", rate = 150 }
+[[link]]
+between = ["client", "svc"]
+)T");
+    const auto& s = *r.predictions.find("svc");
+    const double beside = *wait ? 0.002 : 0;
+    EXPECT_TRUE(s.cpu_bound) << wait;
+    EXPECT_NEAR(s.capacity_rps, 250, 1e-9) << wait;
+    EXPECT_EQ(s.servers, 1u) << wait;
+    ASSERT_TRUE(s.mean_s && s.p99_s) << wait;
+    EXPECT_NEAR(*s.mean_s, textbook_mean(150, 250, 1) + beside, 1e-12) << wait;
+    EXPECT_NEAR(*s.mean_s, 0.010 + beside, 1e-12) << wait;
+    // M/M/1's response is exponential at rate mu - lambda: p99 = ln(100) / 100.
+    EXPECT_NEAR(*s.p99_s, std::log(100.0) / 100 + beside, 1e-6) << wait;
+  }
+  // On 6 cores of its own the same service is bound by its workers (4 x
+  // 500/s) and modelled as M/M/4 again.
+  const auto r = run_lint(R"T(
+[[node]]
+name = "svc"
+cpu = 6
+service = [{ port = 8080, workers = 4, queue = 10000, work = "exp(2ms)" }]
+[[node]]
+name = "client"
+load = { target = "svc:8080", rate = 150 }
+[[link]]
+between = ["client", "svc"]
+)T");
+  const auto& s = *r.predictions.find("svc");
+  EXPECT_FALSE(s.cpu_bound);
+  EXPECT_EQ(s.servers, 4u);
+  EXPECT_NEAR(*s.mean_s, textbook_mean(150, 500, 4), 1e-12);
+}
+
 TEST(Lint, CallsAddTheirRoundTripAndTheCalleesResponse) {
   // api holds its worker for 1 ms of wait plus a call to db across a 5 ms
   // link (10 ms round trip) and db's own 2 ms: 13 ms; db is idle enough that
