@@ -75,7 +75,8 @@ TEST(EngineConfig, KernelCarriedLinksAreNotTheEngines) {
   EXPECT_TRUE(runtime::engine_config(p, "").links.empty());
   // The kernel's qdiscs say what they impair.
   ASSERT_EQ(p.qdiscs.size(), 2u);
-  EXPECT_EQ(p.qdiscs[0].link, "a-b");
+  EXPECT_EQ(p.qdiscs[0].link, (model::LinkId{"a", "b"}));
+  EXPECT_EQ(p.qdiscs[1].link, p.qdiscs[0].link);
   EXPECT_EQ(p.qdiscs[0].dir, model::Direction::kAtoB);
   EXPECT_EQ(p.qdiscs[1].dir, model::Direction::kBtoA);
 }
