@@ -43,31 +43,31 @@ json refusal(const Error& e) {
 // "link:api-db" (both ways), "link:api->db" (one way), "segment:lan".
 struct Target {
   enum Kind { kLink, kSegment } kind = kLink;
-  std::string name;
+  std::string segment;
+  model::LinkId link;
+  bool reversed = false;  // named from the link's b end ("db-api" for between = ["api", "db"])
   runtime::Direction dir = runtime::Direction::kBoth;
 };
+
+// The plan names a link's directions in `between` order: a reversed name flips them.
+runtime::Direction one_way(const Target& t) {
+  return t.reversed ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
+}
 
 Result<Target> parse_target(runtime::LinkControl& lc, const std::string& t) {
   Target out;
   if (t.rfind("segment:", 0) == 0) {
     out.kind = Target::kSegment;
-    out.name = t.substr(8);
+    out.segment = t.substr(8);
     return out;
   }
   if (t.rfind("link:", 0) != 0)
     return logic_error("target '" + t + "': expected link:A-B, link:A->B (one direction), segment:NAME or node:NAME");
-  std::string body = t.substr(5);
-  const auto arrow = body.find("->");
-  bool one_way = false;
-  if (arrow != std::string::npos) {
-    body = body.substr(0, arrow) + "-" + body.substr(arrow + 2);
-    one_way = true;
-  }
-  auto r = lc.resolve_link(body);
+  auto r = lc.resolve_link(std::string_view(t).substr(5));
   if (!r.ok()) return r.error();
-  out.name = r->first;
-  // The plan names links in `between` order; a reversed name flips the direction.
-  if (one_way) out.dir = r->second ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
+  out.link = r->link->id;
+  out.reversed = r->reversed;
+  if (r->one_way) out.dir = one_way(out);
   return out;
 }
 
@@ -87,21 +87,17 @@ json impair_link(runtime::LinkControl& lc, const std::string& target, std::vecto
   // no '>' (a shell redirection) has to be typed.
   if (auto it = std::find(args.begin(), args.end(), "oneway"); it != args.end()) {
     args.erase(it);
-    const auto dash = target.find('-', 5);
-    if (t->kind == Target::kLink && t->dir == runtime::Direction::kBoth && dash != std::string::npos) {
-      auto r = lc.resolve_link(target.substr(5));
-      if (r.ok()) t.value().dir = r->second ? runtime::Direction::kBtoA : runtime::Direction::kAtoB;
-    }
+    if (t->kind == Target::kLink && t->dir == runtime::Direction::kBoth) t.value().dir = one_way(*t);
   }
   if (args.empty()) return refusal("no impairment given, e.g. delay=150ms loss=2%");
   if (t->kind == Target::kSegment) {
-    auto base = lc.current_segment(t->name);
+    auto base = lc.current_segment(t->segment);
     if (!base.ok()) return refusal(base.error());
     auto imp = model::parse_impairment_args(args, base.value());
     if (!imp.ok()) return refusal(imp.error());
-    const Status st = lc.set_segment(t->name, imp.value());
+    const Status st = lc.set_segment(t->segment, imp.value());
     if (!st.ok()) return refusal(st.error());
-    std::fprintf(stderr, "faultline: fault: segment %s: %s\n", t->name.c_str(), netem::describe(*imp).c_str());
+    std::fprintf(stderr, "faultline: fault: segment %s: %s\n", t->segment.c_str(), netem::describe(*imp).c_str());
     return json{{"ok", true}, {"applied", netem::describe(*imp)}};
   }
   // Each direction overlays its own current impairment; both are read
@@ -111,7 +107,7 @@ json impair_link(runtime::LinkControl& lc, const std::string& target, std::vecto
   else dirs = {t->dir};
   netem::Impairment next[2];
   for (int i = 0; i < 2; ++i) {
-    auto cur = lc.current_link(t->name, i == 0 ? runtime::Direction::kAtoB : runtime::Direction::kBtoA);
+    auto cur = lc.current_link(t->link, i == 0 ? runtime::Direction::kAtoB : runtime::Direction::kBtoA);
     if (!cur.ok()) return refusal(cur.error());
     next[i] = cur.value();
   }
@@ -123,11 +119,11 @@ json impair_link(runtime::LinkControl& lc, const std::string& target, std::vecto
     imp_d = imp.value();
     applied[runtime::to_string(d)] = netem::describe(imp_d);
   }
-  if (const Status st = lc.set_link(t->name, next[0], next[1]); !st.ok()) return refusal(st.error());
+  if (const Status st = lc.set_link(t->link, next[0], next[1]); !st.ok()) return refusal(st.error());
   for (const auto& [dir, what] : applied.items())
-    std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->name.c_str(), dir.c_str(),
+    std::fprintf(stderr, "faultline: fault: link %s %s: %s\n", t->link.name().c_str(), dir.c_str(),
                  what.get<std::string>().c_str());
-  return json{{"ok", true}, {"link", t->name}, {"applied", applied}};
+  return json{{"ok", true}, {"link", t->link.name()}, {"applied", applied}};
 }
 
 json clear(runtime::Run& run, runtime::LinkControl& lc, NodeFaultBook& nodes, const std::string& target) {
@@ -145,7 +141,7 @@ json clear(runtime::Run& run, runtime::LinkControl& lc, NodeFaultBook& nodes, co
       if (!st.ok() && first.ok()) first = std::move(st);
     };
     keep(nodes.clear_all());
-    for (const auto& l : run.plan().links) keep(lc.reset_link(l.name));
+    for (const auto& l : run.plan().links) keep(lc.reset_link(l.id));
     for (const auto& s : run.plan().segments)
       if (s.carrier != plan::Carrier::kDirect) keep(lc.reset_segment(s.name));
     keep(lc.heal_all());
@@ -155,7 +151,7 @@ json clear(runtime::Run& run, runtime::LinkControl& lc, NodeFaultBook& nodes, co
   }
   auto t = parse_target(lc, target);
   if (!t.ok()) return refusal(t.error());
-  const Status st = t->kind == Target::kSegment ? lc.reset_segment(t->name) : lc.reset_link(t->name);
+  const Status st = t->kind == Target::kSegment ? lc.reset_segment(t->segment) : lc.reset_link(t->link);
   if (!st.ok()) return refusal(st.error());
   std::fprintf(stderr, "faultline: fault: %s back to its planned impairment\n", target.c_str());
   return json{{"ok", true}};

@@ -119,10 +119,9 @@ void OwnerLive::closed(const std::function<bool(const experiment::FaultRecord&)>
 
 std::string OwnerLive::link_as_planned(const std::string& target) const {
   if (target.rfind("link:", 0) != 0 || run_.links() == nullptr) return target;
-  std::string name = target.substr(5);
-  if (const auto arrow = name.find("->"); arrow != std::string::npos) name.replace(arrow, 2, "-");  // one way, one link
-  const auto r = run_.links()->resolve_link(name);
-  return r.ok() ? "link:" + r.value().first : target;
+  // "api->db" (one way) is the same link as "api-db": one record.
+  const auto r = run_.links()->resolve_link(std::string_view(target).substr(5));
+  return r.ok() ? "link:" + r.value().link->id.name() : target;
 }
 
 void OwnerLive::note(const runtime::ControlRequest& req, const nlohmann::json& reply) {

@@ -48,7 +48,6 @@ struct FaultExecutor::Applied {
   size_t index = 0;
   const model::Fault* fault = nullptr;
   // What the fault replaced, to put back.
-  std::string link;
   std::optional<netem::Impairment> prior_ab, prior_ba, prior_segment;
   std::vector<uint32_t> partitions;
   std::optional<double> prior_rate;
@@ -135,20 +134,16 @@ Status FaultExecutor::revert_all(double t_s) {
 Status FaultExecutor::apply_link(const model::Fault& f, Applied& a, double fraction) {
   auto* lc = run_.links();
   if (!lc) return logic_error("the run has no link control");
-  if (a.link.empty()) {
-    auto r = lc->resolve_link(f.target.a + "-" + f.target.b);
-    if (!r.ok()) return r.error();
-    a.link = r->first;
-  }
-  // The model's a/b follow the link's `between` order, which is the plan's.
+  // The target's LinkId is in the link's `between` order, which is the plan's.
+  const model::LinkId& link = f.target.link;
   if (f.action == model::Fault::Action::kPartition) {
     if (!a.partitions.empty()) return {};
     const bool ab = model::covers_a_to_b(f.direction), ba = model::covers_b_to_a(f.direction);
     for (int dir = 0; dir < 2; ++dir) {
       if ((dir == 0 && !ab) || (dir == 1 && !ba)) continue;
       runtime::PartitionSpec s;
-      s.from = {dir == 0 ? f.target.a : f.target.b};
-      s.to = {dir == 0 ? f.target.b : f.target.a};
+      s.from = {dir == 0 ? link.a : link.b};
+      s.to = {dir == 0 ? link.b : link.a};
       auto id = lc->partition(s);
       if (!id.ok()) return id.error();
       a.partitions.push_back(*id);
@@ -159,19 +154,19 @@ Status FaultExecutor::apply_link(const model::Fault& f, Applied& a, double fract
   const bool ab = model::covers_a_to_b(f.direction), ba = model::covers_b_to_a(f.direction);
   if (ab) {
     if (!a.prior_ab) {
-      auto cur = lc->current_link(a.link, runtime::Direction::kAtoB);
+      auto cur = lc->current_link(link, runtime::Direction::kAtoB);
       if (!cur.ok()) return cur.error();
       a.prior_ab = *cur;
     }
-    FL_TRY(lc->set_link(a.link, runtime::Direction::kAtoB, ramp_impairment(*a.prior_ab, f.during_a_to_b, fraction)));
+    FL_TRY(lc->set_link(link, runtime::Direction::kAtoB, ramp_impairment(*a.prior_ab, f.during_a_to_b, fraction)));
   }
   if (ba) {
     if (!a.prior_ba) {
-      auto cur = lc->current_link(a.link, runtime::Direction::kBtoA);
+      auto cur = lc->current_link(link, runtime::Direction::kBtoA);
       if (!cur.ok()) return cur.error();
       a.prior_ba = *cur;
     }
-    FL_TRY(lc->set_link(a.link, runtime::Direction::kBtoA, ramp_impairment(*a.prior_ba, f.during_b_to_a, fraction)));
+    FL_TRY(lc->set_link(link, runtime::Direction::kBtoA, ramp_impairment(*a.prior_ba, f.during_b_to_a, fraction)));
   }
   return {};
 }
@@ -280,8 +275,8 @@ Status FaultExecutor::undo(Applied& a) {
   for (uint32_t id : a.partitions)
     if (lc) keep(lc->heal(id));
   a.partitions.clear();
-  if (lc && a.prior_ab) keep(lc->set_link(a.link, runtime::Direction::kAtoB, *a.prior_ab));
-  if (lc && a.prior_ba) keep(lc->set_link(a.link, runtime::Direction::kBtoA, *a.prior_ba));
+  if (lc && a.prior_ab) keep(lc->set_link(f.target.link, runtime::Direction::kAtoB, *a.prior_ab));
+  if (lc && a.prior_ba) keep(lc->set_link(f.target.link, runtime::Direction::kBtoA, *a.prior_ba));
   if (lc && a.prior_segment) keep(lc->set_segment(f.target.name, *a.prior_segment));
   a.prior_ab.reset();
   a.prior_ba.reset();

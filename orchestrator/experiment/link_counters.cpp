@@ -36,9 +36,11 @@ std::map<LinkCounters::Key, double> LinkCounters::read_counters() {
     return it == m->end() ? nullptr : &it->second;
   };
   for (const auto& l : plan.links) {
-    const std::string node = "link:" + l.name;
-    for (const auto& [from, to] : {std::pair(l.a, l.b), std::pair(l.b, l.a)}) {
-      const std::string dir = from + "->" + to;
+    const std::string node = "link:" + l.id.name();
+    for (const auto d : {model::Direction::kAtoB, model::Direction::kBtoA}) {
+      const std::string dir = l.id.way(d);
+      const std::string& from = d == model::Direction::kAtoB ? l.id.a : l.id.b;
+      const std::string& to = d == model::Direction::kAtoB ? l.id.b : l.id.a;
       if (const auto* s = iface(from, to)) {
         c[{node, dir, "sent_pps"}] = static_cast<double>(s->tx_packets);
         c[{node, dir, "sent_mbps"}] = static_cast<double>(s->tx_bytes) * 8 / kBitsPerMbit;
@@ -68,10 +70,11 @@ std::map<LinkCounters::Key, double> LinkCounters::read_counters() {
   };
   if (e.is_object() && e.contains("links") && e["links"].is_object()) {
     for (const auto& l : plan.links) {
-      if (!e["links"].contains(l.name)) continue;
-      const auto& j = e["links"][l.name];
-      engine("link:" + l.name, l.a + "->" + l.b, j.value("a->b", nlohmann::json()));
-      engine("link:" + l.name, l.b + "->" + l.a, j.value("b->a", nlohmann::json()));
+      const std::string name = l.id.name();
+      if (!e["links"].contains(name)) continue;
+      const auto& j = e["links"][name];
+      for (const auto d : {model::Direction::kAtoB, model::Direction::kBtoA})
+        engine("link:" + name, l.id.way(d), j.value(model::to_string(d), nlohmann::json()));
     }
   }
   if (e.is_object() && e.contains("segments") && e["segments"].is_object())

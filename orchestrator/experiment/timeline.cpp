@@ -49,7 +49,7 @@ std::vector<Step> build_timeline(const model::Topology& topo, int64_t ramp_step_
 std::string describe_target(const model::FaultTarget& t) {
   switch (t.kind) {
     case model::FaultTarget::Kind::kNode: return "node:" + t.name;
-    case model::FaultTarget::Kind::kLink: return "link:" + t.a + "-" + t.b;
+    case model::FaultTarget::Kind::kLink: return "link:" + t.link.name();
     case model::FaultTarget::Kind::kSegment: return "segment:" + t.name;
     case model::FaultTarget::Kind::kLoad: return "load:" + t.name;
   }

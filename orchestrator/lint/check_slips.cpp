@@ -38,8 +38,11 @@ void check_delay(const model::Topology& topo, const SourceLoc& loc, const std::s
 
 void check_delays(const model::Topology& topo, std::vector<Finding>& out) {
   for (const auto& l : topo.links) {
-    check_delay(topo, l.loc, "link " + l.a + "-" + l.b + (l.a_to_b == l.b_to_a ? "" : " " + l.a + "->" + l.b), l.a_to_b, out);
-    if (!(l.a_to_b == l.b_to_a)) check_delay(topo, l.loc, "link " + l.a + "-" + l.b + " " + l.b + "->" + l.a, l.b_to_a, out);
+    using model::Direction;
+    const std::string what = "link " + l.id().name();
+    const bool same = l.a_to_b == l.b_to_a;
+    check_delay(topo, l.loc, what + (same ? "" : " " + l.id().way(Direction::kAtoB)), l.a_to_b, out);
+    if (!same) check_delay(topo, l.loc, what + " " + l.id().way(Direction::kBtoA), l.b_to_a, out);
   }
   for (const auto& s : topo.segments) check_delay(topo, s.loc, "segment " + s.name, s.impairment, out);
   for (size_t i = 0; i < topo.faults.size(); ++i)

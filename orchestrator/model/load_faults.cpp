@@ -77,20 +77,18 @@ struct Resolved {
 
 std::vector<std::string> link_names(const LoadState& s) {
   std::vector<std::string> out;
-  for (const auto& l : s.links) out.push_back(l.a + "-" + l.b);
+  for (const auto& l : s.links) out.push_back(l.id().name());
   return out;
 }
 
-// "api-db": node names may contain '-', so try every split.
+// "api-db" or "db-api" (a fault's direction key says which way; "api->db" is
+// not a target). Node names may contain '-': LinkId compares, never splits.
 std::optional<Resolved> resolve_link(Table& t, LoadState& s, const std::string& spec, const std::string& whole) {
   std::vector<Resolved> found;
-  for (size_t dash = spec.find('-'); dash != std::string::npos; dash = spec.find('-', dash + 1)) {
-    const std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
-    for (const auto& l : s.links) {
-      if ((l.a != a || l.b != b) && (l.a != b || l.b != a)) continue;
-      if (std::none_of(found.begin(), found.end(), [&](const Resolved& r) { return r.link == &l; }))
-        found.push_back(Resolved{FaultTarget{FaultTarget::Kind::kLink, spec, l.a, l.b}, &l, l.a != a});
-    }
+  for (const auto& l : s.links) {
+    const auto how = spelled_as(l.id(), spec);
+    if (how && !how->one_way)
+      found.push_back(Resolved{FaultTarget{FaultTarget::Kind::kLink, spec, l.id()}, &l, how->reversed});
   }
   if (found.size() == 1) return found.front();
   if (found.empty())
@@ -118,7 +116,7 @@ std::optional<Resolved> resolve_named(Table& t, LoadState& s, FaultTarget::Kind 
     known = s.nodes_with_load.contains(name);
     if (!known && s.has_node(name)) extra = "node '" + name + "' has no load; ";
   }
-  if (known) return Resolved{FaultTarget{kind, name, "", ""}, nullptr, false};
+  if (known) return Resolved{FaultTarget{kind, name, {}}, nullptr, false};
   if (extra.empty())
     extra = "no " + std::string(kind == FaultTarget::Kind::kLoad ? "node with a load" : kind_name(kind)) + " named '" +
             name + "'; ";
@@ -326,7 +324,7 @@ Footprint footprint(const Fault& f, const Table& t, int64_t run_end) {
               f.at_ns,
               f.for_ns ? f.at_ns + f.for_ns : run_end,
               {}};
-  if (f.target.kind == FaultTarget::Kind::kLink) p.target = "link:" + f.target.a + "-" + f.target.b;
+  if (f.target.kind == FaultTarget::Kind::kLink) p.target = "link:" + f.target.link.name();
   if (f.cpu_millicores) p.aspects.insert("cpu");
   if (f.memory_bytes) p.aspects.insert("memory");
   if (f.rate) p.aspects.insert("rate");

@@ -178,7 +178,7 @@ void read_segments(Table& top, LoadState& s) {
 // at the later link's `between` (or the segment's name), naming the other.
 void check_network_names(LoadState& s) {
   std::map<std::string, const DeclaredLink*> spelled;  // "a-b" and "b-a" -> the link
-  auto names_of = [](const DeclaredLink& l) { return std::array{l.a + "-" + l.b, l.b + "-" + l.a}; };
+  auto names_of = [](const DeclaredLink& l) { return std::array{l.id().name(), l.id().reversed().name()}; };
   auto describe = [](const DeclaredLink& l) { return "the link between '" + l.a + "' and '" + l.b + "'"; };
   for (const auto& l : s.links) {
     for (const auto& name : names_of(l)) {

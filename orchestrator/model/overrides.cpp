@@ -92,15 +92,17 @@ bool named(const toml::table& t, const std::string& key, const std::string& want
   return n && n->is_string() && n->as_string()->get() == want;
 }
 
-bool link_matches(const toml::table& t, const std::string& sel) {
+// The link between = [a, b] answers to "a-b" and "b-a", as a fault's target does.
+std::optional<LinkId> between_of(const toml::table& t) {
   const auto* between = t.get_as<toml::array>("between");
-  if (!between || between->size() != 2) return false;
-  const std::string a = between->get(0)->value_or(std::string()), b = between->get(1)->value_or(std::string());
-  for (size_t dash = sel.find('-'); dash != std::string::npos; dash = sel.find('-', dash + 1)) {
-    const std::string x = sel.substr(0, dash), y = sel.substr(dash + 1);
-    if ((x == a && y == b) || (x == b && y == a)) return true;
-  }
-  return false;
+  if (!between || between->size() != 2) return std::nullopt;
+  return LinkId{between->get(0)->value_or(std::string()), between->get(1)->value_or(std::string())};
+}
+
+bool link_matches(const toml::table& t, const std::string& sel) {
+  const auto id = between_of(t);
+  const auto how = id ? spelled_as(*id, sel) : std::nullopt;
+  return how && !how->one_way;
 }
 
 // A service without a name is called after its node: "api" for the first,
@@ -138,8 +140,7 @@ std::vector<std::string> labels(const toml::array& arr, const std::string& array
     const auto* t = arr.get(i)->as_table();
     if (!t) continue;
     if (array == "link" && t->get_as<toml::array>("between")) {
-      const auto& b = *t->get_as<toml::array>("between");
-      if (b.size() == 2) out.push_back(b.get(0)->value_or(std::string()) + "-" + b.get(1)->value_or(std::string()));
+      if (const auto id = between_of(*t)) out.push_back(id->name());
     } else if (auto l = label(*t, array, i, parent); !l.empty()) {
       out.push_back(l);
     }

@@ -13,6 +13,7 @@
 #include "base/source_loc.hpp"
 #include "orchestrator/model/check_kinds.hpp"
 #include "orchestrator/model/direction.hpp"
+#include "orchestrator/model/link_id.hpp"
 #include "netem/impairment.hpp"
 #include "workloads/spec/types.hpp"
 
@@ -58,6 +59,7 @@ struct Link {
   std::string a, b;                      // node names, as written in `between`
   netem::Impairment a_to_b, b_to_a;      // the same unless a direction is overridden
   Backend backend = Backend::kAuto;
+  LinkId id() const { return {a, b}; }
   bool operator==(const Link&) const = default;
 };
 
@@ -75,7 +77,7 @@ struct FaultTarget {
   enum class Kind { kNode, kLink, kSegment, kLoad };
   Kind kind = Kind::kNode;
   std::string name;      // node / segment / load node name; for links "a-b" as written
-  std::string a, b;      // for links: the two nodes, in the link's `between` order
+  LinkId link;           // for links: the two nodes, in the link's `between` order
   bool operator==(const FaultTarget&) const = default;
 };
 

@@ -47,7 +47,7 @@ struct SubnetDemand {
 bool link_faulted(const model::Topology& topo, const model::Link& l) {
   for (const auto& f : topo.faults) {
     if (f.target.kind != model::FaultTarget::Kind::kLink || !f.impairment) continue;
-    if ((f.target.a == l.a && f.target.b == l.b) || (f.target.a == l.b && f.target.b == l.a)) return true;
+    if (f.target.link == l.id() || f.target.link == l.id().reversed()) return true;
   }
   return false;
 }
@@ -124,7 +124,8 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
   std::vector<SubnetDemand> demand;
   for (size_t k = 0; k < topo.links.size(); ++k) {
     const auto& l = topo.links[k];
-    const std::string what = "link " + l.a + "-" + l.b;
+    const model::LinkId id = l.id();
+    const std::string what = "link " + id.name();
     demand.push_back({what, {l.a, l.b}, {l.b, l.a}, 30, demand.size()});
     const bool impaired = !l.a_to_b.is_neutral() || !l.b_to_a.is_neutral() || link_faulted(topo, l);
     const auto backend = effective(l.backend, topo.experiment.backend);
@@ -132,16 +133,15 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
       const std::string pa = "l" + std::to_string(k) + "a", pb = "l" + std::to_string(k) + "b";
       p.veths.push_back({kFabric, pa, l.a, l.b, "", what + " (engine port)", "", true});
       p.veths.push_back({kFabric, pb, l.b, l.a, "", what + " (engine port)", "", true});
-      p.links.push_back({l.a + "-" + l.b, l.a, l.b, Carrier::kEngine, l.a_to_b, l.b_to_a, pa, pb});
+      p.links.push_back({id, Carrier::kEngine, l.a_to_b, l.b_to_a, pa, pb});
       continue;
     }
-    p.links.push_back(
-        {l.a + "-" + l.b, l.a, l.b, impaired ? Carrier::kKernel : Carrier::kDirect, l.a_to_b, l.b_to_a, "", ""});
+    p.links.push_back({id, impaired ? Carrier::kKernel : Carrier::kDirect, l.a_to_b, l.b_to_a, "", ""});
     p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
     if (impaired) {
-      const std::string name = l.a + "-" + l.b;
-      p.qdiscs.push_back({l.a, l.b, what + " " + l.a + "->" + l.b, l.a_to_b, name, model::Direction::kAtoB, ""});
-      p.qdiscs.push_back({l.b, l.a, what + " " + l.b + "->" + l.a, l.b_to_a, name, model::Direction::kBtoA, ""});
+      using model::Direction;
+      p.qdiscs.push_back({l.a, l.b, what + " " + id.way(Direction::kAtoB), l.a_to_b, id, Direction::kAtoB, ""});
+      p.qdiscs.push_back({l.b, l.a, what + " " + id.way(Direction::kBtoA), l.b_to_a, id, Direction::kBtoA, ""});
     }
   }
   for (size_t s = 0; s < topo.segments.size(); ++s) {
@@ -182,8 +182,8 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
                          "segment " + seg.name, "", false});
       // Kernel backend on a bridge: the impairment on each port toward its member.
       if (impaired)
-        p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m], seg.impairment, "",
-                            model::Direction::kBoth, seg.name});
+        p.qdiscs.push_back({kFabric, port(m), "segment " + seg.name + " ->" + seg.members[m], seg.impairment,
+                            std::nullopt, model::Direction::kBoth, seg.name});
     }
   }
   if (p.needs_fabric()) p.namespaces.push_back({kFabric, "", true});

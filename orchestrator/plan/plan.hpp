@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -76,7 +77,7 @@ struct QdiscPlan {
   std::string ifname;
   std::string what;                 // "link api-db a->b"
   netem::Impairment impairment;
-  std::string link;                 // the LinkPlan's name, or empty
+  std::optional<model::LinkId> link;  // the LinkPlan's id, or none
   model::Direction dir = model::Direction::kBoth;  // kAtoB or kBtoA for a link
   std::string segment;              // the SegmentPlan's name, or empty
 };
@@ -89,8 +90,7 @@ const char* to_string(Carrier c);
 // link whatever carries it (the engine's configuration is derived from it,
 // runtime/engine_links.hpp).
 struct LinkPlan {
-  std::string name;       // "a-b", in `between` order
-  std::string a, b;
+  model::LinkId id;       // its nodes in `between` order; id.name() is "a-b"
   Carrier carrier = Carrier::kDirect;
   netem::Impairment a_to_b, b_to_a;
   // kEngine: each node's end is a veth whose peer, named here, is an engine

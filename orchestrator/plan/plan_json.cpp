@@ -29,7 +29,7 @@ nlohmann::json plan_json(const Plan& p) {
   out["forwarding_nodes"] = p.forwarding_nodes;
   json& li = out["links"] = json::array();
   for (const auto& l : p.links)
-    li.push_back({{"name", l.name}, {"a", l.a}, {"b", l.b}, {"carrier", to_string(l.carrier)},
+    li.push_back({{"name", l.id.name()}, {"a", l.id.a}, {"b", l.id.b}, {"carrier", to_string(l.carrier)},
                   {"a_to_b", imp(l.a_to_b)}, {"b_to_a", imp(l.b_to_a)}});
   json& sg = out["segments"] = json::array();
   for (const auto& s : p.segments)

@@ -72,8 +72,9 @@ std::string Plan::render() const {
     line("qdisc", q.node + ":" + q.ifname + "  netem " + netem::describe(q.impairment) + "  (" + q.what + ")");
   for (const auto& l : links)
     if (l.carrier == Carrier::kEngine)
-      line("engine", "link " + l.name + "  " + l.a + "->" + l.b + ": " + netem::describe(l.a_to_b) + "; " + l.b +
-                         "->" + l.a + ": " + netem::describe(l.b_to_a));
+      line("engine", "link " + l.id.name() + "  " + l.id.way(model::Direction::kAtoB) + ": " +
+                         netem::describe(l.a_to_b) + "; " + l.id.way(model::Direction::kBtoA) + ": " +
+                         netem::describe(l.b_to_a));
   for (const auto& s : segments)
     if (s.carrier == Carrier::kEngine)
       line("engine", "segment " + s.name + "  " + std::to_string(s.ports.size()) + " ports, one shared queue: " +

@@ -18,7 +18,7 @@ netem::engine::EngineConfig engine_config(const plan::Plan& plan, const std::str
   cfg.seed = plan.seed;
   cfg.control = control;
   for (const auto& l : plan.links)
-    if (l.carrier == plan::Carrier::kEngine) cfg.links.push_back({l.name, l.a_port, l.b_port, l.a_to_b, l.b_to_a});
+    if (l.carrier == plan::Carrier::kEngine) cfg.links.push_back({l.id.name(), l.a_port, l.b_port, l.a_to_b, l.b_to_a});
   for (const auto& s : plan.segments)
     if (s.carrier == plan::Carrier::kEngine) cfg.segments.push_back({s.name, s.ports, s.impairment});
   return cfg;
@@ -58,9 +58,9 @@ Result<std::unique_ptr<EngineLinks>> EngineLinks::start(Run& run) {
 EngineLinks::~EngineLinks() = default;
 
 Status EngineLinks::set_link(const plan::LinkPlan& link, model::Direction d, const netem::Impairment& imp) {
-  json req{{"op", "set"}, {"link", link.name}, {"dir", model::to_string(d)}, {"impairment", imp}};
+  json req{{"op", "set"}, {"link", link.id.name()}, {"dir", model::to_string(d)}, {"impairment", imp}};
   auto r = netem::engine_request(sock_, req);
-  if (!r.ok()) return wrap(r.error(), "link engine: set " + link.name);
+  if (!r.ok()) return wrap(r.error(), "link engine: set " + link.id.name());
   return {};
 }
 

@@ -19,7 +19,7 @@ Result<std::unique_ptr<KernelLinks>> KernelLinks::start(Run& run) {
     if (!idx.ok()) return idx.error();
     const Status st = netem::netem_apply(sock->raw(), idx.value(), q.impairment, /*create=*/true);
     if (!st.ok()) return wrap(st.error(), "netem for " + q.what);
-    if (!q.link.empty()) k->link_qdiscs_[{q.link, q.dir}] = {q.node, idx.value()};
+    if (q.link) k->link_qdiscs_[{*q.link, q.dir}] = {q.node, idx.value()};
     if (!q.segment.empty()) k->segment_qdiscs_[q.segment].push_back(idx.value());
   }
   return k;
@@ -28,22 +28,22 @@ Result<std::unique_ptr<KernelLinks>> KernelLinks::start(Run& run) {
 // Each direction is the qdisc on the sending side's egress.
 Status KernelLinks::set_side(const plan::LinkPlan& link, Direction side, const netem::Impairment& imp) {
   const bool ab = side == Direction::kAtoB;
-  const std::string& node = ab ? link.a : link.b;
+  const std::string& node = ab ? link.id.a : link.id.b;
   NlSocket* sock = run_.socket(node);
   if (!sock) return logic_error("no netlink socket for " + node);
-  auto known = link_qdiscs_.find({link.name, side});
+  auto known = link_qdiscs_.find({link.id, side});
   if (known != link_qdiscs_.end()) return netem::netem_apply(sock->raw(), known->second.second, imp, false);
   // A plain veth pair: its first change creates the qdisc on the interface
   // named after the peer.
-  auto idx = sock->ifindex(ab ? link.b : link.a);
+  auto idx = sock->ifindex(ab ? link.id.b : link.id.a);
   if (!idx.ok()) return idx.error();
   const Status st = netem::netem_apply(sock->raw(), idx.value(), imp, /*create=*/true);
   if (!st.ok())
-    return wrap(st.error(), "link " + link.name +
+    return wrap(st.error(), "link " + link.id.name() +
                                 " is a plain veth pair (nothing impairs it in the plan) and the kernel netem "
                                 "could not take it live; declare the link with an impairment, a [[fault]] on "
                                 "it, or backend = \"userspace\"");
-  link_qdiscs_[{link.name, side}] = {node, idx.value()};
+  link_qdiscs_[{link.id, side}] = {node, idx.value()};
   return {};
 }
 

@@ -40,7 +40,7 @@ class KernelLinks final : public LinkBackend {
   // The qdiscs installed, by what they impair: a link's direction -> the
   // sending node and its interface's index; a segment -> the fabric-side
   // ports' indexes.
-  std::map<std::pair<std::string, model::Direction>, std::pair<std::string, int>> link_qdiscs_;
+  std::map<std::pair<model::LinkId, model::Direction>, std::pair<std::string, int>> link_qdiscs_;
   std::map<std::string, std::vector<int>> segment_qdiscs_;
 };
 

@@ -39,8 +39,8 @@ Result<std::unique_ptr<LinkControl>> LinkControl::start(Run& run, bool kernel_cl
   std::unique_ptr<LinkControl> lc(new LinkControl(run));
   lc->bpf_ok_ = kernel_clsact_bpf;
   for (const auto& l : run.plan().links) {
-    lc->links_planned_[l.name] = {l.a_to_b, l.b_to_a};
-    lc->links_now_[l.name] = {l.a_to_b, l.b_to_a};
+    lc->links_planned_[l.id] = {l.a_to_b, l.b_to_a};
+    lc->links_now_[l.id] = {l.a_to_b, l.b_to_a};
   }
   for (const auto& s : run.plan().segments) {
     lc->segs_planned_[s.name] = s.impairment;
@@ -56,7 +56,7 @@ Result<std::unique_ptr<LinkControl>> LinkControl::start(Run& run, bool kernel_cl
   }
   // The one place that looks at what carries a link or a segment.
   auto backend = [&](plan::Carrier c) { return c == plan::Carrier::kEngine ? lc->engine_.get() : lc->kernel_.get(); };
-  for (const auto& l : run.plan().links) lc->link_backend_[l.name] = backend(l.carrier);
+  for (const auto& l : run.plan().links) lc->link_backend_[l.id] = backend(l.carrier);
   for (const auto& s : run.plan().segments) lc->segment_backend_[s.name] = backend(s.carrier);
   return lc;
 }
@@ -64,15 +64,13 @@ Result<std::unique_ptr<LinkControl>> LinkControl::start(Run& run, bool kernel_cl
 LinkControl::LinkControl(Run& run) : run_(run) {}
 LinkControl::~LinkControl() = default;
 
-Result<std::pair<std::string, bool>> LinkControl::resolve_link(const std::string& name) const {
-  auto r = plan::find_link(run_.plan(), name);
-  if (!r.ok()) return r.error();
-  return std::make_pair(r->link->name, r->reversed);
+Result<plan::LinkRef> LinkControl::resolve_link(std::string_view name) const {
+  return plan::find_link(run_.plan(), name);
 }
 
-Result<netem::Impairment> LinkControl::current_link(const std::string& link, Direction d) const {
+Result<netem::Impairment> LinkControl::current_link(const model::LinkId& link, Direction d) const {
   auto it = links_now_.find(link);
-  if (it == links_now_.end()) return sys_error(ENOENT, "no link " + link);
+  if (it == links_now_.end()) return sys_error(ENOENT, "no link " + link.name());
   return d == Direction::kBtoA ? it->second.second : it->second.first;
 }
 
@@ -82,21 +80,21 @@ Result<netem::Impairment> LinkControl::current_segment(const std::string& seg) c
   return it->second;
 }
 
-Status LinkControl::set_link(const std::string& link, Direction d, const netem::Impairment& imp) {
+Status LinkControl::set_link(const model::LinkId& link, Direction d, const netem::Impairment& imp) {
   auto it = links_now_.find(link);
-  if (it == links_now_.end()) return sys_error(ENOENT, "no link " + link);
+  if (it == links_now_.end()) return sys_error(ENOENT, "no link " + link.name());
   const auto cur = it->second;  // a copy: set_link changes the entry
   return set_link(link, d == Direction::kBtoA ? cur.first : imp, d == Direction::kAtoB ? cur.second : imp);
 }
 
-Status LinkControl::set_link(const std::string& link, const netem::Impairment& a_to_b,
+Status LinkControl::set_link(const model::LinkId& link, const netem::Impairment& a_to_b,
                              const netem::Impairment& b_to_a) {
   auto ref = plan::find_link(run_.plan(), link);
   if (!ref.ok()) return ref.error();
-  const plan::LinkPlan& lp = *ref->link;
-  LinkBackend& backend = *link_backend_.at(lp.name);
+  const plan::LinkPlan& lp = *ref.value();
+  LinkBackend& backend = *link_backend_.at(lp.id);
   auto apply = [&](Direction d, const netem::Impairment& imp) { return backend.set_link(lp, d, imp); };
-  auto& now = links_now_.at(lp.name);
+  auto& now = links_now_.at(lp.id);
   const auto before = now;
   const bool ab = !(before.first == a_to_b), ba = !(before.second == b_to_a);
   if (ab && ba && a_to_b == b_to_a && backend.sets_both_at_once()) {
@@ -121,9 +119,9 @@ Status LinkControl::set_link(const std::string& link, const netem::Impairment& a
   return {};
 }
 
-Status LinkControl::reset_link(const std::string& link) {
+Status LinkControl::reset_link(const model::LinkId& link) {
   auto it = links_planned_.find(link);
-  if (it == links_planned_.end()) return sys_error(ENOENT, "no link " + link);
+  if (it == links_planned_.end()) return sys_error(ENOENT, "no link " + link.name());
   // Nothing changed: nothing to do (and a plain veth pair, which cannot be
   // changed without netem, is not an error to `--clear all`).
   if (links_now_[link] == it->second) return {};
@@ -360,9 +358,9 @@ json LinkControl::engine_stats() const { return engine_ ? engine_->stats() : jso
 json LinkControl::describe() const {
   json out{{"links", json::array()}, {"segments", json::array()}, {"partitions", json::array()}};
   for (const auto& l : run_.plan().links) {
-    const auto& now = links_now_.at(l.name);
-    const auto& planned = links_planned_.at(l.name);
-    out["links"].push_back({{"link", l.name},
+    const auto& now = links_now_.at(l.id);
+    const auto& planned = links_planned_.at(l.id);
+    out["links"].push_back({{"link", l.id.name()},
                             {"carrier", plan::to_string(l.carrier)},
                             {"a_to_b", netem::describe(now.first)},
                             {"b_to_a", netem::describe(now.second)},

@@ -12,12 +12,14 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/result.hpp"
 #include "netem/impairment.hpp"
+#include "orchestrator/plan/lookup.hpp"
 #include "orchestrator/plan/plan.hpp"
 
 namespace faultline::ebpf {
@@ -59,14 +61,14 @@ class LinkControl {
   ~LinkControl();
 
   // The impairment of a link direction / segment now, and what the plan gave it.
-  Result<netem::Impairment> current_link(const std::string& link, Direction d) const;
+  Result<netem::Impairment> current_link(const model::LinkId& link, Direction d) const;
   Result<netem::Impairment> current_segment(const std::string& seg) const;
   // Each call changes one or both directions, all or nothing: when the
   // second direction fails, the first is put back.
-  Status set_link(const std::string& link, Direction d, const netem::Impairment& imp);
-  Status set_link(const std::string& link, const netem::Impairment& a_to_b, const netem::Impairment& b_to_a);
+  Status set_link(const model::LinkId& link, Direction d, const netem::Impairment& imp);
+  Status set_link(const model::LinkId& link, const netem::Impairment& a_to_b, const netem::Impairment& b_to_a);
   Status set_segment(const std::string& seg, const netem::Impairment& imp);
-  Status reset_link(const std::string& link);     // back to the planned impairments
+  Status reset_link(const model::LinkId& link);   // back to the planned impairments
   Status reset_segment(const std::string& seg);
 
   // Partitions change every receiving node's rules, all or nothing: when one
@@ -86,9 +88,9 @@ class LinkControl {
   nlohmann::json engine_stats() const;
   // Everything active now, for `faultline fault RUN list`.
   nlohmann::json describe() const;
-  // Resolves "api-db" or "db-api" to the plan's link name and whether the
-  // order was swapped (plan::find_link, the one resolver of link names).
-  Result<std::pair<std::string, bool>> resolve_link(const std::string& name) const;
+  // Resolves "api-db", "db-api", "api->db" or "db->api" to the plan's link
+  // and how it was named (plan::find_link, the one resolver of link names).
+  Result<plan::LinkRef> resolve_link(std::string_view name) const;
 
  private:
   explicit LinkControl(Run& run);
@@ -108,9 +110,10 @@ class LinkControl {
   // also gives a plain veth pair qdiscs live), the engine's when the plan
   // needs it. Each link and segment is mapped to one of them, once.
   std::unique_ptr<LinkBackend> kernel_, engine_;
-  std::map<std::string, LinkBackend*> link_backend_, segment_backend_;
-  // link name -> {a->b, b->a} now; segment name -> now.
-  std::map<std::string, std::pair<netem::Impairment, netem::Impairment>> links_now_, links_planned_;
+  std::map<model::LinkId, LinkBackend*> link_backend_;
+  std::map<std::string, LinkBackend*> segment_backend_;
+  // link -> {a->b, b->a} now; segment name -> now.
+  std::map<model::LinkId, std::pair<netem::Impairment, netem::Impairment>> links_now_, links_planned_;
   std::map<std::string, netem::Impairment> segs_now_, segs_planned_;
   std::map<std::string, std::unique_ptr<ebpf::PartitionFilter>> filters_;
   std::map<uint32_t, PartitionSpec> partitions_;  // in force on all their nodes

@@ -29,6 +29,7 @@
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/probe.hpp"
 #include "orchestrator/runtime/run.hpp"
+#include "tests/support/chain_topology.hpp"
 #include "tests/support/kernel_baseline.hpp"
 
 using namespace faultline;
@@ -194,23 +195,10 @@ class Flows : public ::testing::Test {
   std::vector<int> fds_;
 };
 
-const char* kThree = R"(
-[[node]]
-name = "client"
-[[node]]
-name = "api"
-[[node]]
-name = "db"
-[[link]]
-between = ["client", "api"]
-[[link]]
-between = ["api", "db"]
-)";
-
 }  // namespace
 
 TEST_F(Flows, LossShowsRetransmitsOnThatPairOnly) {
-  up(std::string(kThree) + "loss = \"5%\"\n");
+  up(std::string(faultline::testing::kThreeNodeChain) + "loss = \"5%\"\n");  // on api-db
   if (HasFatalFailure() || IsSkipped()) return;
   transfer("client", "api", 7101, 2 << 20);
   transfer("api", "db", 7102, 2 << 20);
@@ -240,7 +228,7 @@ TEST_F(Flows, LossShowsRetransmitsOnThatPairOnly) {
 }
 
 TEST_F(Flows, PartitionShowsConnectsThatNeverCompleteBetweenThoseNodesOnly) {
-  up(kThree);
+  up(faultline::testing::kThreeNodeChain);
   if (HasFatalFailure() || IsSkipped()) return;
   if (!runtime::probe_kernel().has_clsact_bpf()) GTEST_SKIP() << "no clsact or cls_bpf: no partitions";
   listen_in("db", 7201);

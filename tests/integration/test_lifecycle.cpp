@@ -17,6 +17,7 @@
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/state.hpp"
+#include "tests/support/chain_topology.hpp"
 #include "tests/support/cli_run_test.hpp"
 
 using namespace faultline;
@@ -44,25 +45,7 @@ class Lifecycle : public CliRunTest {
   }
 };
 
-const char* kChain = R"(
-[experiment]
-name = "chain"
-
-[[node]]
-name = "client"
-
-[[node]]
-name = "api"
-
-[[node]]
-name = "db"
-
-[[link]]
-between = ["client", "api"]
-
-[[link]]
-between = ["api", "db"]
-)";
+const std::string kChain = std::string("[experiment]\nname = \"chain\"\n") + kThreeNodeChain;
 
 }  // namespace
 

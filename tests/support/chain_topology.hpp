@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// A chain of services for tests of the experiment's pure parts, as TOML:
+// Chains for tests, as TOML.
+//
+// kChainNodes: a chain of services for tests of the experiment's pure parts, as TOML:
 // client (load) -> api -> app -> db. api's call to app retries under a budget
 // and has a breaker, app's call to db retries with neither, db has its own
 // SLO. Tests add their [experiment] before it and links, segments, faults
@@ -21,6 +23,23 @@ service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
 [[node]]
 name = "db"
 service = [{ port = 80, slo = "40ms" }]
+)";
+
+// Three bare nodes in a line, client - api - db, over two plain links: for
+// tests of the kernel objects a run builds. No [experiment] (a test puts its
+// own before it) and the api-db [[link]] last, so that a test can append keys
+// of that link (e.g. `loss = "5%"`).
+inline constexpr const char* kThreeNodeChain = R"(
+[[node]]
+name = "client"
+[[node]]
+name = "api"
+[[node]]
+name = "db"
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "db"]
 )";
 
 }  // namespace faultline::testing

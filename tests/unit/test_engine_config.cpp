@@ -6,25 +6,16 @@
 
 #include "orchestrator/plan/plan.hpp"
 #include "orchestrator/runtime/engine_links.hpp"
+#include "tests/support/hand_topology.hpp"
 
 using namespace faultline;
 
 TEST(EngineConfig, IsTheEngineCarriedLinksAndSegmentsOfThePlan) {
-  model::Topology t;
-  for (const char* n : {"a", "b", "c", "d"}) {
-    model::Node node;
-    node.name = n;
-    t.nodes.push_back(node);
-  }
-  model::Link engine_link;  // impaired, on a kernel without netem: the engine's
-  engine_link.a = "a";
-  engine_link.b = "b";
+  // a-b impaired, on a kernel without netem: the engine's; b-c plain: a direct veth pair.
+  model::Topology t = faultline::testing::hand_topology({"a", "b", "c", "d"}, {{"a", "b"}, {"b", "c"}});
+  model::Link& engine_link = t.links[0];
   engine_link.a_to_b.delay_ns = 20'000'000;
   engine_link.b_to_a.delay_ns = 5'000'000;
-  model::Link plain;  // no impairment: a direct veth pair
-  plain.a = "b";
-  plain.b = "c";
-  t.links = {engine_link, plain};
   model::Segment lan;
   lan.name = "lan";
   lan.members = {"a", "c", "d"};
@@ -58,24 +49,16 @@ TEST(EngineConfig, IsTheEngineCarriedLinksAndSegmentsOfThePlan) {
 }
 
 TEST(EngineConfig, KernelCarriedLinksAreNotTheEngines) {
-  model::Topology t;
-  for (const char* n : {"a", "b"}) {
-    model::Node node;
-    node.name = n;
-    t.nodes.push_back(node);
-  }
-  model::Link l;
-  l.a = "a";
-  l.b = "b";
-  l.a_to_b.delay_ns = l.b_to_a.delay_ns = 1'000'000;
-  t.links = {l};
+  model::Topology t = faultline::testing::hand_topology({"a", "b"}, {{"a", "b"}});
+  t.links[0].a_to_b.delay_ns = t.links[0].b_to_a.delay_ns = 1'000'000;
   const plan::Plan p = plan::make_plan(t, "r1", plan::PlanOptions{.kernel_netem = true});
   EXPECT_FALSE(p.needs_engine());
   EXPECT_EQ(p.links[0].carrier, plan::Carrier::kKernel);
   EXPECT_TRUE(runtime::engine_config(p, "").links.empty());
   // The kernel's qdiscs say what they impair.
   ASSERT_EQ(p.qdiscs.size(), 2u);
-  EXPECT_EQ(p.qdiscs[0].link, "a-b");
+  EXPECT_EQ(p.qdiscs[0].link, (model::LinkId{"a", "b"}));
+  EXPECT_EQ(p.qdiscs[1].link, p.qdiscs[0].link);
   EXPECT_EQ(p.qdiscs[0].dir, model::Direction::kAtoB);
   EXPECT_EQ(p.qdiscs[1].dir, model::Direction::kBtoA);
 }

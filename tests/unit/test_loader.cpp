@@ -393,7 +393,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   EXPECT_EQ(cpu.at_ns, 60 * kS);
   EXPECT_EQ(cpu.for_ns, 30 * kS);
   EXPECT_EQ(cpu.ramp_ns, 10 * kS);
-  EXPECT_EQ(cpu.target, (FaultTarget{FaultTarget::Kind::kNode, "db", "", ""}));
+  EXPECT_EQ(cpu.target, (FaultTarget{FaultTarget::Kind::kNode, "db", {}}));
   EXPECT_EQ(cpu.cpu_millicores, 100u);
   EXPECT_EQ(cpu.memory_bytes, 128u << 20);
   EXPECT_EQ(t.faults[1].action, Fault::Action::kRestart);
@@ -406,7 +406,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   // target = "link:db-api-gw", direction = "a->b" on a link between ["api-gw", "db"]:
   // stored in the link's order, so the direction becomes b->a.
   const Fault& lf = t.faults[4];
-  EXPECT_EQ(lf.target, (FaultTarget{FaultTarget::Kind::kLink, "db-api-gw", "api-gw", "db"}));
+  EXPECT_EQ(lf.target, (FaultTarget{FaultTarget::Kind::kLink, "db-api-gw", {"api-gw", "db"}}));
   EXPECT_EQ(lf.direction, model::Direction::kBtoA);
   ASSERT_TRUE(lf.impairment.has_value());
   EXPECT_EQ(lf.impairment->loss_ppm, 100'000u);
@@ -429,7 +429,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   EXPECT_EQ(sf.during_a_to_b.rate_bps, 100'000'000u);  // the segment's own, kept
   EXPECT_EQ(sf.during_a_to_b, sf.during_b_to_a);
 
-  EXPECT_EQ(t.faults[7].target, (FaultTarget{FaultTarget::Kind::kLoad, "client", "", ""}));
+  EXPECT_EQ(t.faults[7].target, (FaultTarget{FaultTarget::Kind::kLoad, "client", {}}));
   EXPECT_EQ(t.faults[7].rate, 1000.0);
 
   const Expect& x = t.expect;
@@ -633,13 +633,15 @@ at = "20s"
   for (const char* target : {"link:api-gw-db", "link:db-api-gw"}) {
     const auto t = must_load(base + "target = \"" + target + "\"\nloss = \"1%\"\n");
     ASSERT_EQ(t.faults.size(), 1u);
-    EXPECT_EQ(t.faults[0].target.a, "api-gw");
-    EXPECT_EQ(t.faults[0].target.b, "db");
+    EXPECT_EQ(t.faults[0].target.link, (model::LinkId{"api-gw", "db"}));
   }
   auto errors = errors_of(base + "target = \"link:api-db\"\nloss = \"1%\"\n");
   EXPECT_TRUE(has_error(errors, 10, 10, "links: api-gw-db")) << dump(errors);
   errors = errors_of(base + "target = \"link:api-gw-dc\"\nloss = \"1%\"\n");
   EXPECT_TRUE(has_error(errors, 10, 10, "did you mean 'api-gw-db'?")) << dump(errors);
+  // One direction is the direction key's, not the target's.
+  errors = errors_of(base + "target = \"link:api-gw->db\"\nloss = \"1%\"\n");
+  EXPECT_TRUE(has_error(errors, 10, 10, "no link connects 'api-gw->db'")) << dump(errors);
 }
 
 TEST(Rules, AmbiguousLinkTargetIsRefused) {

@@ -8,26 +8,15 @@
 #include <variant>
 
 #include "orchestrator/plan/plan.hpp"
+#include "tests/support/hand_topology.hpp"
 
 using namespace faultline;
 
 namespace {
 
 model::Topology chain3() {
-  model::Topology t;
+  model::Topology t = faultline::testing::hand_topology({"client", "api", "db"}, {{"client", "api"}, {"api", "db"}});
   t.experiment.name = "chain";
-  for (const char* n : {"client", "api", "db"}) {
-    model::Node node;
-    node.name = n;
-    t.nodes.push_back(node);
-  }
-  model::Link l1;
-  l1.a = "client";
-  l1.b = "api";
-  model::Link l2;
-  l2.a = "api";
-  l2.b = "db";
-  t.links = {l1, l2};
   return t;
 }
 

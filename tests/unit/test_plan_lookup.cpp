@@ -12,8 +12,8 @@ namespace {
 plan::Plan two_links() {
   plan::Plan p;
   p.run = "r";
-  p.links.push_back({"api-db", "api", "db", plan::Carrier::kDirect, {}, {}, "", ""});
-  p.links.push_back({"a-b-c", "a", "b-c", plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"api", "db"}, plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"a", "b-c"}, plan::Carrier::kDirect, {}, {}, "", ""});
   p.segments.push_back({"lan", {"api", "db"}, plan::Carrier::kDirect, {}, {}});
   return p;
 }
@@ -39,6 +39,36 @@ TEST(PlanLookup, LinksByTheirNameInEitherOrder) {
   EXPECT_FALSE(plan::find_link(p, "c-a-b").ok());
 }
 
+TEST(PlanLookup, OneDirectionByAnArrow) {
+  const auto p = two_links();
+  auto r = plan::find_link(p, "api->db");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->link, &p.links[0]);
+  EXPECT_FALSE(r->reversed);
+  EXPECT_TRUE(r->one_way);
+  r = plan::find_link(p, "b-c->a");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->link, &p.links[1]);
+  EXPECT_TRUE(r->reversed);
+  EXPECT_TRUE(r->one_way);
+  EXPECT_FALSE(plan::find_link(p, "api-db").value().one_way);
+  // The arrow goes between the two nodes, nowhere else.
+  EXPECT_FALSE(plan::find_link(p, "a->b-c-x").ok());
+  EXPECT_FALSE(plan::find_link(p, "a-b->c").ok());
+}
+
+TEST(PlanLookup, ByIdIsExactAndInBetweenOrder) {
+  const auto p = two_links();
+  auto r = plan::find_link(p, model::LinkId{"a", "b-c"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value(), &p.links[1]);
+  // The id is the plan's order; a reversed one is not a spelling to resolve.
+  auto rev = plan::find_link(p, model::LinkId{"db", "api"});
+  ASSERT_FALSE(rev.ok());
+  EXPECT_EQ(rev.error().err, ENOENT);
+  EXPECT_NE(rev.error().context.find("no link 'db-api'"), std::string::npos) << rev.error().context;
+}
+
 TEST(PlanLookup, AnUnknownNameListsWhatThereIs) {
   const auto p = two_links();
   auto r = plan::find_link(p, "api-cache");
@@ -56,12 +86,12 @@ TEST(PlanLookup, AnAmbiguousNameIsRefusedNotGuessed) {
   // The loader refuses such topologies; a plan that has one anyway (built by
   // hand) gets an error instead of whichever link comes first or last.
   auto p = two_links();
-  p.links.push_back({"a-b-c", "a-b", "c", plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"a-b", "c"}, plan::Carrier::kDirect, {}, {}, "", ""});
   auto r = plan::find_link(p, "a-b-c");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().err, EINVAL);
   // And a reversed spelling that equals another link's name.
   p = two_links();
-  p.links.push_back({"b-c-a", "b", "c-a", plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"b", "c-a"}, plan::Carrier::kDirect, {}, {}, "", ""});
   EXPECT_FALSE(plan::find_link(p, "b-c-a").ok());
 }
