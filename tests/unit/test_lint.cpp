@@ -236,24 +236,28 @@ between = ["client", "svc"]
 }
 
 TEST(Lint, ErlangCOfACpuBoundServiceTakesTheCpuAsItsServer) {
-  // 4 workers of 2 ms of CPU on half a core: the workers could serve 2000
-  // req/s, the CPU 250. At 150 req/s the CPU is the one server (M/M/1 at
-  // 250/s: a mean of 1 / (250 - 150) = 10 ms), not four workers at 500/s
-  // each (2 ms and change). With 2 ms of wait besides, that is added after.
-  for (const char* wait : {"", ", wait = \"2ms\""}) {
-    const auto r = run_lint(std::string(R"T(
+  // 4 workers of 2 ms of CPU at 150 req/s, on `cpu` cores, with `wait` besides.
+  auto svc = [](const std::string& cpu, const std::string& wait) {
+    return run_lint(R"T(
 [[node]]
 name = "svc"
-cpu = 0.5
-service = [{ port = 8080, workers = 4, queue = 10000, work = "exp(2ms)")T") + wait + R"T( }]
+cpu = )T" + cpu + R"T(
+service = [{ port = 8080, workers = 4, queue = 10000, work = "exp(2ms)")T" + wait + R"T( }]
 [[node]]
 name = "client"
 load = { target = "svc:8080", rate = 150 }
 [[link]]
 between = ["client", "svc"]
 )T");
+  };
+  // On half a core the workers could serve 2000 req/s, the CPU 250: the CPU
+  // is the one server (M/M/1 at 250/s: a mean of 1 / (250 - 150) = 10 ms),
+  // not four workers at 500/s each (2 ms and change). A wait besides the CPU
+  // is added after it.
+  for (const std::string wait : {"", ", wait = \"2ms\""}) {
+    const auto r = svc("0.5", wait);
     const auto& s = *r.predictions.find("svc");
-    const double beside = *wait ? 0.002 : 0;
+    const double beside = wait.empty() ? 0 : 0.002;
     EXPECT_TRUE(s.cpu_bound) << wait;
     EXPECT_NEAR(s.capacity_rps, 250, 1e-9) << wait;
     EXPECT_EQ(s.servers, 1u) << wait;
@@ -263,19 +267,8 @@ between = ["client", "svc"]
     // M/M/1's response is exponential at rate mu - lambda: p99 = ln(100) / 100.
     EXPECT_NEAR(*s.p99_s, std::log(100.0) / 100 + beside, 1e-6) << wait;
   }
-  // On 6 cores of its own the same service is bound by its workers (4 x
-  // 500/s) and modelled as M/M/4 again.
-  const auto r = run_lint(R"T(
-[[node]]
-name = "svc"
-cpu = 6
-service = [{ port = 8080, workers = 4, queue = 10000, work = "exp(2ms)" }]
-[[node]]
-name = "client"
-load = { target = "svc:8080", rate = 150 }
-[[link]]
-between = ["client", "svc"]
-)T");
+  // On 6 cores it is bound by its workers (4 x 500/s): M/M/4 again.
+  const auto r = svc("6", "");
   const auto& s = *r.predictions.find("svc");
   EXPECT_FALSE(s.cpu_bound);
   EXPECT_EQ(s.servers, 4u);
