@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +30,7 @@
 #include "orchestrator/runtime/netns.hpp"
 #include "orchestrator/runtime/probe.hpp"
 #include "orchestrator/runtime/run.hpp"
+#include "tests/support/chain_topology.hpp"
 #include "tests/support/kernel_baseline.hpp"
 
 using namespace faultline;
@@ -194,18 +196,7 @@ class Flows : public ::testing::Test {
   std::vector<int> fds_;
 };
 
-const char* kThree = R"(
-[[node]]
-name = "client"
-[[node]]
-name = "api"
-[[node]]
-name = "db"
-[[link]]
-between = ["client", "api"]
-[[link]]
-between = ["api", "db"]
-)";
+const char* kThree = faultline::testing::kLineOfThree;
 
 }  // namespace
 
@@ -325,4 +316,64 @@ TEST_F(Flows, KilledServerShowsResetsBothSidesSee) {
   EXPECT_GE(back(p).resets_received, 2u) << "api's sockets took no reset";
   EXPECT_GE(since(of(p, "api", "db"), of(before, "api", "db")).connect_failed, 2u) << "refused attempts end SYN_SENT -> CLOSE";
   EXPECT_EQ(since(of(p, "api", "db"), of(before, "api", "db")).resets_sent, 0u) << "api sent no reset";
+}
+
+namespace {
+// Two busy loops on half a core, beside a node that mostly sleeps.
+const char* kBusyAndCalm = R"(
+[[node]]
+name = "busy"
+cpu = 0.5
+command = "exec sh -c 'while :; do :; done & while :; do :; done'"
+[[node]]
+name = "calm"
+command = "exec sh -c 'while :; do sleep 0.25; done'"
+[[link]]
+between = ["busy", "calm"]
+)";
+}  // namespace
+
+TEST_F(Flows, RunQueueDelayIsTheBusyNodesNotTheCalmOnes) {
+  up(kBusyAndCalm);
+  if (HasFatalFailure() || IsSkipped()) return;
+  for (const auto& h : run_->flows()->hooks())
+    if (h.tracepoint.rfind("sched:", 0) == 0 && !h.attached) GTEST_SKIP() << h.tracepoint << ": " << h.why_not;
+  const auto& nodes = run_->flow_nodes();
+  auto index = [&](const std::string& n) {
+    return static_cast<uint32_t>(std::find(nodes.begin(), nodes.end(), n) - nodes.begin());
+  };
+  auto runq = [&](uint32_t i) {
+    auto s = run_->flows()->read();
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    if (!s.ok()) return ebpf::RunqCounters{};
+    auto it = s->runq.find(i);
+    EXPECT_NE(it, s->runq.end()) << "no run-queue counters for node index " << i;
+    return it == s->runq.end() ? ebpf::RunqCounters{} : it->second;
+  };
+  const uint32_t busy = index("busy"), calm = index("calm");
+  ASSERT_LT(busy, nodes.size());
+  ASSERT_LT(calm, nodes.size());
+  std::this_thread::sleep_for(500ms);  // the loops are running
+  const auto b0 = runq(busy), c0 = runq(calm);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  const auto b1 = runq(busy), c1 = runq(calm);
+  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double busy_share = static_cast<double>(b1.delay_ns - b0.delay_ns) / 1e9 / dt;
+  const double calm_share = static_cast<double>(c1.delay_ns - c0.delay_ns) / 1e9 / dt;
+  const uint64_t busy_waits = b1.waits - b0.waits, calm_waits = c1.waits - c0.waits;
+  std::printf("run-queue wait: busy %.3f s/s over %llu waits, calm %.4f s/s over %llu waits\n", busy_share,
+              static_cast<unsigned long long>(busy_waits), calm_share, static_cast<unsigned long long>(calm_waits));
+  // Two loops on half a core: each runs a quarter of the time and waits,
+  // throttled or preempted, the rest (~1.5 s/s together).
+  EXPECT_GT(busy_share, 0.7) << "two busy loops on half a core hardly waited";
+  EXPECT_LT(busy_share, 2.1) << "more waiting than two tasks can do";
+  // The calm node's few wakeups (a sleep every 250 ms) wait for a CPU as
+  // long as the host makes them: on a host busy with other work, a few ms.
+  EXPECT_GE(calm_waits, 5u) << "the calm node's wakeups were not followed";
+  EXPECT_LT(calm_share * 4, busy_share) << "the calm node waited nearly as long as the busy one";
+  uint64_t in_buckets = 0;
+  for (uint64_t n : b1.hist) in_buckets += n;
+  // Read while counting: a wait may be in one and not yet the other.
+  EXPECT_NEAR(static_cast<double>(in_buckets), static_cast<double>(b1.waits), 2) << "every wait is in one histogram bucket";
 }

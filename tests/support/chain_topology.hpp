@@ -3,7 +3,7 @@
 // client (load) -> api -> app -> db. api's call to app retries under a budget
 // and has a breaker, app's call to db retries with neither, db has its own
 // SLO. Tests add their [experiment] before it and links, segments, faults
-// and expectations after it.
+// and expectations after it. Also a bare line of three nodes.
 #pragma once
 
 namespace faultline::testing {
@@ -21,6 +21,21 @@ service = [{ port = 80, calls = [{ to = "db:80", retries = 3 }] }]
 [[node]]
 name = "db"
 service = [{ port = 80, slo = "40ms" }]
+)";
+
+// Three bare nodes in a line, client - api - db, on two links: the flow
+// view's tests (no services: their traffic is the test's own).
+inline constexpr const char* kLineOfThree = R"(
+[[node]]
+name = "client"
+[[node]]
+name = "api"
+[[node]]
+name = "db"
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "db"]
 )";
 
 }  // namespace faultline::testing
