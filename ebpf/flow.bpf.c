@@ -263,24 +263,32 @@ struct {
   __type(value, struct fl_runq_counters);
 } runq SEC(".maps");
 
-// The node of a task's network namespace. A task on its way out has
-// dropped its namespaces already (nsproxy NULL): it is no node's.
-static __always_inline __u32 *node_of_task(const struct task_struct *t) {
-  const struct nsproxy *nsp = t->nsproxy;
-  if (!nsp) return 0;
-  return node_of_net(nsp->net_ns);
-}
-
+// A wait of task t begins now, when t is in a watched namespace. A task on
+// its way out has dropped its namespaces already (nsproxy NULL): it is no
+// node's. A task followed before keeps its node in its storage: while its
+// namespace is the same, the node map is not looked up again.
 static __always_inline void wait_begins(struct task_struct *t) {
-  __u32 *node = node_of_task(t);
-  if (!node) return;
-  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  const struct nsproxy *nsp = t->nsproxy;
+  if (!nsp || !nsp->net_ns) return;
+  const __u32 inum = nsp->net_ns->ns.inum;
+  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, t, 0, 0);
+  if (w && w->netns == inum && inum) {
+    w->queued_ns = bpf_ktime_get_ns();
+    return;
+  }
+  __u32 *node = bpf_map_lookup_elem(&nodes, &inum);
+  if (!node) {
+    if (w) w->queued_ns = 0;  // it left the run's namespaces
+    return;
+  }
+  if (!w) w = bpf_task_storage_get(&runq_tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
   if (!w) {
     count_lost();
     return;
   }
-  w->queued_ns = bpf_ktime_get_ns();
   w->node = *node;
+  w->netns = inum;
+  w->queued_ns = bpf_ktime_get_ns();
 }
 
 // The histogram bucket of a wait of `us` microseconds: the number of
@@ -310,13 +318,10 @@ int BPF_PROG(fl_wakeup_new, struct task_struct *p) {
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(fl_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state) {
-  if (preempt || prev_state == FL_TASK_RUNNING) {
-    wait_begins(prev);  // still runnable: it waits again from now
-  } else {
-    // Going to sleep: whatever a wakeup while it ran left is no wait.
-    struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, prev, 0, 0);
-    if (w) w->queued_ns = 0;
-  }
+  // Still runnable: it waits again from now. A task going to sleep needs
+  // nothing: it is switched in again only after a wakeup, which starts its
+  // next wait (and overwrites what a wakeup while it ran may have left).
+  if (preempt || prev_state == FL_TASK_RUNNING) wait_begins(prev);
   struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, next, 0, 0);
   if (!w || !w->queued_ns) return 0;
   const __u64 now = bpf_ktime_get_ns();

@@ -69,7 +69,8 @@ struct fl_runq_counters {
 struct fl_runq_task {
   __u64 queued_ns; /* bpf_ktime_get_ns() at wakeup or preemption; 0: not waiting */
   __u32 node;
-  __u32 pad;
+  __u32 netns;     /* the inode `node` was found for: while the task's is the
+                    * same, the node needs no look-up */
 };
 
 #endif

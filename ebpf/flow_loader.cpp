@@ -136,7 +136,7 @@ void FlowMonitor::release() noexcept {
   if (skel_) flow_bpf__destroy(std::exchange(skel_, nullptr));
 }
 
-Result<FlowMonitor> FlowMonitor::load() {
+Result<FlowMonitor> FlowMonitor::load(bool runq) {
   FlowMonitor m;
   m.skel_ = flow_bpf__open();
   if (!m.skel_) return sys_error("open flow.bpf.o");
@@ -165,7 +165,10 @@ Result<FlowMonitor> FlowMonitor::load() {
   for (const auto& p : progs) {
     const std::string name = std::strchr(p.tracepoint, ':') + 1;
     FlowHook h{p.tracepoint, false, ""};
-    if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
+    if (!runq && name.rfind("sched_", 0) == 0) {
+      h.why_not = "left out (no run-queue delay asked for)";
+      bpf_program__set_autoload(p.prog, false);
+    } else if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
       h.why_not = "the kernel has no tracepoint " + h.tracepoint;
       bpf_program__set_autoload(p.prog, false);
     } else {
@@ -173,7 +176,7 @@ Result<FlowMonitor> FlowMonitor::load() {
     }
     m.hooks_.push_back(std::move(h));
   }
-  if (!m.hooks_[kSwitch].why_not.empty())
+  if (runq && !m.hooks_[kSwitch].why_not.empty())
     for (size_t i : kWakeups)
       if (m.hooks_[i].why_not.empty()) {
         m.hooks_[i].why_not = "needs sched:sched_switch, which the kernel lacks";

@@ -77,8 +77,9 @@ class FlowMonitor {
   // Loads and attaches every program whose tracepoint the running kernel's
   // BTF has; the others are skipped, each with its reason (hooks()). An
   // error when none can be attached or BPF itself is refused; on error
-  // nothing stays loaded.
-  static Result<FlowMonitor> load();
+  // nothing stays loaded. runq = false leaves out the scheduler's programs
+  // (the run-queue delay: they run on every context switch of the host).
+  static Result<FlowMonitor> load(bool runq = true);
 
   FlowMonitor();
   FlowMonitor(FlowMonitor&&) noexcept;

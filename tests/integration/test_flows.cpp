@@ -377,3 +377,28 @@ TEST_F(Flows, RunQueueDelayIsTheBusyNodesNotTheCalmOnes) {
   // Read while counting: a wait may be in one and not yet the other.
   EXPECT_NEAR(static_cast<double>(in_buckets), static_cast<double>(b1.waits), 2) << "every wait is in one histogram bucket";
 }
+
+// doctor's and summary.json's answer: the probe loads and attaches the
+// programs as `up` would, says so, and leaves none behind (TearDown).
+TEST_F(Flows, TheProbeLoadsTheProgramsAndSaysWhich) {
+  const auto p = runtime::probe_kernel();
+  const runtime::Feature* f = nullptr;
+  for (const auto& x : p.features)
+    if (x.id == runtime::KernelFeature::kFlowView) f = &x;
+  ASSERT_NE(f, nullptr) << "no flow_view among the probed features";
+  EXPECT_STREQ(f->name(), "flow_view");
+  auto m = ebpf::FlowMonitor::load();
+  EXPECT_EQ(f->present, m.ok()) << f->detail;
+  if (!m.ok()) {
+    EXPECT_NE(f->detail.find(m.error().message()), std::string::npos) << "the refusal, as a run gets it: " << f->detail;
+    return;
+  }
+  size_t attached = 0;
+  for (const auto& h : m->hooks()) attached += h.attached ? 1 : 0;
+  EXPECT_NE(f->detail.find(std::to_string(attached) + " of " + std::to_string(m->hooks().size())), std::string::npos)
+      << f->detail;
+  bool said = false;
+  for (const auto& [what, which] : p.backends())
+    if (what == "flow view") said = which.find("tp_btf") != std::string::npos;
+  EXPECT_TRUE(said) << "backends do not name the flow view's programs";
+}
