@@ -318,23 +318,8 @@ TEST_F(Flows, KilledServerShowsResetsBothSidesSee) {
   EXPECT_EQ(since(of(p, "api", "db"), of(before, "api", "db")).resets_sent, 0u) << "api sent no reset";
 }
 
-namespace {
-// Two busy loops on half a core, beside a node that mostly sleeps.
-const char* kBusyAndCalm = R"(
-[[node]]
-name = "busy"
-cpu = 0.5
-command = "exec sh -c 'while :; do :; done & while :; do :; done'"
-[[node]]
-name = "calm"
-command = "exec sh -c 'while :; do sleep 0.25; done'"
-[[link]]
-between = ["busy", "calm"]
-)";
-}  // namespace
-
 TEST_F(Flows, RunQueueDelayIsTheBusyNodesNotTheCalmOnes) {
-  up(kBusyAndCalm);
+  up(faultline::testing::kBusyAndCalm);
   if (HasFatalFailure() || IsSkipped()) return;
   for (const auto& h : run_->flows()->hooks())
     if (h.tracepoint.rfind("sched:", 0) == 0 && !h.attached) GTEST_SKIP() << h.tracepoint << ": " << h.why_not;

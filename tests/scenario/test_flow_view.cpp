@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/chain_topology.hpp"
 #include "tests/support/chromium.hpp"
 #include "tests/support/cli_run_test.hpp"
 #include "tests/support/run_results.hpp"
@@ -122,20 +123,7 @@ name = "runq"
 duration = "7s"
 warmup = "1s"
 baseline = "2s"
-metrics_port = )T" + std::to_string(test_port(42)) + R"T(
-
-[[node]]
-name = "busy"
-cpu = 0.5
-command = "exec sh -c 'while :; do :; done & while :; do :; done'"
-
-[[node]]
-name = "calm"
-command = "exec sh -c 'while :; do sleep 0.25; done'"
-
-[[link]]
-between = ["busy", "calm"]
-)T");
+metrics_port = )T" + std::to_string(test_port(42)) + "\n" + kBusyAndCalm);
   const fs::path out = dir_ / "results";
   const auto r = run_cmd(cli("run " + file + " --name " + run_ + " --out " + out.string() + " -q"));
   ASSERT_TRUE(fs::exists(out / "summary.json")) << r.out;
