@@ -7,7 +7,10 @@
 // (every connection also passes inet_sock_set_state and the resets path's
 // neighbours). The ratio is the median of on / the median of off.
 //
-//   fl_bench_flow [--rounds N] [--round-ms MS]     (root)
+//   fl_bench_flow [--rounds N] [--round-ms MS] [--without-runq]     (root)
+//
+// --without-runq loads the flow programs without the scheduler's (the
+// run-queue delay), to tell their share of the cost.
 #include <arpa/inet.h>
 #include <sched.h>
 #include <netinet/in.h>
@@ -177,10 +180,12 @@ int main(int argc, char** argv) {
     return 3;
   }
   int rounds = 7, round_ms = 1000;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool runq = true;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
-    else if (a == "--round-ms") round_ms = std::atoi(argv[i + 1]);
+    if (a == "--without-runq") runq = false;
+    else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    else if (a == "--round-ms" && i + 1 < argc) round_ms = std::atoi(argv[++i]);
   }
   auto lr = model::load_string("[[node]]\nname = \"client\"\n[[node]]\nname = \"server\"\n"
                                "[[link]]\nbetween = [\"client\", \"server\"]\n",
@@ -216,6 +221,18 @@ int main(int argc, char** argv) {
     for (const auto& c : m.costs()) ns += c.run_ns;
     return ns;
   };
+  // The scheduler's programs run on every context switch and wakeup of the
+  // host, the bench's or not: their time per second is a cost to the whole
+  // host (counted in the per-request figures too, which makes them an upper
+  // bound).
+  auto sched_ns = [](const ebpf::FlowMonitor& m) {
+    uint64_t ns = 0;
+    for (const auto& c : m.costs())
+      if (c.tracepoint.rfind("sched:", 0) == 0) ns += c.run_ns;
+    return ns;
+  };
+  uint64_t sched_total_ns = 0;
+  double on_s = 0;
   in_ns(client_ns, [&] { return rr(server_ip, 200); });  // warm up
   for (int i = 0; i < rounds; ++i) {
     // Off first in even rounds, on first in odd ones: what a round leaves
@@ -224,20 +241,23 @@ int main(int argc, char** argv) {
       const bool on = (i % 2 == 0) == second;
       ebpf::FlowMonitor m;
       if (on) {
-        auto l = ebpf::FlowMonitor::load();
+        auto l = ebpf::FlowMonitor::load(runq);
         if (!l.ok()) die("load the flow programs: " + l.error().message());
         m = std::move(l.value());
         uint32_t k = 0;
         for (const char* node : {"client", "server"})
           if (!m.watch(r.holder(node)->netns_inode(), k++).ok()) die("watch");
       }
-      const uint64_t ns0 = on ? program_ns(m) : 0;
+      const uint64_t ns0 = on ? program_ns(m) : 0, sched0 = on ? sched_ns(m) : 0;
+      const auto round_t0 = Clock::now();
       const double rate_rr = in_ns(client_ns, [&] { return rr(server_ip, round_ms); });
       const uint64_t ns1 = on ? program_ns(m) : 0;
       const double rate_crr = in_ns(client_ns, [&] { return crr(server_ip, round_ms); });
       (on ? s_rr.on : s_rr.off).push_back(rate_rr);
       (on ? s_crr.on : s_crr.off).push_back(rate_crr);
       if (on) {
+        on_s += std::chrono::duration<double>(Clock::now() - round_t0).count();
+        sched_total_ns += sched_ns(m) - sched0;
         bpf_ns[0] += ns1 - ns0;
         bpf_ns[1] += program_ns(m) - ns1;
         requests_on[0] += rate_rr * round_ms / 1000.0;
@@ -276,6 +296,9 @@ int main(int argc, char** argv) {
   }
   std::printf("(%d rounds of %d ms each, alternating; medians. The programs counted %llu packets while on.)\n",
               rounds, round_ms, static_cast<unsigned long long>(counted_packets));
+  if (on_s > 0)
+    std::printf("scheduler programs, host-wide: %.2f ms of CPU per second (%.3f%% of one CPU), every task's switches\n",
+                static_cast<double>(sched_total_ns) / 1e6 / on_s, static_cast<double>(sched_total_ns) / 1e9 / on_s * 100);
   if (stats_fd >= 0) {
     std::printf("%-28s %12s %10s\n", "program (tracepoint)", "runs", "ns/run");
     for (const auto& [tp, c] : cost)

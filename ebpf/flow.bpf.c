@@ -234,3 +234,104 @@ int BPF_PROG(fl_set_state, const struct sock *sk, const int oldstate, const int 
     c->connect_failed++;
   return 0;
 }
+
+// ---------------------------------------------------------------------------
+// Run-queue delay per node: how long the node's runnable tasks waited for a
+// CPU, as the scheduler's tracepoints show it. A wait begins when a task is
+// woken (sched_wakeup, sched_wakeup_new) or switched out still runnable
+// (preempted: sched_switch with prev_state TASK_RUNNING), and ends when it is
+// switched in. Only tasks of a watched network namespace are followed: the
+// node is found at the start of the wait, and the task's storage (freed by
+// the kernel with the task) holds when it began. sched_switch runs on every
+// context switch of the host, so what every switch pays is one task-storage
+// look-up of the incoming task (a pointer test for tasks never followed) and
+// the namespace test of the outgoing one only when it stays runnable.
+
+#define FL_TASK_RUNNING 0
+
+struct {
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
+  __type(value, struct fl_runq_task);
+} runq_tasks SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, FL_FLOW_MAX_NODES);
+  __type(key, __u32);  // node index
+  __type(value, struct fl_runq_counters);
+} runq SEC(".maps");
+
+// A wait of task t begins now, when t is in a watched namespace. A task on
+// its way out has dropped its namespaces already (nsproxy NULL): it is no
+// node's. A task followed before keeps its node in its storage: while its
+// namespace is the same, the node map is not looked up again.
+static __always_inline void wait_begins(struct task_struct *t) {
+  const struct nsproxy *nsp = t->nsproxy;
+  if (!nsp || !nsp->net_ns) return;
+  const __u32 inum = nsp->net_ns->ns.inum;
+  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, t, 0, 0);
+  if (w && w->netns == inum && inum) {
+    w->queued_ns = bpf_ktime_get_ns();
+    return;
+  }
+  __u32 *node = bpf_map_lookup_elem(&nodes, &inum);
+  if (!node) {
+    if (w) w->queued_ns = 0;  // it left the run's namespaces
+    return;
+  }
+  if (!w) w = bpf_task_storage_get(&runq_tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!w) {
+    count_lost();
+    return;
+  }
+  w->node = *node;
+  w->netns = inum;
+  w->queued_ns = bpf_ktime_get_ns();
+}
+
+// The histogram bucket of a wait of `us` microseconds: the number of
+// binary digits of us (0 for under 1 us), at most the last bucket. Counted
+// so that the verifier sees the bound (a branch-free log2 loses it).
+static __always_inline __u32 runq_bucket(__u64 us) {
+  __u32 b = 0;
+  for (int i = 0; i < FL_RUNQ_BUCKETS - 1; ++i) {
+    if (!us) break;
+    us >>= 1;
+    ++b;
+  }
+  return b;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(fl_wakeup, struct task_struct *p) {
+  wait_begins(p);
+  return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(fl_wakeup_new, struct task_struct *p) {
+  wait_begins(p);
+  return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(fl_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state) {
+  // Still runnable: it waits again from now. A task going to sleep needs
+  // nothing: it is switched in again only after a wakeup, which starts its
+  // next wait (and overwrites what a wakeup while it ran may have left).
+  if (preempt || prev_state == FL_TASK_RUNNING) wait_begins(prev);
+  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, next, 0, 0);
+  if (!w || !w->queued_ns) return 0;
+  const __u64 now = bpf_ktime_get_ns();
+  const __u64 d = now > w->queued_ns ? now - w->queued_ns : 0;
+  w->queued_ns = 0;
+  __u32 node = w->node;
+  struct fl_runq_counters *c = bpf_map_lookup_elem(&runq, &node);
+  if (!c) return 0;
+  c->delay_ns += d;
+  c->waits++;
+  c->hist[runq_bucket(d / 1000)]++;
+  return 0;
+}

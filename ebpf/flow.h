@@ -49,4 +49,28 @@ struct fl_flow_drop_key {
 /* Index of the one slot of the `lost` per-CPU array. */
 #define FL_FLOW_LOST_SLOTS 1
 
+/* Run-queue delay per node, as the scheduler's tracepoints show it: the time
+ * a task of the node spent runnable but not running, from being woken (or
+ * preempted while still runnable) to being switched in. Kept per node index
+ * (the same index as fl_flow_key.node) in a per-CPU array. */
+
+/* Log2 buckets of one wait in microseconds: bucket 0 holds waits under
+ * 1 us, bucket i (0 < i < last) waits in [2^(i-1), 2^i) us, the last one
+ * everything from 2^(FL_RUNQ_BUCKETS-2) us (~2.1 s) on. */
+#define FL_RUNQ_BUCKETS 24
+
+struct fl_runq_counters {
+  __u64 delay_ns;               /* summed waits of the node's tasks */
+  __u64 waits;                  /* how many waits ended (a task switched in) */
+  __u64 hist[FL_RUNQ_BUCKETS];  /* the waits by length */
+};
+
+/* Per task (task storage): when it became runnable, and whose it is. */
+struct fl_runq_task {
+  __u64 queued_ns; /* bpf_ktime_get_ns() at wakeup or preemption; 0: not waiting */
+  __u32 node;
+  __u32 netns;     /* the inode `node` was found for: while the task's is the
+                    * same, the node needs no look-up */
+};
+
 #endif

@@ -7,8 +7,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <cerrno>
+#include <cmath>
+#include <limits>
 #include <cstring>
 #include <memory>
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "flow.h"
@@ -20,6 +24,8 @@ namespace faultline::ebpf {
 static_assert(sizeof(fl_flow_key) == 12, "fl_flow_key layout changed: update flow.h users");
 static_assert(sizeof(fl_flow_counters) == 80, "fl_flow_counters layout changed");
 static_assert(sizeof(fl_flow_drop_key) == 16, "fl_flow_drop_key layout changed");
+static_assert(sizeof(fl_runq_counters) == 16 + 8 * FL_RUNQ_BUCKETS, "fl_runq_counters layout changed");
+static_assert(sizeof(fl_runq_task) == 16, "fl_runq_task layout changed");
 
 namespace {
 
@@ -84,13 +90,26 @@ FlowCounters FlowCounters::operator-(const FlowCounters& o) const {
           srtt_us_sum - o.srtt_us_sum, srtt_samples - o.srtt_samples};
 }
 
+RunqCounters& RunqCounters::operator+=(const RunqCounters& o) {
+  delay_ns += o.delay_ns;
+  waits += o.waits;
+  for (size_t i = 0; i < hist.size(); ++i) hist[i] += o.hist[i];
+  return *this;
+}
+
+double runq_bucket_upper_s(size_t i) {
+  if (i + 1 >= FL_RUNQ_BUCKETS) return std::numeric_limits<double>::infinity();
+  return std::ldexp(1e-6, static_cast<int>(i));  // bucket i: under 2^i us
+}
+
 FlowMonitor::FlowMonitor() = default;
 
 FlowMonitor::FlowMonitor(FlowMonitor&& o) noexcept
     : skel_(std::exchange(o.skel_, nullptr)),
       links_(std::move(o.links_)),
       hooks_(std::move(o.hooks_)),
-      prog_fds_(std::move(o.prog_fds_)) {
+      prog_fds_(std::move(o.prog_fds_)),
+      watched_(std::move(o.watched_)) {
   o.links_.clear();
 }
 
@@ -102,6 +121,7 @@ FlowMonitor& FlowMonitor::operator=(FlowMonitor&& o) noexcept {
     o.links_.clear();
     hooks_ = std::move(o.hooks_);
     prog_fds_ = std::move(o.prog_fds_);
+    watched_ = std::move(o.watched_);
   }
   return *this;
 }
@@ -112,10 +132,11 @@ void FlowMonitor::release() noexcept {
   for (bpf_link* l : links_) bpf_link__destroy(l);
   links_.clear();
   prog_fds_.clear();
+  watched_.clear();
   if (skel_) flow_bpf__destroy(std::exchange(skel_, nullptr));
 }
 
-Result<FlowMonitor> FlowMonitor::load() {
+Result<FlowMonitor> FlowMonitor::load(bool runq) {
   FlowMonitor m;
   m.skel_ = flow_bpf__open();
   if (!m.skel_) return sys_error("open flow.bpf.o");
@@ -129,7 +150,14 @@ Result<FlowMonitor> FlowMonitor::load() {
       {m.skel_->progs.fl_send_reset, "tcp:tcp_send_reset"},
       {m.skel_->progs.fl_receive_reset, "tcp:tcp_receive_reset"},
       {m.skel_->progs.fl_set_state, "sock:inet_sock_set_state"},
+      // The run-queue delay: a wait begins at a wakeup or preemption and
+      // ends at the switch in; without sched_switch none would end.
+      {m.skel_->progs.fl_wakeup, "sched:sched_wakeup"},
+      {m.skel_->progs.fl_wakeup_new, "sched:sched_wakeup_new"},
+      {m.skel_->progs.fl_switch, "sched:sched_switch"},
   };
+  static_assert(std::size(progs) == 9, "kSwitch and kWakeups index progs");
+  constexpr size_t kSwitch = 8, kWakeups[] = {6, 7};
   // Probe: a tracepoint the kernel has shows in its BTF as btf_trace_<name>.
   const BtfPtr kbtf = vmlinux_btf();
   if (!kbtf) return sys_error(errno ? errno : ENOENT, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
@@ -137,7 +165,10 @@ Result<FlowMonitor> FlowMonitor::load() {
   for (const auto& p : progs) {
     const std::string name = std::strchr(p.tracepoint, ':') + 1;
     FlowHook h{p.tracepoint, false, ""};
-    if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
+    if (!runq && name.rfind("sched_", 0) == 0) {
+      h.why_not = "left out (no run-queue delay asked for)";
+      bpf_program__set_autoload(p.prog, false);
+    } else if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
       h.why_not = "the kernel has no tracepoint " + h.tracepoint;
       bpf_program__set_autoload(p.prog, false);
     } else {
@@ -145,6 +176,13 @@ Result<FlowMonitor> FlowMonitor::load() {
     }
     m.hooks_.push_back(std::move(h));
   }
+  if (runq && !m.hooks_[kSwitch].why_not.empty())
+    for (size_t i : kWakeups)
+      if (m.hooks_[i].why_not.empty()) {
+        m.hooks_[i].why_not = "needs sched:sched_switch, which the kernel lacks";
+        bpf_program__set_autoload(progs[i].prog, false);
+        --wanted;
+      }
   if (wanted == 0) return sys_error(ENOTSUP, "the kernel has none of the flow view's tracepoints");
   if (const int err = flow_bpf__load(m.skel_); err != 0)
     return sys_error(-err, "load flow.bpf.o (needs BPF, BTF and tp_btf programs)");
@@ -184,6 +222,7 @@ Status FlowMonitor::watch(uint64_t netns_inode, uint32_t node) {
   const uint32_t key = static_cast<uint32_t>(netns_inode);
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.nodes), &key, &node, BPF_ANY) != 0)
     return sys_error("watch network namespace " + std::to_string(netns_inode) + " for flows");
+  watched_[netns_inode] = node;
   return {};
 }
 
@@ -192,6 +231,7 @@ Status FlowMonitor::unwatch(uint64_t netns_inode) {
   const uint32_t key = static_cast<uint32_t>(netns_inode);
   if (bpf_map_delete_elem(bpf_map__fd(skel_->maps.nodes), &key) != 0 && errno != ENOENT)
     return sys_error("stop watching network namespace " + std::to_string(netns_inode));
+  watched_.erase(netns_inode);
   return {};
 }
 
@@ -211,6 +251,21 @@ Result<FlowSnapshot> FlowMonitor::read() const {
         for (uint64_t v : per_cpu) total += v;
       });
   if (!st.ok()) return wrap(st.error(), "read the flow drop reasons");
+  {
+    std::vector<fl_runq_counters> per_cpu(n);
+    for (const auto& [inode, node] : watched_) {
+      if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.runq), &node, per_cpu.data()) != 0)
+        return sys_error("read the run-queue delay of node " + std::to_string(node));
+      RunqCounters& r = s.runq[node];
+      for (const auto& pc : per_cpu) {
+        RunqCounters add;
+        add.delay_ns = pc.delay_ns;
+        add.waits = pc.waits;
+        std::copy(std::begin(pc.hist), std::end(pc.hist), add.hist.begin());
+        r += add;
+      }
+    }
+  }
   {
     std::vector<uint64_t> per_cpu(n);
     const uint32_t zero = 0;

@@ -4,12 +4,15 @@
 // per (source, destination) address pair, packets and bytes sent, drops with
 // the kernel's reason, TCP retransmissions, resets sent and received,
 // connection attempts and those that never completed, and the senders'
-// smoothed RTT, for the network namespaces watch() names only.
+// smoothed RTT, for the network namespaces watch() names only; and per node,
+// how long its runnable tasks waited for a CPU (the scheduler's run-queue
+// delay, from sched_wakeup/sched_wakeup_new/sched_switch).
 //
 // The programs hang on bpf_link fds this object holds: when it goes (or the
 // process that holds it dies) they are detached and unloaded by the kernel.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "ebpf/flow.h"
 
 struct flow_bpf;
 struct bpf_link;
@@ -44,10 +48,20 @@ struct FlowDropKey {
   auto operator<=>(const FlowDropKey&) const = default;
 };
 
+// One node's run-queue waits since load (flow.h, struct fl_runq_counters).
+struct RunqCounters {
+  uint64_t delay_ns = 0, waits = 0;
+  std::array<uint64_t, FL_RUNQ_BUCKETS> hist{};  // waits by length (runq_bucket_upper_s)
+  RunqCounters& operator+=(const RunqCounters& o);
+};
+// The upper bound of histogram bucket i in seconds (infinity for the last).
+double runq_bucket_upper_s(size_t i);
+
 // Everything counted since load, summed over CPUs.
 struct FlowSnapshot {
   std::map<FlowKey, FlowCounters> flows;
   std::map<FlowDropKey, uint64_t> drops;
+  std::map<uint32_t, RunqCounters> runq;  // by node index, every watched node
   uint64_t lost = 0;  // events not counted: a map was full
 };
 
@@ -63,8 +77,9 @@ class FlowMonitor {
   // Loads and attaches every program whose tracepoint the running kernel's
   // BTF has; the others are skipped, each with its reason (hooks()). An
   // error when none can be attached or BPF itself is refused; on error
-  // nothing stays loaded.
-  static Result<FlowMonitor> load();
+  // nothing stays loaded. runq = false leaves out the scheduler's programs
+  // (the run-queue delay: they run on every context switch of the host).
+  static Result<FlowMonitor> load(bool runq = true);
 
   FlowMonitor();
   FlowMonitor(FlowMonitor&&) noexcept;
@@ -94,6 +109,7 @@ class FlowMonitor {
   std::vector<bpf_link*> links_;
   std::vector<FlowHook> hooks_;
   std::vector<int> prog_fds_;  // of each hook, -1 when not attached (owned by skel_)
+  std::map<uint64_t, uint32_t> watched_;  // netns inode -> node index
 };
 
 // The kernel's name of a drop reason ("NO_SOCKET"), from its BTF (enum

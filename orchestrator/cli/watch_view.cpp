@@ -104,11 +104,28 @@ std::string render_watch(const json& now, bool colour) {
            pad(rate(number(l, "goodput_rps")), 11, true) + pad(rate(number(l, "errors_rps")), 9, true) +
            pad(secs(number(l, "p99_s")), 10, true) + "\n";
   }
-  o += "\n" + pad("NODE", 16) + pad("CPU cores (limit)", 22) + pad("MEMORY (limit)", 24) + "OOM\n";
+  o += "\n" + pad("NODE", 16) + pad("CPU cores (limit)", 22) + pad("MEMORY (limit)", 24) + pad("OOM", 5) +
+       pad("THROTTLED", 11, true) + pad("RUNQ WAIT", 11, true) + pad("PER WAIT", 10, true) + "\n";
   for (const auto& n : arr(now, "nodes")) {
     const auto cl = number(n, "cpu_limit_cores"), ml = number(n, "memory_limit_bytes");
+    const auto share = number(n, "runq_wait_share");
     o += pad(text(n, "name"), 16) + pad(fmt("%.2f", number(n, "cpu_cores").value_or(NAN)) + (cl ? fmt(" / %.2f", *cl) : " / -"), 22) +
-         pad(bytes(number(n, "memory_bytes")) + " / " + (ml ? bytes(ml) : "-"), 24) + count(number(n, "oom_kills")) + "\n";
+         pad(bytes(number(n, "memory_bytes")) + " / " + (ml ? bytes(ml) : "-"), 24) + pad(count(number(n, "oom_kills")), 5) +
+         pad(secs(number(n, "cpu_throttled_s")), 11, true) + pad(share ? fmt("%.2f s/s", *share) : "-", 11, true) +
+         pad(secs(number(n, "runq_delay_s")), 10, true) + "\n";
+  }
+  // The flow view: what the kernels saw on the wire between node pairs.
+  if (!arr(now, "flows").empty()) {
+    o += "\n" + pad("ON THE WIRE", 24) + pad("PKT/S", 9, true) + pad("RETRANS/S", 11, true) + pad("DROPS/S", 9, true) +
+         pad("RST/S", 8, true) + pad("FAILED CONN/S", 15, true) + pad("SRTT", 9, true) + "\n";
+    for (const auto& f : arr(now, "flows")) {
+      const auto rs = number(f, "resets_sent_ps"), rr = number(f, "resets_received_ps");
+      const std::optional<double> resets = rs || rr ? std::optional<double>(rs.value_or(0) + rr.value_or(0)) : std::nullopt;
+      o += pad(text(f, "pair"), 24) + pad(rate(number(f, "flow_pps")), 9, true) +
+           pad(rate(number(f, "retransmits_ps")), 11, true) + pad(rate(number(f, "drops_pps")), 9, true) +
+           pad(rate(resets), 8, true) + pad(rate(number(f, "connects_failed_ps")), 15, true) +
+           pad(secs(number(f, "srtt_s")), 9, true) + "\n";
+    }
   }
   o += "\nFAULTS IN FORCE\n";
   if (arr(now, "faults").empty()) o += "  none\n";

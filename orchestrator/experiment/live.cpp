@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "orchestrator/experiment/schedule.hpp"
+#include "orchestrator/model/series_names.hpp"
 #include "orchestrator/experiment/traces.hpp"
 
 namespace faultline::experiment {
@@ -15,6 +16,7 @@ namespace faultline::experiment {
 namespace {
 
 using nlohmann::json;
+namespace series = model::series;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -104,6 +106,43 @@ std::string spreading_line(const analysis::Findings& a, const std::vector<std::s
   return out;
 }
 
+// The flow view's node pairs at the last tick (node "flow" in the store):
+// what went between them and the trouble on the wire. Pairs with nothing in
+// the last tick are left out; the most troubled first, then by name.
+json flow_pairs_now(const SeriesStore& store) {
+  std::vector<std::string> pairs;
+  for (const auto& [k, v] : store.all())
+    if (k.node == series::kFlowNode && (pairs.empty() || pairs.back() != k.service)) pairs.push_back(k.service);
+  struct Row {
+    double trouble;
+    json j;
+  };
+  std::vector<Row> rows;
+  for (const auto& pair : pairs) {
+    auto at = [&](const char* m) { return last(store, {series::kFlowNode, pair, m}); };
+    const double pps = at(series::kFlowPackets), re = at(series::kFlowRetransmits), drops = at(series::kFlowDrops),
+                 rs = at(series::kFlowResetsSent), rr = at(series::kFlowResetsReceived),
+                 failed = at(series::kFlowConnectsFailed);
+    double trouble = 0;
+    for (double x : {re, drops, rs, rr, failed})
+      if (std::isfinite(x)) trouble += x;
+    if (!(trouble > 0) && !(pps > 0)) continue;
+    rows.push_back({trouble,
+                    {{"pair", pair},
+                     {"flow_pps", num(pps)},
+                     {"retransmits_ps", num(re)},
+                     {"drops_pps", num(drops)},
+                     {"resets_sent_ps", num(rs)},
+                     {"resets_received_ps", num(rr)},
+                     {"connects_failed_ps", num(failed)},
+                     {"srtt_s", num(at(series::kFlowSrtt))}}});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.trouble > b.trouble; });
+  json out = json::array();
+  for (auto& r : rows) out.push_back(std::move(r.j));
+  return out;
+}
+
 }  // namespace
 
 json columnar(const SeriesStore& store) {
@@ -180,8 +219,12 @@ LiveData live_data(const LiveInput& in) {
                      {"cpu_limit_cores", lim_cpu},
                      {"memory_bytes", num(last(store, {n.name, "", "memory_bytes"}))},
                      {"memory_limit_bytes", lim_mem},
-                     {"oom_kills", num(last(store, {n.name, "", "oom_kills"}))}});
+                     {"oom_kills", num(last(store, {n.name, "", "oom_kills"}))},
+                     {"cpu_throttled_s", num(last(store, {n.name, "", series::kCpuThrottled}))},
+                     {"runq_wait_share", num(last(store, {n.name, "", series::kRunqWaitShare}))},
+                     {"runq_delay_s", num(last(store, {n.name, "", series::kRunqDelay}))}});
   }
+  json flows = flow_pairs_now(store);
   json faults = json::array();
   bool fault_now = false;
   for (const auto& f : in.faults) {
@@ -206,6 +249,7 @@ LiveData live_data(const LiveInput& in) {
              {"services", std::move(services)},
              {"loads", std::move(loads)},
              {"nodes", std::move(nodes)},
+             {"flows", std::move(flows)},
              {"faults", std::move(faults)},
              {"propagation", std::move(spread)},
              {"verdict", spreading_line(a, bad_now, sched.any_fault, fault_now)}};

@@ -4,8 +4,10 @@
 // tick; after each tick they turn what was collected so far into:
 //   - `now`: the present moment in brief (each service's request rate,
 //     errors, p99, queue, open breakers and health; each node's CPU and
-//     memory against its limits; the faults in force with their remaining
-//     time; the order in which services went bad), which the owner writes
+//     memory against its limits, its CPU throttling and run-queue wait;
+//     the flow view's node pairs with traffic or trouble on the wire; the
+//     faults in force with their remaining time; the order in which
+//     services went bad), which the owner writes
 //     to the run's state folder as live.json for `faultline watch`;
 //   - `page`: the report's own data (summary.json as if the run ended now,
 //     its series and events), which the live page draws with the report's

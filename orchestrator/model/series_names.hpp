@@ -31,6 +31,11 @@ inline constexpr const char* kCpuThrottled = "cpu_throttled_s";
 inline constexpr const char* kMemoryBytes = "memory_bytes";
 inline constexpr const char* kOomKills = "oom_kills";
 inline constexpr const char* kHostCpuCores = "host_cpu_cores";
+// Per node, from the flow view's scheduler tracepoints (docs/flow.md): how
+// long the node's runnable tasks waited for a CPU (throttled time included).
+inline constexpr const char* kRunqDelay = "runq_delay_s";       // mean per wait in the tick
+inline constexpr const char* kRunqP99 = "runq_p99_s";           // of the waits that ended in the tick
+inline constexpr const char* kRunqWaitShare = "runq_wait_share";  // seconds waited per second
 
 // The flow view per node pair (node column kFlowNode, service "A->B"):
 // rates per second over the tick, and the senders' mean smoothed RTT.

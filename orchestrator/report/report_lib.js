@@ -445,6 +445,10 @@
     { ms: ['breaker_open'], title: 'Open breakers', unit: '', kinds: ['service'], note: 'downstream circuit breakers open' },
     { ms: ['retries_refused_rps'], title: 'Retries refused', unit: 'req/s', kinds: ['service'], note: 'by a retry budget or throttle' },
     { ms: ['cpu_cores', 'host_cpu_cores'], title: 'CPU', unit: 'cores', kinds: ['node', 'load', 'host'], note: 'cgroup CPU per node; host: the whole machine' },
+    // What the nodes' tasks waited for a CPU: the cgroup's quota throttling,
+    // and the run-queue delay as the scheduler saw it (throttled time included).
+    { ms: ['cpu_throttled_s'], title: 'CPU throttled', unit: 's', kinds: ['node', 'load'], note: 'time the cgroup spent throttled by its CPU quota in the tick' },
+    { ms: ['runq_wait_share'], title: 'Run-queue wait', unit: 's/s', kinds: ['node', 'load'], note: 'time the node\'s runnable tasks waited for a CPU, per second (eBPF; runq_delay_s and runq_p99_s per wait in timeseries.csv)' },
     { ms: ['memory_bytes'], title: 'Memory', unit: 'B', kinds: ['node', 'load'], note: 'cgroup memory per node' },
     { ms: ['received_pps'], title: 'Network traffic', unit: 'packets/s', note: 'received per link direction and per segment member' },
     { ms: ['engine_dropped_pps', 'dropped_pps'], title: 'Network drops', unit: 'packets/s', note: 'link engine (loss and queue limit) per direction; partitions (eBPF)' },

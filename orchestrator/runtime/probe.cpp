@@ -19,6 +19,7 @@
 #include <fstream>
 
 #include "base/nl_errno.hpp"
+#include "ebpf/flow_loader.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
@@ -49,6 +50,7 @@ const char* to_string(KernelFeature f) {
     case K::kSchHtb: return "sch_htb";
     case K::kClsact: return "clsact";
     case K::kClsBpf: return "cls_bpf";
+    case K::kFlowView: return "flow_view";
   }
   return "?";
 }
@@ -72,6 +74,30 @@ constexpr std::pair<KernelFeature, const char*> kQdiscs[] = {{KernelFeature::kSc
 // Every feature that needs root to probe.
 constexpr KernelFeature kRootOnly[] = {KernelFeature::kSchNetem, KernelFeature::kSchFq, KernelFeature::kSchTbf,
                                        KernelFeature::kSchHtb,   KernelFeature::kClsact, KernelFeature::kClsBpf};
+
+// Loads the flow view's programs and attaches them, then lets them go: what
+// a run would do at `up`. Present when any attaches; the detail names the
+// tracepoints skipped, or why nothing loaded.
+Feature probe_flow_view() {
+  Feature f{KernelFeature::kFlowView, false, ""};
+  auto m = ebpf::FlowMonitor::load();
+  if (!m.ok()) {
+    f.detail = m.error().message();
+    return f;
+  }
+  size_t attached = 0;
+  std::string skipped;
+  for (const auto& h : m->hooks()) {
+    if (h.attached)
+      ++attached;
+    else
+      skipped += "; " + h.tracepoint + ": " + h.why_not;
+  }
+  f.present = true;
+  f.detail = "loaded, " + std::to_string(attached) + " of " + std::to_string(m->hooks().size()) +
+             " tracepoints attached" + skipped;
+  return f;  // the monitor's destructor detaches and unloads them
+}
 
 // Adds a root qdisc of `kind` to ifindex and removes it again.
 Feature probe_qdisc(nl_sock* sk, int ifindex, KernelFeature id, const std::string& kind) {
@@ -223,6 +249,7 @@ Probe probe_kernel() {
   }
   p.features.push_back(probe_socket(KernelFeature::kAfPacket, AF_PACKET, SOCK_RAW, 0));
   p.features.push_back(probe_socket(KernelFeature::kAfXdp, AF_XDP, SOCK_RAW, 0));
+  p.features.push_back(p.root ? probe_flow_view() : Feature{KernelFeature::kFlowView, false, "not probed: needs root"});
 
   if (!p.root) {
     for (KernelFeature n : kRootOnly) p.features.push_back({n, false, "not probed: needs root"});
@@ -274,6 +301,10 @@ std::vector<std::pair<std::string, std::string>> Probe::backends() const {
   else
     out.push_back({"partitions", "userspace link engine (no clsact/cls_bpf)"});
   out.push_back({"node limits", "cgroups: " + cgroup_layout});
+  std::string why_no_flows = "not probed";
+  for (const auto& f : features)
+    if (f.id == K::kFlowView) why_no_flows = f.detail;
+  out.push_back({"flow view", has(K::kFlowView) ? "eBPF tracepoint programs (tp_btf)" : "none (" + why_no_flows + ")"});
   return out;
 }
 

@@ -29,6 +29,7 @@ enum class KernelFeature {
   kSchHtb,
   kClsact,
   kClsBpf,
+  kFlowView,  // the flow view's programs load and attach (ebpf/flow_loader.hpp)
 };
 const char* to_string(KernelFeature f);
 

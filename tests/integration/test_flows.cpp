@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -313,4 +314,74 @@ TEST_F(Flows, KilledServerShowsResetsBothSidesSee) {
   EXPECT_GE(back(p).resets_received, 2u) << "api's sockets took no reset";
   EXPECT_GE(since(of(p, "api", "db"), of(before, "api", "db")).connect_failed, 2u) << "refused attempts end SYN_SENT -> CLOSE";
   EXPECT_EQ(since(of(p, "api", "db"), of(before, "api", "db")).resets_sent, 0u) << "api sent no reset";
+}
+
+TEST_F(Flows, RunQueueDelayIsTheBusyNodesNotTheCalmOnes) {
+  up(faultline::testing::kBusyAndCalm);
+  if (HasFatalFailure() || IsSkipped()) return;
+  for (const auto& h : run_->flows()->hooks())
+    if (h.tracepoint.rfind("sched:", 0) == 0 && !h.attached) GTEST_SKIP() << h.tracepoint << ": " << h.why_not;
+  const auto& nodes = run_->flow_nodes();
+  auto index = [&](const std::string& n) {
+    return static_cast<uint32_t>(std::find(nodes.begin(), nodes.end(), n) - nodes.begin());
+  };
+  auto runq = [&](uint32_t i) {
+    auto s = run_->flows()->read();
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    if (!s.ok()) return ebpf::RunqCounters{};
+    auto it = s->runq.find(i);
+    EXPECT_NE(it, s->runq.end()) << "no run-queue counters for node index " << i;
+    return it == s->runq.end() ? ebpf::RunqCounters{} : it->second;
+  };
+  const uint32_t busy = index("busy"), calm = index("calm");
+  ASSERT_LT(busy, nodes.size());
+  ASSERT_LT(calm, nodes.size());
+  std::this_thread::sleep_for(500ms);  // the loops are running
+  const auto b0 = runq(busy), c0 = runq(calm);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  const auto b1 = runq(busy), c1 = runq(calm);
+  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double busy_share = static_cast<double>(b1.delay_ns - b0.delay_ns) / 1e9 / dt;
+  const double calm_share = static_cast<double>(c1.delay_ns - c0.delay_ns) / 1e9 / dt;
+  const uint64_t busy_waits = b1.waits - b0.waits, calm_waits = c1.waits - c0.waits;
+  std::printf("run-queue wait: busy %.3f s/s over %llu waits, calm %.4f s/s over %llu waits\n", busy_share,
+              static_cast<unsigned long long>(busy_waits), calm_share, static_cast<unsigned long long>(calm_waits));
+  // Two loops on half a core: each runs a quarter of the time and waits,
+  // throttled or preempted, the rest (~1.5 s/s together).
+  EXPECT_GT(busy_share, 0.7) << "two busy loops on half a core hardly waited";
+  EXPECT_LT(busy_share, 2.1) << "more waiting than two tasks can do";
+  // The calm node's few wakeups (a sleep every 250 ms) wait for a CPU as
+  // long as the host makes them: on a host busy with other work, a few ms.
+  EXPECT_GE(calm_waits, 5u) << "the calm node's wakeups were not followed";
+  EXPECT_LT(calm_share * 4, busy_share) << "the calm node waited nearly as long as the busy one";
+  uint64_t in_buckets = 0;
+  for (uint64_t n : b1.hist) in_buckets += n;
+  // Read while counting: a wait may be in one and not yet the other.
+  EXPECT_NEAR(static_cast<double>(in_buckets), static_cast<double>(b1.waits), 2) << "every wait is in one histogram bucket";
+}
+
+// doctor's and summary.json's answer: the probe loads and attaches the
+// programs as `up` would, says so, and leaves none behind (TearDown).
+TEST_F(Flows, TheProbeLoadsTheProgramsAndSaysWhich) {
+  const auto p = runtime::probe_kernel();
+  const runtime::Feature* f = nullptr;
+  for (const auto& x : p.features)
+    if (x.id == runtime::KernelFeature::kFlowView) f = &x;
+  ASSERT_NE(f, nullptr) << "no flow_view among the probed features";
+  EXPECT_STREQ(f->name(), "flow_view");
+  auto m = ebpf::FlowMonitor::load();
+  EXPECT_EQ(f->present, m.ok()) << f->detail;
+  if (!m.ok()) {
+    EXPECT_NE(f->detail.find(m.error().message()), std::string::npos) << "the refusal, as a run gets it: " << f->detail;
+    return;
+  }
+  size_t attached = 0;
+  for (const auto& h : m->hooks()) attached += h.attached ? 1 : 0;
+  EXPECT_NE(f->detail.find(std::to_string(attached) + " of " + std::to_string(m->hooks().size())), std::string::npos)
+      << f->detail;
+  bool said = false;
+  for (const auto& [what, which] : p.backends())
+    if (what == "flow view") said = which.find("tp_btf") != std::string::npos;
+  EXPECT_TRUE(said) << "backends do not name the flow view's programs";
 }

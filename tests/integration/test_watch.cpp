@@ -11,10 +11,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -148,6 +150,39 @@ TEST_F(Watch, AClearInEitherOrderEndsALinksFault) {
   ASSERT_EQ(r.status, 0) << r.out;
   const auto off = once_until([](const std::string& o) { return faults_section(o).find("link:") == std::string::npos; }, 10);
   EXPECT_EQ(faults_section(off).find("link:"), std::string::npos) << off;
+}
+
+// The flow view in the live view: loss typed on api-db shows as
+// retransmissions on the wire between exactly api and db, and every node has
+// its run-queue wait.
+TEST_F(Watch, ShowsTheTroubleOnTheWireBetweenThePairTheLossHits) {
+  bring_up(5, "delay = \"1ms\"");
+  if (HasFatalFailure()) return;
+  // Retransmissions per second of a pair in the "ON THE WIRE" section; -1
+  // when the pair has no row.
+  auto retrans = [](const std::string& block, const std::string& pair) -> double {
+    const auto at = block.find("ON THE WIRE");
+    if (at == std::string::npos) return -1;
+    std::istringstream in(block.substr(at));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string name, pps, re;
+      if (f >> name >> pps >> re && name == pair) return re == "-" ? 0 : std::stod(re);
+    }
+    return -1;
+  };
+  const auto clean = once_until([&](const std::string& o) { return retrans(o, "client->api") >= 0; }, 10);
+  ASSERT_GE(retrans(clean, "client->api"), 0) << "no flow of the load to api on the wire:\n" << clean;
+  EXPECT_NE(clean.find("RUNQ WAIT"), std::string::npos) << clean;
+  EXPECT_NE(clean.find(" s/s"), std::string::npos) << "no node's run-queue wait:\n" << clean;
+  auto r = run_cmd(cli("fault " + run_ + " link:api-db loss=30%"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto lossy = [&](const std::string& o) { return std::max(retrans(o, "api->db"), retrans(o, "db->api")); };
+  const auto on = once_until([&](const std::string& o) { return lossy(o) > 0; }, 15);
+  EXPECT_GT(lossy(on), 0) << "30% loss on api-db and no retransmission between them:\n" << on;
+  // The load's own link is clean: far fewer there, if any.
+  EXPECT_LE(retrans(on, "client->api") * 5, lossy(on)) << on;
 }
 
 TEST_F(Watch, FollowsTheRunInATerminalAndEndsOnCtrlC) {

@@ -319,6 +319,22 @@ test('a plot\'s lines: its kinds, services in topology order, the system line on
                    ['api', 'db', 'load:bot', 'load:client', 'system']);
 });
 
+test('each node\'s run-queue wait is plotted next to its throttled time, the flow pairs\' elsewhere', () => {
+  const g = R.topologyGraph(chainTopology);
+  const ser = R.seriesList({ series: [
+    { m: 'runq_wait_share', n: 'db', s: '', v: [0.5] },
+    { m: 'runq_wait_share', n: 'api', s: '', v: [null] },
+    { m: 'cpu_throttled_s', n: 'db', s: '', v: [0.2] },
+    { m: 'retransmits_ps', n: 'flow', s: 'api->db', v: [3] },
+  ] }, g);
+  const at = (metric) => R.PLOTS.findIndex((p) => p.ms[0] === metric);
+  assert.equal(at('runq_wait_share'), at('cpu_throttled_s') + 1, 'beside the cgroup\'s throttling');
+  assert.deepEqual(R.linesFor(R.PLOTS[at('runq_wait_share')], ser, g.services).map((l) => l.id), ['node:db'],
+                   'a node without a value has no line');
+  assert.deepEqual(R.linesFor(R.PLOTS[at('cpu_throttled_s')], ser, g.services).map((l) => l.id), ['node:db']);
+  assert.deepEqual(R.linesFor(R.PLOTS[at('retransmits_ps')], ser, g.services).map((l) => l.id), ['flow|api->db']);
+});
+
 test('the model: time axis, open faults, phases and the graph from a summary', () => {
   const md = R.model(data({
     topology: chainTopology,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/chain_topology.hpp"
 #include "tests/support/chromium.hpp"
 #include "tests/support/cli_run_test.hpp"
 #include "tests/support/run_results.hpp"
@@ -109,4 +110,34 @@ TEST_F(FlowView, APartitionShowsOnItsPairFirst) {
   EXPECT_NE(rc.count("data-wire-now") ? rc.at("data-wire-now").find("api->db=") : std::string::npos, std::string::npos)
       << "at t=" << at << ": " << (rc.count("data-wire-now") ? rc.at("data-wire-now") : "");
   EXPECT_EQ(rc.count("data-wire-order") ? rc.at("data-wire-order").substr(0, first.size()) : "", first);
+}
+
+// Each node's run-queue delay through `faultline run`: two busy loops on
+// half a core wait for a CPU most of the time, a node that sleeps hardly
+// ever; timeseries.csv has both beside the cgroup's throttling, and
+// summary.json's host says the flow view loads here.
+TEST_F(FlowView, TheRunQueueDelayIsTheBusyNodes) {
+  const auto file = write_topology(R"T(
+[experiment]
+name = "runq"
+duration = "7s"
+warmup = "1s"
+baseline = "2s"
+metrics_port = )T" + std::to_string(test_port(42)) + "\n" + kBusyAndCalm);
+  const fs::path out = dir_ / "results";
+  const auto r = run_cmd(cli("run " + file + " --name " + run_ + " --out " + out.string() + " -q"));
+  ASSERT_TRUE(fs::exists(out / "summary.json")) << r.out;
+  const auto s = read_summary(out / "summary.json");
+  ASSERT_TRUE(s["host"]["features"].contains("flow_view")) << s["host"].dump(2);
+  ASSERT_TRUE(s["host"]["features"]["flow_view"].get<bool>()) << s["host"]["backends"].dump(2);
+  const Series ts(out / "timeseries.csv");
+  ASSERT_TRUE(ts.has("busy", "", "runq_wait_share"));
+  ASSERT_TRUE(ts.has("calm", "", "runq_wait_share"));
+  const double busy = ts.mean("busy", "", "runq_wait_share", 2, 7), calm = ts.mean("calm", "", "runq_wait_share", 2, 7);
+  std::printf("runq_wait_share: busy %.3f, calm %.4f s/s; busy waits %.1f ms each, throttled %.2f s per tick\n", busy, calm,
+              ts.mean("busy", "", "runq_delay_s", 2, 7) * 1e3, ts.mean("busy", "", "cpu_throttled_s", 2, 7));
+  EXPECT_GT(busy, 0.7) << "two busy loops on half a core hardly waited";
+  EXPECT_LT(calm * 4, busy);
+  EXPECT_GT(ts.mean("busy", "", "runq_delay_s", 2, 7), ts.mean("calm", "", "runq_delay_s", 2, 7));
+  EXPECT_GT(ts.mean("busy", "", "cpu_throttled_s", 2, 7), 0) << "the quota never throttled the loops";
 }

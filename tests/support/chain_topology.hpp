@@ -5,7 +5,8 @@
 // client (load) -> api -> app -> db. api's call to app retries under a budget
 // and has a breaker, app's call to db retries with neither, db has its own
 // SLO. Tests add their [experiment] before it and links, segments, faults
-// and expectations after it.
+// and expectations after it. Also a bare line of three nodes, and a busy
+// node beside a calm one.
 #pragma once
 
 namespace faultline::testing {
@@ -40,6 +41,20 @@ name = "db"
 between = ["client", "api"]
 [[link]]
 between = ["api", "db"]
+)";
+
+// Two busy loops on half a core beside a node that sleeps every 250 ms (its
+// own `command`s, no workload): the run-queue delay's tests.
+inline constexpr const char* kBusyAndCalm = R"(
+[[node]]
+name = "busy"
+cpu = 0.5
+command = "exec sh -c 'while :; do :; done & while :; do :; done'"
+[[node]]
+name = "calm"
+command = "exec sh -c 'while :; do sleep 0.25; done'"
+[[link]]
+between = ["busy", "calm"]
 )";
 
 }  // namespace faultline::testing

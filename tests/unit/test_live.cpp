@@ -109,3 +109,38 @@ TEST(Live, ColumnarSeriesAlignValuesToTheTicks) {
   EXPECT_TRUE(c["series"][0]["v"][0].is_null());
   EXPECT_DOUBLE_EQ(c["series"][0]["v"][1].get<double>(), 0.25);
 }
+
+TEST(Live, NowCarriesTheWiresTroublePerPairAndEachNodesRunQueueWait) {
+  const auto topo = chain();
+  SeriesStore st;
+  for (size_t i = 0; i < 3; ++i) {
+    st.set_time(i, static_cast<double>(i + 1));
+    st.set(i, {"flow", "client->api", "flow_pps"}, 100);
+    st.set(i, {"flow", "client->api", "retransmits_ps"}, 0);
+    st.set(i, {"flow", "api->db", "flow_pps"}, 50);
+    st.set(i, {"flow", "api->db", "retransmits_ps"}, static_cast<double>(i));  // 2 at the last tick
+    st.set(i, {"flow", "api->db", "srtt_s"}, 0.002);
+    st.set(i, {"flow", "db->app", "flow_pps"}, i < 2 ? 5.0 : 0.0);  // quiet at the last tick
+    st.set(i, {"db", "", "runq_wait_share"}, 0.1 * static_cast<double>(i));
+    st.set(i, {"db", "", "runq_delay_s"}, 0.004);
+    st.set(i, {"db", "", "cpu_throttled_s"}, 0.3);
+  }
+  LiveInput in;
+  in.topo = &topo;
+  in.store = &st;
+  in.now_s = 3.0;
+  const auto now = live_data(in).now;
+  const auto& flows = now["flows"];
+  ASSERT_EQ(flows.size(), 2u) << "a pair with nothing in the last tick is left out: " << flows.dump();
+  EXPECT_EQ(flows[0]["pair"], "api->db") << "the troubled pair first";
+  EXPECT_DOUBLE_EQ(flows[0]["retransmits_ps"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(flows[0]["srtt_s"].get<double>(), 0.002);
+  EXPECT_TRUE(flows[0]["drops_pps"].is_null()) << "not recorded: null, not 0";
+  EXPECT_EQ(flows[1]["pair"], "client->api");
+  const auto* db = find(now["nodes"], "db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_DOUBLE_EQ((*db)["runq_wait_share"].get<double>(), 0.2);
+  EXPECT_DOUBLE_EQ((*db)["runq_delay_s"].get<double>(), 0.004);
+  EXPECT_DOUBLE_EQ((*db)["cpu_throttled_s"].get<double>(), 0.3);
+  EXPECT_TRUE(find(now["nodes"], "api")->at("runq_wait_share").is_null());
+}
