@@ -54,7 +54,7 @@ void read_service_name(Table& t, const std::string& node, size_t index, Service&
     s.services_ok = false;
     return;
   } else {
-    svc.name = index == 0 ? node : node + "-" + std::to_string(svc.port);
+    svc.name = detail::default_service_name(node, index, svc.port);
   }
   if (node.empty() || (!t.has("name") && svc.port == 0)) return;
   auto [it, inserted] = s.service_names.emplace(svc.name, t.has("name") ? t.loc("name") : t.loc());

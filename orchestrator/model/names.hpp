@@ -21,4 +21,10 @@ std::optional<std::string> check_experiment_name(std::string_view name);
 
 inline constexpr size_t kMaxServiceNameLen = 63;
 
+// A service without a name is called after its node: "api" for the node's
+// first service, "api-8080" for a later one (by its port).
+inline std::string default_service_name(const std::string& node, size_t index, long long port) {
+  return index == 0 ? node : node + "-" + std::to_string(port);
+}
+
 }  // namespace faultline::model::detail

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "orchestrator/model/loader_internal.hpp"
+#include "orchestrator/model/names.hpp"
 #include "orchestrator/model/suggest.hpp"
 
 namespace faultline::model::detail {
@@ -105,12 +106,12 @@ bool link_matches(const toml::table& t, const std::string& sel) {
   return how && !how->one_way;
 }
 
-// A service without a name is called after its node: "api" for the first,
-// "api-8080" for later ones.
+// A service without a name, as the loader names it (names.hpp); none for a
+// later service without a port.
 std::string default_service_name(const toml::table& t, size_t index, const std::string& node) {
   const auto* port = t.get_as<int64_t>("port");
-  if (index == 0) return node;
-  return port ? node + "-" + std::to_string(port->get()) : std::string();
+  if (index != 0 && !port) return std::string();
+  return detail::default_service_name(node, index, port ? port->get() : 0);
 }
 
 std::string label(const toml::table& t, const std::string& array, size_t index, const std::string& parent) {
