@@ -758,10 +758,10 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   // the client's share; a CPU hog in db adds to it, within db's limit.
   t.nodes[0].cpu_millicores = 500;
   model::Fault step;
-  step.target = {model::FaultTarget::Kind::kLoad, "client", "", ""};
+  step.target = {model::FaultTarget::Kind::kLoad, "client", {}};
   step.rate = 800;
   model::Fault hog;
-  hog.target = {model::FaultTarget::Kind::kNode, "db", "", ""};
+  hog.target = {model::FaultTarget::Kind::kNode, "db", {}};
   hog.action = model::Fault::Action::kCpuHog;
   hog.hog_millicores = 300;
   t.faults = {step};
