@@ -8,6 +8,15 @@
 
 namespace faultline::cli {
 
+namespace {
+
+// A steady_clock time as CLOCK_MONOTONIC nanoseconds, the spans' clock.
+int64_t mono_ns(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
 std::unique_ptr<OwnerLive> OwnerLive::start(runtime::Run& run, const model::Topology& topo, const std::string& log_dir) {
   // Nothing to watch without workloads, and nothing spent on it: a run of
   // bare nodes (most tests, the largest topologies) collects nothing.
@@ -71,7 +80,7 @@ void OwnerLive::tick_if_due() {
     li.source = "up";
     li.store = &collector_->store();
     li.records = &collector_->records().sources();
-    li.t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0_.time_since_epoch()).count();
+    li.t0_ns = mono_ns(t0_);
     li.now_s = t;
     const double warm = static_cast<double>(topo_.experiment.warmup_ns) / 1e9;
     const double base_end = warm + static_cast<double>(topo_.experiment.baseline_ns) / 1e9;
@@ -86,10 +95,7 @@ void OwnerLive::tick_if_due() {
 }
 
 void OwnerLive::forget_old_records() {
-  const int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0_.time_since_epoch()).count();
-  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now().time_since_epoch())
-                             .count();
+  const int64_t t0_ns = mono_ns(t0_), now_ns = mono_ns(std::chrono::steady_clock::now());
   const auto& ex = topo_.experiment;
   collector_->forget_records(now_ns - ex.live_records_ns, t0_ns + ex.warmup_ns,
                              t0_ns + ex.warmup_ns + ex.baseline_ns);
