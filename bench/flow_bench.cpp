@@ -7,10 +7,12 @@
 // (every connection also passes inet_sock_set_state and the resets path's
 // neighbours). The ratio is the median of on / the median of off.
 //
-//   fl_bench_flow [--rounds N] [--round-ms MS] [--without-runq]     (root)
+//   fl_bench_flow [--rounds N] [--round-ms MS] [--runq best|sched_info|wakeups|off]     (root)
 //
-// --without-runq loads the flow programs without the scheduler's (the
-// run-queue delay), to tell their share of the cost.
+// --runq chooses the run-queue delay's source (ebpf::Runq): sched_info (one
+// program on sched_switch, the default where the kernel has it), wakeups
+// (three programs timing each wait) or off (no scheduler program), to tell
+// their share of the cost. --without-runq is --runq off.
 #include <arpa/inet.h>
 #include <sched.h>
 #include <netinet/in.h>
@@ -180,10 +182,17 @@ int main(int argc, char** argv) {
     return 3;
   }
   int rounds = 7, round_ms = 1000;
-  bool runq = true;
+  ebpf::Runq runq = ebpf::Runq::best;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--without-runq") runq = false;
+    if (a == "--without-runq") runq = ebpf::Runq::off;
+    else if (a == "--runq" && i + 1 < argc) {
+      const std::string v = argv[++i];
+      bool known = false;
+      for (const auto r : {ebpf::Runq::best, ebpf::Runq::sched_info, ebpf::Runq::wakeups, ebpf::Runq::off})
+        if (v == ebpf::runq_name(r)) runq = r, known = true;
+      if (!known) die("--runq " + v + ": one of best, sched_info, wakeups, off");
+    }
     else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
     else if (a == "--round-ms" && i + 1 < argc) round_ms = std::atoi(argv[++i]);
   }
@@ -233,6 +242,7 @@ int main(int argc, char** argv) {
   };
   uint64_t sched_total_ns = 0;
   double on_s = 0;
+  ebpf::Runq used = runq;
   in_ns(client_ns, [&] { return rr(server_ip, 200); });  // warm up
   for (int i = 0; i < rounds; ++i) {
     // Off first in even rounds, on first in odd ones: what a round leaves
@@ -244,6 +254,7 @@ int main(int argc, char** argv) {
         auto l = ebpf::FlowMonitor::load(runq);
         if (!l.ok()) die("load the flow programs: " + l.error().message());
         m = std::move(l.value());
+        used = m.runq();
         uint32_t k = 0;
         for (const char* node : {"client", "server"})
           if (!m.watch(r.holder(node)->netns_inode(), k++).ok()) die("watch");
@@ -296,6 +307,7 @@ int main(int argc, char** argv) {
   }
   std::printf("(%d rounds of %d ms each, alternating; medians. The programs counted %llu packets while on.)\n",
               rounds, round_ms, static_cast<unsigned long long>(counted_packets));
+  std::printf("run-queue delay from: %s\n", ebpf::runq_name(used));
   if (on_s > 0)
     std::printf("scheduler programs, host-wide: %.2f ms of CPU per second (%.3f%% of one CPU), every task's switches\n",
                 static_cast<double>(sched_total_ns) / 1e6 / on_s, static_cast<double>(sched_total_ns) / 1e9 / on_s * 100);

@@ -237,17 +237,27 @@ int BPF_PROG(fl_set_state, const struct sock *sk, const int oldstate, const int 
 
 // ---------------------------------------------------------------------------
 // Run-queue delay per node: how long the node's runnable tasks waited for a
-// CPU, as the scheduler's tracepoints show it. A wait begins when a task is
-// woken (sched_wakeup, sched_wakeup_new) or switched out still runnable
-// (preempted: sched_switch with prev_state TASK_RUNNING), and ends when it is
-// switched in. Only tasks of a watched network namespace are followed: the
-// node is found at the start of the wait, and the task's storage (freed by
-// the kernel with the task) holds when it began. sched_switch runs on every
-// context switch of the host, so what every switch pays is one task-storage
-// look-up of the incoming task (a pointer test for tasks never followed) and
-// the namespace test of the outgoing one only when it stays runnable.
+// CPU. Only tasks of a watched network namespace count; the task's storage
+// (freed by the kernel with the task) keeps its node and, while its namespace
+// stays the same, spares the node map a look-up. Two sources, one loaded:
+//
+// sched_info (fl_switch_info): the kernel accounts every task's waits itself
+// (CONFIG_SCHED_INFO: sched_info.run_delay, the summed waits, and .pcount, the
+// runs). At sched_switch the outgoing task's figures already hold the wait
+// that preceded the run now ending, so one program on the switch, reading
+// two fields and no clock, counts each wait once, when its run ends. This is
+// the cheap one: sched_switch runs on every context switch of the host.
+//
+// wakeups (fl_wakeup, fl_wakeup_new, fl_switch), for kernels without
+// sched_info: a wait begins when a task is woken or switched out still
+// runnable (preempted) and ends when it is switched in; the programs time it
+// with bpf_ktime_get_ns.
 
 #define FL_TASK_RUNNING 0
+
+// The orchestrator's own network namespace (set by the loader): no node's,
+// and where most tasks of the host live, so the node map is not asked.
+const volatile __u32 host_netns = 0;
 
 struct {
   __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -263,32 +273,29 @@ struct {
   __type(value, struct fl_runq_counters);
 } runq SEC(".maps");
 
-// A wait of task t begins now, when t is in a watched namespace. A task on
-// its way out has dropped its namespaces already (nsproxy NULL): it is no
-// node's. A task followed before keeps its node in its storage: while its
-// namespace is the same, the node map is not looked up again.
-static __always_inline void wait_begins(struct task_struct *t) {
+// The two fields of the kernel's own accounting, as a CO-RE flavor: found
+// by name in the running kernel's BTF, and absent from a kernel built
+// without CONFIG_SCHED_INFO (whose vmlinux.h would not know them either).
+struct sched_info___fl {
+  unsigned long pcount;
+  unsigned long long run_delay;
+} __attribute__((preserve_access_index));
+struct task_struct___fl {
+  struct sched_info___fl sched_info;
+} __attribute__((preserve_access_index));
+
+// The inode of t's network namespace; 0 for a task on its way out, which
+// has dropped its namespaces already (nsproxy NULL).
+static __always_inline __u32 netns_of(const struct task_struct *t) {
   const struct nsproxy *nsp = t->nsproxy;
-  if (!nsp || !nsp->net_ns) return;
-  const __u32 inum = nsp->net_ns->ns.inum;
-  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, t, 0, 0);
-  if (w && w->netns == inum && inum) {
-    w->queued_ns = bpf_ktime_get_ns();
-    return;
-  }
-  __u32 *node = bpf_map_lookup_elem(&nodes, &inum);
-  if (!node) {
-    if (w) w->queued_ns = 0;  // it left the run's namespaces
-    return;
-  }
-  if (!w) w = bpf_task_storage_get(&runq_tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-  if (!w) {
-    count_lost();
-    return;
-  }
-  w->node = *node;
-  w->netns = inum;
-  w->queued_ns = bpf_ktime_get_ns();
+  if (!nsp || !nsp->net_ns) return 0;
+  return nsp->net_ns->ns.inum;
+}
+
+// The node of the namespace with that inode, or 0.
+static __always_inline __u32 *node_of_netns(__u32 inum) {
+  if (!inum || inum == host_netns) return 0;
+  return bpf_map_lookup_elem(&nodes, &inum);
 }
 
 // The histogram bucket of a wait of `us` microseconds: the number of
@@ -302,6 +309,75 @@ static __always_inline __u32 runq_bucket(__u64 us) {
     ++b;
   }
   return b;
+}
+
+// `n` waits of `d` ns in all ended for node `node`.
+static __always_inline void count_waits(__u32 node, __u64 d, __u64 n) {
+  struct fl_runq_counters *c = bpf_map_lookup_elem(&runq, &node);
+  if (!c) return;
+  c->delay_ns += d;
+  c->waits += n;
+  c->hist[runq_bucket(d / n / 1000)] += n;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(fl_switch_info, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state) {
+  const struct task_struct___fl *acct = (const struct task_struct___fl *)prev;
+  if (!bpf_core_field_exists(acct->sched_info)) return 0;  // the loader picks wakeups then
+  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, prev, 0, 0);
+  const __u32 inum = netns_of(prev);
+  if (!w || (inum && inum != w->netns)) {
+    // First seen, or moved to another namespace: find its node.
+    __u32 *node = node_of_netns(inum);
+    if (!w && !node) return 0;  // no node's, and never was: nothing kept
+    if (!w) w = bpf_task_storage_get(&runq_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!w) {
+      count_lost();
+      return 0;
+    }
+    w->node = node ? *node : FL_RUNQ_NO_NODE;
+    w->netns = inum;
+    // A task in its first run (forked zeroed) has waited once, for this
+    // run, in this namespace: counted from zero. One seen later (the run
+    // began before the programs, or it came from another namespace) starts
+    // from what it has now.
+    const __u64 from_zero = node && acct->sched_info.pcount <= 1;
+    w->run_delay = from_zero ? 0 : acct->sched_info.run_delay;
+    w->pcount = from_zero ? 0 : acct->sched_info.pcount;
+  }
+  // A task on its way out (no namespace) still counts for the node it had.
+  if (w->node == FL_RUNQ_NO_NODE) return 0;
+  const __u64 delay = acct->sched_info.run_delay, runs = acct->sched_info.pcount;
+  if (runs <= w->pcount) return 0;
+  const __u64 d = delay > w->run_delay ? delay - w->run_delay : 0, n = runs - w->pcount;
+  w->run_delay = delay;
+  w->pcount = runs;
+  count_waits(w->node, d, n);
+  return 0;
+}
+
+// A wait of task t begins now, when t is in a watched namespace.
+static __always_inline void wait_begins(struct task_struct *t) {
+  const __u32 inum = netns_of(t);
+  if (!inum) return;
+  struct fl_runq_task *w = bpf_task_storage_get(&runq_tasks, t, 0, 0);
+  if (w && w->netns == inum) {
+    w->queued_ns = w->node == FL_RUNQ_NO_NODE ? 0 : bpf_ktime_get_ns();
+    return;
+  }
+  __u32 *node = node_of_netns(inum);
+  if (!node) {
+    if (w) w->queued_ns = 0;  // it left the run's namespaces
+    return;
+  }
+  if (!w) w = bpf_task_storage_get(&runq_tasks, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!w) {
+    count_lost();
+    return;
+  }
+  w->node = *node;
+  w->netns = inum;
+  w->queued_ns = bpf_ktime_get_ns();
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -327,11 +403,6 @@ int BPF_PROG(fl_switch, bool preempt, struct task_struct *prev, struct task_stru
   const __u64 now = bpf_ktime_get_ns();
   const __u64 d = now > w->queued_ns ? now - w->queued_ns : 0;
   w->queued_ns = 0;
-  __u32 node = w->node;
-  struct fl_runq_counters *c = bpf_map_lookup_elem(&runq, &node);
-  if (!c) return 0;
-  c->delay_ns += d;
-  c->waits++;
-  c->hist[runq_bucket(d / 1000)]++;
+  count_waits(w->node, d, 1);
   return 0;
 }

@@ -49,10 +49,13 @@ struct fl_flow_drop_key {
 /* Index of the one slot of the `lost` per-CPU array. */
 #define FL_FLOW_LOST_SLOTS 1
 
-/* Run-queue delay per node, as the scheduler's tracepoints show it: the time
- * a task of the node spent runnable but not running, from being woken (or
- * preempted while still runnable) to being switched in. Kept per node index
- * (the same index as fl_flow_key.node) in a per-CPU array. */
+/* Run-queue delay per node: the time a task of the node spent runnable but
+ * not running, from being woken (or preempted while still runnable) to being
+ * switched in. Two sources fill the same counters (the loader uses one): the
+ * kernel's own per-task accounting (task_struct.sched_info, CONFIG_SCHED_INFO)
+ * read at each switch, or, on kernels without it, the scheduler's wakeup and
+ * switch tracepoints timing each wait. Kept per node index (the same index as
+ * fl_flow_key.node) in a per-CPU array. */
 
 /* Log2 buckets of one wait in microseconds: bucket 0 holds waits under
  * 1 us, bucket i (0 < i < last) waits in [2^(i-1), 2^i) us, the last one
@@ -65,12 +68,15 @@ struct fl_runq_counters {
   __u64 hist[FL_RUNQ_BUCKETS];  /* the waits by length */
 };
 
-/* Per task (task storage): when it became runnable, and whose it is. */
+/* Per task (task storage): whose it is and where its wait stands. */
 struct fl_runq_task {
-  __u64 queued_ns; /* bpf_ktime_get_ns() at wakeup or preemption; 0: not waiting */
-  __u32 node;
+  __u64 queued_ns; /* wakeups: bpf_ktime_get_ns() at wakeup or preemption; 0: not waiting */
+  __u64 run_delay; /* sched_info: the task's sched_info.run_delay and .pcount when */
+  __u64 pcount;    /* it was last switched out (what was counted up to then) */
+  __u32 node;      /* FL_RUNQ_NO_NODE: a task seen in a namespace of no node */
   __u32 netns;     /* the inode `node` was found for: while the task's is the
                     * same, the node needs no look-up */
 };
+#define FL_RUNQ_NO_NODE 0xffffffffu
 
 #endif

@@ -2,6 +2,7 @@
 #include "ebpf/flow_loader.hpp"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -25,7 +26,7 @@ static_assert(sizeof(fl_flow_key) == 12, "fl_flow_key layout changed: update flo
 static_assert(sizeof(fl_flow_counters) == 80, "fl_flow_counters layout changed");
 static_assert(sizeof(fl_flow_drop_key) == 16, "fl_flow_drop_key layout changed");
 static_assert(sizeof(fl_runq_counters) == 16 + 8 * FL_RUNQ_BUCKETS, "fl_runq_counters layout changed");
-static_assert(sizeof(fl_runq_task) == 16, "fl_runq_task layout changed");
+static_assert(sizeof(fl_runq_task) == 32, "fl_runq_task layout changed");
 
 namespace {
 
@@ -36,6 +37,23 @@ using BtfPtr = std::unique_ptr<btf, BtfDeleter>;
 
 // The running kernel's BTF, or null.
 BtfPtr vmlinux_btf() { return BtfPtr(btf__load_vmlinux_btf()); }
+
+// Whether the kernel's struct `type` has a member `member`.
+bool has_member(const btf* b, const char* type, const char* member) {
+  const int id = btf__find_by_name_kind(b, type, BTF_KIND_STRUCT);
+  if (id < 0) return false;
+  const btf_type* t = btf__type_by_id(b, static_cast<uint32_t>(id));
+  const btf_member* m = btf_members(t);
+  for (uint16_t i = 0; i < btf_vlen(t); ++i)
+    if (std::strcmp(btf__name_by_offset(b, m[i].name_off), member) == 0) return true;
+  return false;
+}
+
+// The inode of this process's network namespace (0 when unreadable).
+uint32_t own_netns() {
+  struct stat st{};
+  return ::stat("/proc/self/ns/net", &st) == 0 ? static_cast<uint32_t>(st.st_ino) : 0;
+}
 
 FlowCounters from_raw(const fl_flow_counters& c) {
   return {c.packets,   c.bytes,          c.drops,        c.retransmits, c.resets_sent, c.resets_received,
@@ -109,7 +127,8 @@ FlowMonitor::FlowMonitor(FlowMonitor&& o) noexcept
       links_(std::move(o.links_)),
       hooks_(std::move(o.hooks_)),
       prog_fds_(std::move(o.prog_fds_)),
-      watched_(std::move(o.watched_)) {
+      watched_(std::move(o.watched_)),
+      runq_(o.runq_) {
   o.links_.clear();
 }
 
@@ -122,6 +141,7 @@ FlowMonitor& FlowMonitor::operator=(FlowMonitor&& o) noexcept {
     hooks_ = std::move(o.hooks_);
     prog_fds_ = std::move(o.prog_fds_);
     watched_ = std::move(o.watched_);
+    runq_ = o.runq_;
   }
   return *this;
 }
@@ -136,50 +156,80 @@ void FlowMonitor::release() noexcept {
   if (skel_) flow_bpf__destroy(std::exchange(skel_, nullptr));
 }
 
-Result<FlowMonitor> FlowMonitor::load(bool runq) {
+const char* runq_name(Runq r) {
+  switch (r) {
+    case Runq::off: return "off";
+    case Runq::sched_info: return "sched_info";
+    case Runq::wakeups: return "wakeups";
+    case Runq::best: return "best";
+  }
+  return "?";
+}
+
+Result<FlowMonitor> FlowMonitor::load(Runq runq) {
   FlowMonitor m;
   m.skel_ = flow_bpf__open();
   if (!m.skel_) return sys_error("open flow.bpf.o");
+  const BtfPtr kbtf = vmlinux_btf();
+  if (!kbtf) return sys_error(errno ? errno : ENOENT, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
+  // The run-queue delay from the kernel's own accounting costs one program
+  // on the switch and no clock read; timing the waits from the wakeups
+  // costs three. The first needs the accounting compiled in.
+  const bool accounted = has_member(kbtf.get(), "task_struct", "sched_info");
+  if (runq == Runq::best) runq = accounted ? Runq::sched_info : Runq::wakeups;
+  if (runq == Runq::sched_info && !accounted)
+    return sys_error(ENOTSUP, "the kernel keeps no per-task run-queue accounting (task_struct.sched_info, CONFIG_SCHED_INFO)");
+  m.runq_ = runq;
+  m.skel_->rodata->host_netns = own_netns();
   const struct {
     bpf_program* prog;
     const char* tracepoint;
+    Runq runq;  // off: not a run-queue program
   } progs[] = {
-      {m.skel_->progs.fl_xmit, "net:net_dev_start_xmit"},
-      {m.skel_->progs.fl_drop, "skb:kfree_skb"},
-      {m.skel_->progs.fl_retransmit, "tcp:tcp_retransmit_skb"},
-      {m.skel_->progs.fl_send_reset, "tcp:tcp_send_reset"},
-      {m.skel_->progs.fl_receive_reset, "tcp:tcp_receive_reset"},
-      {m.skel_->progs.fl_set_state, "sock:inet_sock_set_state"},
-      // The run-queue delay: a wait begins at a wakeup or preemption and
-      // ends at the switch in; without sched_switch none would end.
-      {m.skel_->progs.fl_wakeup, "sched:sched_wakeup"},
-      {m.skel_->progs.fl_wakeup_new, "sched:sched_wakeup_new"},
-      {m.skel_->progs.fl_switch, "sched:sched_switch"},
+      {m.skel_->progs.fl_xmit, "net:net_dev_start_xmit", Runq::off},
+      {m.skel_->progs.fl_drop, "skb:kfree_skb", Runq::off},
+      {m.skel_->progs.fl_retransmit, "tcp:tcp_retransmit_skb", Runq::off},
+      {m.skel_->progs.fl_send_reset, "tcp:tcp_send_reset", Runq::off},
+      {m.skel_->progs.fl_receive_reset, "tcp:tcp_receive_reset", Runq::off},
+      {m.skel_->progs.fl_set_state, "sock:inet_sock_set_state", Runq::off},
+      {m.skel_->progs.fl_switch_info, "sched:sched_switch", Runq::sched_info},
+      // A wait begins at a wakeup or preemption and ends at the switch in;
+      // without sched_switch none would end.
+      {m.skel_->progs.fl_wakeup, "sched:sched_wakeup", Runq::wakeups},
+      {m.skel_->progs.fl_wakeup_new, "sched:sched_wakeup_new", Runq::wakeups},
+      {m.skel_->progs.fl_switch, "sched:sched_switch", Runq::wakeups},
   };
-  static_assert(std::size(progs) == 9, "kSwitch and kWakeups index progs");
-  constexpr size_t kSwitch = 8, kWakeups[] = {6, 7};
+  static_assert(std::size(progs) == 10, "kSwitch and kWakeups index progs");
+  constexpr size_t kSwitch = 9, kWakeups[] = {7, 8};
   // Probe: a tracepoint the kernel has shows in its BTF as btf_trace_<name>.
-  const BtfPtr kbtf = vmlinux_btf();
-  if (!kbtf) return sys_error(errno ? errno : ENOENT, "read the kernel's BTF (/sys/kernel/btf/vmlinux)");
+  // Only the programs of the chosen source of the run-queue delay are hooks.
   size_t wanted = 0;
-  for (const auto& p : progs) {
+  std::vector<size_t> used;  // index in progs of each hook
+  for (size_t i = 0; i < std::size(progs); ++i) {
+    const auto& p = progs[i];
+    if (p.runq != Runq::off && p.runq != runq) {
+      bpf_program__set_autoload(p.prog, false);
+      continue;
+    }
     const std::string name = std::strchr(p.tracepoint, ':') + 1;
     FlowHook h{p.tracepoint, false, ""};
-    if (!runq && name.rfind("sched_", 0) == 0) {
-      h.why_not = "left out (no run-queue delay asked for)";
-      bpf_program__set_autoload(p.prog, false);
-    } else if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
+    if (btf__find_by_name_kind(kbtf.get(), ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF) < 0) {
       h.why_not = "the kernel has no tracepoint " + h.tracepoint;
       bpf_program__set_autoload(p.prog, false);
     } else {
       ++wanted;
     }
+    used.push_back(i);
     m.hooks_.push_back(std::move(h));
   }
-  if (runq && !m.hooks_[kSwitch].why_not.empty())
+  auto hook_of = [&](size_t prog) -> FlowHook* {
+    const auto it = std::find(used.begin(), used.end(), prog);
+    return it == used.end() ? nullptr : &m.hooks_[static_cast<size_t>(it - used.begin())];
+  };
+  if (runq == Runq::wakeups && !hook_of(kSwitch)->why_not.empty())
     for (size_t i : kWakeups)
-      if (m.hooks_[i].why_not.empty()) {
-        m.hooks_[i].why_not = "needs sched:sched_switch, which the kernel lacks";
+      if (FlowHook* h = hook_of(i); h->why_not.empty()) {
+        h->why_not = "needs sched:sched_switch, which the kernel lacks";
         bpf_program__set_autoload(progs[i].prog, false);
         --wanted;
       }
@@ -187,8 +237,9 @@ Result<FlowMonitor> FlowMonitor::load(bool runq) {
   if (const int err = flow_bpf__load(m.skel_); err != 0)
     return sys_error(-err, "load flow.bpf.o (needs BPF, BTF and tp_btf programs)");
   size_t attached = 0;
-  for (size_t i = 0; i < std::size(progs); ++i) {
-    FlowHook& h = m.hooks_[i];
+  for (size_t k = 0; k < used.size(); ++k) {
+    FlowHook& h = m.hooks_[k];
+    const size_t i = used[k];
     m.prog_fds_.push_back(-1);
     if (!h.why_not.empty()) continue;
     bpf_link* l = bpf_program__attach(progs[i].prog);
@@ -202,6 +253,10 @@ Result<FlowMonitor> FlowMonitor::load(bool runq) {
     ++attached;
   }
   if (attached == 0) return sys_error(EPERM, "attach any of the flow view's programs: " + m.hooks_.front().why_not);
+  bool counting = false;
+  for (const FlowHook& h : m.hooks_)
+    if (h.attached && h.tracepoint == "sched:sched_switch") counting = true;
+  if (!counting) m.runq_ = Runq::off;
   return m;
 }
 

@@ -6,7 +6,9 @@
 // connection attempts and those that never completed, and the senders'
 // smoothed RTT, for the network namespaces watch() names only; and per node,
 // how long its runnable tasks waited for a CPU (the scheduler's run-queue
-// delay, from sched_wakeup/sched_wakeup_new/sched_switch).
+// delay: from the kernel's per-task accounting read at sched_switch, or on
+// kernels without it timed from sched_wakeup/sched_wakeup_new to
+// sched_switch).
 //
 // The programs hang on bpf_link fds this object holds: when it goes (or the
 // process that holds it dies) they are detached and unloaded by the kernel.
@@ -72,14 +74,26 @@ struct FlowHook {
   std::string why_not;     // when not attached
 };
 
+// Where the run-queue delay comes from. Its programs run on every context
+// switch of the host, so the choice is the flow view's main cost.
+enum class Runq {
+  off,         // not recorded: no scheduler program
+  sched_info,  // the kernel's own per-task accounting (task_struct.sched_info,
+               // CONFIG_SCHED_INFO) read at sched_switch: one program, no clock
+  wakeups,     // each wait timed from sched_wakeup/_new or a preemption to the
+               // switch in: three programs, for kernels without sched_info
+  best,        // sched_info when the kernel has it, else wakeups
+};
+const char* runq_name(Runq r);
+
 class FlowMonitor {
  public:
   // Loads and attaches every program whose tracepoint the running kernel's
-  // BTF has; the others are skipped, each with its reason (hooks()). An
-  // error when none can be attached or BPF itself is refused; on error
-  // nothing stays loaded. runq = false leaves out the scheduler's programs
-  // (the run-queue delay: they run on every context switch of the host).
-  static Result<FlowMonitor> load(bool runq = true);
+  // BTF has; the others are skipped, each with its reason (hooks(), which
+  // lists the programs of the chosen run-queue source only). An error when
+  // none can be attached, BPF itself is refused, or sched_info is asked for
+  // on a kernel without it; on error nothing stays loaded.
+  static Result<FlowMonitor> load(Runq runq = Runq::best);
 
   FlowMonitor();
   FlowMonitor(FlowMonitor&&) noexcept;
@@ -102,6 +116,8 @@ class FlowMonitor {
   };
   std::vector<ProgramCost> costs() const;
   bool loaded() const { return skel_ != nullptr; }
+  // The run-queue source in use: off when its switch program is not attached.
+  Runq runq() const { return runq_; }
 
  private:
   void release() noexcept;
@@ -110,6 +126,7 @@ class FlowMonitor {
   std::vector<FlowHook> hooks_;
   std::vector<int> prog_fds_;  // of each hook, -1 when not attached (owned by skel_)
   std::map<uint64_t, uint32_t> watched_;  // netns inode -> node index
+  Runq runq_ = Runq::off;
 };
 
 // The kernel's name of a drop reason ("NO_SOCKET"), from its BTF (enum

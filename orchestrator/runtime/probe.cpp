@@ -95,7 +95,7 @@ Feature probe_flow_view() {
   }
   f.present = true;
   f.detail = "loaded, " + std::to_string(attached) + " of " + std::to_string(m->hooks().size()) +
-             " tracepoints attached" + skipped;
+             " tracepoints attached" + skipped + "; run-queue delay from " + ebpf::runq_name(m->runq());
   return f;  // the monitor's destructor detaches and unloads them
 }
 

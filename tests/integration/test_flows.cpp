@@ -361,6 +361,81 @@ TEST_F(Flows, RunQueueDelayIsTheBusyNodesNotTheCalmOnes) {
   EXPECT_NEAR(static_cast<double>(in_buckets), static_cast<double>(b1.waits), 2) << "every wait is in one histogram bucket";
 }
 
+// The two sources of the run-queue delay (ebpf::Runq) count the same waits:
+// the kernel's own accounting read at the switch, which a run uses where the
+// kernel has it, and the waits timed from the wakeups, loaded beside it here
+// and watching the same namespaces under the same indexes.
+TEST_F(Flows, BothSourcesOfTheRunQueueDelayAgree) {
+  up(faultline::testing::kBusyAndCalm);
+  if (HasFatalFailure() || IsSkipped()) return;
+  if (run_->flows()->runq() != ebpf::Runq::sched_info)
+    GTEST_SKIP() << "the run's run-queue delay is not from sched_info here: " << ebpf::runq_name(run_->flows()->runq());
+  auto timed = ebpf::FlowMonitor::load(ebpf::Runq::wakeups);
+  ASSERT_TRUE(timed.ok()) << timed.error().message();
+  ASSERT_EQ(timed->runq(), ebpf::Runq::wakeups);
+  const auto& nodes = run_->flow_nodes();
+  for (uint32_t i = 0; i < nodes.size(); ++i) ASSERT_TRUE(timed->watch(run_->holder(nodes[i])->netns_inode(), i).ok());
+  const auto busy = static_cast<uint32_t>(std::find(nodes.begin(), nodes.end(), "busy") - nodes.begin());
+  const auto calm = static_cast<uint32_t>(std::find(nodes.begin(), nodes.end(), "calm") - nodes.begin());
+  ASSERT_LT(busy, nodes.size());
+  ASSERT_LT(calm, nodes.size());
+  auto both = [&] {
+    auto a = run_->flows()->read();
+    auto b = timed->read();
+    EXPECT_TRUE(a.ok() && b.ok());
+    return std::pair{a.ok() ? *a : ebpf::FlowSnapshot{}, b.ok() ? *b : ebpf::FlowSnapshot{}};
+  };
+  std::this_thread::sleep_for(500ms);
+  const auto [a0, b0] = both();
+  std::this_thread::sleep_for(3s);
+  const auto [a1, b1] = both();
+  auto share = [](const ebpf::FlowSnapshot& x1, const ebpf::FlowSnapshot& x0, uint32_t n) {
+    return static_cast<double>(x1.runq.at(n).delay_ns - x0.runq.at(n).delay_ns) / 1e9 / 3.0;
+  };
+  auto waits = [](const ebpf::FlowSnapshot& x1, const ebpf::FlowSnapshot& x0, uint32_t n) {
+    return static_cast<double>(x1.runq.at(n).waits - x0.runq.at(n).waits);
+  };
+  const double info_busy = share(a1, a0, busy), timed_busy = share(b1, b0, busy);
+  const double info_waits = waits(a1, a0, busy), timed_waits = waits(b1, b0, busy);
+  const double info_calm = waits(a1, a0, calm), timed_calm = waits(b1, b0, calm);
+  std::printf("busy: sched_info %.3f s/s over %.0f waits, wakeups %.3f s/s over %.0f; calm waits %.0f and %.0f\n",
+              info_busy, info_waits, timed_busy, timed_waits, info_calm, timed_calm);
+  // A wait is counted when its run ends (sched_info) or begins (wakeups):
+  // over 3 s the two differ by the waits at the window's edges, each at
+  // most a CPU period of throttling.
+  EXPECT_GT(info_busy, 0.7) << "two busy loops on half a core hardly waited";
+  EXPECT_NEAR(info_busy, timed_busy, 0.25 * timed_busy) << "the two sources disagree on the busy node's wait";
+  EXPECT_NEAR(info_waits, timed_waits, 0.2 * timed_waits + 4) << "the two sources count different waits";
+  EXPECT_GE(info_calm, 5) << "the calm node's short-lived tasks (sleep every 250 ms) were not followed";
+  EXPECT_NEAR(info_calm, timed_calm, 0.3 * timed_calm + 4) << "the calm node's waits differ";
+}
+
+// Each source of the run-queue delay hooks its own scheduler programs and
+// no other: one on sched_switch for sched_info, three for wakeups, none off.
+TEST_F(Flows, EachRunQueueSourceHooksItsOwnPrograms) {
+  for (const auto& [how, expected] : {std::pair{ebpf::Runq::sched_info, std::vector<std::string>{"sched:sched_switch"}},
+                                      std::pair{ebpf::Runq::wakeups,
+                                                std::vector<std::string>{"sched:sched_wakeup", "sched:sched_wakeup_new",
+                                                                         "sched:sched_switch"}},
+                                      std::pair{ebpf::Runq::off, std::vector<std::string>{}}}) {
+    auto m = ebpf::FlowMonitor::load(how);
+    if (!m.ok() && how == ebpf::Runq::sched_info) {
+      EXPECT_NE(m.error().message().find("CONFIG_SCHED_INFO"), std::string::npos) << m.error().message();
+      continue;
+    }
+    ASSERT_TRUE(m.ok()) << ebpf::runq_name(how) << ": " << m.error().message();
+    std::vector<std::string> sched;
+    for (const auto& h : m->hooks())
+      if (h.tracepoint.rfind("sched:", 0) == 0) {
+        sched.push_back(h.tracepoint);
+        EXPECT_TRUE(h.attached) << h.tracepoint << ": " << h.why_not;
+      }
+    EXPECT_EQ(sched, expected) << ebpf::runq_name(how);
+    EXPECT_EQ(m->runq(), how);
+    EXPECT_EQ(m->hooks().size(), 6 + expected.size()) << "the six wire programs and the source's own";
+  }
+}
+
 // doctor's and summary.json's answer: the probe loads and attaches the
 // programs as `up` would, says so, and leaves none behind (TearDown).
 TEST_F(Flows, TheProbeLoadsTheProgramsAndSaysWhich) {
