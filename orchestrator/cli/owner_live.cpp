@@ -101,7 +101,7 @@ void OwnerLive::forget_old_records() {
                              t0_ns + ex.warmup_ns + ex.baseline_ns);
 }
 
-void OwnerLive::opened(const std::string& target, const std::string& what) {
+void OwnerLive::opened(const std::string& target, const std::string& what, std::optional<model::LinkId> link) {
   const double t = now_s();
   experiment::FaultRecord f;
   f.index = faults_.size();
@@ -109,8 +109,11 @@ void OwnerLive::opened(const std::string& target, const std::string& what) {
   f.what = what;
   f.at_s = t;
   f.applied_s = t;
-  faults_.push_back(f);
-  events_.add(t, "fault", {{"index", f.index}, {"target", target}, {"what", what}, {"action", "applied"}});
+  f.link = std::move(link);
+  nlohmann::json ev = {{"index", f.index}, {"target", target}, {"what", what}, {"action", "applied"}};
+  if (f.link) ev["link"] = {f.link->a, f.link->b};
+  faults_.push_back(std::move(f));
+  events_.add(t, "fault", ev);
 }
 
 void OwnerLive::closed(const std::function<bool(const experiment::FaultRecord&)>& which) {
@@ -124,10 +127,16 @@ void OwnerLive::closed(const std::function<bool(const experiment::FaultRecord&)>
 }
 
 std::string OwnerLive::link_as_planned(const std::string& target) const {
-  if (target.rfind("link:", 0) != 0 || run_.links() == nullptr) return target;
+  const auto id = planned_link(target);
+  return id ? "link:" + id->name() : target;
+}
+
+std::optional<model::LinkId> OwnerLive::planned_link(const std::string& target) const {
+  if (target.rfind("link:", 0) != 0 || run_.links() == nullptr) return std::nullopt;
   // "api->db" (one way) is the same link as "api-db": one record.
   const auto r = run_.links()->resolve_link(std::string_view(target).substr(5));
-  return r.ok() ? "link:" + r.value().link->id.name() : target;
+  if (!r.ok()) return std::nullopt;
+  return r.value().link->id;
 }
 
 void OwnerLive::note(const runtime::ControlRequest& req, const nlohmann::json& reply) {
@@ -137,7 +146,7 @@ void OwnerLive::note(const runtime::ControlRequest& req, const nlohmann::json& r
   for (const auto& a : req.args) args += (args.empty() ? "" : " ") + a;
   switch (req.op) {
     case Op::kImpair:
-      opened(link_as_planned(req.target), args);
+      opened(link_as_planned(req.target), args, planned_link(req.target));
       break;
     case Op::kPartition: {
       const auto ids = reply.value("ids", nlohmann::json::array());

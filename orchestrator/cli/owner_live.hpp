@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,13 @@ class OwnerLive {
   // Lets go of request records older than [experiment] live_records,
   // keeping the baseline's: a session of hours stays bounded.
   void forget_old_records();
-  void opened(const std::string& target, const std::string& what);
+  void opened(const std::string& target, const std::string& what, std::optional<model::LinkId> link = std::nullopt);
   void closed(const std::function<bool(const experiment::FaultRecord&)>& which);
   // "link:b-a" or "link:b->a" as the plan names the link ("link:a-b"), so
   // a clear written in either order closes the record an impair opened.
   std::string link_as_planned(const std::string& target) const;
+  // The link a "link:..." target names, when the run has it.
+  std::optional<model::LinkId> planned_link(const std::string& target) const;
 
   runtime::Run& run_;
   const model::Topology& topo_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct FaultRecord {
   std::string target, what;
   double at_s = 0, for_s = 0;
   std::optional<double> applied_s, reverted_s;
+  // A link fault's link: summary.json gives its two nodes, so that the
+  // report matches the fault to the calls over it by node, not by text.
+  std::optional<model::LinkId> link;
 };
 
 // The request records an analysis judges health from.

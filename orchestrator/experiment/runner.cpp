@@ -173,7 +173,8 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   for (size_t i = 0; i < topo.faults.size(); ++i) {
     const auto& f = topo.faults[i];
     records.push_back({i, describe_target(f.target), describe_fault(f), seconds(f.at_ns),
-                       seconds(fault_end_ns(f, ex.duration_ns) - f.at_ns), std::nullopt, std::nullopt});
+                       seconds(fault_end_ns(f, ex.duration_ns) - f.at_ns), std::nullopt, std::nullopt,
+                       f.target.kind == model::FaultTarget::Kind::kLink ? std::optional(f.target.link) : std::nullopt});
   }
 
   // The loop: ticks and timeline steps on one clock.

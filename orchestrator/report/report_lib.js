@@ -339,11 +339,15 @@
     if (kind === 'load') return n.kind === 'load' && n.name === rest;
     return false;
   }
+  // A link fault carries its link's two nodes (summary.faults[].link): they
+  // are compared with the call's two ends, never a name built from them
+  // (node names may contain '-').
   function faultTargetsEdge(f, e, nodeById) {
-    if (!f.target.startsWith('link:')) return false;
+    const l = arr(f.link);
+    if (l.length !== 2) return false;
     const nodeOf = (id) => (nodeById.get(id) || {}).node;
-    const a = nodeOf(e.caller), b = nodeOf(e.callee), t = f.target.slice(5);
-    return t === a + '-' + b || t === b + '-' + a;
+    const a = nodeOf(e.caller), b = nodeOf(e.callee);
+    return (l[0] === a && l[1] === b) || (l[0] === b && l[1] === a);
   }
 
   // ------------------------------------------------------------------- time
@@ -356,14 +360,14 @@
       const a = num(o.applied_s) ?? num(o.at_s);
       let b = num(o.reverted_s);
       if (b === null && a !== null && num(o.for_s) !== null) b = a + o.for_s;
-      return { idx: isNum(o.index) ? o.index : k, a, b, target: str(o.target), what: str(o.what), open: b === null };
+      return { idx: isNum(o.index) ? o.index : k, a, b, target: str(o.target), link: arr(o.link), what: str(o.what), open: b === null };
     }).filter((f) => f.a !== null);
     if (!out.length) { // no summary: pair the applied and reverted events
       const byIdx = new Map();
       for (const e of arr(events)) {
         if (e.kind !== 'fault' || !isNum(e.t)) continue;
         const k = isNum(e.fault) ? e.fault : byIdx.size;
-        const f = byIdx.get(k) || { idx: k, a: null, b: null, target: str(e.target), what: str(e.what), open: true };
+        const f = byIdx.get(k) || { idx: k, a: null, b: null, target: str(e.target), link: arr(e.link), what: str(e.what), open: true };
         if (e.state === 'applied' && f.a === null) f.a = e.t;
         if (e.state === 'reverted') { f.b = e.t; f.open = false; }
         byIdx.set(k, f);

@@ -230,10 +230,20 @@ test('faults: on nodes and on the link under a call', () => {
   assert.ok(!R.faultTargetsNode(f('load:client'), api));
   assert.ok(!R.faultTargetsNode(f('link:api-db'), api));
   const e = { caller: 'api', callee: 'db' };
-  assert.ok(R.faultTargetsEdge(f('link:api-db'), e, g.nodeById));
-  assert.ok(R.faultTargetsEdge(f('link:db-api'), e, g.nodeById));
-  assert.ok(!R.faultTargetsEdge(f('link:client-api'), e, g.nodeById));
+  const link = (a, b) => ({ target: `link:${a}-${b}`, link: [a, b] });
+  assert.ok(R.faultTargetsEdge(link('api', 'db'), e, g.nodeById));
+  assert.ok(R.faultTargetsEdge(link('db', 'api'), e, g.nodeById), 'either order of the link');
+  assert.ok(!R.faultTargetsEdge(link('client', 'api'), e, g.nodeById));
   assert.ok(!R.faultTargetsEdge(f('node:db'), e, g.nodeById));
+  assert.ok(!R.faultTargetsEdge(f('link:api-db'), e, g.nodeById), 'the text alone is never split');
+  // Node names with '-': "a-b" + "c" and "a" + "b-c" spell the same text.
+  const dashed = R.topologyGraph({
+    services: [{ name: 'a', node: 'a' }, { name: 'a-b', node: 'a-b' }, { name: 'b-c', node: 'b-c' }, { name: 'c', node: 'c' }],
+    edges: [{ caller: 'a-b', callee: 'c' }, { caller: 'a', callee: 'b-c' }],
+  });
+  const fault = { target: 'link:a-b-c', link: ['a-b', 'c'] };
+  assert.ok(R.faultTargetsEdge(fault, { caller: 'a-b', callee: 'c' }, dashed.nodeById));
+  assert.ok(!R.faultTargetsEdge(fault, { caller: 'a', callee: 'b-c' }, dashed.nodeById));
 });
 
 test('the fault list comes from the summary, else from paired events', () => {

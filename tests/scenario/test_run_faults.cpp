@@ -197,6 +197,10 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
   const json sum = read_summary(out() / "summary.json");
   ASSERT_EQ(sum["faults"].size(), 4u);
   EXPECT_EQ(sum["faults"][2]["target"], "load:client");
+  // A link fault names its link's nodes, which the report matches to the
+  // calls over it; the others have no link.
+  EXPECT_EQ(sum["faults"][1]["link"], json::array({"client", "api"})) << sum["faults"][1].dump();
+  for (const size_t i : {0u, 2u, 3u}) EXPECT_FALSE(sum["faults"][i].contains("link")) << sum["faults"][i].dump();
   // The resolved configuration, the versions, the analysis' health per tick.
   EXPECT_EQ(sum["config"]["experiment"]["name"], "faults-e2e");
   EXPECT_EQ(sum["config"]["fault"].size(), 4u);

@@ -51,9 +51,9 @@ TEST(Live, NowCarriesTheLastTickAndTheFaultsInForce) {
   in.store = &st;
   in.now_s = 6.0;
   in.phase = "fault";
-  FaultRecord planned{0, "node:db", "cpu 0.1", 4.0, 10.0, 4.0, std::nullopt};
-  FaultRecord over{1, "link:api-db", "delay=5ms", 1.0, 1.0, 1.0, 2.0};
-  FaultRecord future{2, "node:app", "pause", 20.0, 1.0, std::nullopt, std::nullopt};
+  FaultRecord planned{0, "node:db", "cpu 0.1", 4.0, 10.0, 4.0, std::nullopt, std::nullopt};
+  FaultRecord over{1, "link:api-db", "delay=5ms", 1.0, 1.0, 1.0, 2.0, model::LinkId{"api", "db"}};
+  FaultRecord future{2, "node:app", "pause", 20.0, 1.0, std::nullopt, std::nullopt, std::nullopt};
   in.faults = {planned, over, future};
   in.limits["db"] = runtime::CgroupLimits{500, 64u << 20, 0};
   const auto d = live_data(in);
@@ -90,7 +90,7 @@ TEST(Live, FaultsTypedLiveHaveNoTimeLeft) {
   in.store = &st;
   in.now_s = 3.0;
   in.planned_lengths = false;
-  in.faults = {FaultRecord{0, "node:db", "pause", 2.0, 0.0, 2.0, std::nullopt}};
+  in.faults = {FaultRecord{0, "node:db", "pause", 2.0, 0.0, 2.0, std::nullopt, std::nullopt}};
   const auto now = live_data(in).now;
   ASSERT_EQ(now["faults"].size(), 1u);
   EXPECT_TRUE(now["faults"][0]["remaining_s"].is_null());

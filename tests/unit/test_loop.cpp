@@ -110,7 +110,7 @@ class FakeTestbed final : public Testbed {
 
 std::vector<FaultRecord> records_for(size_t n) {
   std::vector<FaultRecord> r;
-  for (size_t i = 0; i < n; ++i) r.push_back({i, "node:db", "cpu 0.2", 0, 0, std::nullopt, std::nullopt});
+  for (size_t i = 0; i < n; ++i) r.push_back({i, "node:db", "cpu 0.2", 0, 0, std::nullopt, std::nullopt, std::nullopt});
   return r;
 }
 

@@ -26,7 +26,7 @@ using nlohmann::json;
 namespace {
 
 // The chain (client -> api -> app -> db) with app and db on a segment, a CPU
-// cut on db from 10 to 15 s and three expectations.
+// cut on db and a delay on api-app from 10 to 15 s and three expectations.
 const std::string kTopology = R"(
 [experiment]
 name = "schema"
@@ -48,6 +48,11 @@ at = "10s"
 for = "5s"
 target = "node:db"
 cpu = 0.1
+[[fault]]
+at = "10s"
+for = "5s"
+target = "link:app-api"
+delay = "5ms"
 [expect]
 recovers_within = "10s"
 max_cumulative_amplification = 10
@@ -183,7 +188,8 @@ json summary_of(const model::Topology& topo, bool with_fault) {
   if (with_fault)
     for (size_t k = 0; k < topo.faults.size(); ++k) {
       const auto& f = topo.faults[k];
-      si.faults.push_back({k, describe_target(f.target), describe_fault(f), 10, 5, 10.0, std::nullopt});
+      si.faults.push_back({k, describe_target(f.target), describe_fault(f), 10, 5, 10.0, std::nullopt,
+                           f.target.kind == model::FaultTarget::Kind::kLink ? std::optional(f.target.link) : std::nullopt});
     }
   si.analysis = &findings;
   si.thresholds = &in.th;
@@ -293,6 +299,13 @@ TEST_F(SummarySchema, AValueOutsideItsEnumOrPatternFails) {
   s = summary_;
   s["faults"][0]["target"] = "db";
   EXPECT_NE(failure(s).find("/faults/0/target"), std::string::npos);
+  // A link fault's link is its two nodes, no other shape.
+  ASSERT_EQ(summary_["faults"][1]["link"], json::array({"api", "app"})) << summary_["faults"][1].dump();
+  s = summary_;
+  s["faults"][1]["link"] = "api-app";
+  EXPECT_NE(failure(s).find("/faults/1/link"), std::string::npos);
+  s["faults"][1]["link"] = json::array({"api"});
+  EXPECT_NE(failure(s).find("/faults/1/link"), std::string::npos);
   s = summary_;
   s["predictions"]["services"]["db"]["utilisation"] = -0.5;
   EXPECT_NE(failure(s).find("/predictions/services/db/utilisation"), std::string::npos);
