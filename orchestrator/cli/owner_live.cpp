@@ -18,9 +18,12 @@ int64_t mono_ns(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 std::unique_ptr<OwnerLive> OwnerLive::start(runtime::Run& run, const model::Topology& topo, const std::string& log_dir) {
-  // Nothing to watch without workloads, and nothing spent on it: a run of
-  // bare nodes (most tests, the largest topologies) collects nothing.
-  if (experiment::scrape_targets(topo).empty()) return nullptr;
+  // Nothing to watch without workloads or a user's own programs (whose
+  // flows, CPU and run-queue wait the collector reads from the kernel), and
+  // nothing spent on it: a run of bare nodes (most tests, the largest
+  // topologies) collects nothing.
+  const bool programs = std::any_of(topo.nodes.begin(), topo.nodes.end(), [](const auto& n) { return !n.command.empty(); });
+  if (experiment::scrape_targets(topo).empty() && !programs) return nullptr;
   std::unique_ptr<OwnerLive> l(new OwnerLive(run, topo));
   auto say = [](const std::string& why) {
     std::fprintf(stderr, "faultline: no live view (faultline watch, the live page): %s\n", why.c_str());

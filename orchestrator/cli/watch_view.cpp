@@ -88,6 +88,7 @@ std::string render_watch(const json& now, bool colour) {
 
   o += pad("SERVICE", 16) + pad("NODE", 12) + pad("HEALTH", 10) + pad("REQ/S", 9, true) + pad("ERR/S", 9, true) +
        pad("P99", 10, true) + pad("QUEUE", 7, true) + pad("BREAKERS", 10, true) + "\n";
+  if (arr(now, "services").empty()) o += "  none: the nodes run their own programs (what the kernels saw is below)\n";
   for (const auto& s : arr(now, "services")) {
     const bool down = number(s, "up") && *number(s, "up") == 0;
     o += pad(text(s, "name"), 16) + pad(text(s, "node"), 12) + pad(health(text(s, "health"), colour), 10) +

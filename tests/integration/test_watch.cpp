@@ -185,6 +185,46 @@ TEST_F(Watch, ShowsTheTroubleOnTheWireBetweenThePairTheLossHits) {
   EXPECT_LE(retrans(on, "client->api") * 5, lossy(on)) << on;
 }
 
+// A user's own programs, no faultline workload at all: the live view still
+// shows what the kernels saw between them and each node's CPU wait.
+TEST_F(Watch, ShowsTheWireOfAUsersOwnProgramsWithoutAnyWorkload) {
+  if (!fs::exists("/sys/kernel/btf/vmlinux")) GTEST_SKIP() << "no kernel BTF: no flow view";
+  const auto out = up(R"TOML(
+[experiment]
+name = "watch-own"
+tick = "1s"
+metrics_port = )TOML" + std::to_string(test_port(6)) + R"TOML(
+[[node]]
+name = "api"
+command = "exec sh -c 'while true; do curl -s -o /dev/null -m 1 http://db:8080/; sleep 0.1; done'"
+[[node]]
+name = "db"
+command = "exec /usr/bin/python3 -m http.server 8080 --bind 0.0.0.0"
+[[link]]
+between = ["api", "db"]
+)TOML");
+  ASSERT_NE(out.find("faultline watch " + run_), std::string::npos) << "no live view offered:\n" << out;
+  // The row of a pair in the "ON THE WIRE" section, with packets sent.
+  auto wire = [](const std::string& block, const std::string& pair) {
+    const auto at = block.find("ON THE WIRE");
+    if (at == std::string::npos) return std::string();
+    std::istringstream in(block.substr(at));
+    std::string line;
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string name, pps;
+      if (f >> name >> pps && name == pair && pps != "-" && pps != "0") return line;
+    }
+    return std::string();
+  };
+  const auto seen = once_until([&](const std::string& o) { return !wire(o, "api->db").empty() && !wire(o, "db->api").empty(); }, 20);
+  EXPECT_NE(wire(seen, "api->db"), "") << "curl's requests to the server are not on the wire:\n" << seen;
+  EXPECT_NE(wire(seen, "db->api"), "") << "the server's answers are not on the wire:\n" << seen;
+  EXPECT_NE(seen.find("RUNQ WAIT"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("the nodes run their own programs"), std::string::npos) << "an empty service table unexplained:\n"
+                                                                             << seen;
+}
+
 TEST_F(Watch, FollowsTheRunInATerminalAndEndsOnCtrlC) {
   if (::system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "tmux is not installed (apt-get install tmux)";
   bring_up(1);
