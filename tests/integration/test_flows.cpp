@@ -259,17 +259,9 @@ TEST_F(Flows, PartitionShowsConnectsThatNeverCompleteBetweenThoseNodesOnly) {
 namespace {
 // A user's own programs: a Python HTTP server on db and curl on api, both
 // `command`s, no faultline workload.
-const char* kUserPrograms = R"(
-[[node]]
-name = "api"
-command = "exec sh -c 'while true; do curl -s -o /dev/null -m 1 http://db:8080/; sleep 0.1; done'"
-[[node]]
-name = "db"
-command = "exec /usr/bin/python3 -m http.server 8080 --bind 0.0.0.0"
+const std::string kUserPrograms = std::string(faultline::testing::kOwnPrograms) + R"(
 [[node]]
 name = "other"
-[[link]]
-between = ["api", "db"]
 [[link]]
 between = ["api", "other"]
 )";

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "tests/support/chain_topology.hpp"
 #include "tests/support/chromium.hpp"
 #include "tests/support/cli_process.hpp"
 #include "tests/support/cli_run_test.hpp"
@@ -193,16 +194,7 @@ TEST_F(Watch, ShowsTheWireOfAUsersOwnProgramsWithoutAnyWorkload) {
 [experiment]
 name = "watch-own"
 tick = "1s"
-metrics_port = )TOML" + std::to_string(test_port(6)) + R"TOML(
-[[node]]
-name = "api"
-command = "exec sh -c 'while true; do curl -s -o /dev/null -m 1 http://db:8080/; sleep 0.1; done'"
-[[node]]
-name = "db"
-command = "exec /usr/bin/python3 -m http.server 8080 --bind 0.0.0.0"
-[[link]]
-between = ["api", "db"]
-)TOML");
+metrics_port = )TOML" + std::to_string(test_port(6)) + "\n" + kOwnPrograms);
   ASSERT_NE(out.find("faultline watch " + run_), std::string::npos) << "no live view offered:\n" << out;
   // The row of a pair in the "ON THE WIRE" section, with packets sent.
   auto wire = [](const std::string& block, const std::string& pair) {

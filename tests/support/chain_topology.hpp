@@ -57,4 +57,17 @@ command = "exec sh -c 'while :; do sleep 0.25; done'"
 between = ["busy", "calm"]
 )";
 
+// A user's own programs and no faultline workload: curl in a loop on api
+// against a Python HTTP server on db.
+inline constexpr const char* kOwnPrograms = R"(
+[[node]]
+name = "api"
+command = "exec sh -c 'while true; do curl -s -o /dev/null -m 1 http://db:8080/; sleep 0.1; done'"
+[[node]]
+name = "db"
+command = "exec /usr/bin/python3 -m http.server 8080 --bind 0.0.0.0"
+[[link]]
+between = ["api", "db"]
+)";
+
 }  // namespace faultline::testing
