@@ -73,10 +73,18 @@ experiment::RunnerResult run_one(const RunContext& ctx, const OneRun& r) {
   for (const auto& ver : res->verdicts)
     if (!ver.passed) std::printf("  expectation %s failed: %s\n", ver.name.c_str(), ver.detail.c_str());
   // Health verdicts from part of the requests say so.
-  if (const auto& rec = res->summary["records"]; rec.is_object() && rec.value("complete", true) == false)
-    std::printf("  health judged from sampled requests: %llu spans recorded, %llu not sampled (experiment.trace_rps), "
-                "%llu dropped by full buffers\n",
-                rec.value("spans", 0ULL), rec.value("unsampled", 0ULL), rec.value("dropped", 0ULL));
+  if (const auto& rec = res->summary["records"]; rec.is_object() && rec.value("complete", true) == false) {
+    std::string why;
+    auto part = [&](const char* key, const std::string& what) {
+      if (const auto n = rec.value(key, 0ULL)) why += (why.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+    };
+    part("unsampled", "not sampled (experiment.trace_rps)");
+    part("dropped", "dropped by full buffers");
+    part("forgotten", "let go (experiment.live_records)");
+    part("ended", "processes ended with their unpulled records (kills, restarts)");
+    std::printf("  health judged from part of the requests: %llu spans recorded; %s\n", rec.value("spans", 0ULL),
+                why.c_str());
+  }
   std::printf("results: %s%s\n", o.out_dir.c_str(), rep.ok() ? " (open report.html)" : "");
   std::fflush(stdout);
   return std::move(res.value());

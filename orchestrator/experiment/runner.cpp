@@ -255,7 +255,13 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   si.interrupted = loop.interrupted;
   si.any_fault = sched.any_fault;
   if (sched.any_fault) si.first_fault_s = seconds(sched.first_fault_ns);
-  si.records = records_summary(spans);
+  // A process that ended took its unpulled records with it: per source,
+  // how many processes of its node ended.
+  std::map<std::string, uint64_t> ended;
+  for (const auto& e : run.value()->exits())
+    for (const auto& t : scrape_targets(topo))
+      if (t.node == e.node) ++ended[t.name];
+  si.records = records_summary(spans, ended);
   si.traces = first_failed_traces(spans, service_addresses(topo), clock.t0_ns(), sched.any_fault ? seconds(sched.first_fault_ns) : 0);
   const RunClock rc = read_run_clock(clock.t0_ns());
   si.phases["t0_monotonic_ns"] = rc.t0_monotonic_ns;

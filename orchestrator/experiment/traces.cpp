@@ -62,24 +62,29 @@ ServiceAddresses service_addresses(const json& summary) {
   return at;
 }
 
-json records_summary(const std::map<std::string, RecordSource>& records) {
+json records_summary(const std::map<std::string, RecordSource>& records, const std::map<std::string, uint64_t>& ended) {
   json sources = json::object();
-  uint64_t spans = 0, open = 0, dropped = 0, unsampled = 0, forgotten = 0;
+  uint64_t spans = 0, open = 0, dropped = 0, unsampled = 0, forgotten = 0, ends = 0;
   for (const auto& [name, s] : records) {
-    sources[name] = {{"spans", s.spans.size()}, {"open", s.open.size()},       {"dropped", s.dropped},
-                     {"unsampled", s.unsampled}, {"forgotten", s.forgotten}, {"pulls", s.pulls}};
+    const auto e = ended.find(name);
+    const uint64_t n = e == ended.end() ? 0 : e->second;
+    sources[name] = {{"spans", s.spans.size()},   {"open", s.open.size()}, {"dropped", s.dropped},
+                     {"unsampled", s.unsampled}, {"forgotten", s.forgotten}, {"ended", n},
+                     {"pulls", s.pulls}};
     spans += s.spans.size();
     open += s.open.size();
     dropped += s.dropped;
     unsampled += s.unsampled;
     forgotten += s.forgotten;
+    ends += n;
   }
   return {{"spans", spans},
           {"open", open},
           {"dropped", dropped},
           {"unsampled", unsampled},
           {"forgotten", forgotten},
-          {"complete", dropped == 0 && unsampled == 0 && forgotten == 0},
+          {"ended", ends},
+          {"complete", dropped == 0 && unsampled == 0 && forgotten == 0 && ends == 0},
           {"sources", sources}};
 }
 

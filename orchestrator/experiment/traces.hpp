@@ -24,9 +24,14 @@ ServiceAddresses service_addresses(const model::Topology& topo);
 // The same from a summary.json (its topology.services).
 ServiceAddresses service_addresses(const nlohmann::json& summary);
 
-// {"spans", "open", "dropped", "unsampled", "complete", "sources": {name: {...}}}:
-// complete is true when every span of every request was recorded.
-nlohmann::json records_summary(const std::map<std::string, RecordSource>& records);
+// {"spans", "open", "dropped", "unsampled", "ended", "complete", "sources": {name: {...}}}:
+// complete is true when every span of every request was recorded. `ended`
+// counts, per source, the processes of its node that ended during the run
+// (killed, restarted, crashed): what a workload recorded since its last pull
+// and the requests it had in flight go with it, so the records are then
+// not complete.
+nlohmann::json records_summary(const std::map<std::string, RecordSource>& records,
+                               const std::map<std::string, uint64_t>& ended = {});
 
 // Up to `max` traces of organic requests (the load generators' root calls)
 // that failed, the earliest first among those sent at or after from_s: each

@@ -120,7 +120,14 @@ action = "kill"
   EXPECT_EQ(st["gw"]["via"], "left");
   EXPECT_EQ(st["gw"]["via_edge"], "gw->left");
   EXPECT_DOUBLE_EQ(s["verdict"]["blast_radius"].get<double>(), 1.0);
-  EXPECT_EQ(s["records"]["complete"], true) << s["records"].dump();
+  // Every span was recorded and pulled, except what the two killed leaves
+  // held since their last pull: said per leaf, and so not complete.
+  EXPECT_EQ(s["records"]["dropped"], 0) << s["records"].dump();
+  EXPECT_EQ(s["records"]["unsampled"], 0) << s["records"].dump();
+  EXPECT_EQ(s["records"]["sources"]["left"]["ended"], 1) << s["records"].dump();
+  EXPECT_EQ(s["records"]["sources"]["right"]["ended"], 1) << s["records"].dump();
+  EXPECT_EQ(s["records"]["sources"]["gw"]["ended"], 0) << s["records"].dump();
+  EXPECT_EQ(s["records"]["complete"], false) << s["records"].dump();
 }
 
 TEST_F(Propagation, AFaultFreeRunAtSixtyPercentUtilisationMarksNothingDegraded) {

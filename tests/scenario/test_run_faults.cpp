@@ -197,6 +197,11 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
   const json sum = read_summary(out() / "summary.json");
   ASSERT_EQ(sum["faults"].size(), 4u);
   EXPECT_EQ(sum["faults"][2]["target"], "load:client");
+  // The restart took db's unpulled records with it: said, and the records
+  // are not complete; the client's process never ended.
+  EXPECT_GE(sum["records"]["sources"]["db"].value("ended", 0), 1) << sum["records"].dump();
+  EXPECT_EQ(sum["records"]["sources"]["load:client"].value("ended", -1), 0) << sum["records"].dump();
+  EXPECT_FALSE(sum["records"].value("complete", true)) << sum["records"].dump();
   // A link fault names its link's nodes, which the report matches to the
   // calls over it; the others have no link.
   EXPECT_EQ(sum["faults"][1]["link"], json::array({"client", "api"})) << sum["faults"][1].dump();

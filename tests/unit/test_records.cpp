@@ -84,6 +84,20 @@ TEST(RecordStore, ForgetLetsGoOfOldSpansButKeepsTheBaselineAndCountsThem) {
   EXPECT_EQ(started_in(store.sources().at("db"), 10, 20), 100u);
 }
 
+// A process that ended in a source's node took its unpulled records with
+// it: counted for that source only, and the records are not complete.
+TEST(RecordStore, AnEndedProcessMakesItsSourcesRecordsIncomplete) {
+  RecordStore store;
+  ASSERT_TRUE(store.add("api", pull(0, 10, 2 * kS)).ok());
+  ASSERT_TRUE(store.add("db", pull(0, 10, 2 * kS)).ok());
+  const auto sum = records_summary(store.sources(), {{"db", 2}});
+  EXPECT_EQ(sum["ended"], 2);
+  EXPECT_EQ(sum["sources"]["db"]["ended"], 2);
+  EXPECT_EQ(sum["sources"]["api"]["ended"], 0);
+  EXPECT_FALSE(sum["complete"].get<bool>());
+  EXPECT_TRUE(records_summary(store.sources(), {{"db", 0}})["complete"].get<bool>());
+}
+
 TEST(RecordStore, ARunThatForgetsNothingIsComplete) {
   RecordStore store;
   ASSERT_TRUE(store.add("api", pull(0, 10, 2 * kS)).ok());
