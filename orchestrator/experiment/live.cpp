@@ -189,23 +189,23 @@ LiveData live_data(const LiveInput& in) {
       if (analysis::bad(h)) bad_now.push_back(s.name);
       services.push_back({{"name", s.name},
                           {"node", n.name},
-                          {"requests_rps", num(last(store, {n.name, s.name, "requests_rps"}))},
-                          {"errors_rps", num(last(store, {n.name, s.name, "errors_rps"}))},
-                          {"p99_s", num(last(store, {n.name, s.name, "p99_s"}))},
-                          {"queue_depth", num(last(store, {n.name, s.name, "queue_depth"}))},
-                          {"breakers_open", num(last(store, {n.name, s.name, "breaker_open"}))},
-                          {"up", num(last(store, {n.name, s.name, "up"}))},
+                          {"requests_rps", num(last(store, {n.name, s.name, series::kRequestsRps}))},
+                          {"errors_rps", num(last(store, {n.name, s.name, series::kErrorsRps}))},
+                          {"p99_s", num(last(store, {n.name, s.name, series::kP99}))},
+                          {"queue_depth", num(last(store, {n.name, s.name, series::kQueueDepth}))},
+                          {"breakers_open", num(last(store, {n.name, s.name, series::kBreakerOpen}))},
+                          {"up", num(last(store, {n.name, s.name, series::kUp}))},
                           {"health", analysis::to_string(h)}});
     }
   json loads = json::array();
   for (const auto& n : topo.nodes)
     if (n.load) {
-      const std::string id = "load:" + n.name;
+      const std::string id = series::load_name(n.name);
       loads.push_back({{"name", id},
-                       {"offered_rps", num(last(store, {n.name, id, "offered_rps"}))},
-                       {"goodput_rps", num(last(store, {n.name, id, "goodput_rps"}))},
-                       {"errors_rps", num(last(store, {n.name, id, "errors_rps"}))},
-                       {"p99_s", num(last(store, {n.name, id, "p99_s"}))}});
+                       {"offered_rps", num(last(store, {n.name, id, series::kOfferedRps}))},
+                       {"goodput_rps", num(last(store, {n.name, id, series::kGoodputRps}))},
+                       {"errors_rps", num(last(store, {n.name, id, series::kErrorsRps}))},
+                       {"p99_s", num(last(store, {n.name, id, series::kP99}))}});
     }
   json nodes = json::array();
   for (const auto& n : topo.nodes) {
@@ -215,11 +215,11 @@ LiveData live_data(const LiveInput& in) {
       if (it->second.memory_bytes) lim_mem = it->second.memory_bytes;
     }
     nodes.push_back({{"name", n.name},
-                     {"cpu_cores", num(last(store, {n.name, "", "cpu_cores"}))},
+                     {"cpu_cores", num(last(store, {n.name, "", series::kCpuCores}))},
                      {"cpu_limit_cores", lim_cpu},
-                     {"memory_bytes", num(last(store, {n.name, "", "memory_bytes"}))},
+                     {"memory_bytes", num(last(store, {n.name, "", series::kMemoryBytes}))},
                      {"memory_limit_bytes", lim_mem},
-                     {"oom_kills", num(last(store, {n.name, "", "oom_kills"}))},
+                     {"oom_kills", num(last(store, {n.name, "", series::kOomKills}))},
                      {"cpu_throttled_s", num(last(store, {n.name, "", series::kCpuThrottled}))},
                      {"runq_wait_share", num(last(store, {n.name, "", series::kRunqWaitShare}))},
                      {"runq_delay_s", num(last(store, {n.name, "", series::kRunqDelay}))}});

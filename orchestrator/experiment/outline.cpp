@@ -7,6 +7,7 @@
 #include "orchestrator/experiment/schedule.hpp"
 #include "orchestrator/experiment/timeline.hpp"
 #include "orchestrator/model/units.hpp"
+#include "orchestrator/model/series_names.hpp"
 
 namespace faultline::experiment {
 
@@ -61,7 +62,7 @@ json calls(const model::Topology& t) {
   for (const auto& n : t.nodes) {
     if (n.load) {
       const auto& l = *n.load;
-      json c = {{"caller", "load:" + n.name},
+      json c = {{"caller", series::load_name(n.name)},
                 {"callee", l.target_node + ":" + std::to_string(l.target_port)},
                 {"rate_rps", l.rate},
                 {"arrival", l.arrival == spec::Load::Arrival::kPoisson ? "poisson" : "constant"},

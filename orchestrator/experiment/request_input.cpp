@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "orchestrator/experiment/request_input.hpp"
+#include "orchestrator/model/series_names.hpp"
 
 #include <algorithm>
 #include <unordered_map>
@@ -59,7 +60,7 @@ void add_requests(const model::Topology& topo, const std::map<std::string, Recor
   std::unordered_map<TraceKey, double, TraceHash> organic;
   for (const auto& [caller, src] : records)
     for (const auto& r : src.spans)
-      if (r.kind == SpanKind::kCall && r.parent_id == 0 && caller.rfind("load:", 0) == 0) {
+      if (r.kind == SpanKind::kCall && r.parent_id == 0 && model::series::is_load(caller)) {
         organic.emplace(TraceKey{r.trace_hi, r.trace_lo}, sec(r.start_ns));
         in.organic_starts_s.push_back(sec(r.start_ns));
       }

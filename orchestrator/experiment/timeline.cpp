@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "orchestrator/model/units.hpp"
+#include "orchestrator/model/series_names.hpp"
 
 namespace faultline::experiment {
 
@@ -51,7 +52,7 @@ std::string describe_target(const model::FaultTarget& t) {
     case model::FaultTarget::Kind::kNode: return "node:" + t.name;
     case model::FaultTarget::Kind::kLink: return "link:" + t.link.name();
     case model::FaultTarget::Kind::kSegment: return "segment:" + t.name;
-    case model::FaultTarget::Kind::kLoad: return "load:" + t.name;
+    case model::FaultTarget::Kind::kLoad: return model::series::load_name(t.name);
   }
   return t.name;
 }

@@ -22,6 +22,7 @@
 
 #include "orchestrator/lint/checks.hpp"
 #include "orchestrator/lint/format.hpp"
+#include "orchestrator/model/series_names.hpp"
 
 namespace faultline::lint {
 
@@ -54,7 +55,7 @@ std::vector<Patience> patience_of(const CallGraph& g) {
   std::vector<Patience> p(eps.size());
   for (const auto& l : g.loads())
     for (const auto& [e, share] : l.targets)
-      if (s_of(l.node->load->timeout_ns) < p[e].s) p[e] = {s_of(l.node->load->timeout_ns), "load:" + l.node->name, {}};
+      if (s_of(l.node->load->timeout_ns) < p[e].s) p[e] = {s_of(l.node->load->timeout_ns), model::series::load_name(l.node->name), {}};
   for (size_t round = 0; round <= eps.size(); ++round) {
     bool changed = false;
     for (size_t e = 0; e < eps.size(); ++e)

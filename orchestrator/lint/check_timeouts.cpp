@@ -10,6 +10,7 @@
 #include "orchestrator/lint/checks.hpp"
 #include "orchestrator/lint/format.hpp"
 #include "orchestrator/lint/retrying.hpp"
+#include "orchestrator/model/series_names.hpp"
 
 namespace faultline::lint {
 
@@ -25,7 +26,7 @@ struct Caller {
 std::vector<std::vector<Caller>> callers_of(const CallGraph& g) {
   std::vector<std::vector<Caller>> in(g.endpoints().size());
   for (const auto& l : g.loads())
-    for (const auto& [e, share] : l.targets) in[e].push_back({"load:" + l.node->name, l.node->name, l.node->load->timeout_ns});
+    for (const auto& [e, share] : l.targets) in[e].push_back({model::series::load_name(l.node->name), l.node->name, l.node->load->timeout_ns});
   for (const auto& ep : g.endpoints())
     for (const auto& c : ep.calls)
       in[c.callee].push_back({g.name(ep.service), g.services()[ep.service].node->name, c.call->timeout_ns});

@@ -10,6 +10,7 @@
 #include "orchestrator/lint/flow.hpp"
 #include "orchestrator/lint/queueing.hpp"
 #include "orchestrator/lint/retrying.hpp"
+#include "orchestrator/model/series_names.hpp"
 #include "workloads/spec/rate_schedule.hpp"
 
 namespace faultline::lint {
@@ -270,7 +271,7 @@ Predictions predict(const model::Topology& topo, const CallGraph& g, const Netwo
       sp.capped_attempts = c;
       sp.worst_load = l;
       sp.worst_endpoints = paths[heaviest].endpoints;
-      sp.worst_path = {"load:" + g.loads()[l].node->name};
+      sp.worst_path = {model::series::load_name(g.loads()[l].node->name)};
       for (size_t e : paths[heaviest].endpoints) sp.worst_path.push_back(g.name(eps[e].service));
     }
   }
