@@ -76,6 +76,15 @@ std::chrono::milliseconds scrape_timeout(int64_t tick_ns) {
   return std::chrono::milliseconds(std::clamp<int64_t>(ms, 50, 250));
 }
 
+std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<std::string>& exited_nodes) {
+  std::map<std::string, uint64_t> ended;
+  const auto targets = scrape_targets(topo);
+  for (const auto& node : exited_nodes)
+    for (const auto& t : targets)
+      if (t.node == node) ++ended[t.name];
+  return ended;
+}
+
 std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo) {
   std::vector<ScrapeTarget> out;
   for (const auto& n : topo.nodes) {

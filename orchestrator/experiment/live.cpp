@@ -272,7 +272,7 @@ LiveData live_data(const LiveInput& in) {
   si.any_fault = sched.any_fault;
   if (sched.any_fault) si.first_fault_s = static_cast<double>(sched.first_fault_ns) / 1e9;
   si.horizon_s = static_cast<double>(ex.horizon_ns) / 1e9;
-  if (in.records) si.records = records_summary(*in.records);
+  if (in.records) si.records = records_summary(*in.records, in.ended);
   json summary = make_summary(si);
   // Not judged yet: the page shows no badge rather than a verdict.
   summary["passed"] = nullptr;

@@ -38,6 +38,7 @@ struct LiveInput {
   std::string source;  // "run" (an experiment's timeline) or "up" (faults typed live)
   const SeriesStore* store = nullptr;
   const std::map<std::string, RecordSource>* records = nullptr;  // null: none
+  std::map<std::string, uint64_t> ended;  // per source: processes of its node that ended (ended_per_source)
   int64_t t0_ns = 0;   // CLOCK_MONOTONIC at t = 0
   double now_s = 0;
   std::string phase;

@@ -51,6 +51,12 @@ std::map<std::string, runtime::CgroupLimits> current_limits(runtime::Run& run) {
   return out;
 }
 
+std::vector<std::string> exited_nodes(const runtime::Run& run) {
+  std::vector<std::string> out;
+  for (const auto& e : run.exits()) out.push_back(e.node);
+  return out;
+}
+
 std::string LiveBoard::page_json() const {
   std::lock_guard<std::mutex> lk(mu_);
   return page_;

@@ -217,6 +217,34 @@ metrics_port = )TOML" + std::to_string(test_port(6)) + "\n" + kOwnPrograms);
                                                                              << seen;
 }
 
+// A kill typed live takes db's unpulled records with it: the live summary
+// says so (ended, not complete), as a run's summary does.
+TEST_F(Watch, AKillTypedLiveMakesTheRecordsIncomplete) {
+  bring_up(7);
+  if (HasFatalFailure()) return;
+  const std::string get = "python3 -c 'import sys,urllib.request; sys.stdout.write(urllib.request.urlopen(\"http://127.0.0.1:" +
+                          std::to_string(test_port(7)) + "/live.json\", timeout=5).read().decode())'";
+  auto records = [&] {
+    const auto r = run_cmd(get);
+    const auto page = nlohmann::json::parse(r.out, nullptr, false);
+    return page.is_discarded() || !page.contains("summary") ? nlohmann::json() : page["summary"]["records"];
+  };
+  const auto before = records();
+  ASSERT_TRUE(before.is_object()) << "no live page";
+  EXPECT_EQ(before.value("ended", -1), 0) << before.dump();
+  ASSERT_EQ(run_cmd(cli("fault " + run_ + " node:db kill")).status, 0);
+  nlohmann::json after;
+  for (int i = 0; i < 20; ++i) {
+    after = records();
+    if (after.is_object() && after.value("ended", 0) > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(after.is_object());
+  EXPECT_GE(after["sources"]["db"].value("ended", 0), 1) << after.dump();
+  EXPECT_EQ(after["sources"]["api"].value("ended", -1), 0) << after.dump();
+  EXPECT_FALSE(after.value("complete", true)) << after.dump();
+}
+
 TEST_F(Watch, FollowsTheRunInATerminalAndEndsOnCtrlC) {
   if (::system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "tmux is not installed (apt-get install tmux)";
   bring_up(1);

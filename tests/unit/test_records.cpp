@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "orchestrator/experiment/collector.hpp"
 #include "orchestrator/experiment/records.hpp"
 #include "orchestrator/experiment/traces.hpp"
+#include "orchestrator/model/loader.hpp"
 #include "workloads/trace/wire.hpp"
 
 using namespace faultline;
@@ -96,6 +99,31 @@ TEST(RecordStore, AnEndedProcessMakesItsSourcesRecordsIncomplete) {
   EXPECT_EQ(sum["sources"]["api"]["ended"], 0);
   EXPECT_FALSE(sum["complete"].get<bool>());
   EXPECT_TRUE(records_summary(store.sources(), {{"db", 0}})["complete"].get<bool>());
+}
+
+// An exit counts for every records source of its node, and only those.
+TEST(RecordStore, EndedProcessesCountForTheSourcesOfTheirNode) {
+  auto lr = model::load_string(R"(
+[[node]]
+name = "client"
+load = { target = "api:8080", rate = 10 }
+[[node]]
+name = "api"
+  [[node.service]]
+  port = 8080
+  [[node.service]]
+  port = 8081
+[[node]]
+name = "idle"
+[[link]]
+between = ["client", "api"]
+[[link]]
+between = ["api", "idle"]
+)", "ended.toml");
+  ASSERT_TRUE(lr.topology) << (lr.errors.empty() ? "" : lr.errors.front().str());
+  const auto ended = ended_per_source(*lr.topology, {"api", "client", "api", "idle"});
+  EXPECT_EQ(ended, (std::map<std::string, uint64_t>{{"api", 2}, {"api-8081", 2}, {"load:client", 1}}));
+  EXPECT_TRUE(ended_per_source(*lr.topology, {}).empty());
 }
 
 TEST(RecordStore, ARunThatForgetsNothingIsComplete) {
