@@ -66,10 +66,20 @@ static __always_inline void count_lost(void) {
   if (l) (*l)++;
 }
 
+// The orchestrator's own network namespace (set by the loader): no node's,
+// and where most tasks and packets of the host are, so the node map is not
+// asked for it.
+const volatile __u32 host_netns = 0;
+
+// The node of the namespace with that inode, or 0.
+static __always_inline __u32 *node_of_netns(__u32 inum) {
+  if (!inum || inum == host_netns) return 0;
+  return bpf_map_lookup_elem(&nodes, &inum);
+}
+
 static __always_inline __u32 *node_of_net(const struct net *net) {
   if (!net) return 0;
-  __u32 inum = net->ns.inum;
-  return bpf_map_lookup_elem(&nodes, &inum);
+  return node_of_netns(net->ns.inum);
 }
 
 static __always_inline __u32 *node_of_sk(const struct sock *sk) {
@@ -255,10 +265,6 @@ int BPF_PROG(fl_set_state, const struct sock *sk, const int oldstate, const int 
 
 #define FL_TASK_RUNNING 0
 
-// The orchestrator's own network namespace (set by the loader): no node's,
-// and where most tasks of the host live, so the node map is not asked.
-const volatile __u32 host_netns = 0;
-
 struct {
   __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
   __uint(map_flags, BPF_F_NO_PREALLOC);
@@ -290,12 +296,6 @@ static __always_inline __u32 netns_of(const struct task_struct *t) {
   const struct nsproxy *nsp = t->nsproxy;
   if (!nsp || !nsp->net_ns) return 0;
   return nsp->net_ns->ns.inum;
-}
-
-// The node of the namespace with that inode, or 0.
-static __always_inline __u32 *node_of_netns(__u32 inum) {
-  if (!inum || inum == host_netns) return 0;
-  return bpf_map_lookup_elem(&nodes, &inum);
 }
 
 // The histogram bucket of a wait of `us` microseconds: the number of
