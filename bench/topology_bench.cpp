@@ -36,10 +36,10 @@ model::Topology star(int n) {
   model::Topology t;
   t.experiment.name = "bench-star";
   model::Segment s;
-  s.name = "lan";
+  s.name = model::SegmentId{"lan"};
   for (int i = 0; i < n; ++i) {
     model::Node node;
-    node.name = "n" + std::to_string(i);
+    node.name = model::NodeId{"n" + std::to_string(i)};
     t.nodes.push_back(node);
     s.members.push_back(node.name);
   }
@@ -52,11 +52,11 @@ model::Topology chain(int n) {
   t.experiment.name = "bench-chain";
   for (int i = 0; i < n; ++i) {
     model::Node node;
-    node.name = "n" + std::to_string(i);
+    node.name = model::NodeId{"n" + std::to_string(i)};
     t.nodes.push_back(node);
     if (i > 0) {
       model::Link l;
-      l.a = "n" + std::to_string(i - 1);
+      l.a = model::NodeId{"n" + std::to_string(i - 1)};
       l.b = node.name;
       t.links.push_back(l);
     }

@@ -96,7 +96,7 @@ std::optional<ex::Predicted> predicted(const model::TopologySource& src, const s
   if (std::regex_match(x.key, m, rate)) {
     const auto r = lint::lint(load_or_die(src, set), o);
     for (const auto& l : r.predictions.loads)
-      if (l.node == m[1] && l.vulnerable_above_rps)
+      if (l.node == m[1].str() && l.vulnerable_above_rps)
         return ex::Predicted{*l.vulnerable_above_rps, "vulnerable above",
                              "lint: capacity of " + l.bottleneck + " / the attempts each request brings it"};
     return std::nullopt;
@@ -108,7 +108,7 @@ std::optional<ex::Predicted> predicted(const model::TopologySource& src, const s
     const auto topo = load_or_die(src, with);
     std::string service;
     for (const auto& n : topo.nodes)
-      if (n.name == m[1])
+      if (n.name == m[1].str())
         for (const auto& s : n.services)
           if (std::to_string(s.port) == m[2].str()) service = s.name;
     for (const auto& f : lint::lint(topo, o).findings)

@@ -42,7 +42,7 @@ const char* kAllowed = "cpu=CORES, memory=SIZE, pause, kill, restart, partition,
 Result<model::Fault> parse_node_fault(const std::string& node, const std::vector<std::string>& args) {
   model::Fault f;
   f.target.kind = model::FaultTarget::Kind::kNode;
-  f.target.name = node;
+  f.target.node = model::NodeId{node};  // the run refuses a node it does not have
   if (args.empty()) return logic_error(std::string("what should happen to node ") + node + "? allowed: " + kAllowed);
   auto set_action = [&](Action a, const std::string& word) -> Status {
     if (f.action != Action::kNone) return logic_error("one action at a time (" + word + " and another)");
@@ -85,7 +85,7 @@ Result<model::Fault> parse_node_fault(const std::string& node, const std::vector
 }
 
 Result<std::vector<std::string>> NodeFaultBook::apply(const model::Fault& f) {
-  auto& held = held_[f.target.name];
+  auto& held = held_[f.target.node];
   // The kinds the new fault sets; held faults of those kinds are replaced.
   std::vector<runtime::NodeFaultKind> kinds;
   if (f.cpu_millicores) kinds.push_back(runtime::NodeFaultKind::kCpu);
@@ -121,8 +121,8 @@ Result<std::vector<std::string>> NodeFaultBook::apply(const model::Fault& f) {
     what.push_back(a.describe());
     held.push_back(std::move(a));
   }
-  if (f.action == Action::kRestart) what.push_back("restart " + f.target.name);
-  if (held.empty()) held_.erase(f.target.name);
+  if (f.action == Action::kRestart) what.push_back("restart " + f.target.node);
+  if (held.empty()) held_.erase(f.target.node);
   return what;
 }
 

@@ -42,7 +42,7 @@ class NodeFaultBook {
 
  private:
   runtime::Run& run_;
-  std::map<std::string, std::vector<runtime::AppliedNodeFault>> held_;
+  std::map<model::NodeId, std::vector<runtime::AppliedNodeFault>> held_;
 };
 
 }  // namespace faultline::cli

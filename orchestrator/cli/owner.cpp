@@ -43,7 +43,7 @@ json refusal(const Error& e) {
 // "link:api-db" (both ways), "link:api->db" (one way), "segment:lan".
 struct Target {
   enum Kind { kLink, kSegment } kind = kLink;
-  std::string segment;
+  model::SegmentId segment;  // as typed: the link control finds it in the plan or refuses
   model::LinkId link;
   bool reversed = false;  // named from the link's b end ("db-api" for between = ["api", "db"])
   runtime::Direction dir = runtime::Direction::kBoth;
@@ -58,7 +58,7 @@ Result<Target> parse_target(runtime::LinkControl& lc, const std::string& t) {
   Target out;
   if (t.rfind("segment:", 0) == 0) {
     out.kind = Target::kSegment;
-    out.segment = t.substr(8);
+    out.segment = model::SegmentId{t.substr(8)};
     return out;
   }
   if (t.rfind("link:", 0) != 0)
@@ -77,7 +77,7 @@ json impair_node(NodeFaultBook& nodes, const std::string& node, const std::vecto
   auto what = nodes.apply(f.value());
   if (!what.ok()) return refusal(what.error());
   for (const auto& w : what.value()) std::fprintf(stderr, "faultline: fault: %s\n", w.c_str());
-  return json{{"ok", true}, {"node", f->target.name}, {"applied", what.value()}};
+  return json{{"ok", true}, {"node", f->target.node}, {"applied", what.value()}};
 }
 
 json impair_link(runtime::LinkControl& lc, const std::string& target, std::vector<std::string> args) {

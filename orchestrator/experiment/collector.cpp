@@ -102,7 +102,7 @@ std::vector<Edge> call_edges(const model::Topology& topo) {
     return node + ":" + std::to_string(port);
   };
   std::vector<Edge> out;
-  auto add = [&](const std::string& caller, const std::string& caller_node, const std::string& node, uint16_t port) {
+  auto add = [&](const std::string& caller, const model::NodeId& caller_node, const std::string& node, uint16_t port) {
     Edge e{caller, service_at(node, port), node + ":" + std::to_string(port), caller_node};
     for (const auto& x : out)
       if (x.caller == e.caller && x.callee == e.callee) return;

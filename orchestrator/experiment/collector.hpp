@@ -41,7 +41,7 @@ namespace faultline::experiment {
 struct ScrapeTarget {
   enum class Kind { kService, kLoad };
   Kind kind = Kind::kService;
-  std::string node;
+  model::NodeId node;
   std::string name;   // the service, or "load:<node>"
   uint16_t port = 0;
 };
@@ -57,7 +57,7 @@ std::chrono::milliseconds scrape_timeout(int64_t tick_ns);
 // caller's metrics use for it ("node:port"). Loads are callers "load:<node>".
 struct Edge {
   std::string caller, callee, downstream_label;
-  std::string caller_node;  // where the caller runs: its series are recorded under it
+  model::NodeId caller_node;  // where the caller runs: its series are recorded under it
   // The edge's series name in timeseries.csv: "caller->callee".
   std::string series() const { return caller + "->" + callee; }
 };
@@ -65,7 +65,8 @@ std::vector<Edge> call_edges(const model::Topology& topo);
 
 // The latest raw samples of every target, for the host's Prometheus endpoint.
 struct LatestScrape {
-  std::string node, name;
+  model::NodeId node;
+  std::string name;
   std::vector<measure::Sample> samples;
 };
 

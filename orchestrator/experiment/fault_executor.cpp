@@ -179,7 +179,7 @@ Status FaultExecutor::apply_segment(const model::Fault& f, Applied& a, double fr
     // Every member cut from every other member.
     if (!a.partitions.empty()) return {};
     for (const auto& s : topo_.segments) {
-      if (s.name != f.target.name) continue;
+      if (s.name != f.target.segment) continue;
       for (const auto& m : s.members) {
         runtime::PartitionSpec p;
         p.from = {m};
@@ -194,17 +194,17 @@ Status FaultExecutor::apply_segment(const model::Fault& f, Applied& a, double fr
   }
   if (!f.impairment) return logic_error("segment fault without an impairment or a partition");
   if (!a.prior_segment) {
-    auto cur = lc->current_segment(f.target.name);
+    auto cur = lc->current_segment(f.target.segment);
     if (!cur.ok()) return cur.error();
     a.prior_segment = *cur;
   }
-  return lc->set_segment(f.target.name, ramp_impairment(*a.prior_segment, f.during_a_to_b, fraction));
+  return lc->set_segment(f.target.segment, ramp_impairment(*a.prior_segment, f.during_a_to_b, fraction));
 }
 
 namespace {
 
 // The control endpoint of a node's load generator, inside its node.
-Result<measure::Scraper> load_control(runtime::Run& run, const model::Topology& topo, const std::string& node) {
+Result<measure::Scraper> load_control(runtime::Run& run, const model::Topology& topo, const model::NodeId& node) {
   const auto* n = topo.find_node(node);
   if (!n || !n->load) return logic_error("no load generator on node " + node);
   auto* h = run.holder(node);
@@ -223,7 +223,7 @@ Status post_rate(measure::Scraper& ctl, double rate) {
 }  // namespace
 
 Status FaultExecutor::apply_load(const model::Fault& f, Applied& a, double fraction) {
-  auto ctl = load_control(run_, topo_, f.target.name);
+  auto ctl = load_control(run_, topo_, f.target.node);
   if (!ctl.ok()) return ctl.error();
   if (!a.prior_rate) {
     auto cur = ctl->get("/control/rate");
@@ -231,7 +231,7 @@ Status FaultExecutor::apply_load(const model::Fault& f, Applied& a, double fract
     try {
       a.prior_rate = std::stod(*cur);
     } catch (const std::exception&) {
-      return logic_error("load generator on " + f.target.name + " answered '" + cur->substr(0, 40) +
+      return logic_error("load generator on " + f.target.node + " answered '" + cur->substr(0, 40) +
                          "' for its rate, expected a number");
     }
   }
@@ -278,12 +278,12 @@ Status FaultExecutor::undo(Applied& a) {
   a.partitions.clear();
   if (lc && a.prior_ab) keep(lc->set_link(f.target.link, runtime::Direction::kAtoB, *a.prior_ab));
   if (lc && a.prior_ba) keep(lc->set_link(f.target.link, runtime::Direction::kBtoA, *a.prior_ba));
-  if (lc && a.prior_segment) keep(lc->set_segment(f.target.name, *a.prior_segment));
+  if (lc && a.prior_segment) keep(lc->set_segment(f.target.segment, *a.prior_segment));
   a.prior_ab.reset();
   a.prior_ba.reset();
   a.prior_segment.reset();
   if (a.prior_rate) {
-    auto ctl = load_control(run_, topo_, f.target.name);
+    auto ctl = load_control(run_, topo_, f.target.node);
     keep(ctl.ok() ? post_rate(*ctl, *a.prior_rate) : Status(ctl.error()));
     a.prior_rate.reset();
   }

@@ -82,7 +82,7 @@ class Loop {
         ++it;
         continue;
       }
-      const std::string node = it->first;
+      const model::NodeId node = it->first;
       it = restart_at_.erase(it);
       const int n = ++restarts_[node];
       const Status s = bed_.restart_node(node);
@@ -122,7 +122,10 @@ class Loop {
   Progress& progress_;
   // A node's next restart is due at its delay doubled once per restart so
   // far (at most kMaxRestartDoublings times); one pending restart per node.
-  void schedule_restart(const std::string& node, double t) {
+  // `ns` is the namespace the process ran in: a node with a restart policy
+  // is restarted, anything else (a node without one, the link engine) not.
+  void schedule_restart(const std::string& ns, double t) {
+    const model::NodeId node{ns};
     const auto policy = plan_.restart_delay_s.find(node);
     if (policy == plan_.restart_delay_s.end() || restart_at_.count(node)) return;
     const int doublings = std::min(restarts_[node], kMaxRestartDoublings);
@@ -131,8 +134,8 @@ class Loop {
 
   std::string phase_;
   size_t exits_reported_ = 0;
-  std::map<std::string, double> restart_at_;  // node -> when its restart is due
-  std::map<std::string, int> restarts_;       // node -> restarts so far
+  std::map<model::NodeId, double> restart_at_;  // node -> when its restart is due
+  std::map<model::NodeId, int> restarts_;       // node -> restarts so far
 };
 
 }  // namespace

@@ -70,7 +70,7 @@ class Testbed {
   virtual const std::vector<runtime::Run::Exit>& exits() const = 0;
   // Starts a node's processes again (killing any left first): its restart
   // policy after one of them ended on its own.
-  virtual Status restart_node(const std::string& node) = 0;
+  virtual Status restart_node(const model::NodeId& node) = 0;
 };
 
 struct LoopPlan {
@@ -83,7 +83,7 @@ struct LoopPlan {
   // Nodes restarted when a process ends on its own (`restart = "on-failure"`),
   // with their first delay in seconds; each restart in a row doubles it, up to
   // kMaxRestartDoublings times.
-  std::map<std::string, double> restart_delay_s;
+  std::map<model::NodeId, double> restart_delay_s;
 };
 
 inline constexpr int kMaxRestartDoublings = 5;

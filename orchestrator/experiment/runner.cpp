@@ -83,7 +83,7 @@ class RunTestbed final : public Testbed {
   void collect(size_t tick, double t_s) override { collector_.tick(tick, t_s); }
   void reap_exits() override { run_.reap_exited(); }
   const std::vector<runtime::Run::Exit>& exits() const override { return run_.exits(); }
-  Status restart_node(const std::string& node) override { return runtime::restart_node(run_, node); }
+  Status restart_node(const model::NodeId& node) override { return runtime::restart_node(run_, node); }
 
  private:
   runtime::Run& run_;

@@ -49,12 +49,12 @@ std::vector<Step> build_timeline(const model::Topology& topo, int64_t ramp_step_
 
 std::string describe_target(const model::FaultTarget& t) {
   switch (t.kind) {
-    case model::FaultTarget::Kind::kNode: return "node:" + t.name;
+    case model::FaultTarget::Kind::kNode: return "node:" + t.node;
     case model::FaultTarget::Kind::kLink: return "link:" + t.link.name();
-    case model::FaultTarget::Kind::kSegment: return "segment:" + t.name;
-    case model::FaultTarget::Kind::kLoad: return model::series::load_name(t.name);
+    case model::FaultTarget::Kind::kSegment: return "segment:" + t.segment;
+    case model::FaultTarget::Kind::kLoad: return model::series::load_name(t.node);
   }
-  return t.name;
+  return t.name();
 }
 
 std::string describe_fault(const model::Fault& f) {

@@ -47,7 +47,7 @@ void check_delays(const model::Topology& topo, std::vector<Finding>& out) {
   for (const auto& s : topo.segments) check_delay(topo, s.loc, "segment " + s.name, s.impairment, out);
   for (size_t i = 0; i < topo.faults.size(); ++i)
     if (const auto& f = topo.faults[i]; f.impairment)
-      check_delay(topo, f.loc, "fault " + std::to_string(i) + " on " + f.target.name, *f.impairment, out);
+      check_delay(topo, f.loc, "fault " + std::to_string(i) + " on " + f.target.name(), *f.impairment, out);
 }
 
 void check_horizon(const model::Topology& topo, std::vector<Finding>& out) {
@@ -115,7 +115,7 @@ void check_fault_targets(const CheckInput& in, std::vector<Finding>& out) {
   for (size_t i = 0; i < topo.faults.size(); ++i) {
     const auto& f = topo.faults[i];
     if (f.target.kind != model::FaultTarget::Kind::kNode) continue;
-    const auto* n = topo.find_node(f.target.name);
+    const auto* n = topo.find_node(f.target.node);
     if (!n || n->load || !n->command.empty()) continue;
     if (n->services.empty()) {
       out.push_back({f.loc, "slip", Severity::kCritical,

@@ -54,7 +54,7 @@ CpuEstimate estimate_cpu(const model::Topology& topo, bool engine) {
     // One hog at a time per node (the loader refuses overlapping ones): the largest.
     uint32_t hog = 0;
     for (const auto& f : topo.faults)
-      if (f.target.kind == model::FaultTarget::Kind::kNode && f.target.name == n.name &&
+      if (f.target.kind == model::FaultTarget::Kind::kNode && f.target.node == n.name &&
           f.action == model::Fault::Action::kCpuHog)
         hog = std::max(hog, f.hog_millicores);
     if (hog > 0) {

@@ -90,7 +90,7 @@ double peak_rate(const model::Topology& topo, const model::Node& n) {
     peak = std::max({peak, p.rate, p.rate + p.slope * static_cast<double>(until - p.from)});
   }
   for (const auto& f : topo.faults)
-    if (f.target.kind == model::FaultTarget::Kind::kLoad && f.target.name == n.name && f.rate)
+    if (f.target.kind == model::FaultTarget::Kind::kLoad && f.target.node == n.name && f.rate)
       peak = std::max(peak, *f.rate);
   return peak;
 }

@@ -55,7 +55,7 @@ struct ServicePrediction {
 struct Predictions;
 
 struct LoadPrediction {
-  std::string node;
+  model::NodeId node;
   SourceLoc loc;
   double rate_rps = 0;   // in force in the middle of the baseline
   double peak_rps = 0;   // the most its schedule or a load fault asks for

@@ -4,16 +4,16 @@
 namespace faultline::measure {
 
 FlowPairs flow_pairs(const plan::Plan& plan, const std::vector<std::string>& nodes, const ebpf::FlowSnapshot& s) {
-  std::map<uint32_t, const std::string*> owner;
+  std::map<uint32_t, const model::NodeId*> owner;
   for (const auto& a : plan.addresses) owner[a.prefix.addr] = &a.node;
-  auto node_of = [&](uint32_t addr) -> const std::string* {
+  auto node_of = [&](uint32_t addr) -> const model::NodeId* {
     auto it = owner.find(addr);
     return it == owner.end() ? nullptr : it->second;
   };
   auto pair_of = [&](const ebpf::FlowKey& k) -> std::optional<std::pair<std::string, std::string>> {
-    const std::string *from = node_of(k.saddr), *to = node_of(k.daddr);
+    const model::NodeId *from = node_of(k.saddr), *to = node_of(k.daddr);
     if (!from || !to || *from == *to) return std::nullopt;
-    return std::pair(*from, *to);
+    return std::pair(from->str(), to->str());
   };
   FlowPairs out;
   for (const auto& [k, c] : s.flows) {

@@ -19,16 +19,17 @@
 #include <string_view>
 
 #include "orchestrator/model/direction.hpp"
+#include "orchestrator/model/ids.hpp"
 
 namespace faultline::model {
 
 struct LinkId {
-  std::string a, b;  // node names, in `between` order
+  NodeId a, b;  // in `between` order
 
   // "a-b": the link's name in the plan, the engine, `faultline fault` and results.
-  std::string name() const { return a + "-" + b; }
+  std::string name() const { return a.str() + "-" + b.str(); }
   // "a->b" for kAtoB, "b->a" for kBtoA: one direction, named by its nodes.
-  std::string way(Direction d) const { return d == Direction::kBtoA ? b + "->" + a : a + "->" + b; }
+  std::string way(Direction d) const { return d == Direction::kBtoA ? b.str() + "->" + a.str() : a.str() + "->" + b.str(); }
   LinkId reversed() const { return {b, a}; }
 
   auto operator<=>(const LinkId&) const = default;
@@ -47,7 +48,7 @@ inline std::optional<LinkSpelling> spelled_as(const LinkId& id, std::string_view
   for (const bool one_way : {false, true}) {
     const std::string_view sep = one_way ? "->" : "-";
     for (const bool rev : {false, true}) {
-      const std::string_view x = rev ? id.b : id.a, y = rev ? id.a : id.b;
+      const std::string_view x = (rev ? id.b : id.a).str(), y = (rev ? id.a : id.b).str();
       if (text.size() == x.size() + sep.size() + y.size() && text.starts_with(x) &&
           text.substr(x.size(), sep.size()) == sep && text.ends_with(y))
         return LinkSpelling{rev, one_way};

@@ -87,8 +87,8 @@ std::optional<Resolved> resolve_link(Table& t, LoadState& s, const std::string& 
   std::vector<Resolved> found;
   for (const auto& l : s.links) {
     const auto how = spelled_as(l.id(), spec);
-    if (how && !how->one_way)
-      found.push_back(Resolved{FaultTarget{FaultTarget::Kind::kLink, spec, l.id()}, &l, how->reversed});
+    if (!how || how->one_way) continue;
+    found.push_back(Resolved{FaultTarget::on_link(l.id()), &l, how->reversed});
   }
   if (found.size() == 1) return found.front();
   if (found.empty())
@@ -116,7 +116,12 @@ std::optional<Resolved> resolve_named(Table& t, LoadState& s, FaultTarget::Kind 
     known = s.nodes_with_load.contains(name);
     if (!known && s.has_node(name)) extra = "node '" + name + "' has no load; ";
   }
-  if (known) return Resolved{FaultTarget{kind, name, {}}, nullptr, false};
+  // Where a fault's target becomes an identity: the name was checked above.
+  if (known)
+    return Resolved{kind == FaultTarget::Kind::kSegment ? FaultTarget::on_segment(SegmentId{name})
+                    : kind == FaultTarget::Kind::kLoad  ? FaultTarget::on_load(NodeId{name})
+                                                        : FaultTarget::on_node(NodeId{name}),
+                    nullptr, false};
   if (extra.empty())
     extra = "no " + std::string(kind == FaultTarget::Kind::kLoad ? "node with a load" : kind_name(kind)) + " named '" +
             name + "'; ";
@@ -156,7 +161,7 @@ bool check_keys_match(Table& t, const Resolved& r) {
     const std::string key(k.str());
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     if (std::find(all_keys().begin(), all_keys().end(), key) == all_keys().end()) continue;
-    t.fail(key, "not a " + kind + " fault key (target \"" + kind + ":" + r.target.name + "\" is a " + kind + "); a " +
+    t.fail(key, "not a " + kind + " fault key (target \"" + kind + ":" + r.target.name() + "\" is a " + kind + "); a " +
                     kind + " fault takes: " + join(allowed));
     ok = false;
   }
@@ -237,7 +242,7 @@ void read_network_effect(FaultCtx& c, const Resolved& r) {
   if (keys.empty()) return;
   c.f.impairment = read_impairment(c.s.d, keys, false).imp;
   if (r.target.kind == FaultTarget::Kind::kSegment) {
-    c.f.during_a_to_b = c.f.during_b_to_a = during(c.s, c.s.segment_keys[r.target.name], keys);
+    c.f.during_a_to_b = c.f.during_b_to_a = during(c.s, c.s.segment_keys[r.target.segment], keys);
     return;
   }
   const bool ab = covers_a_to_b(c.f.direction), ba = covers_b_to_a(c.f.direction);
@@ -320,7 +325,7 @@ struct Footprint {
 
 Footprint footprint(const Fault& f, const Table& t, int64_t run_end) {
   Footprint p{t.loc("at"),
-              std::string(kind_name(f.target.kind)) + ":" + f.target.name,
+              std::string(kind_name(f.target.kind)) + ":" + f.target.name(),
               f.at_ns,
               f.for_ns ? f.at_ns + f.for_ns : run_end,
               {}};

@@ -97,8 +97,8 @@ void read_link(const toml::table& raw, LoadState& s) {
   const bool valid = ends && s.d.count() == errors_before;
   if (!valid) s.network_ok = false;
   if (!ends) return;
-  l.a = ends->first;
-  l.b = ends->second;
+  l.a = NodeId{ends->first};
+  l.b = NodeId{ends->second};
   s.link_index.emplace(link_key(l.a, l.b), s.links.size());
   s.links.push_back(DeclaredLink{l.loc, t.loc("between"), l.a, l.b, ab, ba});
   if (valid) s.topo.links.push_back(std::move(l));
@@ -110,7 +110,7 @@ void read_segment_name(Table& t, Segment& g, LoadState& s) {
   if (!v) return;
   s.segments.insert(*v);
   if (auto bad = check_ifname(*v, "segment")) return t.fail("name", *bad);
-  if (claim_name(s, *v, t.loc("name"), "segment")) g.name = *v;
+  if (claim_name(s, *v, t.loc("name"), "segment")) g.name = SegmentId{*v};
 }
 
 void read_members(Table& t, Segment& g, LoadState& s) {
@@ -127,7 +127,7 @@ void read_members(Table& t, Segment& g, LoadState& s) {
       s.d.error(s.d.loc(e), "members: '" + *m + "' is listed twice; each node joins a segment once");
       continue;
     }
-    g.members.push_back(*m);
+    g.members.push_back(NodeId{*m});
   }
 }
 
@@ -198,7 +198,7 @@ void check_network_names(LoadState& s) {
     if (it == spelled.end()) continue;
     auto at = s.names.find(g.name);
     s.d.error(at != s.names.end() ? at->second : g.loc,
-              "name: segment '" + g.name + "' has the name of " + describe(*it->second) + " at " +
+              "name: segment '" + g.name.str() + "' has the name of " + describe(*it->second) + " at " +
                   it->second->loc.str() + " (a link is named after its two nodes, A-B in either order); allowed: a "
                   "segment name that no link has");
     s.network_ok = false;

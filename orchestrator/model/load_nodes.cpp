@@ -162,7 +162,7 @@ void read_node_name(Table& t, Node& n, LoadState& s) {
   // Declared even when malformed, so that references to it are not reported as dangling too.
   if (!s.has_node(*v)) s.nodes.push_back(*v);
   if (auto bad = check_ifname(*v, "node")) return t.fail("name", *bad);
-  if (claim_name(s, *v, t.loc("name"), "node")) n.name = *v;
+  if (claim_name(s, *v, t.loc("name"), "node")) n.name = NodeId{*v};
 }
 
 void read_node_limits(Table& t, Node& n) {

@@ -57,7 +57,7 @@ struct DeclaredLink {
   SourceLoc between;  // the `between` value, where errors about the link's ends go
   std::string a, b;
   KeyNodes a_to_b, b_to_a;  // the link's keys overlaid with each direction's
-  LinkId id() const { return {a, b}; }
+  LinkId id() const { return {NodeId{a}, NodeId{b}}; }
 };
 
 struct LoadState {

@@ -97,7 +97,7 @@ bool named(const toml::table& t, const std::string& key, const std::string& want
 std::optional<LinkId> between_of(const toml::table& t) {
   const auto* between = t.get_as<toml::array>("between");
   if (!between || between->size() != 2) return std::nullopt;
-  return LinkId{between->get(0)->value_or(std::string()), between->get(1)->value_or(std::string())};
+  return LinkId{NodeId{between->get(0)->value_or(std::string())}, NodeId{between->get(1)->value_or(std::string())}};
 }
 
 bool link_matches(const toml::table& t, const std::string& sel) {

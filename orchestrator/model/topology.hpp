@@ -8,11 +8,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/source_loc.hpp"
 #include "orchestrator/model/check_kinds.hpp"
 #include "orchestrator/model/direction.hpp"
+#include "orchestrator/model/ids.hpp"
 #include "orchestrator/model/link_id.hpp"
 #include "netem/impairment.hpp"
 #include "workloads/spec/types.hpp"
@@ -35,7 +37,7 @@ using spec::Service;
 
 struct Node {
   SourceLoc loc;
-  std::string name;
+  NodeId name;
   uint32_t cpu_millicores = 0;  // 0: unlimited
   uint64_t memory_bytes = 0;    // 0: unlimited
   uint32_t pids = 1024;         // 0: unlimited
@@ -56,7 +58,7 @@ enum class Backend { kAuto, kKernel, kUserspace };
 
 struct Link {
   SourceLoc loc;
-  std::string a, b;                      // node names, as written in `between`
+  NodeId a, b;                           // as written in `between`
   netem::Impairment a_to_b, b_to_a;      // the same unless a direction is overridden
   Backend backend = Backend::kAuto;
   LinkId id() const { return {a, b}; }
@@ -65,8 +67,8 @@ struct Link {
 
 struct Segment {
   SourceLoc loc;
-  std::string name;
-  std::vector<std::string> members;
+  SegmentId name;
+  std::vector<NodeId> members;
   netem::Impairment impairment;          // shared by everyone on the segment
   Backend backend = Backend::kAuto;
   bool operator==(const Segment&) const = default;
@@ -76,8 +78,21 @@ struct Segment {
 struct FaultTarget {
   enum class Kind { kNode, kLink, kSegment, kLoad };
   Kind kind = Kind::kNode;
-  std::string name;      // node / segment / load node name; for links "a-b" as written
-  LinkId link;           // for links: the two nodes, in the link's `between` order
+  NodeId node;           // kNode: the node; kLoad: the node the load generator runs in
+  SegmentId segment;     // kSegment
+  LinkId link;           // kLink: the two nodes, in the link's `between` order
+  static FaultTarget on_node(NodeId n) { return {Kind::kNode, std::move(n), {}, {}}; }
+  static FaultTarget on_load(NodeId n) { return {Kind::kLoad, std::move(n), {}, {}}; }
+  static FaultTarget on_segment(SegmentId s) { return {Kind::kSegment, {}, std::move(s), {}}; }
+  static FaultTarget on_link(LinkId l) { return {Kind::kLink, {}, {}, std::move(l)}; }
+  // For people: "db", "storage-net", "api-db".
+  std::string name() const {
+    switch (kind) {
+      case Kind::kLink: return link.name();
+      case Kind::kSegment: return segment;
+      default: return node;
+    }
+  }
   bool operator==(const FaultTarget&) const = default;
 };
 

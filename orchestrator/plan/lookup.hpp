@@ -27,5 +27,9 @@ Result<LinkRef> find_link(const Plan& plan, std::string_view name);
 Result<const LinkPlan*> find_link(const Plan& plan, const model::LinkId& id);
 // ENOENT (listing the segments) when no segment has the name.
 Result<const SegmentPlan*> find_segment(const Plan& plan, std::string_view name);
+// The plan's segment with this id; ENOENT when there is none.
+inline Result<const SegmentPlan*> find_segment(const Plan& plan, const model::SegmentId& id) {
+  return find_segment(plan, std::string_view(id.str()));
+}
 
 }  // namespace faultline::plan

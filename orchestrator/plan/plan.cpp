@@ -36,7 +36,7 @@ uint8_t prefix_for_hosts(size_t hosts) {
 
 struct SubnetDemand {
   std::string what;
-  std::vector<std::string> nodes;          // in address order
+  std::vector<model::NodeId> nodes;         // in address order
   std::vector<std::string> ifnames;        // node-side interface per node
   uint8_t len = 30;
   size_t order = 0;                        // declaration order, for stable sorting
@@ -54,7 +54,7 @@ bool link_faulted(const model::Topology& topo, const model::Link& l) {
 
 bool segment_faulted(const model::Topology& topo, const model::Segment& s) {
   for (const auto& f : topo.faults)
-    if (f.target.kind == model::FaultTarget::Kind::kSegment && f.target.name == s.name && f.impairment) return true;
+    if (f.target.kind == model::FaultTarget::Kind::kSegment && f.target.segment == s.name && f.impairment) return true;
   return false;
 }
 
@@ -140,8 +140,8 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
     p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
     if (impaired) {
       using model::Direction;
-      p.qdiscs.push_back({l.a, l.b, what + " " + id.way(Direction::kAtoB), l.a_to_b, id, Direction::kAtoB, ""});
-      p.qdiscs.push_back({l.b, l.a, what + " " + id.way(Direction::kBtoA), l.b_to_a, id, Direction::kBtoA, ""});
+      p.qdiscs.push_back({l.a, l.b, what + " " + id.way(Direction::kAtoB), l.a_to_b, id, Direction::kAtoB, std::nullopt});
+      p.qdiscs.push_back({l.b, l.a, what + " " + id.way(Direction::kBtoA), l.b_to_a, id, Direction::kBtoA, std::nullopt});
     }
   }
   for (size_t s = 0; s < topo.segments.size(); ++s) {

@@ -28,7 +28,7 @@ struct NamespacePlan {
 };
 
 struct CgroupPlan {
-  std::string node;
+  std::string node;      // a node's name, or kFabric for the link engine's
   std::string rel_path;  // "faultline/<run>/<node>"
   uint32_t cpu_millicores = 0;
   uint64_t memory_bytes = 0;
@@ -37,7 +37,7 @@ struct CgroupPlan {
 
 struct BridgePlan {
   std::string name;      // in the fabric namespace
-  std::string segment;
+  model::SegmentId segment;
 };
 
 // A veth pair. `a_ns`/`b_ns` are namespace names; when a_master / b_master is
@@ -73,13 +73,13 @@ struct PlanOptions {
 // set). The runtime finds a link's or a segment's qdiscs by these, never by
 // `what`, which is for people.
 struct QdiscPlan {
-  std::string node;
+  std::string node;                 // the namespace: a link end's node, or kFabric
   std::string ifname;
   std::string what;                 // "link api-db a->b"
   netem::Impairment impairment;
   std::optional<model::LinkId> link;  // the LinkPlan's id, or none
   model::Direction dir = model::Direction::kBoth;  // kAtoB or kBtoA for a link
-  std::string segment;              // the SegmentPlan's name, or empty
+  std::optional<model::SegmentId> segment;  // the SegmentPlan's, or none
 };
 
 // What carries a link's or a segment's impairments.
@@ -101,15 +101,15 @@ struct LinkPlan {
 // One segment. kEngine: a switch in the engine with one shared bottleneck
 // queue; otherwise a bridge in the fabric (kKernel: netem on its ports).
 struct SegmentPlan {
-  std::string name;
-  std::vector<std::string> members;
+  model::SegmentId name;
+  std::vector<model::NodeId> members;
   Carrier carrier = Carrier::kDirect;
   netem::Impairment impairment;
   std::vector<std::string> ports;  // kEngine: the engine port per member, in member order
 };
 
 struct AddressPlan {
-  std::string node;
+  model::NodeId node;
   std::string ifname;
   Ipv4Prefix prefix;     // the address with the subnet's prefix length
 };
@@ -118,11 +118,11 @@ struct AddressPlan {
 struct SubnetPlan {
   std::string what;      // "link api-db" / "segment storage-net"
   Ipv4Prefix prefix;     // the network
-  std::vector<std::string> nodes;
+  std::vector<model::NodeId> nodes;
 };
 
 struct RoutePlan {
-  std::string node;
+  model::NodeId node;
   Ipv4Prefix dst;
   uint32_t gateway = 0;
 };
@@ -133,7 +133,7 @@ using WorkloadConfig = std::variant<std::monostate, workloads::ServiceConfig, wo
 // A process started in a node. Services start first, then commands, then
 // load generators, so that the first requests find their services listening.
 struct ProcessPlan {
-  std::string node;
+  model::NodeId node;
   std::string name;         // "service <name>", "command", "load"
   std::vector<std::string> argv;
   std::string log_name;     // its file in the run's log folder
@@ -147,7 +147,7 @@ struct ProcessPlan {
 };
 
 struct HostsPlan {
-  std::string node;
+  model::NodeId node;
   std::vector<std::pair<std::string, uint32_t>> entries;  // name -> address seen from this node
   std::string render() const;  // /etc/hosts content
 };
@@ -163,7 +163,7 @@ struct Plan {
   std::vector<SubnetPlan> subnets;
   std::vector<AddressPlan> addresses;
   std::vector<RoutePlan> routes;
-  std::vector<std::string> forwarding_nodes;
+  std::vector<model::NodeId> forwarding_nodes;
   std::vector<HostsPlan> hosts;
   std::vector<ProcessPlan> processes;
   std::vector<LinkPlan> links;

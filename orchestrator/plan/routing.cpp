@@ -11,8 +11,8 @@ namespace faultline::plan {
 namespace {
 
 struct Graph {
-  std::vector<std::string> names;
-  std::unordered_map<std::string, size_t> index;
+  std::vector<model::NodeId> names;
+  std::unordered_map<model::NodeId, size_t> index;
   // subnet index -> member node indices; node -> subnets it sits on (declaration order).
   std::vector<std::vector<size_t>> subnet_members;
   std::vector<std::vector<size_t>> node_subnets;

@@ -66,8 +66,9 @@ Status parse_partition(const json& req, ControlRequest& out) {
   if (!from.ok()) return from.error();
   auto to = strings_field(req, "to");
   if (!to.ok()) return to.error();
-  s.from = std::move(from.value());
-  s.to = std::move(to.value());
+  // A request names nodes as text; the run checks each against its plan.
+  for (auto& n : from.value()) s.from.emplace_back(std::move(n));
+  for (auto& n : to.value()) s.to.emplace_back(std::move(n));
   if (s.from.empty() || s.to.empty()) return logic_error("partition needs nodes on both sides ('from' and 'to')");
   if (const auto it = req.find("both_ways"); it != req.end()) {
     if (!it->is_boolean()) return logic_error("'both_ways' must be a boolean");

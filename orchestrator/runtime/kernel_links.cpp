@@ -20,7 +20,7 @@ Result<std::unique_ptr<KernelLinks>> KernelLinks::start(Run& run) {
     const Status st = netem::netem_apply(sock->raw(), idx.value(), q.impairment, /*create=*/true);
     if (!st.ok()) return wrap(st.error(), "netem for " + q.what);
     if (q.link) k->link_qdiscs_[{*q.link, q.dir}] = {q.node, idx.value()};
-    if (!q.segment.empty()) k->segment_qdiscs_[q.segment].push_back(idx.value());
+    if (q.segment) k->segment_qdiscs_[*q.segment].push_back(idx.value());
   }
   return k;
 }

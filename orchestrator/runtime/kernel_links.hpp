@@ -41,7 +41,7 @@ class KernelLinks final : public LinkBackend {
   // sending node and its interface's index; a segment -> the fabric-side
   // ports' indexes.
   std::map<std::pair<model::LinkId, model::Direction>, std::pair<std::string, int>> link_qdiscs_;
-  std::map<std::string, std::vector<int>> segment_qdiscs_;
+  std::map<model::SegmentId, std::vector<int>> segment_qdiscs_;
 };
 
 }  // namespace faultline::runtime

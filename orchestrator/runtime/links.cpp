@@ -19,7 +19,7 @@ namespace faultline::runtime {
 using nlohmann::json;
 
 std::string PartitionSpec::describe() const {
-  auto join = [](const std::vector<std::string>& v) {
+  auto join = [](const std::vector<model::NodeId>& v) {
     std::string s;
     for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
     return s;
@@ -74,7 +74,7 @@ Result<netem::Impairment> LinkControl::current_link(const model::LinkId& link, D
   return d == Direction::kBtoA ? it->second.second : it->second.first;
 }
 
-Result<netem::Impairment> LinkControl::current_segment(const std::string& seg) const {
+Result<netem::Impairment> LinkControl::current_segment(const model::SegmentId& seg) const {
   auto it = segs_now_.find(seg);
   if (it == segs_now_.end()) return sys_error(ENOENT, "no segment " + seg);
   return it->second;
@@ -128,7 +128,7 @@ Status LinkControl::reset_link(const model::LinkId& link) {
   return set_link(link, it->second.first, it->second.second);
 }
 
-Status LinkControl::set_segment(const std::string& seg, const netem::Impairment& imp) {
+Status LinkControl::set_segment(const model::SegmentId& seg, const netem::Impairment& imp) {
   auto found = plan::find_segment(run_.plan(), seg);
   if (!found.ok()) return found.error();
   const plan::SegmentPlan* sp = found.value();
@@ -137,14 +137,14 @@ Status LinkControl::set_segment(const std::string& seg, const netem::Impairment&
   return {};
 }
 
-Status LinkControl::reset_segment(const std::string& seg) {
+Status LinkControl::reset_segment(const model::SegmentId& seg) {
   auto it = segs_planned_.find(seg);
   if (it == segs_planned_.end()) return sys_error(ENOENT, "no segment " + seg);
   if (segs_now_[seg] == it->second) return {};  // unchanged
   return set_segment(seg, it->second);
 }
 
-Result<std::unique_ptr<ebpf::PartitionFilter>> LinkControl::attach_filter(const std::string& node) {
+Result<std::unique_ptr<ebpf::PartitionFilter>> LinkControl::attach_filter(const model::NodeId& node) {
   auto* h = run_.holder(node);
   if (!h) return sys_error(ENOENT, "no node " + node);
   std::vector<std::string> ifnames;
@@ -167,7 +167,7 @@ Result<std::unique_ptr<ebpf::PartitionFilter>> LinkControl::attach_filter(const 
   return filter;
 }
 
-Result<std::vector<ebpf::PartitionRule>> LinkControl::rules_for(const std::string& node,
+Result<std::vector<ebpf::PartitionRule>> LinkControl::rules_for(const model::NodeId& node,
                                                                 const std::map<uint32_t, PartitionSpec>& set) const {
   // The node's whole rule set: every partition that drops traffic arriving
   // here, a rule per source address.
@@ -196,8 +196,8 @@ Result<std::vector<ebpf::PartitionRule>> LinkControl::rules_for(const std::strin
 }
 
 Status LinkControl::change_partitions(const std::map<uint32_t, PartitionSpec>& target,
-                                      const std::vector<std::string>& nodes_in) {
-  std::vector<std::string> nodes;
+                                      const std::vector<model::NodeId>& nodes_in) {
+  std::vector<model::NodeId> nodes;
   for (const auto& n : nodes_in)
     if (std::find(nodes.begin(), nodes.end(), n) == nodes.end()) nodes.push_back(n);
   // Every node's new rules first: a node over the limit refuses the change
@@ -209,14 +209,14 @@ Status LinkControl::change_partitions(const std::map<uint32_t, PartitionSpec>& t
     wanted.push_back(std::move(r.value()));
   }
   struct Done {
-    std::string node;
+    model::NodeId node;
     std::vector<ebpf::PartitionRule> before;  // what it held
     bool attached = false;                   // its filter was attached for this change
   };
   std::vector<Done> done;
   Status failed;
   for (size_t i = 0; i < nodes.size() && failed.ok(); ++i) {
-    const std::string& n = nodes[i];
+    const model::NodeId& n = nodes[i];
     auto it = filters_.find(n);
     if (it == filters_.end()) {
       if (wanted[i].empty()) continue;  // nothing to drop, nothing attached
@@ -272,7 +272,7 @@ Result<std::vector<uint32_t>> LinkControl::partition(const std::vector<Partition
           return sys_error(ENOENT, "no node '" + n + "' in run " + run_.name());
   auto target = partitions_;
   std::vector<uint32_t> ids;
-  std::vector<std::string> nodes;
+  std::vector<model::NodeId> nodes;
   for (const auto& spec : specs) {
     const uint32_t id = next_partition_++;
     target[id] = spec;
@@ -291,7 +291,7 @@ Result<std::vector<uint32_t>> LinkControl::partition(const std::vector<Partition
 
 Status LinkControl::heal(uint32_t id) {
   auto target = partitions_;
-  std::vector<std::string> nodes;
+  std::vector<model::NodeId> nodes;
   if (auto it = target.find(id); it != target.end()) {
     nodes = it->second.to;
     target.erase(it);
@@ -308,7 +308,7 @@ Status LinkControl::heal(uint32_t id) {
 }
 
 Status LinkControl::heal_all() {
-  std::vector<std::string> nodes;
+  std::vector<model::NodeId> nodes;
   for (const auto& [node, f] : filters_) nodes.push_back(node);
   const Status st = change_partitions({}, nodes);
   forget_healed_leftovers();
@@ -317,8 +317,8 @@ Status LinkControl::heal_all() {
   return {};
 }
 
-std::vector<std::string> LinkControl::nodes_holding(uint32_t id) const {
-  std::vector<std::string> out;
+std::vector<model::NodeId> LinkControl::nodes_holding(uint32_t id) const {
+  std::vector<model::NodeId> out;
   for (const auto& [node, f] : filters_)
     if (std::any_of(f->rules().begin(), f->rules().end(), [&](const ebpf::PartitionRule& r) { return r.id == id; }))
       out.push_back(node);
@@ -332,7 +332,7 @@ void LinkControl::forget_healed_leftovers() {
 
 std::vector<PartitionInfo> LinkControl::partitions() const {
   std::vector<PartitionInfo> out;
-  auto add = [&](uint32_t id, const PartitionSpec& spec, std::vector<std::string> left_on) {
+  auto add = [&](uint32_t id, const PartitionSpec& spec, std::vector<model::NodeId> left_on) {
     PartitionInfo pi{id, spec, 0, 0, std::move(left_on)};
     // Counted where its rules are: its receivers, or where it was left.
     for (const auto& node : pi.left_on.empty() ? spec.to : pi.left_on) {

@@ -36,7 +36,7 @@ using model::Direction;  // parsed once, by the loader or the CLI
 using model::to_string;
 
 struct PartitionSpec {
-  std::vector<std::string> from, to;  // node names: traffic from `from` to `to` is dropped
+  std::vector<model::NodeId> from, to;  // traffic from `from` to `to` is dropped
   uint8_t proto = 0;                  // 0 any, 1 icmp, 6 tcp, 17 udp
   uint16_t port_lo = 0, port_hi = 0;  // destination ports (tcp/udp); 0: any
   int64_t flap_on_ns = 0, flap_off_ns = 0;
@@ -50,7 +50,7 @@ struct PartitionInfo {
   // Empty for a partition in force on every node of spec.to. Otherwise the
   // nodes that still hold its rules after a change failed and could not be
   // undone: `heal ID` removes them.
-  std::vector<std::string> left_on;
+  std::vector<model::NodeId> left_on;
 };
 
 class LinkControl {
@@ -62,14 +62,14 @@ class LinkControl {
 
   // The impairment of a link direction / segment now, and what the plan gave it.
   Result<netem::Impairment> current_link(const model::LinkId& link, Direction d) const;
-  Result<netem::Impairment> current_segment(const std::string& seg) const;
+  Result<netem::Impairment> current_segment(const model::SegmentId& seg) const;
   // Each call changes one or both directions, all or nothing: when the
   // second direction fails, the first is put back.
   Status set_link(const model::LinkId& link, Direction d, const netem::Impairment& imp);
   Status set_link(const model::LinkId& link, const netem::Impairment& a_to_b, const netem::Impairment& b_to_a);
-  Status set_segment(const std::string& seg, const netem::Impairment& imp);
+  Status set_segment(const model::SegmentId& seg, const netem::Impairment& imp);
   Status reset_link(const model::LinkId& link);   // back to the planned impairments
-  Status reset_segment(const std::string& seg);
+  Status reset_segment(const model::SegmentId& seg);
 
   // Partitions change every receiving node's rules, all or nothing: when one
   // node refuses (its kernel, or the limit of ebpf::kMaxPartitionRules rules
@@ -95,12 +95,12 @@ class LinkControl {
  private:
   explicit LinkControl(Run& run);
   // Every node in `nodes` to the rules `target` gives it, all or nothing.
-  Status change_partitions(const std::map<uint32_t, PartitionSpec>& target, const std::vector<std::string>& nodes);
-  Result<std::vector<ebpf::PartitionRule>> rules_for(const std::string& node,
+  Status change_partitions(const std::map<uint32_t, PartitionSpec>& target, const std::vector<model::NodeId>& nodes);
+  Result<std::vector<ebpf::PartitionRule>> rules_for(const model::NodeId& node,
                                                      const std::map<uint32_t, PartitionSpec>& set) const;
-  Result<std::unique_ptr<ebpf::PartitionFilter>> attach_filter(const std::string& node);
+  Result<std::unique_ptr<ebpf::PartitionFilter>> attach_filter(const model::NodeId& node);
   // Nodes whose filter holds rules of partition `id`.
-  std::vector<std::string> nodes_holding(uint32_t id) const;
+  std::vector<model::NodeId> nodes_holding(uint32_t id) const;
   // Drops leftovers that no node holds any more (or that are in force).
   void forget_healed_leftovers();
 
@@ -111,11 +111,11 @@ class LinkControl {
   // needs it. Each link and segment is mapped to one of them, once.
   std::unique_ptr<LinkBackend> kernel_, engine_;
   std::map<model::LinkId, LinkBackend*> link_backend_;
-  std::map<std::string, LinkBackend*> segment_backend_;
+  std::map<model::SegmentId, LinkBackend*> segment_backend_;
   // link -> {a->b, b->a} now; segment name -> now.
   std::map<model::LinkId, std::pair<netem::Impairment, netem::Impairment>> links_now_, links_planned_;
-  std::map<std::string, netem::Impairment> segs_now_, segs_planned_;
-  std::map<std::string, std::unique_ptr<ebpf::PartitionFilter>> filters_;
+  std::map<model::SegmentId, netem::Impairment> segs_now_, segs_planned_;
+  std::map<model::NodeId, std::unique_ptr<ebpf::PartitionFilter>> filters_;
   std::map<uint32_t, PartitionSpec> partitions_;  // in force on all their nodes
   // Specs of partitions whose rules some node still holds after a failed
   // change could not be undone (the filters' rules say where).

@@ -23,7 +23,7 @@ constexpr Binary kHogBinary{"faultline-hog", "FAULTLINE_HOG", "workloads/hog"};
 
 // The private parts the apply functions fill in.
 struct NodeFaultAccess {
-  static AppliedNodeFault make(Run& run, NodeFaultKind kind, const std::string& node) {
+  static AppliedNodeFault make(Run& run, NodeFaultKind kind, const model::NodeId& node) {
     AppliedNodeFault f;
     f.run_ = &run;
     f.kind_ = kind;
@@ -48,13 +48,13 @@ struct NodeFaultAccess {
 
 namespace {
 
-Result<Cgroup*> node_cgroup(Run& run, const std::string& node) {
+Result<Cgroup*> node_cgroup(Run& run, const model::NodeId& node) {
   auto* cg = run.cgroup(node);
   if (!cg) return sys_error(ENOENT, "no node '" + node + "' in run " + run.name());
   return cg;
 }
 
-Result<const plan::CgroupPlan*> planned(const Run& run, const std::string& node) {
+Result<const plan::CgroupPlan*> planned(const Run& run, const model::NodeId& node) {
   for (const auto& c : run.plan().cgroups)
     if (c.node == node) return &c;
   return sys_error(ENOENT, "no node '" + node + "' in the plan of run " + run.name());
@@ -62,7 +62,7 @@ Result<const plan::CgroupPlan*> planned(const Run& run, const std::string& node)
 
 // A process in the node with its output in the node's hog log, recorded in
 // the journal (so `faultline cleanup` ends it if the owner dies first).
-Result<NodeProcess> spawn_hog(Run& run, const std::string& node, const std::string& name,
+Result<NodeProcess> spawn_hog(Run& run, const model::NodeId& node, const std::string& name,
                               const std::vector<std::string>& args) {
   auto bin = find_binary(kHogBinary);
   if (!bin.ok()) return bin.error();
@@ -113,7 +113,7 @@ Status end_hog(Run& run, NodeProcess& p) {
 // a squeezer inside the node makes such charges: the kernel's OOM killer then
 // picks and kills the node's largest process, as a v2 memory.max write does.
 // Repeated until the limit fits or the time is up.
-Status squeeze_memory(Run& run, const std::string& node, Cgroup& cg, uint64_t bytes, int timeout_ms,
+Status squeeze_memory(Run& run, const model::NodeId& node, Cgroup& cg, uint64_t bytes, int timeout_ms,
                       const Error& refused) {
   auto sq = spawn_hog(run, node, "memory squeezer", {"--squeeze"});
   if (!sq.ok()) return wrap(sq.error(), refused.message() + "; squeezing the node to its new limit");
@@ -159,7 +159,7 @@ const char* to_string(NodeFaultKind k) {
 
 // ---------------------------------------------------------------- low-level operations
 
-Status set_node_memory(Run& run, const std::string& node, uint64_t bytes, int squeeze_timeout_ms) {
+Status set_node_memory(Run& run, const model::NodeId& node, uint64_t bytes, int squeeze_timeout_ms) {
   auto cg = node_cgroup(run, node);
   if (!cg.ok()) return cg.error();
   Status st = cg.value()->set_memory(bytes);
@@ -167,7 +167,7 @@ Status set_node_memory(Run& run, const std::string& node, uint64_t bytes, int sq
   return squeeze_memory(run, node, *cg.value(), bytes, squeeze_timeout_ms, st.error());
 }
 
-Result<int> kill_node_processes(Run& run, const std::string& node) {
+Result<int> kill_node_processes(Run& run, const model::NodeId& node) {
   auto cg = node_cgroup(run, node);
   if (!cg.ok()) return cg.error();
   // The whole cgroup, not only the processes the run started: a command's
@@ -195,7 +195,7 @@ Result<int> kill_node_processes(Run& run, const std::string& node) {
   return n;
 }
 
-Status start_node_processes(Run& run, const std::string& node) {
+Status start_node_processes(Run& run, const model::NodeId& node) {
   if (!run.cgroup(node)) return sys_error(ENOENT, "no node '" + node + "' in run " + run.name());
   Status first;
   // In plan order, as at `up`: services listen before the node's load starts.
@@ -209,7 +209,7 @@ Status start_node_processes(Run& run, const std::string& node) {
 
 // ---------------------------------------------------------------- apply
 
-Result<AppliedNodeFault> cut_cpu(Run& run, const std::string& node, uint32_t millicores, const NodeFaultOptions& o) {
+Result<AppliedNodeFault> cut_cpu(Run& run, const model::NodeId& node, uint32_t millicores, const NodeFaultOptions& o) {
   auto cg = node_cgroup(run, node);
   if (!cg.ok()) return cg.error();
   auto pl = planned(run, node);
@@ -224,7 +224,7 @@ Result<AppliedNodeFault> cut_cpu(Run& run, const std::string& node, uint32_t mil
   return f;
 }
 
-Result<AppliedNodeFault> cut_memory(Run& run, const std::string& node, uint64_t bytes, const NodeFaultOptions& o) {
+Result<AppliedNodeFault> cut_memory(Run& run, const model::NodeId& node, uint64_t bytes, const NodeFaultOptions& o) {
   auto cg = node_cgroup(run, node);
   if (!cg.ok()) return cg.error();
   auto pl = planned(run, node);
@@ -250,7 +250,7 @@ Result<AppliedNodeFault> cut_memory(Run& run, const std::string& node, uint64_t 
   return f;
 }
 
-Result<AppliedNodeFault> pause_node(Run& run, const std::string& node) {
+Result<AppliedNodeFault> pause_node(Run& run, const model::NodeId& node) {
   auto cg = node_cgroup(run, node);
   if (!cg.ok()) return cg.error();
   if (Status st = cg.value()->freeze(true); !st.ok()) {
@@ -260,19 +260,19 @@ Result<AppliedNodeFault> pause_node(Run& run, const std::string& node) {
   return NodeFaultAccess::make(run, NodeFaultKind::kPause, node);
 }
 
-Result<AppliedNodeFault> kill_node(Run& run, const std::string& node) {
+Result<AppliedNodeFault> kill_node(Run& run, const model::NodeId& node) {
   auto n = kill_node_processes(run, node);
   if (!n.ok()) return n.error();
   return NodeFaultAccess::make(run, NodeFaultKind::kKill, node);
 }
 
-Status restart_node(Run& run, const std::string& node) {
+Status restart_node(Run& run, const model::NodeId& node) {
   auto n = kill_node_processes(run, node);
   if (!n.ok()) return n.error();
   return start_node_processes(run, node);
 }
 
-Result<AppliedNodeFault> start_cpu_hog(Run& run, const std::string& node, uint32_t millicores,
+Result<AppliedNodeFault> start_cpu_hog(Run& run, const model::NodeId& node, uint32_t millicores,
                                        const NodeFaultOptions& o) {
   if (millicores == 0) return logic_error("cpu hog in node " + node + ": 0 cores");
   std::vector<std::string> args{"--cpu", model::units::format_cores(millicores)};
@@ -285,7 +285,7 @@ Result<AppliedNodeFault> start_cpu_hog(Run& run, const std::string& node, uint32
   return f;
 }
 
-Result<AppliedNodeFault> start_memory_hog(Run& run, const std::string& node, uint64_t bytes,
+Result<AppliedNodeFault> start_memory_hog(Run& run, const model::NodeId& node, uint64_t bytes,
                                           const NodeFaultOptions& o) {
   if (bytes == 0) return logic_error("memory hog in node " + node + ": 0 bytes");
   std::vector<std::string> args{"--memory", std::to_string(bytes)};
@@ -298,7 +298,7 @@ Result<AppliedNodeFault> start_memory_hog(Run& run, const std::string& node, uin
   return f;
 }
 
-Result<AppliedNodeFault> partition_node(Run& run, const std::string& node) {
+Result<AppliedNodeFault> partition_node(Run& run, const model::NodeId& node) {
   if (!run.cgroup(node)) return sys_error(ENOENT, "no node '" + node + "' in run " + run.name());
   auto* lc = run.links();
   if (!lc) return sys_error(ENOTCONN, "partition node " + node + ": the run's links are not up");
@@ -308,8 +308,8 @@ Result<AppliedNodeFault> partition_node(Run& run, const std::string& node) {
   for (const auto& c : run.plan().cgroups) {
     // The fabric (the link engine's namespace) has a cgroup but is no node.
     if (c.node == node || c.node == plan::kFabric) continue;
-    out.to.push_back(c.node);
-    in.from.push_back(c.node);
+    out.to.emplace_back(c.node);
+    in.from.emplace_back(c.node);
   }
   auto f = NodeFaultAccess::make(run, NodeFaultKind::kPartition, node);
   std::vector<uint32_t> ids;
@@ -326,7 +326,7 @@ Result<AppliedNodeFault> partition_node(Run& run, const std::string& node) {
 Result<std::vector<AppliedNodeFault>> apply_node_fault(Run& run, const model::Fault& fault, NodeFaultOptions o) {
   using A = model::Fault::Action;
   if (fault.target.kind != model::FaultTarget::Kind::kNode) return logic_error("not a node fault");
-  const std::string& node = fault.target.name;
+  const model::NodeId& node = fault.target.node;
   o.ramp_ns = fault.ramp_ns;
   o.ramped = fault.ramp_ns > 0;
   std::vector<AppliedNodeFault> out;  // destroyed on error: what was applied reverts

@@ -56,7 +56,7 @@ class AppliedNodeFault {
 
   bool active() const { return run_ != nullptr; }
   NodeFaultKind kind() const { return kind_; }
-  const std::string& node() const { return node_; }
+  const model::NodeId& node() const { return node_; }
   // "cpu 0.2 cores on db", "memory-hog 64 MiB on db", "pause db"
   std::string describe() const;
 
@@ -88,7 +88,7 @@ class AppliedNodeFault {
   friend struct NodeFaultAccess;
   Run* run_ = nullptr;
   NodeFaultKind kind_ = NodeFaultKind::kCpu;
-  std::string node_;
+  model::NodeId node_;
   uint64_t value_ = 0, target_ = 0, origin_ = 0, planned_ = 0;
   int squeeze_timeout_ms_ = 0;
   std::unique_ptr<NodeProcess> hog_;
@@ -97,35 +97,35 @@ class AppliedNodeFault {
 };
 
 // Each returns the applied fault, or an error with nothing left changed.
-Result<AppliedNodeFault> cut_cpu(Run& run, const std::string& node, uint32_t millicores,
+Result<AppliedNodeFault> cut_cpu(Run& run, const model::NodeId& node, uint32_t millicores,
                                  const NodeFaultOptions& o = {});
-Result<AppliedNodeFault> cut_memory(Run& run, const std::string& node, uint64_t bytes,
+Result<AppliedNodeFault> cut_memory(Run& run, const model::NodeId& node, uint64_t bytes,
                                     const NodeFaultOptions& o = {});
 // Freezes every process of the node (v1 freezer or v2 cgroup.freeze).
-Result<AppliedNodeFault> pause_node(Run& run, const std::string& node);
+Result<AppliedNodeFault> pause_node(Run& run, const model::NodeId& node);
 // Kills every process in the node's cgroup (each pinned by a pidfd before it
 // is signalled); the namespace holder is outside the cgroup, so the node's
 // namespaces, interfaces and routes stay. revert() starts the planned
 // processes again with the same argv and log files.
-Result<AppliedNodeFault> kill_node(Run& run, const std::string& node);
+Result<AppliedNodeFault> kill_node(Run& run, const model::NodeId& node);
 // kill_node and its revert at once: the node's processes are new ones.
-Status restart_node(Run& run, const std::string& node);
+Status restart_node(Run& run, const model::NodeId& node);
 // A faultline-hog in the node's cgroup and namespaces, burning `millicores`
 // of CPU or holding `bytes` of memory; the node's limits act on it.
-Result<AppliedNodeFault> start_cpu_hog(Run& run, const std::string& node, uint32_t millicores,
+Result<AppliedNodeFault> start_cpu_hog(Run& run, const model::NodeId& node, uint32_t millicores,
                                        const NodeFaultOptions& o = {});
-Result<AppliedNodeFault> start_memory_hog(Run& run, const std::string& node, uint64_t bytes,
+Result<AppliedNodeFault> start_memory_hog(Run& run, const model::NodeId& node, uint64_t bytes,
                                           const NodeFaultOptions& o = {});
 // Drops all traffic from the node and to it (eBPF at the receivers' ingress).
-Result<AppliedNodeFault> partition_node(Run& run, const std::string& node);
+Result<AppliedNodeFault> partition_node(Run& run, const model::NodeId& node);
 
 // The low-level operations, for `faultline fault` at the keyboard.
 // A memory limit as cut_memory sets it (with the v1 squeeze).
-Status set_node_memory(Run& run, const std::string& node, uint64_t bytes, int squeeze_timeout_ms);
+Status set_node_memory(Run& run, const model::NodeId& node, uint64_t bytes, int squeeze_timeout_ms);
 // Kills the node's processes; returns how many tracked processes were ended.
-Result<int> kill_node_processes(Run& run, const std::string& node);
+Result<int> kill_node_processes(Run& run, const model::NodeId& node);
 // Starts the node's planned processes (none running is expected).
-Status start_node_processes(Run& run, const std::string& node);
+Status start_node_processes(Run& run, const model::NodeId& node);
 
 // One [[fault]] with a node target, as the loader gives it: every part it
 // sets (cpu, memory, one action). A restart happens at once and leaves

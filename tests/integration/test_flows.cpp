@@ -33,6 +33,8 @@
 #include "tests/support/chain_topology.hpp"
 #include "tests/support/kernel_baseline.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -235,8 +237,8 @@ TEST_F(Flows, PartitionShowsConnectsThatNeverCompleteBetweenThoseNodesOnly) {
   listen_in("db", 7201);
   listen_in("api", 7202);
   runtime::PartitionSpec spec;
-  spec.from = {"api"};
-  spec.to = {"db"};
+  spec.from = {"api"_node};
+  spec.to = {"db"_node};
   ASSERT_TRUE(run_->links()->partition(spec).ok());
   EXPECT_FALSE(try_connect("api", "db", 7201, 400ms));
   EXPECT_TRUE(try_connect("client", "api", 7202, 2000ms));

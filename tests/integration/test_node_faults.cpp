@@ -29,6 +29,8 @@
 #include "orchestrator/runtime/state.hpp"
 #include "tests/support/kernel_snapshot.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -171,7 +173,7 @@ TEST_F(NodeFaults, CpuCutHoldsABusyLoopToTheNewQuotaAndTheRevertGivesItBack) {
   std::this_thread::sleep_for(200ms);
   const double before = cores("busy", 700ms);
 
-  auto cut = runtime::cut_cpu(*run_, "busy", 50);
+  auto cut = runtime::cut_cpu(*run_, "busy"_node, 50);
   ASSERT_TRUE(cut.ok()) << cut.error().message();
   EXPECT_EQ(limits("busy").cpu_millicores, 50u);
   auto thr0 = cg("busy").usage();
@@ -211,7 +213,7 @@ name = "db"
 memory = "256MiB"
 )");
   ASSERT_TRUE(run_);
-  auto hog = runtime::start_memory_hog(*run_, "db", 64 * kMiB);
+  auto hog = runtime::start_memory_hog(*run_, "db"_node, 64 * kMiB);
   ASSERT_TRUE(hog.ok()) << hog.error().message();
   ASSERT_NE(hog->hog(), nullptr);
   const runtime::ProcId hog_id = *hog->hog();
@@ -221,7 +223,7 @@ memory = "256MiB"
   const uint64_t oom0 = cg("db").usage()->oom_kills;
 
   const auto t0 = std::chrono::steady_clock::now();
-  auto cut = runtime::cut_memory(*run_, "db", 32 * kMiB);
+  auto cut = runtime::cut_memory(*run_, "db"_node, 32 * kMiB);
   ASSERT_TRUE(cut.ok()) << cut.error().message();
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(limits("db").memory_bytes, 32 * kMiB);
@@ -242,11 +244,11 @@ TEST_F(NodeFaults, HogLargerThanACutNodeIsOomKilledAsItAllocates) {
 name = "db"
 )");
   ASSERT_TRUE(run_);
-  auto cut = runtime::cut_memory(*run_, "db", 32 * kMiB);
+  auto cut = runtime::cut_memory(*run_, "db"_node, 32 * kMiB);
   ASSERT_TRUE(cut.ok()) << cut.error().message();
   EXPECT_EQ(cut->origin(), 32 * kMiB) << "an unlimited, empty node has nothing to ramp down from";
   const uint64_t oom0 = cg("db").usage()->oom_kills;
-  auto hog = runtime::start_memory_hog(*run_, "db", 96 * kMiB);
+  auto hog = runtime::start_memory_hog(*run_, "db"_node, 96 * kMiB);
   ASSERT_TRUE(hog.ok()) << hog.error().message();
   const runtime::ProcId hog_id = *hog->hog();
   EXPECT_TRUE(eventually([&] { return !runtime::is_alive(hog_id); }, 5000ms)) << "a 96 MiB hog lives under 32 MiB";
@@ -261,7 +263,7 @@ TEST_F(NodeFaults, PauseStopsTheNodesCpuCounterAndResumeRestartsIt) {
   up(kBusy);
   ASSERT_TRUE(run_);
   std::this_thread::sleep_for(200ms);
-  auto pause = runtime::pause_node(*run_, "busy");
+  auto pause = runtime::pause_node(*run_, "busy"_node);
   ASSERT_TRUE(pause.ok()) << pause.error().message();
   const double paused = cores("busy", 500ms);
   EXPECT_LT(paused, 0.005) << "a frozen loop still burns CPU";
@@ -274,7 +276,7 @@ TEST_F(NodeFaults, PauseStopsTheNodesCpuCounterAndResumeRestartsIt) {
 
   // A pause forgotten without its revert: taking the run down must not wait
   // forever on a frozen process (a frozen task holds its SIGKILL).
-  auto again = runtime::pause_node(*run_, "busy");
+  auto again = runtime::pause_node(*run_, "busy"_node);
   ASSERT_TRUE(again.ok()) << again.error().message();
   again->release();
   const auto t0 = std::chrono::steady_clock::now();
@@ -299,7 +301,7 @@ command = "sleep 1000"
   ASSERT_EQ(first.size(), 1u);
   ASSERT_FALSE(cgroup_pids("svc").empty());
 
-  auto kill = runtime::kill_node(*run_, "svc");
+  auto kill = runtime::kill_node(*run_, "svc"_node);
   ASSERT_TRUE(kill.ok()) << kill.error().message();
   for (const auto& id : first) EXPECT_FALSE(runtime::is_alive(id)) << "pid " << id.pid << " survived the kill";
   EXPECT_TRUE(cgroup_pids("svc").empty()) << "children of the command survived";
@@ -315,7 +317,7 @@ command = "sleep 1000"
   EXPECT_TRUE(recorded(second[0])) << "the journal does not list the new process";
   EXPECT_TRUE(eventually([&] { return cgroup_pids("svc").size() >= 2; }, 2000ms)) << "the loop runs no sleep";
 
-  ASSERT_TRUE(runtime::restart_node(*run_, "svc").ok());
+  ASSERT_TRUE(runtime::restart_node(*run_, "svc"_node).ok());
   const auto third = node_processes("svc");
   ASSERT_EQ(third.size(), 1u);
   EXPECT_NE(third[0], second[0]);
@@ -337,9 +339,9 @@ cpu = 0.1
 name = "free"
 )");
   ASSERT_TRUE(run_);
-  auto full = runtime::start_cpu_hog(*run_, "capped", 1000);
+  auto full = runtime::start_cpu_hog(*run_, "capped"_node, 1000);
   ASSERT_TRUE(full.ok()) << full.error().message();
-  auto part = runtime::start_cpu_hog(*run_, "free", 250);
+  auto part = runtime::start_cpu_hog(*run_, "free"_node, 250);
   ASSERT_TRUE(part.ok()) << part.error().message();
   const runtime::ProcId full_id = *full->hog(), part_id = *part->hog();
   EXPECT_TRUE(recorded(full_id) && recorded(part_id)) << "hogs missing from the journal";
@@ -379,7 +381,7 @@ TEST_F(NodeFaults, DroppedFaultsRevertAndAFailedPartUndoesTheRest) {
   ASSERT_TRUE(run_);
   model::Fault f;
   f.target.kind = model::FaultTarget::Kind::kNode;
-  f.target.name = "busy";
+  f.target.node = "busy"_node;
   f.cpu_millicores = 250;
   f.memory_bytes = 96 * kMiB;
   {
@@ -452,7 +454,7 @@ class NodePartition : public NodeFaults {
       return p.ok() && p->wait() == 0;
     };
     ASSERT_TRUE(ping()) << "no connectivity before the fault";
-    auto part = runtime::partition_node(*run_, "b");
+    auto part = runtime::partition_node(*run_, "b"_node);
     if (!part.ok() && part.error().err == EOPNOTSUPP) GTEST_SKIP() << part.error().message();
     ASSERT_TRUE(part.ok()) << part.error().message();
     EXPECT_FALSE(ping()) << "the partition let a ping through";

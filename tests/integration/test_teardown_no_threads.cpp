@@ -28,6 +28,8 @@
 #include "orchestrator/runtime/state.hpp"
 #include "tests/support/kernel_snapshot.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 namespace fs = std::filesystem;
 
@@ -124,8 +126,8 @@ TEST_F(NoNewTasks, RunDownCompletesWhenNoThreadCanStart) {
     // A partition filter on b and c: detaching it acts in their namespaces.
     if (opts_.clsact_bpf) {
       runtime::PartitionSpec p;
-      p.from = {"a"};
-      p.to = {"b", "c"};
+      p.from = {"a"_node};
+      p.to = {"b"_node, "c"_node};
       if (!run.value()->links()->partition(p).ok()) ::_exit(kNoPartition);
     }
     // The namespaces, for the parent to check they are gone.

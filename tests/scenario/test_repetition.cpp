@@ -30,6 +30,8 @@
 #include "tests/support/kernel_baseline.hpp"
 #include "tests/support/kernel_snapshot.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace faultline::testing;
 namespace fs = std::filesystem;
@@ -178,10 +180,10 @@ TEST_F(Repetition, HundredRunUpDownCyclesInOneProcessGrowNothing) {
     if (ro.clsact_bpf) {
       auto* lc = run.value()->links();
       ASSERT_NE(lc, nullptr);
-      auto id = lc->partition({{"b"}, {"a"}});
+      auto id = lc->partition({{"b"_node}, {"a"_node}});
       ASSERT_TRUE(id.ok()) << id.error().message();
       ASSERT_TRUE(lc->heal(id.value()).ok());
-      ASSERT_TRUE(lc->partition({{"a"}, {"b"}}).ok());
+      ASSERT_TRUE(lc->partition({{"a"_node}, {"b"_node}}).ok());
     }
     const Status down = run.value()->down();
     ASSERT_TRUE(down.ok()) << "cycle " << i << ": " << down.error().message();

@@ -17,13 +17,13 @@ inline model::Topology hand_topology(const std::vector<std::string>& nodes,
   model::Topology t;
   for (const auto& name : nodes) {
     model::Node n;
-    n.name = name;
+    n.name = model::NodeId{name};
     t.nodes.push_back(n);
   }
   for (const auto& [a, b] : links) {
     model::Link l;
-    l.a = a;
-    l.b = b;
+    l.a = model::NodeId{a};
+    l.b = model::NodeId{b};
     t.links.push_back(l);
   }
   return t;

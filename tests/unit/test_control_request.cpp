@@ -9,6 +9,8 @@
 
 #include "orchestrator/runtime/control_request.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace faultline::runtime;
 using Op = ControlRequest::Op;
@@ -45,8 +47,8 @@ TEST(ControlRequestParse, WhatTheCliSends) {
   auto p = ok(R"({"op":"partition","from":["api","cache"],"to":["db"],"both_ways":true,"proto":"tcp",
                   "ports":"5432-5433","flap":"2s/500ms"})");
   EXPECT_EQ(p.op, Op::kPartition);
-  EXPECT_EQ(p.partition.from, (std::vector<std::string>{"api", "cache"}));
-  EXPECT_EQ(p.partition.to, (std::vector<std::string>{"db"}));
+  EXPECT_EQ(p.partition.from, (std::vector<model::NodeId>{"api"_node, "cache"_node}));
+  EXPECT_EQ(p.partition.to, (std::vector<model::NodeId>{"db"_node}));
   EXPECT_TRUE(p.both_ways);
   EXPECT_EQ(p.partition.proto, 6);
   EXPECT_EQ(p.partition.port_lo, 5432);

@@ -8,6 +8,8 @@
 #include "orchestrator/runtime/engine_links.hpp"
 #include "tests/support/hand_topology.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 
 TEST(EngineConfig, IsTheEngineCarriedLinksAndSegmentsOfThePlan) {
@@ -17,8 +19,8 @@ TEST(EngineConfig, IsTheEngineCarriedLinksAndSegmentsOfThePlan) {
   engine_link.a_to_b.delay_ns = 20'000'000;
   engine_link.b_to_a.delay_ns = 5'000'000;
   model::Segment lan;
-  lan.name = "lan";
-  lan.members = {"a", "c", "d"};
+  lan.name = "lan"_segment;
+  lan.members = {"a"_node, "c"_node, "d"_node};
   lan.impairment.rate_bps = 10'000'000;
   t.segments = {lan};
 
@@ -57,7 +59,7 @@ TEST(EngineConfig, KernelCarriedLinksAreNotTheEngines) {
   EXPECT_TRUE(runtime::engine_config(p, "").links.empty());
   // The kernel's qdiscs say what they impair.
   ASSERT_EQ(p.qdiscs.size(), 2u);
-  EXPECT_EQ(p.qdiscs[0].link, (model::LinkId{"a", "b"}));
+  EXPECT_EQ(p.qdiscs[0].link, (model::LinkId{"a"_node, "b"_node}));
   EXPECT_EQ(p.qdiscs[1].link, p.qdiscs[0].link);
   EXPECT_EQ(p.qdiscs[0].dir, model::Direction::kAtoB);
   EXPECT_EQ(p.qdiscs[1].dir, model::Direction::kBtoA);

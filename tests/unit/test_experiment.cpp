@@ -16,6 +16,8 @@
 #include "tests/support/chain_topology.hpp"
 #include "workloads/trace/span.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace faultline::experiment;
 
@@ -28,7 +30,7 @@ model::Fault fault_at(int64_t at, int64_t dur) {
   f.at_ns = at;
   f.for_ns = dur;
   f.target.kind = model::FaultTarget::Kind::kNode;
-  f.target.name = "db";
+  f.target.node = "db"_node;
   f.cpu_millicores = 200;
   return f;
 }
@@ -102,7 +104,7 @@ TEST(Ramp, ImpairmentMovesLinearlyAndNeverGetsInvalid) {
 TEST(Expectations, EachKindOfExpectationAgainstMeasuredValues) {
   model::Topology t;
   model::Node n{};
-  n.name = "api";
+  n.name = "api"_node;
   model::Service s;
   s.name = "api";
   s.port = 80;

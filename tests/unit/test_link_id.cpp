@@ -7,32 +7,34 @@
 
 #include "orchestrator/model/link_id.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using model::Direction;
 using model::LinkId;
 using model::spelled_as;
 
 TEST(LinkId, NamesTheLinkAndItsDirectionsInBetweenOrder) {
-  const LinkId id{"api-gw", "db"};
+  const LinkId id{"api-gw"_node, "db"_node};
   EXPECT_EQ(id.name(), "api-gw-db");
   EXPECT_EQ(id.way(Direction::kAtoB), "api-gw->db");
   EXPECT_EQ(id.way(Direction::kBtoA), "db->api-gw");
-  EXPECT_EQ(id.reversed(), (LinkId{"db", "api-gw"}));
+  EXPECT_EQ(id.reversed(), (LinkId{"db"_node, "api-gw"_node}));
   EXPECT_EQ(id.reversed().name(), "db-api-gw");
 }
 
 TEST(LinkId, IsAKeyByBothNodesNotByItsName) {
   // "a" + "b-c" and "a-b" + "c" spell the same name but are two links.
-  const LinkId x{"a", "b-c"}, y{"a-b", "c"};
+  const LinkId x{"a"_node, "b-c"_node}, y{"a-b"_node, "c"_node};
   EXPECT_EQ(x.name(), y.name());
   EXPECT_NE(x, y);
   std::map<LinkId, int> m{{x, 1}, {y, 2}};
   EXPECT_EQ(m.size(), 2u);
-  EXPECT_EQ(m.at(LinkId{"a-b", "c"}), 2);
+  EXPECT_EQ(m.at(LinkId{"a-b"_node, "c"_node}), 2);
 }
 
 TEST(LinkId, SpellingsAreComparedWithTheNodesNeverSplit) {
-  const LinkId id{"api-gw", "db"};
+  const LinkId id{"api-gw"_node, "db"_node};
   struct Want {
     const char* text;
     bool reversed, one_way;

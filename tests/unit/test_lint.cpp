@@ -17,6 +17,8 @@
 #include "orchestrator/lint/retrying.hpp"
 #include "orchestrator/model/loader.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace faultline::lint;
 
@@ -716,7 +718,7 @@ TEST(Lint, FindingsAsJson) {
 TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   model::Topology t;
   model::Node db{}, api{}, client{};
-  db.name = "db";
+  db.name = "db"_node;
   db.cpu_millicores = 500;
   model::Service dbs;
   dbs.name = "db";
@@ -725,7 +727,7 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   e.work.mean_ns = 2'000'000;  // 2 ms
   dbs.endpoints = {e};
   db.services = {dbs};
-  api.name = "api";
+  api.name = "api"_node;
   model::Service as;
   as.name = "api";
   as.port = 8080;
@@ -737,7 +739,7 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   ae.calls = {c};
   as.endpoints = {ae};
   api.services = {as};
-  client.name = "client";
+  client.name = "client"_node;
   model::Load l;
   l.target_node = "api";
   l.target_port = 8080;
@@ -758,10 +760,10 @@ TEST(CpuEstimate, FollowsCallsAndProbabilitiesAndCapsAtTheCgroup) {
   // the client's share; a CPU hog in db adds to it, within db's limit.
   t.nodes[0].cpu_millicores = 500;
   model::Fault step;
-  step.target = {model::FaultTarget::Kind::kLoad, "client", {}};
+  step.target = model::FaultTarget::on_load("client"_node);
   step.rate = 800;
   model::Fault hog;
-  hog.target = {model::FaultTarget::Kind::kNode, "db", {}};
+  hog.target = model::FaultTarget::on_node("db"_node);
   hog.action = model::Fault::Action::kCpuHog;
   hog.hog_millicores = 300;
   t.faults = {step};

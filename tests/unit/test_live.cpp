@@ -11,6 +11,8 @@
 #include "orchestrator/model/loader.hpp"
 #include "tests/support/chain_topology.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace faultline::experiment;
 
@@ -52,7 +54,7 @@ TEST(Live, NowCarriesTheLastTickAndTheFaultsInForce) {
   in.now_s = 6.0;
   in.phase = "fault";
   FaultRecord planned{0, "node:db", "cpu 0.1", 4.0, 10.0, 4.0, std::nullopt, std::nullopt};
-  FaultRecord over{1, "link:api-db", "delay=5ms", 1.0, 1.0, 1.0, 2.0, model::LinkId{"api", "db"}};
+  FaultRecord over{1, "link:api-db", "delay=5ms", 1.0, 1.0, 1.0, 2.0, model::LinkId{"api"_node, "db"_node}};
   FaultRecord future{2, "node:app", "pause", 20.0, 1.0, std::nullopt, std::nullopt, std::nullopt};
   in.faults = {planned, over, future};
   in.limits["db"] = runtime::CgroupLimits{500, 64u << 20, 0};

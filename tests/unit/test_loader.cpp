@@ -381,7 +381,7 @@ TEST(Values, FullFileNetwork) {
 
   ASSERT_EQ(t.segments.size(), 1u);
   EXPECT_EQ(t.segments[0].name, "storage");
-  EXPECT_EQ(t.segments[0].members, (std::vector<std::string>{"api-gw", "db", "cache-replica-1"}));
+  EXPECT_EQ(t.segments[0].members, (std::vector<model::NodeId>{"api-gw"_node, "db"_node, "cache-replica-1"_node}));
   EXPECT_EQ(t.segments[0].impairment.rate_bps, 100'000'000u);
   EXPECT_EQ(t.segments[0].impairment.delay_ns, kMs);
 }
@@ -393,7 +393,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   EXPECT_EQ(cpu.at_ns, 60 * kS);
   EXPECT_EQ(cpu.for_ns, 30 * kS);
   EXPECT_EQ(cpu.ramp_ns, 10 * kS);
-  EXPECT_EQ(cpu.target, (FaultTarget{FaultTarget::Kind::kNode, "db", {}}));
+  EXPECT_EQ(cpu.target, (FaultTarget::on_node("db"_node)));
   EXPECT_EQ(cpu.cpu_millicores, 100u);
   EXPECT_EQ(cpu.memory_bytes, 128u << 20);
   EXPECT_EQ(t.faults[1].action, Fault::Action::kRestart);
@@ -406,7 +406,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   // target = "link:db-api-gw", direction = "a->b" on a link between ["api-gw", "db"]:
   // stored in the link's order, so the direction becomes b->a.
   const Fault& lf = t.faults[4];
-  EXPECT_EQ(lf.target, (FaultTarget{FaultTarget::Kind::kLink, "db-api-gw", {"api-gw", "db"}}));
+  EXPECT_EQ(lf.target, (FaultTarget::on_link({"api-gw"_node, "db"_node})));
   EXPECT_EQ(lf.direction, model::Direction::kBtoA);
   ASSERT_TRUE(lf.impairment.has_value());
   EXPECT_EQ(lf.impairment->loss_ppm, 100'000u);
@@ -429,7 +429,7 @@ TEST(Values, FullFileFaultsAndExpect) {
   EXPECT_EQ(sf.during_a_to_b.rate_bps, 100'000'000u);  // the segment's own, kept
   EXPECT_EQ(sf.during_a_to_b, sf.during_b_to_a);
 
-  EXPECT_EQ(t.faults[7].target, (FaultTarget{FaultTarget::Kind::kLoad, "client", {}}));
+  EXPECT_EQ(t.faults[7].target, (FaultTarget::on_load("client"_node)));
   EXPECT_EQ(t.faults[7].rate, 1000.0);
 
   const Expect& x = t.expect;
@@ -633,7 +633,7 @@ at = "20s"
   for (const char* target : {"link:api-gw-db", "link:db-api-gw"}) {
     const auto t = must_load(base + "target = \"" + target + "\"\nloss = \"1%\"\n");
     ASSERT_EQ(t.faults.size(), 1u);
-    EXPECT_EQ(t.faults[0].target.link, (model::LinkId{"api-gw", "db"}));
+    EXPECT_EQ(t.faults[0].target.link, (model::LinkId{"api-gw"_node, "db"_node}));
   }
   auto errors = errors_of(base + "target = \"link:api-db\"\nloss = \"1%\"\n");
   EXPECT_TRUE(has_error(errors, 10, 10, "links: api-gw-db")) << dump(errors);

@@ -17,6 +17,8 @@
 #include "orchestrator/experiment/loop.hpp"
 #include "orchestrator/experiment/schedule.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 using namespace faultline::experiment;
 
@@ -74,7 +76,7 @@ class FakeTestbed final : public Testbed {
     pending_exits.clear();
   }
   const std::vector<runtime::Run::Exit>& exits() const override { return exits_; }
-  Status restart_node(const std::string& node) override {
+  Status restart_node(const model::NodeId& node) override {
     log.push_back(at(clock.now) + "restart " + node);
     for (auto& e : restart_kills) exits_.push_back(e);  // what the restart itself killed
     restart_kills.clear();
@@ -266,7 +268,7 @@ TEST_F(LoopTest, ANodeWithARestartPolicyRestartsAfterDelaysThatDouble) {
   bed.crash_after_restart = {"api"};                                   // a restart loop
   bed.restart_kills.push_back({"api", {502, 1}, W_EXITCODE(0, 15)});  // the first restart ends a sibling
   auto plan = plan_of({step(6 * kS, 0, Step::Kind::kApply), step(6 * kS, 0, Step::Kind::kRevert)}, 12, 6);
-  plan.restart_delay_s["api"] = 1.0;
+  plan.restart_delay_s["api"_node] = 1.0;
   run(plan, records);
   // Crash at 0 -> restart at 1 (1 s); crash reaped at 2 -> 4 (2 s); at 5 -> 9
   // (4 s); at 10 -> 18, after the end. The fault's kill at 6 restarts nothing.

@@ -10,6 +10,8 @@
 #include "orchestrator/plan/plan.hpp"
 #include "tests/support/hand_topology.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 
 namespace {
@@ -57,7 +59,7 @@ TEST(Plan, ChainRoutesGoThroughTheMiddleWhichForwards) {
   EXPECT_EQ(p.routes[1].node, "db");
   EXPECT_EQ(p.routes[1].dst.str(), "10.77.0.0/30");
   EXPECT_EQ(ipv4_str(p.routes[1].gateway), "10.77.0.5");
-  EXPECT_EQ(p.forwarding_nodes, std::vector<std::string>{"api"});
+  EXPECT_EQ(p.forwarding_nodes, std::vector<model::NodeId>{"api"_node});
 }
 
 TEST(Plan, HostsResolveToTheAddressFacingTheAsker) {
@@ -84,12 +86,12 @@ TEST(Plan, SegmentIsOneBridgeAndOneSubnetWithoutRoutes) {
   model::Topology t;
   for (int i = 0; i < 4; ++i) {
     model::Node n;
-    n.name = "n" + std::to_string(i);
+    n.name = model::NodeId{"n" + std::to_string(i)};
     t.nodes.push_back(n);
   }
   model::Segment s;
-  s.name = "lan";
-  s.members = {"n0", "n1", "n2", "n3"};
+  s.name = "lan"_segment;
+  s.members = {"n0"_node, "n1"_node, "n2"_node, "n3"_node};
   t.segments = {s};
   const auto p = plan::make_plan(t, "r2");
   EXPECT_TRUE(p.needs_fabric());
@@ -108,10 +110,10 @@ TEST(Plan, SegmentIsOneBridgeAndOneSubnetWithoutRoutes) {
 TEST(Plan, BigSegmentChainsBridgesUnderTheKernelPortLimit) {
   model::Topology t;
   model::Segment s;
-  s.name = "big";
+  s.name = "big"_segment;
   for (int i = 0; i < 2500; ++i) {
     model::Node n;
-    n.name = "n" + std::to_string(i);
+    n.name = model::NodeId{"n" + std::to_string(i)};
     t.nodes.push_back(n);
     s.members.push_back(n.name);
   }
@@ -139,8 +141,8 @@ TEST(Plan, BigSegmentChainsBridgesUnderTheKernelPortLimit) {
 TEST(Plan, LargestBlocksFirstKeepsAlignment) {
   auto t = chain3();
   model::Segment s;
-  s.name = "lan";
-  s.members = {"client", "api", "db"};
+  s.name = "lan"_segment;
+  s.members = {"client"_node, "api"_node, "db"_node};
   t.segments = {s};
   const auto p = plan::make_plan(t, "r4");
   for (const auto& sn : p.subnets) EXPECT_EQ(sn.prefix.addr % (1u << (32 - sn.prefix.len)), 0u) << sn.prefix.str();
@@ -160,11 +162,11 @@ TEST(Plan, RoutesThroughTheBusiestNextHopBecomeOnePoolRoute) {
   model::Topology t;
   for (int i = 0; i < 5; ++i) {
     model::Node n;
-    n.name = "n" + std::to_string(i);
+    n.name = model::NodeId{"n" + std::to_string(i)};
     t.nodes.push_back(n);
     if (i > 0) {
       model::Link l;
-      l.a = "n" + std::to_string(i - 1);
+      l.a = model::NodeId{"n" + std::to_string(i - 1)};
       l.b = n.name;
       t.links.push_back(l);
     }

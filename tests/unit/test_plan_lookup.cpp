@@ -5,6 +5,8 @@
 
 #include "orchestrator/plan/lookup.hpp"
 
+using namespace faultline::model::literals;
+
 using namespace faultline;
 
 namespace {
@@ -12,9 +14,9 @@ namespace {
 plan::Plan two_links() {
   plan::Plan p;
   p.run = "r";
-  p.links.push_back({{"api", "db"}, plan::Carrier::kDirect, {}, {}, "", ""});
-  p.links.push_back({{"a", "b-c"}, plan::Carrier::kDirect, {}, {}, "", ""});
-  p.segments.push_back({"lan", {"api", "db"}, plan::Carrier::kDirect, {}, {}});
+  p.links.push_back({{"api"_node, "db"_node}, plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"a"_node, "b-c"_node}, plan::Carrier::kDirect, {}, {}, "", ""});
+  p.segments.push_back({"lan"_segment, {"api"_node, "db"_node}, plan::Carrier::kDirect, {}, {}});
   return p;
 }
 
@@ -59,11 +61,11 @@ TEST(PlanLookup, OneDirectionByAnArrow) {
 
 TEST(PlanLookup, ByIdIsExactAndInBetweenOrder) {
   const auto p = two_links();
-  auto r = plan::find_link(p, model::LinkId{"a", "b-c"});
+  auto r = plan::find_link(p, model::LinkId{"a"_node, "b-c"_node});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.value(), &p.links[1]);
   // The id is the plan's order; a reversed one is not a spelling to resolve.
-  auto rev = plan::find_link(p, model::LinkId{"db", "api"});
+  auto rev = plan::find_link(p, model::LinkId{"db"_node, "api"_node});
   ASSERT_FALSE(rev.ok());
   EXPECT_EQ(rev.error().err, ENOENT);
   EXPECT_NE(rev.error().context.find("no link 'db-api'"), std::string::npos) << rev.error().context;
@@ -86,12 +88,12 @@ TEST(PlanLookup, AnAmbiguousNameIsRefusedNotGuessed) {
   // The loader refuses such topologies; a plan that has one anyway (built by
   // hand) gets an error instead of whichever link comes first or last.
   auto p = two_links();
-  p.links.push_back({{"a-b", "c"}, plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"a-b"_node, "c"_node}, plan::Carrier::kDirect, {}, {}, "", ""});
   auto r = plan::find_link(p, "a-b-c");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().err, EINVAL);
   // And a reversed spelling that equals another link's name.
   p = two_links();
-  p.links.push_back({{"b", "c-a"}, plan::Carrier::kDirect, {}, {}, "", ""});
+  p.links.push_back({{"b"_node, "c-a"_node}, plan::Carrier::kDirect, {}, {}, "", ""});
   EXPECT_FALSE(plan::find_link(p, "b-c-a").ok());
 }
