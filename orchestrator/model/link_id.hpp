@@ -29,7 +29,9 @@ struct LinkId {
   // "a-b": the link's name in the plan, the engine, `faultline fault` and results.
   std::string name() const { return a.str() + "-" + b.str(); }
   // "a->b" for kAtoB, "b->a" for kBtoA: one direction, named by its nodes.
-  std::string way(Direction d) const { return d == Direction::kBtoA ? b.str() + "->" + a.str() : a.str() + "->" + b.str(); }
+  std::string way(Direction d) const {
+    return d == Direction::kBtoA ? b.str() + "->" + a.str() : a.str() + "->" + b.str();
+  }
   LinkId reversed() const { return {b, a}; }
 
   auto operator<=>(const LinkId&) const = default;

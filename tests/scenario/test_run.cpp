@@ -94,15 +94,27 @@ TEST_F(RunTest, CpuCutOnTheLastTierDegradesTheTiersAboveInOrderAndRecovers) {
   const json s = read_summary(out() / "summary.json");
   std::printf("%s\n", s["verdict"]["headline"].get<std::string>().c_str());
 
-  // Propagation: db first, then app, then api (the same tick counts as in order).
+  // Propagation: db first, then app, then api. Onsets within the summary's
+  // resolution are simultaneous and may come in either order (a caller's
+  // request starts microseconds before the call it makes: 34.657 ms for api
+  // against 34.658 ms for app in one run); the later one is then marked so.
   std::map<std::string, double> when;
-  for (const auto& p : s["propagation"]) when[p["service"]] = p["after_fault_s"];
+  std::map<std::string, json> entry;
+  for (const auto& p : s["propagation"]) {
+    when[p["service"]] = p["after_fault_s"];
+    entry[p["service"]] = p;
+  }
   ASSERT_TRUE(when.count("db")) << s["propagation"].dump();
   ASSERT_TRUE(when.count("app")) << s["propagation"].dump();
   ASSERT_TRUE(when.count("api")) << s["propagation"].dump();
   EXPECT_EQ(s["propagation"][0]["service"], "db");
-  EXPECT_LE(when["db"], when["app"]);
-  EXPECT_LE(when["app"], when["api"]);
+  auto in_order = [&](const std::string& first, const std::string& then) {
+    if (when[first] <= when[then]) return true;
+    const json& late = entry[first];
+    return late["simultaneous"].get<bool>() && when[first] - when[then] <= late["resolution_s"].get<double>();
+  };
+  EXPECT_TRUE(in_order("db", "app")) << s["propagation"].dump();
+  EXPECT_TRUE(in_order("app", "api")) << s["propagation"].dump();
   EXPECT_LT(when["api"], 6.0) << "degraded while the cut lasted";
   EXPECT_EQ(s["verdict"]["recovered"], true) << s.dump(2);
   EXPECT_EQ(r.status, 0) << "recovers_within held";
