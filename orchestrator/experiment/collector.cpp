@@ -76,12 +76,19 @@ std::chrono::milliseconds scrape_timeout(int64_t tick_ns) {
   return std::chrono::milliseconds(std::clamp<int64_t>(ms, 50, 250));
 }
 
-std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<std::string>& exited_nodes) {
+std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<EndedProcess>& exits) {
   std::map<std::string, uint64_t> ended;
   const auto targets = scrape_targets(topo);
-  for (const auto& node : exited_nodes)
-    for (const auto& t : targets)
-      if (t.node == node) ++ended[t.name];
+  constexpr std::string_view kService = "service ";
+  for (const auto& e : exits)
+    for (const auto& t : targets) {
+      if (t.node != e.node) continue;
+      const bool mine = e.process.empty() ||
+                        (t.kind == ScrapeTarget::Kind::kLoad && e.process == "load") ||
+                        (t.kind == ScrapeTarget::Kind::kService && e.process.starts_with(kService) &&
+                         std::string_view(e.process).substr(kService.size()) == t.name);
+      if (mine) ++ended[t.name];
+    }
   return ended;
 }
 

@@ -46,10 +46,13 @@ struct ScrapeTarget {
   uint16_t port = 0;
 };
 std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo);
-// Per records source (a scrape target's name), how many of the processes
-// that ended (one node name per exit) were in its node: each took what the
-// workload recorded since its last pull with it (records_summary's `ended`).
-std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<std::string>& exited_nodes);
+// Per records source (a scrape target's name), how many of its processes
+// ended: each took what the workload recorded since its last pull with it
+// (records_summary's `ended`). An exit names its node and the plan's name
+// for the process (EndedProcess, records.hpp); a command is no
+// source, and an exit whose process is unknown counts for every source of
+// its node, erring toward "incomplete".
+std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<EndedProcess>& exits);
 // How long a read of /metrics may take: 80% of the tick, within 50..250 ms.
 std::chrono::milliseconds scrape_timeout(int64_t tick_ns);
 

@@ -51,9 +51,9 @@ std::map<std::string, runtime::CgroupLimits> current_limits(runtime::Run& run) {
   return out;
 }
 
-std::vector<std::string> exited_nodes(const runtime::Run& run) {
-  std::vector<std::string> out;
-  for (const auto& e : run.exits()) out.push_back(e.node);
+std::vector<EndedProcess> exited_processes(const runtime::Run& run) {
+  std::vector<EndedProcess> out;
+  for (const auto& e : run.exits()) out.push_back({e.node, e.process});
   return out;
 }
 

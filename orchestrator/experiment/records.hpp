@@ -37,6 +37,13 @@ struct RecordSource {
   size_t pulls = 0;
 };
 
+// A process of the run that ended: its node's (or the fabric's) name and the
+// plan's name for it ("service api", "load", "command"; empty: unknown). Its
+// records since the last pull went with it (ended_per_source, collector.hpp).
+struct EndedProcess {
+  std::string node, process;
+};
+
 class RecordStore {
  public:
   RecordStore() = default;

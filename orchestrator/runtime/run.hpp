@@ -70,7 +70,8 @@ class Run {
   struct Exit {
     std::string node;
     ProcId id;
-    int status = 0;  // as waitpid gives it
+    int status = 0;       // as waitpid gives it
+    std::string process;  // the plan's name for it ("service api", "load", "command"); empty: unknown
   };
   const std::vector<Exit>& exits() const { return exits_; }
   void note_exit(const std::string& node, const ProcId& id, int status);
@@ -117,6 +118,9 @@ class Run {
   std::map<std::string, NodeHolder> holders_;
   std::map<std::string, NlSocket> sockets_;
   std::vector<NodeProcess> processes_;
+  // What each started process is (ProcessPlan::name), by pid, so that an
+  // exit says which workload ended, not only in which node.
+  std::map<pid_t, std::pair<ProcId, std::string>> process_names_;
   std::vector<Exit> exits_;
   std::unique_ptr<LinkControl> links_;
   // Released first: its programs watch the namespaces the holders keep.

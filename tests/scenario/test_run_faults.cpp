@@ -66,6 +66,8 @@ metrics_port = )T" + std::to_string(port) + R"T(
 [[node]]
 name = "client"
 load = { target = "api:8080", rate = 100, arrival = "poisson", timeout = "2s" }
+# Ends on its own beside the load generator: its exit is no lost record.
+command = "sleep 1"
 
 [[node]]
 name = "api"
@@ -171,18 +173,26 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
   EXPECT_NEAR(req_fault, 250, 40) << "the partition healed and api serves the new rate";
   EXPECT_NEAR(off_after, 100, 20) << "the load's rate was reverted";
 
-  // The restart killed db's service: an exit event naming the fault, then
-  // the service came back.
-  int exits = 0;
+  // The restart killed db's service: an exit event naming the fault and the
+  // process, then the service came back. The client's command ended on its
+  // own, named as what it was.
+  int exits = 0, commands = 0;
   for (const auto& e : read_events(out() / "events.jsonl"))
-    if (e["kind"] == "exit") {
+    if (e["kind"] == "exit" && e.value("process", "") == "command") {
+      ++commands;
+      EXPECT_EQ(e["node"], "client") << e.dump();
+      EXPECT_EQ(e["status"], "exit status 0") << e.dump();
+      EXPECT_FALSE(e.contains("fault")) << e.dump();
+    } else if (e["kind"] == "exit") {
       ++exits;
       EXPECT_EQ(e["node"], "db");
+      EXPECT_EQ(e.value("process", ""), "service db") << e.dump();
       EXPECT_EQ(e.value("fault", -1), 3) << e.dump();
       EXPECT_EQ(e["status"], "killed by signal 9");
       EXPECT_NEAR(e["t"].get<double>(), 25, 0.5);
     }
   EXPECT_EQ(exits, 1);
+  EXPECT_EQ(commands, 1);
   // The restart was the last fault to end: the recovery phase starts with it.
   double recovery = -1;
   for (const auto& e : read_events(out() / "events.jsonl"))
@@ -198,7 +208,8 @@ TEST_F(RunFaults, SegmentLinkAndLoadFaultsActOnTimeAndAreReverted) {
   ASSERT_EQ(sum["faults"].size(), 4u);
   EXPECT_EQ(sum["faults"][2]["target"], "load:client");
   // The restart took db's unpulled records with it: said, and the records
-  // are not complete; the client's process never ended.
+  // are not complete; the client's load generator never ended (its command
+  // did, which records nothing).
   EXPECT_GE(sum["records"]["sources"]["db"].value("ended", 0), 1) << sum["records"].dump();
   EXPECT_EQ(sum["records"]["sources"]["load:client"].value("ended", -1), 0) << sum["records"].dump();
   EXPECT_FALSE(sum["records"].value("complete", true)) << sum["records"].dump();

@@ -121,8 +121,21 @@ between = ["client", "api"]
 between = ["api", "idle"]
 )", "ended.toml");
   ASSERT_TRUE(lr.topology) << (lr.errors.empty() ? "" : lr.errors.front().str());
-  const auto ended = ended_per_source(*lr.topology, {"api", "client", "api", "idle"});
-  EXPECT_EQ(ended, (std::map<std::string, uint64_t>{{"api", 2}, {"api-8081", 2}, {"load:client", 1}}));
+  // Each exit counts for the workload it was: api's second service crashed
+  // twice, the first once, the load generator once; a command (no records)
+  // and the idle node's process count for nothing; an exit of an unknown
+  // process counts for every source of its node.
+  const auto ended = ended_per_source(*lr.topology, {{"api", "service api-8081"},
+                                                     {"client", "load"},
+                                                     {"api", "service api-8081"},
+                                                     {"api", "service api"},
+                                                     {"api", "command"},
+                                                     {"idle", "command"},
+                                                     {"fabric", "link engine"}});
+  EXPECT_EQ(ended, (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 2}, {"load:client", 1}}));
+  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ""}}), (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 1}}));
+  // A service is matched whole: "service api" is not "service api-8081".
+  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", "service api-80"}}), (std::map<std::string, uint64_t>{}));
   EXPECT_TRUE(ended_per_source(*lr.topology, {}).empty());
 }
 
