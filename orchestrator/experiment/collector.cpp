@@ -79,14 +79,14 @@ std::chrono::milliseconds scrape_timeout(int64_t tick_ns) {
 std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<EndedProcess>& exits) {
   std::map<std::string, uint64_t> ended;
   const auto targets = scrape_targets(topo);
-  constexpr std::string_view kService = "service ";
+  using plan::ProcessRole;
   for (const auto& e : exits)
     for (const auto& t : targets) {
       if (t.node != e.node) continue;
-      const bool mine = e.process.empty() ||
-                        (t.kind == ScrapeTarget::Kind::kLoad && e.process == "load") ||
-                        (t.kind == ScrapeTarget::Kind::kService && e.process.starts_with(kService) &&
-                         std::string_view(e.process).substr(kService.size()) == t.name);
+      const bool mine = e.role == ProcessRole::kUnknown ||
+                        (t.kind == ScrapeTarget::Kind::kLoad && e.role == ProcessRole::kLoad) ||
+                        (t.kind == ScrapeTarget::Kind::kService && e.role == ProcessRole::kService &&
+                         e.service == t.name);
       if (mine) ++ended[t.name];
     }
   return ended;

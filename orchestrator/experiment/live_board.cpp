@@ -53,7 +53,7 @@ std::map<std::string, runtime::CgroupLimits> current_limits(runtime::Run& run) {
 
 std::vector<EndedProcess> exited_processes(const runtime::Run& run) {
   std::vector<EndedProcess> out;
-  for (const auto& e : run.exits()) out.push_back({e.node, e.process});
+  for (const auto& e : run.exits()) out.push_back({e.node, e.role, e.service});
   return out;
 }
 

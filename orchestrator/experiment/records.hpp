@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "orchestrator/plan/process_role.hpp"
 #include "workloads/trace/span.hpp"
 #include "workloads/trace/wire.hpp"
 
@@ -37,11 +38,13 @@ struct RecordSource {
   size_t pulls = 0;
 };
 
-// A process of the run that ended: its node's (or the fabric's) name and the
-// plan's name for it ("service api", "load", "command"; empty: unknown). Its
-// records since the last pull went with it (ended_per_source, collector.hpp).
+// A process of the run that ended: its node's (or the fabric's) name and
+// what the plan started it as (kUnknown: not from the plan). A workload's
+// records since its last pull went with it (ended_per_source, collector.hpp).
 struct EndedProcess {
-  std::string node, process;
+  std::string node;
+  plan::ProcessRole role = plan::ProcessRole::kUnknown;
+  std::string service;  // kService: the service it ran
 };
 
 class RecordStore {

@@ -52,12 +52,14 @@ std::string default_log_dir(const std::string& run) { return "/var/log/faultline
 
 void Run::note_exit(const std::string& node, const ProcId& id, int status) {
   (void)journal_.process_exited(id, status);
-  std::string process;
-  if (auto it = process_names_.find(id.pid); it != process_names_.end() && it->second.first == id) {
-    process = it->second.second;
-    process_names_.erase(it);
+  Exit e{node, id, status, "", plan::ProcessRole::kUnknown, ""};
+  if (auto it = started_.find(id.pid); it != started_.end() && it->second.id == id) {
+    e.process = std::move(it->second.name);
+    e.role = it->second.role;
+    e.service = std::move(it->second.service);
+    started_.erase(it);
   }
-  exits_.push_back({node, id, status, std::move(process)});
+  exits_.push_back(std::move(e));
 }
 
 void Run::reap_exited() {
@@ -372,7 +374,7 @@ Status Run::start_process(const plan::ProcessPlan& p) {
   auto proc = NodeProcess::spawn(e.value(), p.argv, so);
   if (!proc.ok()) return wrap(proc.error(), "start " + p.name + " in node " + p.node);
   FL_TRY(journal_.process({p.node, p.name, proc->id()}));
-  process_names_[proc->id().pid] = {proc->id(), p.name};
+  started_[proc->id().pid] = {proc->id(), p.name, p.role, p.service};
   processes_.push_back(std::move(proc.value()));
   if (p.ready_port == 0) return {};
   const Status st = wait_listening(holders_.at(p.node).netns_fd(), p.ready_port, processes_.back(), kListenTimeoutMs);

@@ -71,7 +71,11 @@ class Run {
     std::string node;
     ProcId id;
     int status = 0;       // as waitpid gives it
-    std::string process;  // the plan's name for it ("service api", "load", "command"); empty: unknown
+    // What the plan started it as (ProcessPlan); unknown and empty for a
+    // process the run did not start from its plan.
+    std::string process;  // "service api", "load", "command"
+    plan::ProcessRole role = plan::ProcessRole::kUnknown;
+    std::string service;  // kService: the service it ran
   };
   const std::vector<Exit>& exits() const { return exits_; }
   void note_exit(const std::string& node, const ProcId& id, int status);
@@ -118,9 +122,15 @@ class Run {
   std::map<std::string, NodeHolder> holders_;
   std::map<std::string, NlSocket> sockets_;
   std::vector<NodeProcess> processes_;
-  // What each started process is (ProcessPlan::name), by pid, so that an
-  // exit says which workload ended, not only in which node.
-  std::map<pid_t, std::pair<ProcId, std::string>> process_names_;
+  // What each started process is, by pid, so that an exit says which
+  // workload ended, not only in which node.
+  struct Started {
+    ProcId id;
+    std::string name;
+    plan::ProcessRole role = plan::ProcessRole::kUnknown;
+    std::string service;
+  };
+  std::map<pid_t, Started> started_;
   std::vector<Exit> exits_;
   std::unique_ptr<LinkControl> links_;
   // Released first: its programs watch the namespaces the holders keep.

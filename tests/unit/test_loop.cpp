@@ -52,7 +52,7 @@ class FakeTestbed final : public Testbed {
     log.push_back(at(t) + "apply " + std::to_string(f) + " " + frac(fraction));
     clock.now += apply_cost_s;
     if (fail_fault && *fail_fault == f) return logic_error("fault " + std::to_string(f) + " refused");
-    if (kills.count(f)) exits_.push_back({kill_node, {4242, 1}, W_EXITCODE(0, 9), ""});
+    if (kills.count(f)) exits_.push_back({kill_node, {4242, 1}, W_EXITCODE(0, 9), "", plan::ProcessRole::kUnknown, ""});
     if (std::find(active_.begin(), active_.end(), f) == active_.end()) active_.push_back(f);
     return {};
   }
@@ -80,7 +80,7 @@ class FakeTestbed final : public Testbed {
     log.push_back(at(clock.now) + "restart " + node);
     for (auto& e : restart_kills) exits_.push_back(e);  // what the restart itself killed
     restart_kills.clear();
-    if (crash_after_restart.count(node)) pending_exits.push_back({node, {1000 + static_cast<int>(log.size()), 1}, W_EXITCODE(0, 9), "service " + node});
+    if (crash_after_restart.count(node)) pending_exits.push_back({node, {1000 + static_cast<int>(log.size()), 1}, W_EXITCODE(0, 9), "service " + node, plan::ProcessRole::kService, node});
     return {};
   }
 
@@ -239,7 +239,7 @@ TEST_F(LoopTest, ExitsBecomeEventsOnceAndThoseAFaultCausedNameIt) {
   bed.kills = {0};
   auto records = records_for(1);
   records[0].target = "node:db";
-  bed.pending_exits.push_back({"app", {777, 1}, W_EXITCODE(3, 0), "service app"});  // a crash before the fault
+  bed.pending_exits.push_back({"app", {777, 1}, W_EXITCODE(3, 0), "service app", plan::ProcessRole::kService, "app"});  // a crash before the fault
   // A restart: it acts once and ends at once.
   const auto plan = plan_of({step(3 * kS, 0, Step::Kind::kApply), step(3 * kS, 0, Step::Kind::kRevert)}, 5, 3);
   run(plan, records);
@@ -265,10 +265,10 @@ TEST_F(LoopTest, ANodeWithARestartPolicyRestartsAfterDelaysThatDouble) {
   records[0].target = "node:api";
   bed.kills = {0};                                                     // a fault's kill: no restart
   bed.kill_node = "api";
-  bed.pending_exits.push_back({"api", {500, 1}, W_EXITCODE(0, 9), "service api"});  // an OOM kill, reaped at tick 0
-  bed.pending_exits.push_back({"db", {501, 1}, W_EXITCODE(1, 0), "service db"});    // no policy: stays down
+  bed.pending_exits.push_back({"api", {500, 1}, W_EXITCODE(0, 9), "service api", plan::ProcessRole::kService, "api"});  // an OOM kill, reaped at tick 0
+  bed.pending_exits.push_back({"db", {501, 1}, W_EXITCODE(1, 0), "service db", plan::ProcessRole::kService, "db"});  // no policy: stays down
   bed.crash_after_restart = {"api"};                                   // a restart loop
-  bed.restart_kills.push_back({"api", {502, 1}, W_EXITCODE(0, 15), "command"});  // the first restart ends a sibling
+  bed.restart_kills.push_back({"api", {502, 1}, W_EXITCODE(0, 15), "command", plan::ProcessRole::kCommand, ""});  // the first restart ends a sibling
   auto plan = plan_of({step(6 * kS, 0, Step::Kind::kApply), step(6 * kS, 0, Step::Kind::kRevert)}, 12, 6);
   plan.restart_delay_s["api"_node] = 1.0;
   run(plan, records);

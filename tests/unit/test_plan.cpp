@@ -230,6 +230,8 @@ TEST(Plan, ServicesThenCommandsThenLoadsEachWithItsConfiguration) {
   const auto& api = p.processes[0];
   EXPECT_EQ(api.node, "api");
   EXPECT_EQ(api.name, "service api");
+  EXPECT_EQ(api.role, plan::ProcessRole::kService);
+  EXPECT_EQ(api.service, "api");
   EXPECT_EQ(api.argv, (std::vector<std::string>{"/opt/fl/faultline-service", "--config",
                                                 "/run/faultline/r6/workloads/api.service.json"}));
   EXPECT_EQ(api.config_path, api.argv[2]);
@@ -244,6 +246,8 @@ TEST(Plan, ServicesThenCommandsThenLoadsEachWithItsConfiguration) {
 
   const auto& cmd = p.processes[2];
   EXPECT_EQ(cmd.name, "command");
+  EXPECT_EQ(cmd.role, plan::ProcessRole::kCommand);
+  EXPECT_TRUE(cmd.service.empty());
   EXPECT_EQ(cmd.node, "client");
   EXPECT_TRUE(std::holds_alternative<std::monostate>(cmd.config));
   EXPECT_TRUE(cmd.config_path.empty());
@@ -251,6 +255,7 @@ TEST(Plan, ServicesThenCommandsThenLoadsEachWithItsConfiguration) {
 
   const auto& load = p.processes[3];
   EXPECT_EQ(load.name, "load");
+  EXPECT_EQ(load.role, plan::ProcessRole::kLoad);
   EXPECT_EQ(load.node, "client");
   EXPECT_EQ(load.argv, (std::vector<std::string>{"/opt/fl/faultline-loadgen", "--config",
                                                  "/run/faultline/r6/workloads/client.load.json"}));

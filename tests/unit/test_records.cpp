@@ -125,17 +125,21 @@ between = ["api", "idle"]
   // twice, the first once, the load generator once; a command (no records)
   // and the idle node's process count for nothing; an exit of an unknown
   // process counts for every source of its node.
-  const auto ended = ended_per_source(*lr.topology, {{"api", "service api-8081"},
-                                                     {"client", "load"},
-                                                     {"api", "service api-8081"},
-                                                     {"api", "service api"},
-                                                     {"api", "command"},
-                                                     {"idle", "command"},
-                                                     {"fabric", "link engine"}});
+  using plan::ProcessRole;
+  const auto ended = ended_per_source(*lr.topology, {{"api", ProcessRole::kService, "api-8081"},
+                                                     {"client", ProcessRole::kLoad, ""},
+                                                     {"api", ProcessRole::kService, "api-8081"},
+                                                     {"api", ProcessRole::kService, "api"},
+                                                     {"api", ProcessRole::kCommand, ""},
+                                                     {"idle", ProcessRole::kCommand, ""},
+                                                     {"fabric", ProcessRole::kUnknown, ""}});
   EXPECT_EQ(ended, (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 2}, {"load:client", 1}}));
-  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ""}}), (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 1}}));
-  // A service is matched whole: "service api" is not "service api-8081".
-  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", "service api-80"}}), (std::map<std::string, uint64_t>{}));
+  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ProcessRole::kUnknown, ""}}),
+            (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 1}}));
+  // A service is matched by its whole name, and a load is no service.
+  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ProcessRole::kService, "api-80"}}),
+            (std::map<std::string, uint64_t>{}));
+  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ProcessRole::kLoad, ""}}), (std::map<std::string, uint64_t>{}));
   EXPECT_TRUE(ended_per_source(*lr.topology, {}).empty());
 }
 
