@@ -80,19 +80,22 @@ void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& 
     for (const auto& svc : n.services) {
       const std::string name = "service " + svc.name;
       const std::string path = opts.config_dir + "/" + svc.name + ".service.json";
-      p.processes.push_back({n.name, name, ProcessRole::kService, svc.name, {opts.service_binary, "--config", path}, svc.name + ".service.log", path,
+      p.processes.push_back({n.name, name, ProcessRole::kService, svc.name, {opts.service_binary, "--config", path},
+                             svc.name + ".service.log", path,
                              workloads::ServiceConfig{n.name, workload_seed(seed, name), svc, {}}, svc.port});
     }
   }
   for (const auto& n : topo.nodes)
     if (!n.command.empty())
-      p.processes.push_back({n.name, "command", ProcessRole::kCommand, "", {"/bin/sh", "-c", n.command}, n.name + ".log", "", {}, 0});
+      p.processes.push_back(
+          {n.name, "command", ProcessRole::kCommand, "", {"/bin/sh", "-c", n.command}, n.name + ".log", "", {}, 0});
   for (const auto& n : topo.nodes) {
     if (!n.load) continue;
     const std::string path = opts.config_dir + "/" + n.name + ".load.json";
     // duration 0: a load generator runs until its run is taken down; the
     // experiment timeline stops it itself.
-    p.processes.push_back({n.name, "load", ProcessRole::kLoad, "", {opts.loadgen_binary, "--config", path}, n.name + ".load.log", path,
+    p.processes.push_back({n.name, "load", ProcessRole::kLoad, "", {opts.loadgen_binary, "--config", path},
+                           n.name + ".load.log", path,
                            workloads::LoadConfig{n.name, workload_seed(seed, "load " + n.name), 0, *n.load,
                                                  workloads::RecordsConfig{.trace_rps = topo.experiment.trace_rps}},
                            n.load->metrics_port});
@@ -140,8 +143,10 @@ Plan make_plan(const model::Topology& topo, const std::string& run, const PlanOp
     p.veths.push_back({l.a, l.b, l.b, l.a, "", what, "", false});
     if (impaired) {
       using model::Direction;
-      p.qdiscs.push_back({l.a, l.b, what + " " + id.way(Direction::kAtoB), l.a_to_b, id, Direction::kAtoB, std::nullopt});
-      p.qdiscs.push_back({l.b, l.a, what + " " + id.way(Direction::kBtoA), l.b_to_a, id, Direction::kBtoA, std::nullopt});
+      p.qdiscs.push_back(
+          {l.a, l.b, what + " " + id.way(Direction::kAtoB), l.a_to_b, id, Direction::kAtoB, std::nullopt});
+      p.qdiscs.push_back(
+          {l.b, l.a, what + " " + id.way(Direction::kBtoA), l.b_to_a, id, Direction::kBtoA, std::nullopt});
     }
   }
   for (size_t s = 0; s < topo.segments.size(); ++s) {
