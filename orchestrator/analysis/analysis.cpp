@@ -71,6 +71,22 @@ std::map<std::string, int> distances_from(const std::string& origin, const std::
   return dist;
 }
 
+// Whether `from` calls `to`, directly or through other services.
+bool calls_through(const std::string& from, const std::string& to, const std::vector<EdgeInput>& edges) {
+  std::set<std::string> seen{from};
+  std::deque<std::string> q{from};
+  while (!q.empty()) {
+    const std::string n = q.front();
+    q.pop_front();
+    for (const auto& e : edges) {
+      if (e.caller != n) continue;
+      if (e.callee == to) return true;
+      if (seen.insert(e.callee).second) q.push_back(e.callee);
+    }
+  }
+  return false;
+}
+
 // Depth of every callee from the load generators (callers that are not services).
 std::map<std::string, int> tiers(const Input& in) {
   std::set<std::string> services;
@@ -229,6 +245,19 @@ Findings analyse(const Input& in) {
   }
   std::stable_sort(r.propagation.begin(), r.propagation.end(),
                    [](const PropagationStep& a, const PropagationStep& b) { return a.onset_s < b.onset_s; });
+  // Within the onsets' resolution time cannot order a caller and what it
+  // calls: a caller's request starts microseconds before the call it makes,
+  // so a caller may be seen failing first. Failure travels up the call graph,
+  // so a service goes before a caller (direct or not) it is simultaneous with.
+  for (size_t i = 1; i < r.propagation.size(); ++i) {
+    for (size_t j = i; j > 0; --j) {
+      auto& before = r.propagation[j - 1];
+      auto& p = r.propagation[j];
+      if (p.onset_s - before.onset_s > std::max(p.resolution_s, before.resolution_s)) break;
+      if (!calls_through(before.service, p.service, in.edges)) break;
+      std::swap(before, p);
+    }
+  }
   if (!in.services.empty()) r.blast_radius = static_cast<double>(r.propagation.size()) / in.services.size();
   if (!r.propagation.empty()) {
     std::map<std::string, const PropagationStep*> reached;

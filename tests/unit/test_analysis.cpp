@@ -77,6 +77,11 @@ void calls_into(Input& in, const std::string& caller, const std::string& callee,
   s.insert(s.end(), t.begin(), t.end());
 }
 
+double svc_onset(const Findings& r, const std::string& name) {
+  const auto& h = r.services.at(name).health;
+  return h.onset_s ? *h.onset_s : kNaN;
+}
+
 }  // namespace
 
 TEST(Analysis, PropagationIsOrderedByOnsetWithTheCallItCameThrough) {
@@ -105,6 +110,49 @@ TEST(Analysis, PropagationIsOrderedByOnsetWithTheCallItCameThrough) {
   EXPECT_NEAR(*r.hops_per_s, 2 / 0.300, 0.2);
   EXPECT_DOUBLE_EQ(r.blast_radius, 1.0);
   EXPECT_DOUBLE_EQ(r.propagation[0].resolution_s, 0.05);
+}
+
+TEST(Analysis, ACallerSeenFailingJustBeforeItsCalleeComesAfterItAndFailedThroughIt) {
+  // b's tries fail from 15.000, its calls to c from 15.005: b's onset is 5 ms
+  // before c's (a caller's request starts before the call it makes). Within
+  // the resolution, the callee is the origin and b was reached through it.
+  Input in = chain_input();
+  calls_into(in, "b", "c", tries(15.005));
+  calls_into(in, "a", "b", tries(15.000));
+  calls_into(in, "load:client", "a", tries(15.300));
+  const Findings r = analyse(in);
+  ASSERT_EQ(r.propagation.size(), 3u);
+  ASSERT_LT(svc_onset(r, "b"), svc_onset(r, "c")) << "the case this test is about";
+  EXPECT_EQ(r.propagation[0].service, "c");
+  EXPECT_EQ(r.propagation[0].via, "");
+  EXPECT_EQ(r.propagation[0].hops, 0);
+  EXPECT_EQ(r.propagation[1].service, "b");
+  EXPECT_EQ(r.propagation[1].via, "c");
+  EXPECT_EQ(r.propagation[1].via_edge, "b->c");
+  EXPECT_TRUE(r.propagation[1].simultaneous);
+  EXPECT_EQ(r.propagation[2].service, "a");
+  EXPECT_EQ(r.propagation[2].via, "b");
+  EXPECT_EQ(r.propagation[2].hops, 2);
+  // Two hops: a seen failing first, then b, then c, all within the
+  // resolution: c, b, a all the same.
+  Input two = chain_input();
+  calls_into(two, "b", "c", tries(15.020));
+  calls_into(two, "a", "b", tries(15.010));
+  calls_into(two, "load:client", "a", tries(15.000));
+  const Findings far = analyse(two);
+  ASSERT_EQ(far.propagation.size(), 3u);
+  ASSERT_LT(svc_onset(far, "a"), svc_onset(far, "c"));
+  EXPECT_EQ(far.propagation[0].service, "c");
+  EXPECT_EQ(far.propagation[1].service, "b");
+  EXPECT_EQ(far.propagation[2].service, "a");
+  EXPECT_EQ(far.propagation[2].via, "b");
+  // Further apart than the resolution, time orders them whatever the graph.
+  in.th.onset_resolution_s = 0.001;
+  const Findings fine = analyse(in);
+  ASSERT_EQ(fine.propagation.size(), 3u);
+  EXPECT_EQ(fine.propagation[0].service, "b");
+  EXPECT_EQ(fine.propagation[0].via, "");
+  EXPECT_EQ(fine.propagation[1].service, "c");
 }
 
 TEST(Analysis, OnsetsWithinTheResolutionAreSimultaneousAndGiveNoSpeed) {
