@@ -245,8 +245,8 @@ int serve_until_stopped(runtime::Run& run, runtime::ControlServer server, std::u
     run.reap_exited();
     for (; exits_reported < run.exits().size(); ++exits_reported) {
       const auto& e = run.exits()[exits_reported];
-      const std::string what = e.process.empty() ? "" : " (" + e.process + ")";
-      std::fprintf(stderr, "faultline: process %d%s in node %s ended: %s\n", e.id.pid, what.c_str(), e.node.c_str(),
+      std::fprintf(stderr, "faultline: process %d%s in node %s ended: %s\n", e.id.pid,
+                   e.kind.in_parentheses().c_str(), e.node.c_str(),
                    runtime::describe_wait_status(e.status).c_str());
     }
     for (const auto& c : run.plan().cgroups) {

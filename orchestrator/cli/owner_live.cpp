@@ -91,7 +91,7 @@ void OwnerLive::tick_if_due() {
     li.faults = faults_;
     li.planned_lengths = false;
     li.limits = experiment::current_limits(run_);
-    li.ended = experiment::ended_per_source(topo_, experiment::exited_processes(run_));
+    li.ended = experiment::ended_per_source(topo_, run_.exits());
     li.events = &events_.events();
     li.page_url = page_url();
     return experiment::live_data(li);

@@ -76,17 +76,19 @@ std::chrono::milliseconds scrape_timeout(int64_t tick_ns) {
   return std::chrono::milliseconds(std::clamp<int64_t>(ms, 50, 250));
 }
 
-std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<EndedProcess>& exits) {
+std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo,
+                                                 const std::vector<runtime::ProcessExit>& exits) {
   std::map<std::string, uint64_t> ended;
   const auto targets = scrape_targets(topo);
   using plan::ProcessRole;
   for (const auto& e : exits)
     for (const auto& t : targets) {
       if (t.node != e.node) continue;
-      const bool mine = e.role == ProcessRole::kUnknown ||
-                        (t.kind == ScrapeTarget::Kind::kLoad && e.role == ProcessRole::kLoad) ||
-                        (t.kind == ScrapeTarget::Kind::kService && e.role == ProcessRole::kService &&
-                         e.service == t.name);
+      const auto& k = e.kind;
+      const bool mine = k.role == ProcessRole::kUnknown ||
+                        (t.kind == ScrapeTarget::Kind::kLoad && k.role == ProcessRole::kLoad) ||
+                        (t.kind == ScrapeTarget::Kind::kService && k.role == ProcessRole::kService &&
+                         k.service == t.name);
       if (mine) ++ended[t.name];
     }
   return ended;

@@ -30,6 +30,7 @@
 #include "orchestrator/measure/scraper.hpp"
 #include "orchestrator/model/topology.hpp"
 #include "orchestrator/runtime/cgroup.hpp"
+#include "orchestrator/runtime/process_exit.hpp"
 
 namespace faultline::runtime {
 class Run;
@@ -48,11 +49,12 @@ struct ScrapeTarget {
 std::vector<ScrapeTarget> scrape_targets(const model::Topology& topo);
 // Per records source (a scrape target's name), how many of its processes
 // ended: each took what the workload recorded since its last pull with it
-// (records_summary's `ended`). An exit names its node and the plan's name
-// for the process (EndedProcess, records.hpp); a command is no
+// (records_summary's `ended`). An exit counts for the source the plan
+// started its process as (a service, the node's load); a command is no
 // source, and an exit whose process is unknown counts for every source of
 // its node, erring toward "incomplete".
-std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo, const std::vector<EndedProcess>& exits);
+std::map<std::string, uint64_t> ended_per_source(const model::Topology& topo,
+                                                 const std::vector<runtime::ProcessExit>& exits);
 // How long a read of /metrics may take: 80% of the tick, within 50..250 ms.
 std::chrono::milliseconds scrape_timeout(int64_t tick_ns);
 

@@ -51,12 +51,6 @@ std::map<std::string, runtime::CgroupLimits> current_limits(runtime::Run& run) {
   return out;
 }
 
-std::vector<EndedProcess> exited_processes(const runtime::Run& run) {
-  std::vector<EndedProcess> out;
-  for (const auto& e : run.exits()) out.push_back({e.node, e.role, e.service});
-  return out;
-}
-
 std::string LiveBoard::page_json() const {
   std::lock_guard<std::mutex> lk(mu_);
   return page_;

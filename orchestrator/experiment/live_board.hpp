@@ -49,7 +49,5 @@ class LiveBoard {
 
 // Each node's cgroup limits as now in force (a node fault changes them).
 std::map<std::string, runtime::CgroupLimits> current_limits(runtime::Run& run);
-// Every process of the run that ended so far, one per exit.
-std::vector<EndedProcess> exited_processes(const runtime::Run& run);
 
 }  // namespace faultline::experiment

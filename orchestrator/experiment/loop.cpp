@@ -66,11 +66,11 @@ class Loop {
       const auto& e = exits[exits_reported_];
       const std::string how = runtime::describe_wait_status(e.status);
       nlohmann::json ev = {{"node", e.node}, {"pid", e.id.pid}, {"status", how}};
-      if (!e.process.empty()) ev["process"] = e.process;
+      if (!e.kind.name.empty()) ev["process"] = e.kind.name;
       if (fault) ev["fault"] = *fault;
       if (restarting) ev["restart"] = true;
       events_.add(t, "exit", ev);
-      progress_.note(t, "process " + std::to_string(e.id.pid) + (e.process.empty() ? "" : " (" + e.process + ")") +
+      progress_.note(t, "process " + std::to_string(e.id.pid) + e.kind.in_parentheses() +
                             " in " + e.node + " ended: " + how +
                             (fault ? " (fault " + records_[*fault].target + ")" : ""));
       if (!fault && !restarting) schedule_restart(e.node, t);

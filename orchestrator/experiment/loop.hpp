@@ -67,7 +67,7 @@ class Testbed {
   // Reaps the run's processes that ended; exits() then lists them after the
   // earlier ones (a fault that kills a process records its exit itself).
   virtual void reap_exits() = 0;
-  virtual const std::vector<runtime::Run::Exit>& exits() const = 0;
+  virtual const std::vector<runtime::ProcessExit>& exits() const = 0;
   // Starts a node's processes again (killing any left first): its restart
   // policy after one of them ended on its own.
   virtual Status restart_node(const model::NodeId& node) = 0;

@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "orchestrator/plan/process_role.hpp"
 #include "workloads/trace/span.hpp"
 #include "workloads/trace/wire.hpp"
 
@@ -36,15 +35,6 @@ struct RecordSource {
   uint64_t forgotten = 0;                           // recorded, then let go by forget()
   int64_t last_pull_ns = 0;                         // CLOCK_MONOTONIC of the last pull
   size_t pulls = 0;
-};
-
-// A process of the run that ended: its node's (or the fabric's) name and
-// what the plan started it as (kUnknown: not from the plan). A workload's
-// records since its last pull went with it (ended_per_source, collector.hpp).
-struct EndedProcess {
-  std::string node;
-  plan::ProcessRole role = plan::ProcessRole::kUnknown;
-  std::string service;  // kService: the service it ran
 };
 
 class RecordStore {

@@ -82,7 +82,7 @@ class RunTestbed final : public Testbed {
   std::vector<size_t> active() const override { return faults_.active(); }
   void collect(size_t tick, double t_s) override { collector_.tick(tick, t_s); }
   void reap_exits() override { run_.reap_exited(); }
-  const std::vector<runtime::Run::Exit>& exits() const override { return run_.exits(); }
+  const std::vector<runtime::ProcessExit>& exits() const override { return run_.exits(); }
   Status restart_node(const model::NodeId& node) override { return runtime::restart_node(run_, node); }
 
  private:
@@ -106,7 +106,7 @@ LiveData live_now(const model::Topology& topo, runtime::Run& run, const Collecto
   li.phase = phase;
   li.faults = faults;
   li.limits = current_limits(run);
-  li.ended = ended_per_source(topo, exited_processes(run));
+  li.ended = ended_per_source(topo, run.exits());
   li.events = &events.events();
   if (port) li.page_url = "http://127.0.0.1:" + std::to_string(port) + "/";
   return live_data(li);
@@ -256,7 +256,7 @@ Result<RunnerResult> run_experiment(const model::Topology& topo, const RunnerOpt
   si.interrupted = loop.interrupted;
   si.any_fault = sched.any_fault;
   if (sched.any_fault) si.first_fault_s = seconds(sched.first_fault_ns);
-  si.records = records_summary(spans, ended_per_source(topo, exited_processes(*run.value())));
+  si.records = records_summary(spans, ended_per_source(topo, run.value()->exits()));
   si.traces = first_failed_traces(spans, service_addresses(topo), clock.t0_ns(), sched.any_fault ? seconds(sched.first_fault_ns) : 0);
   const RunClock rc = read_run_clock(clock.t0_ns());
   si.phases["t0_monotonic_ns"] = rc.t0_monotonic_ns;

@@ -80,7 +80,7 @@ void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& 
     for (const auto& svc : n.services) {
       const std::string name = "service " + svc.name;
       const std::string path = opts.config_dir + "/" + svc.name + ".service.json";
-      p.processes.push_back({n.name, name, ProcessRole::kService, svc.name, {opts.service_binary, "--config", path},
+      p.processes.push_back({n.name, {name, ProcessRole::kService, svc.name}, {opts.service_binary, "--config", path},
                              svc.name + ".service.log", path,
                              workloads::ServiceConfig{n.name, workload_seed(seed, name), svc, {}}, svc.port});
     }
@@ -88,13 +88,13 @@ void plan_processes(const model::Topology& topo, const PlanOptions& opts, Plan& 
   for (const auto& n : topo.nodes)
     if (!n.command.empty())
       p.processes.push_back(
-          {n.name, "command", ProcessRole::kCommand, "", {"/bin/sh", "-c", n.command}, n.name + ".log", "", {}, 0});
+          {n.name, {"command", ProcessRole::kCommand, ""}, {"/bin/sh", "-c", n.command}, n.name + ".log", "", {}, 0});
   for (const auto& n : topo.nodes) {
     if (!n.load) continue;
     const std::string path = opts.config_dir + "/" + n.name + ".load.json";
     // duration 0: a load generator runs until its run is taken down; the
     // experiment timeline stops it itself.
-    p.processes.push_back({n.name, "load", ProcessRole::kLoad, "", {opts.loadgen_binary, "--config", path},
+    p.processes.push_back({n.name, {"load", ProcessRole::kLoad, ""}, {opts.loadgen_binary, "--config", path},
                            n.name + ".load.log", path,
                            workloads::LoadConfig{n.name, workload_seed(seed, "load " + n.name), 0, *n.load,
                                                  workloads::RecordsConfig{.trace_rps = topo.experiment.trace_rps}},

@@ -14,7 +14,7 @@
 
 #include "base/ipv4.hpp"
 #include "orchestrator/model/topology.hpp"
-#include "orchestrator/plan/process_role.hpp"
+#include "orchestrator/plan/process_kind.hpp"
 #include "workloads/spec/config.hpp"
 
 namespace faultline::plan {
@@ -135,9 +135,7 @@ using WorkloadConfig = std::variant<std::monostate, workloads::ServiceConfig, wo
 // load generators, so that the first requests find their services listening.
 struct ProcessPlan {
   model::NodeId node;
-  std::string name;         // "service <name>", "command", "load": for people (logs, journal, events)
-  ProcessRole role = ProcessRole::kUnknown;
-  std::string service;      // kService: the service it runs
+  ProcessKind kind;
   std::vector<std::string> argv;
   std::string log_name;     // its file in the run's log folder
   // Written as JSON to config_path by the runtime before the process starts;

@@ -39,7 +39,7 @@ nlohmann::json plan_json(const Plan& p) {
     json cfg = nullptr;
     if (const auto* s = std::get_if<workloads::ServiceConfig>(&x.config)) cfg = workloads::to_json(*s);
     if (const auto* l = std::get_if<workloads::LoadConfig>(&x.config)) cfg = workloads::to_json(*l);
-    pr.push_back({{"node", x.node}, {"name", x.name}, {"argv", x.argv}, {"log", x.log_name},
+    pr.push_back({{"node", x.node}, {"name", x.kind.name}, {"argv", x.argv}, {"log", x.log_name},
                   {"config_path", x.config_path}, {"ready_port", x.ready_port}, {"config", cfg}});
   }
   out["link_engine"] = p.needs_engine();

@@ -82,7 +82,7 @@ std::string Plan::render() const {
   if (needs_engine())
     line("process", std::string(kFabric) + ":  link engine: faultline-linkd (seed " + std::to_string(seed) + ")");
   for (const auto& p : processes) {
-    std::string r = p.node + ":  " + p.name + ": " + quote_argv(p.argv);
+    std::string r = p.node + ":  " + p.kind.name + ": " + quote_argv(p.argv);
     if (const auto* s = std::get_if<workloads::ServiceConfig>(&p.config))
       r += "  (seed " + std::to_string(s->seed) + ", " + std::to_string(s->service.endpoints.size()) + " endpoint" +
            (s->service.endpoints.size() == 1 ? "" : "s") + ")";

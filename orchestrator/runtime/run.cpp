@@ -52,11 +52,9 @@ std::string default_log_dir(const std::string& run) { return "/var/log/faultline
 
 void Run::note_exit(const std::string& node, const ProcId& id, int status) {
   (void)journal_.process_exited(id, status);
-  Exit e{node, id, status, "", plan::ProcessRole::kUnknown, ""};
+  ProcessExit e{node, id, status, {}};
   if (auto it = started_.find(id.pid); it != started_.end() && it->second.id == id) {
-    e.process = std::move(it->second.name);
-    e.role = it->second.role;
-    e.service = std::move(it->second.service);
+    e.kind = std::move(it->second.kind);
     started_.erase(it);
   }
   exits_.push_back(std::move(e));
@@ -372,13 +370,13 @@ Status Run::start_process(const plan::ProcessPlan& p) {
   so.log_path = log_dir_ + "/" + p.log_name;
   so.exe_from_host = true;  // workload binaries may sit under a path the node mounts over
   auto proc = NodeProcess::spawn(e.value(), p.argv, so);
-  if (!proc.ok()) return wrap(proc.error(), "start " + p.name + " in node " + p.node);
-  FL_TRY(journal_.process({p.node, p.name, proc->id()}));
-  started_[proc->id().pid] = {proc->id(), p.name, p.role, p.service};
+  if (!proc.ok()) return wrap(proc.error(), "start " + p.kind.name + " in node " + p.node);
+  FL_TRY(journal_.process({p.node, p.kind.name, proc->id()}));
+  started_[proc->id().pid] = {proc->id(), p.kind};
   processes_.push_back(std::move(proc.value()));
   if (p.ready_port == 0) return {};
   const Status st = wait_listening(holders_.at(p.node).netns_fd(), p.ready_port, processes_.back(), kListenTimeoutMs);
-  if (!st.ok()) return wrap(st.error(), p.name + " in node " + p.node + " (log: " + so.log_path + ")");
+  if (!st.ok()) return wrap(st.error(), p.kind.name + " in node " + p.node + " (log: " + so.log_path + ")");
   return {};
 }
 

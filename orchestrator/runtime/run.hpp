@@ -14,6 +14,7 @@
 #include "orchestrator/runtime/links.hpp"
 #include "orchestrator/runtime/netlink.hpp"
 #include "orchestrator/runtime/netns.hpp"
+#include "orchestrator/runtime/process_exit.hpp"
 #include "orchestrator/runtime/spawn.hpp"
 #include "orchestrator/runtime/state.hpp"
 
@@ -65,19 +66,9 @@ class Run {
   const RunTimings& timings() const { return timings_; }
   std::vector<NodeProcess>& processes() { return processes_; }
   Journal& journal() { return journal_; }
-  // Tracked processes that ended (crashed, OOM-killed, killed by a node
-  // fault), in the order they were reaped; each is also in the journal.
-  struct Exit {
-    std::string node;
-    ProcId id;
-    int status = 0;       // as waitpid gives it
-    // What the plan started it as (ProcessPlan); unknown and empty for a
-    // process the run did not start from its plan.
-    std::string process;  // "service api", "load", "command"
-    plan::ProcessRole role = plan::ProcessRole::kUnknown;
-    std::string service;  // kService: the service it ran
-  };
-  const std::vector<Exit>& exits() const { return exits_; }
+  // Tracked processes that ended, in the order they were reaped; each is
+  // also in the journal.
+  const std::vector<ProcessExit>& exits() const { return exits_; }
   void note_exit(const std::string& node, const ProcId& id, int status);
   // Reaps every tracked process that has ended (note_exit each) and empties
   // its slot.
@@ -126,12 +117,10 @@ class Run {
   // workload ended, not only in which node.
   struct Started {
     ProcId id;
-    std::string name;
-    plan::ProcessRole role = plan::ProcessRole::kUnknown;
-    std::string service;
+    plan::ProcessKind kind;
   };
   std::map<pid_t, Started> started_;
-  std::vector<Exit> exits_;
+  std::vector<ProcessExit> exits_;
   std::unique_ptr<LinkControl> links_;
   // Released first: its programs watch the namespaces the holders keep.
   std::unique_ptr<ebpf::FlowMonitor> flows_;

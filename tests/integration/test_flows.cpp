@@ -272,7 +272,7 @@ between = ["api", "other"]
 TEST_F(Flows, UserProgramsShowTheirFlowsWithoutAnyWorkload) {
   up(kUserPrograms);
   if (HasFatalFailure() || IsSkipped()) return;
-  for (const auto& p : run_->plan().processes) EXPECT_EQ(p.name, "command") << "a faultline workload in the run";
+  for (const auto& p : run_->plan().processes) EXPECT_EQ(p.kind.name, "command") << "a faultline workload in the run";
   // curl may start before the server listens (refused: a reset): counted
   // from the first answer on.
   const auto first = pairs_when([](const measure::FlowPairs& q) { return of(q, "db", "api").bytes > 1000; }, 15s);

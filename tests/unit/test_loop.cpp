@@ -52,7 +52,7 @@ class FakeTestbed final : public Testbed {
     log.push_back(at(t) + "apply " + std::to_string(f) + " " + frac(fraction));
     clock.now += apply_cost_s;
     if (fail_fault && *fail_fault == f) return logic_error("fault " + std::to_string(f) + " refused");
-    if (kills.count(f)) exits_.push_back({kill_node, {4242, 1}, W_EXITCODE(0, 9), "", plan::ProcessRole::kUnknown, ""});
+    if (kills.count(f)) exits_.push_back({kill_node, {4242, 1}, W_EXITCODE(0, 9), {}});
     if (std::find(active_.begin(), active_.end(), f) == active_.end()) active_.push_back(f);
     return {};
   }
@@ -75,12 +75,14 @@ class FakeTestbed final : public Testbed {
     for (auto& e : pending_exits) exits_.push_back(e);
     pending_exits.clear();
   }
-  const std::vector<runtime::Run::Exit>& exits() const override { return exits_; }
+  const std::vector<runtime::ProcessExit>& exits() const override { return exits_; }
   Status restart_node(const model::NodeId& node) override {
     log.push_back(at(clock.now) + "restart " + node);
     for (auto& e : restart_kills) exits_.push_back(e);  // what the restart itself killed
     restart_kills.clear();
-    if (crash_after_restart.count(node)) pending_exits.push_back({node, {1000 + static_cast<int>(log.size()), 1}, W_EXITCODE(0, 9), "service " + node, plan::ProcessRole::kService, node});
+    if (crash_after_restart.count(node))
+      pending_exits.push_back({node, {1000 + static_cast<int>(log.size()), 1}, W_EXITCODE(0, 9),
+                               {"service " + node, plan::ProcessRole::kService, node}});
     return {};
   }
 
@@ -90,8 +92,8 @@ class FakeTestbed final : public Testbed {
   std::optional<size_t> fail_fault;
   std::set<size_t> kills;                     // faults whose apply kills a process
   std::string kill_node = "db";               // ... in this node
-  std::vector<runtime::Run::Exit> pending_exits;  // found by the next reap
-  std::vector<runtime::Run::Exit> restart_kills;  // ended by the next restart
+  std::vector<runtime::ProcessExit> pending_exits;  // found by the next reap
+  std::vector<runtime::ProcessExit> restart_kills;  // ended by the next restart
   std::set<std::string> crash_after_restart;      // nodes that crash again after each restart
   double apply_cost_s = 0, collect_cost_s = 0;
 
@@ -107,7 +109,7 @@ class FakeTestbed final : public Testbed {
     return b;
   }
   std::vector<size_t> active_;
-  std::vector<runtime::Run::Exit> exits_;
+  std::vector<runtime::ProcessExit> exits_;
 };
 
 std::vector<FaultRecord> records_for(size_t n) {
@@ -239,7 +241,8 @@ TEST_F(LoopTest, ExitsBecomeEventsOnceAndThoseAFaultCausedNameIt) {
   bed.kills = {0};
   auto records = records_for(1);
   records[0].target = "node:db";
-  bed.pending_exits.push_back({"app", {777, 1}, W_EXITCODE(3, 0), "service app", plan::ProcessRole::kService, "app"});  // a crash before the fault
+  // A crash before the fault.
+  bed.pending_exits.push_back({"app", {777, 1}, W_EXITCODE(3, 0), {"service app", plan::ProcessRole::kService, "app"}});
   // A restart: it acts once and ends at once.
   const auto plan = plan_of({step(3 * kS, 0, Step::Kind::kApply), step(3 * kS, 0, Step::Kind::kRevert)}, 5, 3);
   run(plan, records);
@@ -265,10 +268,13 @@ TEST_F(LoopTest, ANodeWithARestartPolicyRestartsAfterDelaysThatDouble) {
   records[0].target = "node:api";
   bed.kills = {0};                                                     // a fault's kill: no restart
   bed.kill_node = "api";
-  bed.pending_exits.push_back({"api", {500, 1}, W_EXITCODE(0, 9), "service api", plan::ProcessRole::kService, "api"});  // an OOM kill, reaped at tick 0
-  bed.pending_exits.push_back({"db", {501, 1}, W_EXITCODE(1, 0), "service db", plan::ProcessRole::kService, "db"});  // no policy: stays down
+  // An OOM kill, reaped at tick 0.
+  bed.pending_exits.push_back({"api", {500, 1}, W_EXITCODE(0, 9), {"service api", plan::ProcessRole::kService, "api"}});
+  // No policy: stays down.
+  bed.pending_exits.push_back({"db", {501, 1}, W_EXITCODE(1, 0), {"service db", plan::ProcessRole::kService, "db"}});
   bed.crash_after_restart = {"api"};                                   // a restart loop
-  bed.restart_kills.push_back({"api", {502, 1}, W_EXITCODE(0, 15), "command", plan::ProcessRole::kCommand, ""});  // the first restart ends a sibling
+  // The first restart ends a sibling.
+  bed.restart_kills.push_back({"api", {502, 1}, W_EXITCODE(0, 15), {"command", plan::ProcessRole::kCommand, ""}});
   auto plan = plan_of({step(6 * kS, 0, Step::Kind::kApply), step(6 * kS, 0, Step::Kind::kRevert)}, 12, 6);
   plan.restart_delay_s["api"_node] = 1.0;
   run(plan, records);

@@ -229,9 +229,9 @@ TEST(Plan, ServicesThenCommandsThenLoadsEachWithItsConfiguration) {
   ASSERT_EQ(p.processes.size(), 4u);
   const auto& api = p.processes[0];
   EXPECT_EQ(api.node, "api");
-  EXPECT_EQ(api.name, "service api");
-  EXPECT_EQ(api.role, plan::ProcessRole::kService);
-  EXPECT_EQ(api.service, "api");
+  EXPECT_EQ(api.kind.name, "service api");
+  EXPECT_EQ(api.kind.role, plan::ProcessRole::kService);
+  EXPECT_EQ(api.kind.service, "api");
   EXPECT_EQ(api.argv, (std::vector<std::string>{"/opt/fl/faultline-service", "--config",
                                                 "/run/faultline/r6/workloads/api.service.json"}));
   EXPECT_EQ(api.config_path, api.argv[2]);
@@ -241,21 +241,21 @@ TEST(Plan, ServicesThenCommandsThenLoadsEachWithItsConfiguration) {
   ASSERT_NE(sc, nullptr);
   EXPECT_EQ(sc->node, "api");
   EXPECT_EQ(sc->service, t.nodes[1].services[0]);
-  EXPECT_EQ(p.processes[1].name, "service db");
+  EXPECT_EQ(p.processes[1].kind.name, "service db");
   EXPECT_EQ(p.processes[1].node, "db");
 
   const auto& cmd = p.processes[2];
-  EXPECT_EQ(cmd.name, "command");
-  EXPECT_EQ(cmd.role, plan::ProcessRole::kCommand);
-  EXPECT_TRUE(cmd.service.empty());
+  EXPECT_EQ(cmd.kind.name, "command");
+  EXPECT_EQ(cmd.kind.role, plan::ProcessRole::kCommand);
+  EXPECT_TRUE(cmd.kind.service.empty());
   EXPECT_EQ(cmd.node, "client");
   EXPECT_TRUE(std::holds_alternative<std::monostate>(cmd.config));
   EXPECT_TRUE(cmd.config_path.empty());
   EXPECT_EQ(cmd.ready_port, 0);
 
   const auto& load = p.processes[3];
-  EXPECT_EQ(load.name, "load");
-  EXPECT_EQ(load.role, plan::ProcessRole::kLoad);
+  EXPECT_EQ(load.kind.name, "load");
+  EXPECT_EQ(load.kind.role, plan::ProcessRole::kLoad);
   EXPECT_EQ(load.node, "client");
   EXPECT_EQ(load.argv, (std::vector<std::string>{"/opt/fl/faultline-loadgen", "--config",
                                                  "/run/faultline/r6/workloads/client.load.json"}));

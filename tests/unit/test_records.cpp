@@ -126,20 +126,25 @@ between = ["api", "idle"]
   // and the idle node's process count for nothing; an exit of an unknown
   // process counts for every source of its node.
   using plan::ProcessRole;
-  const auto ended = ended_per_source(*lr.topology, {{"api", ProcessRole::kService, "api-8081"},
-                                                     {"client", ProcessRole::kLoad, ""},
-                                                     {"api", ProcessRole::kService, "api-8081"},
-                                                     {"api", ProcessRole::kService, "api"},
-                                                     {"api", ProcessRole::kCommand, ""},
-                                                     {"idle", ProcessRole::kCommand, ""},
-                                                     {"fabric", ProcessRole::kUnknown, ""}});
+  // An exit of node `node`, of a process the plan started as (role, service).
+  auto exit = [](const char* node, ProcessRole role, const char* service) {
+    return runtime::ProcessExit{node, {}, 0, {"", role, service}};
+  };
+  const auto ended = ended_per_source(*lr.topology, {exit("api", ProcessRole::kService, "api-8081"),
+                                                     exit("client", ProcessRole::kLoad, ""),
+                                                     exit("api", ProcessRole::kService, "api-8081"),
+                                                     exit("api", ProcessRole::kService, "api"),
+                                                     exit("api", ProcessRole::kCommand, ""),
+                                                     exit("idle", ProcessRole::kCommand, ""),
+                                                     exit("fabric", ProcessRole::kUnknown, "")});
   EXPECT_EQ(ended, (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 2}, {"load:client", 1}}));
-  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ProcessRole::kUnknown, ""}}),
+  EXPECT_EQ(ended_per_source(*lr.topology, {exit("api", ProcessRole::kUnknown, "")}),
             (std::map<std::string, uint64_t>{{"api", 1}, {"api-8081", 1}}));
   // A service is matched by its whole name, and a load is no service.
-  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ProcessRole::kService, "api-80"}}),
+  EXPECT_EQ(ended_per_source(*lr.topology, {exit("api", ProcessRole::kService, "api-80")}),
             (std::map<std::string, uint64_t>{}));
-  EXPECT_EQ(ended_per_source(*lr.topology, {{"api", ProcessRole::kLoad, ""}}), (std::map<std::string, uint64_t>{}));
+  EXPECT_EQ(ended_per_source(*lr.topology, {exit("api", ProcessRole::kLoad, "")}),
+            (std::map<std::string, uint64_t>{}));
   EXPECT_TRUE(ended_per_source(*lr.topology, {}).empty());
 }
 
