@@ -115,7 +115,7 @@ void OwnerLive::opened(const std::string& target, const std::string& what, std::
   f.applied_s = t;
   f.link = std::move(link);
   nlohmann::json ev = {{"index", f.index}, {"target", target}, {"what", what}, {"action", "applied"}};
-  if (f.link) ev["link"] = {f.link->a, f.link->b};
+  if (f.link) ev["link"] = *f.link;
   faults_.push_back(std::move(f));
   events_.add(t, "fault", ev);
 }

@@ -96,7 +96,7 @@ Status FaultExecutor::apply(size_t index, double fraction, double t_s) {
   }
   nlohmann::json ev = {{"state", first ? "applied" : "ramp"}, {"fault", index}, {"target", target},
                        {"what", describe_fault(f)}};
-  if (f.target.kind == model::FaultTarget::Kind::kLink) ev["link"] = {f.target.link.a, f.target.link.b};
+  if (f.target.kind == model::FaultTarget::Kind::kLink) ev["link"] = f.target.link;
   if (fraction < 1 || !first) ev["fraction"] = std::round(fraction * 1000) / 1000;
   events_.add(t_s, "fault", ev);
   if (f.action == model::Fault::Action::kRestart) {

@@ -162,7 +162,7 @@ nlohmann::json make_summary(const SummaryInputs& in) {
                       {"applied_s", num(f.applied_s)},
                       {"reverted_s", num(f.reverted_s)}});
   for (size_t i = 0; i < in.faults.size(); ++i)
-    if (const auto& l = in.faults[i].link) faults[i]["link"] = {l->a, l->b};
+    if (const auto& l = in.faults[i].link) faults[i]["link"] = *l;
   s["faults"] = faults;
   s["verdict"] = {{"collapsed", a.collapsed},
                   {"time_to_collapse_s", num(a.time_to_collapse_s)},

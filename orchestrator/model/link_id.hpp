@@ -33,6 +33,12 @@ struct LinkId {
     return d == Direction::kBtoA ? b.str() + "->" + a.str() : a.str() + "->" + b.str();
   }
   LinkId reversed() const { return {b, a}; }
+  // Written into JSON (results' faults, fault events) as its two nodes,
+  // [a, b]; a template, so this header need not include nlohmann/json.
+  template <class Json>
+  friend void to_json(Json& j, const LinkId& id) {
+    j = Json::array({id.a.str(), id.b.str()});
+  }
 
   auto operator<=>(const LinkId&) const = default;
   bool operator==(const LinkId&) const = default;

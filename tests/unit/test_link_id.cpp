@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "orchestrator/model/link_id.hpp"
 
@@ -31,6 +32,13 @@ TEST(LinkId, IsAKeyByBothNodesNotByItsName) {
   std::map<LinkId, int> m{{x, 1}, {y, 2}};
   EXPECT_EQ(m.size(), 2u);
   EXPECT_EQ(m.at(LinkId{"a-b"_node, "c"_node}), 2);
+}
+
+TEST(LinkId, IsWrittenToJsonAsItsTwoNodesNotItsName) {
+  // [a, b] in `between` order: "a-b" + "c" and "a" + "b-c" stay two links.
+  const nlohmann::json j = {{"link", LinkId{"a-b"_node, "c"_node}}};
+  EXPECT_EQ(j.dump(), R"({"link":["a-b","c"]})");
+  EXPECT_EQ(nlohmann::json(LinkId{"a"_node, "b-c"_node}), nlohmann::json::array({"a", "b-c"}));
 }
 
 TEST(LinkId, SpellingsAreComparedWithTheNodesNeverSplit) {
